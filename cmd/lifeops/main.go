@@ -1,0 +1,116 @@
+// Command lifeops runs LifeOps and its maintenance tasks. main wires concrete
+// types together; nothing else in the program looks anything up.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/lifeops/lifeops/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes: 2 is bad usage or invalid configuration, as DESIGN.md promises.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// errUsage marks errors that are the caller's to fix.
+var errUsage = errors.New("usage")
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+func (e usageError) Is(t error) bool { return t == errUsage }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+const usage = `lifeops — life management for Home Assistant
+
+Usage:
+  lifeops serve [flags]           run everything
+  lifeops migrate up|down N|status [flags]
+  lifeops config check [flags]    validate and print the effective configuration (secrets redacted)
+  lifeops openapi                 print the OpenAPI 3.1 document
+  lifeops version                 print the version
+
+Every setting is a flag, an env variable (LIFEOPS_*) and an add-on option;
+run "lifeops serve -h" for the list.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, config.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, stderr, getenv)
+	case "migrate":
+		err = cmdMigrate(ctx, rest, stdout, stderr, getenv)
+	case "config":
+		err = cmdConfig(rest, stdout, stderr, getenv)
+	case "openapi":
+		err = cmdOpenAPI(rest, stdout)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "lifeops", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usagef("unknown command %q\n\n%s", cmd, usage)
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "lifeops:", err)
+		return exitUsage
+	default:
+		var cerr *config.Error
+		fmt.Fprintln(stderr, "lifeops:", err)
+		if errors.As(err, &cerr) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+}
+
+// loadConfig parses flags into a validated Config. Both flag and config
+// errors are the caller's to fix (exit 2).
+func loadConfig(name string, args []string, stderr io.Writer, getenv func(string) string) (config.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet("lifeops "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	loader := config.NewLoader(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config.Config{}, fs, err
+		}
+		return config.Config{}, fs, usagef("%v", err)
+	}
+	cfg, err := loader.Load(getenv)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	return cfg, fs, err
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/config"
+	"github.com/lifeops/lifeops/internal/httpapi"
+	"github.com/lifeops/lifeops/internal/migrate"
+	"github.com/lifeops/lifeops/internal/postgres"
+	"github.com/lifeops/lifeops/migrations"
+)
+
+// shutdownGrace bounds how long in-flight requests may take after SIGTERM;
+// the Supervisor kills an add-on that takes much longer.
+const shutdownGrace = 10 * time.Second
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	cfg, _, err := loadConfig("serve", args, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	start := time.Now()
+	log.Info().Str("version", version).Interface("config", settingsMap(cfg)).Msg("lifeops starting")
+
+	pool, err := openDatabase(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	migs, err := migrate.Load(migrations.FS)
+	if err != nil {
+		return err
+	}
+	migrator := migrate.New(pool, migs)
+	applied, err := migrator.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) > 0 {
+		log.Info().Ints("versions", applied).Msg("migrations applied")
+	}
+
+	health := app.NewHealth("database", "mqtt", "home_assistant", "oura")
+	health.Set("database", databaseProbe(pool, migrator))
+
+	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health})
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	log.Info().Str("addr", ln.Addr().String()).Dur("startup", time.Since(start)).Msg("lifeops ready")
+	return serveHTTP(ctx, ln, api.Handler(), cfg, log)
+}
+
+// serveHTTP serves until ctx ends, then lets in-flight requests finish for up
+// to shutdownGrace.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, cfg config.Config, log zerolog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCertFile != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// openDatabase waits for PostgreSQL: in the add-on the bundled server may
+// still be starting, and a household's database may be rebooting.
+func openDatabase(ctx context.Context, url string, log zerolog.Logger) (*pgxpool.Pool, error) {
+	delay := 250 * time.Millisecond
+	for {
+		pool, err := postgres.Open(ctx, url)
+		if err == nil {
+			return pool, nil
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		log.Warn().Err(err).Dur("retry_in", delay).Msg("database not reachable yet")
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// databaseProbe is ready when PostgreSQL answers and its schema is the one
+// this binary migrated to.
+func databaseProbe(pool *pgxpool.Pool, m *migrate.Migrator) app.Probe {
+	tracker := app.NewTracker(app.DepOK)
+	return func(ctx context.Context) app.DepStatus {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		_, err := m.Current(ctx)
+		if err != nil {
+			tracker.Set(time.Now(), app.DepDown, err)
+		} else {
+			tracker.Set(time.Now(), app.DepOK, nil)
+		}
+		return tracker.Probe(ctx)
+	}
+}
+
+// newLogger logs JSON, or a human console format when stderr is a terminal
+// (or log_format says so).
+func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
+	format := cfg.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				format = "console"
+			}
+		}
+	}
+	if format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	level, err := zerolog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+func settingsMap(cfg config.Config) map[string]string {
+	m := map[string]string{}
+	for _, s := range cfg.Redacted() {
+		m[s.Key] = s.Value
+	}
+	return m
+}
+

@@ -1,0 +1,478 @@
+// Package config owns LifeOps' one typed configuration: its defaults, the
+// layers it is read from (defaults < add-on options file < LIFEOPS_* env <
+// flags), its validation, and the redacted form that may be printed or logged.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const defaultMQTTURL = "tcp://127.0.0.1:1883"
+
+// DefaultOptionsPath is where the Supervisor writes an add-on's options.
+const DefaultOptionsPath = "/data/options.json"
+
+// Config is everything LifeOps can be told. Field names mirror the env names
+// without their LIFEOPS_ prefix.
+type Config struct {
+	DatabaseURL           string
+	HTTPAddr              string
+	MQTTURL               string
+	MQTTUsername          string
+	MQTTPassword          string
+	DiscoveryPrefix       string
+	BaseTopic             string
+	HAURL                 string
+	HAToken               string
+	Z2MBaseTopic          string
+	Timezone              string // empty: Home Assistant's time zone, else the system's
+	LogLevel              string
+	LogFormat             string // json or console; empty: console on a terminal, else json
+	OuraClientID          string
+	OuraClientSecret      string
+	OuraAPIURL            string
+	DataDir               string
+	ExposeToAssist        bool
+	ReadingsRetentionDays int
+	TLSCertFile           string
+	TLSKeyFile            string
+	// SupervisorToken is set by the Supervisor inside an add-on; it is not a
+	// setting of ours but changes defaults, so it lives here.
+	SupervisorToken string
+	// MQTTFromSupervisor is true in the add-on when no layer named a broker:
+	// the broker and its credentials then come from the Supervisor's
+	// services API.
+	MQTTFromSupervisor bool
+}
+
+// field describes one setting: its names in each layer, its default, and how
+// to parse it into the Config.
+type field struct {
+	key    string // add-on option name; env is LIFEOPS_ + upper(key); flag is key with - for _
+	usage  string
+	def    string
+	secret bool
+	set    func(c *Config, v string) error
+	get    func(c *Config) string
+}
+
+func str(p func(*Config) *string) (func(*Config, string) error, func(*Config) string) {
+	return func(c *Config, v string) error { *p(c) = v; return nil },
+		func(c *Config) string { return *p(c) }
+}
+
+func fields() []field {
+	f := func(key, def, usage string, secret bool, p func(*Config) *string) field {
+		set, get := str(p)
+		return field{key: key, def: def, usage: usage, secret: secret, set: set, get: get}
+	}
+	return []field{
+		f("database_url", "postgres://postgres@127.0.0.1:5432/lifeops?sslmode=disable", "PostgreSQL URL; the database is created if missing", true, func(c *Config) *string { return &c.DatabaseURL }),
+		f("http_addr", ":8000", "address of the REST API", false, func(c *Config) *string { return &c.HTTPAddr }),
+		f("mqtt_url", defaultMQTTURL, "MQTT broker URL; empty disables MQTT", false, func(c *Config) *string { return &c.MQTTURL }),
+		f("mqtt_username", "", "MQTT user name", false, func(c *Config) *string { return &c.MQTTUsername }),
+		f("mqtt_password", "", "MQTT password", true, func(c *Config) *string { return &c.MQTTPassword }),
+		f("discovery_prefix", "homeassistant", "Home Assistant MQTT discovery prefix", false, func(c *Config) *string { return &c.DiscoveryPrefix }),
+		f("base_topic", "lifeops", "root of LifeOps' own MQTT topics", false, func(c *Config) *string { return &c.BaseTopic }),
+		f("ha_url", "", "Home Assistant WebSocket URL; empty disables the bridge", false, func(c *Config) *string { return &c.HAURL }),
+		f("ha_token", "", "Home Assistant long-lived access token", true, func(c *Config) *string { return &c.HAToken }),
+		f("z2m_base_topic", "zigbee2mqtt", "Zigbee2MQTT base topic", false, func(c *Config) *string { return &c.Z2MBaseTopic }),
+		f("timezone", "", "household time zone (IANA name); empty: Home Assistant's, else the system's", false, func(c *Config) *string { return &c.Timezone }),
+		f("log_level", "info", "trace, debug, info, warn or error", false, func(c *Config) *string { return &c.LogLevel }),
+		f("log_format", "", "json or console; empty: console on a terminal, else json", false, func(c *Config) *string { return &c.LogFormat }),
+		f("oura_client_id", "", "Oura application client id", false, func(c *Config) *string { return &c.OuraClientID }),
+		f("oura_client_secret", "", "Oura application client secret", true, func(c *Config) *string { return &c.OuraClientSecret }),
+		f("oura_api_url", "https://api.ouraring.com", "Oura API base URL", false, func(c *Config) *string { return &c.OuraAPIURL }),
+		f("data_dir", "", "directory for keys and state files; empty: /data in the add-on, else ./data", false, func(c *Config) *string { return &c.DataDir }),
+		{
+			key: "expose_to_assist", def: "false", usage: "expose the main sensors to Assist",
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return errors.New("must be true or false")
+				}
+				c.ExposeToAssist = b
+				return nil
+			},
+			get: func(c *Config) string { return strconv.FormatBool(c.ExposeToAssist) },
+		},
+		{
+			key: "readings_retention_days", def: "10", usage: "days of raw sensor readings to keep",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return errors.New("must be a whole number")
+				}
+				c.ReadingsRetentionDays = n
+				return nil
+			},
+			get: func(c *Config) string { return strconv.Itoa(c.ReadingsRetentionDays) },
+		},
+		f("tls_cert_file", "", "TLS certificate for the REST API (PEM)", false, func(c *Config) *string { return &c.TLSCertFile }),
+		f("tls_key_file", "", "TLS private key for the REST API (PEM)", true, func(c *Config) *string { return &c.TLSKeyFile }),
+	}
+}
+
+// EnvName is the environment variable that sets the option key.
+func EnvName(key string) string { return "LIFEOPS_" + strings.ToUpper(key) }
+
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
+
+// Loader reads the layers. Its zero value is not useful: use NewLoader.
+type Loader struct {
+	fs          *flag.FlagSet
+	flags       map[string]*string
+	optionsPath *string
+}
+
+// NewLoader registers one flag per setting (and --options) on fs.
+func NewLoader(fs *flag.FlagSet) *Loader {
+	l := &Loader{fs: fs, flags: map[string]*string{}}
+	for _, f := range fields() {
+		l.flags[f.key] = fs.String(flagName(f.key), "", f.usage+" (env "+EnvName(f.key)+")")
+	}
+	l.optionsPath = fs.String("options", "", "add-on options file (default "+DefaultOptionsPath+" when it exists)")
+	return l
+}
+
+// Load builds the Config from every layer. getenv is os.Getenv in production;
+// tests pass a map's lookup. The result is not yet validated.
+func (l *Loader) Load(getenv func(string) string) (Config, error) {
+	var c Config
+	c.SupervisorToken, _ = lookupEnv(getenv, "SUPERVISOR_TOKEN")
+	vals := map[string]string{}
+	for _, f := range fields() {
+		vals[f.key] = f.def
+	}
+	if c.SupervisorToken != "" {
+		// Inside the add-on the Supervisor proxies Core's WebSocket API and
+		// hands us a token for it; both are defaults, not overrides.
+		vals["ha_url"] = "ws://supervisor/core/websocket"
+		vals["ha_token"] = c.SupervisorToken
+		vals["data_dir"] = "/data"
+	}
+
+	path, explicit := DefaultOptionsPath, false
+	if l.optionsPath != nil && *l.optionsPath != "" {
+		path, explicit = *l.optionsPath, true
+	}
+	if err := readOptions(path, explicit, vals); err != nil {
+		return c, err
+	}
+	for _, f := range fields() {
+		if v, ok := lookupEnv(getenv, EnvName(f.key)); ok {
+			vals[f.key] = v
+		}
+	}
+	if l.fs != nil {
+		l.fs.Visit(func(fl *flag.Flag) {
+			for key, p := range l.flags {
+				if flagName(key) == fl.Name {
+					vals[key] = *p
+				}
+			}
+		})
+	}
+
+	c.MQTTFromSupervisor = c.SupervisorToken != "" && vals["mqtt_url"] == defaultMQTTURL && !l.explicit("mqtt_url", getenv)
+
+	var verr Error
+	for _, f := range fields() {
+		if err := f.set(&c, vals[f.key]); err != nil {
+			verr.add(f, vals[f.key], err.Error())
+		}
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	return c, verr.err()
+}
+
+// explicit reports whether env or a flag set key, even to its default value.
+func (l *Loader) explicit(key string, getenv func(string) string) bool {
+	if _, ok := lookupEnv(getenv, EnvName(key)); ok {
+		return true
+	}
+	set := false
+	if l.fs != nil {
+		l.fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == flagName(key) })
+	}
+	return set
+}
+
+// lookupEnv treats an empty variable as set only for settings where empty
+// means something (it disables MQTT, for one). getenv cannot tell unset from
+// empty, so production passes a getenv that answers "\x00" for unset; see Getenv.
+func lookupEnv(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	if v == unset {
+		return "", false
+	}
+	return v, true
+}
+
+const unset = "\x00unset"
+
+// Getenv is os.LookupEnv shaped for Load: it tells an unset variable from an
+// empty one, which matters because LIFEOPS_MQTT_URL= disables MQTT.
+func Getenv(name string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return unset
+}
+
+// MapEnv is Getenv over a fixed map, for tests and for `config check` runs
+// that must not see the caller's environment.
+func MapEnv(m map[string]string) func(string) string {
+	return func(name string) string {
+		if v, ok := m[name]; ok {
+			return v
+		}
+		return unset
+	}
+}
+
+func readOptions(path string, explicit bool, vals map[string]string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("options file %s: %w", path, err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("options file %s: not a JSON object: %w", path, err)
+	}
+	known := map[string]bool{}
+	for _, f := range fields() {
+		known[f.key] = true
+	}
+	var verr Error
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			verr.Problems = append(verr.Problems, Problem{Field: k, Reason: "unknown option in " + path})
+			continue
+		}
+		switch v := raw[k].(type) {
+		case nil:
+			// The Supervisor writes null for an optional option left blank.
+		case string:
+			// An option left blank in the add-on's form means "not set",
+			// so the default (or the Supervisor's broker) still applies.
+			if v != "" {
+				vals[k] = v
+			}
+		case bool:
+			vals[k] = strconv.FormatBool(v)
+		case float64:
+			vals[k] = strconv.FormatFloat(v, 'f', -1, 64)
+		default:
+			verr.Problems = append(verr.Problems, Problem{Field: k, Reason: "must be a string, number or boolean"})
+		}
+	}
+	return verr.err()
+}
+
+// Problem is one invalid setting.
+type Problem struct {
+	Field  string
+	Value  string // already redacted for secrets
+	Reason string
+}
+
+// Error lists every invalid setting at once.
+type Error struct {
+	Problems []Problem
+}
+
+func (e *Error) add(f field, value, reason string) {
+	value = f.show(value)
+	e.Problems = append(e.Problems, Problem{Field: f.key, Value: value, Reason: reason})
+}
+
+func (e *Error) err() error {
+	if len(e.Problems) == 0 {
+		return nil
+	}
+	return e
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid configuration (%d problem", len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	b.WriteString("):")
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s=%q: %s", p.Field, p.Value, p.Reason)
+	}
+	return b.String()
+}
+
+const redacted = "<redacted>"
+
+// Validate checks every setting and reports all problems in one *Error.
+func (c Config) Validate() error {
+	var e Error
+	byKey := map[string]field{}
+	for _, f := range fields() {
+		byKey[f.key] = f
+	}
+	bad := func(key, reason string) {
+		f := byKey[key]
+		e.add(f, f.get(&c), reason)
+	}
+
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		bad("database_url", "must be a postgres:// URL with a host")
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {
+		bad("http_addr", "must be host:port or :port")
+	}
+	if c.MQTTURL != "" {
+		u, err := url.Parse(c.MQTTURL)
+		switch {
+		case err != nil || u.Host == "":
+			bad("mqtt_url", "must be a URL like tcp://host:1883")
+		case !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"):
+			bad("mqtt_url", "scheme must be tcp, mqtt, ssl, tls, mqtts, ws or wss")
+		}
+	}
+	for _, key := range []string{"discovery_prefix", "base_topic", "z2m_base_topic"} {
+		if reason := topicProblem(byKey[key].get(&c)); reason != "" {
+			bad(key, reason)
+		}
+	}
+	if c.HAURL != "" {
+		if u, err := url.Parse(c.HAURL); err != nil || !oneOf(u.Scheme, "ws", "wss") || u.Host == "" {
+			bad("ha_url", "must be a ws:// or wss:// URL")
+		} else if c.HAToken == "" {
+			bad("ha_token", "is required when ha_url is set")
+		}
+	}
+	if c.Timezone != "" {
+		if _, err := time.LoadLocation(c.Timezone); err != nil {
+			bad("timezone", "is not a known IANA time zone")
+		}
+	}
+	if !oneOf(c.LogLevel, "trace", "debug", "info", "warn", "error") {
+		bad("log_level", "must be trace, debug, info, warn or error")
+	}
+	if !oneOf(c.LogFormat, "", "json", "console") {
+		bad("log_format", "must be json or console")
+	}
+	if u, err := url.Parse(c.OuraAPIURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
+		bad("oura_api_url", "must be an http(s) URL")
+	}
+	if (c.OuraClientID == "") != (c.OuraClientSecret == "") {
+		bad("oura_client_secret", "oura_client_id and oura_client_secret go together")
+	}
+	if c.ReadingsRetentionDays < 1 || c.ReadingsRetentionDays > 3650 {
+		bad("readings_retention_days", "must be between 1 and 3650")
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		bad("tls_cert_file", "tls_cert_file and tls_key_file go together")
+	}
+	return e.err()
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func topicProblem(t string) string {
+	switch {
+	case t == "":
+		return "must not be empty"
+	case strings.ContainsAny(t, "+#\x00"):
+		return "must not contain MQTT wildcards (+ or #)"
+	case strings.HasPrefix(t, "/") || strings.HasSuffix(t, "/"):
+		return "must not start or end with /"
+	}
+	return ""
+}
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Setting is one line of the effective configuration as shown to people.
+type Setting struct {
+	Key   string `json:"key"`
+	Env   string `json:"env"`
+	Value string `json:"value"`
+}
+
+// Redacted lists every setting with secrets replaced, in a stable order.
+// Passwords inside URLs are redacted too.
+func (c Config) Redacted() []Setting {
+	var out []Setting
+	for _, f := range fields() {
+		out = append(out, Setting{Key: f.key, Env: EnvName(f.key), Value: f.show(f.get(&c))})
+	}
+	return out
+}
+
+// show is how a value of f may appear in output: secrets redacted, database
+// URLs with their password hidden.
+func (f field) show(v string) string {
+	switch {
+	case f.key == "database_url":
+		return redactURL(v)
+	case f.secret && v != "":
+		return redacted
+	}
+	return v
+}
+
+// redactURL keeps a database URL useful for diagnosis (host, database) while
+// hiding its password.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return redacted
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Keys lists the option names, for the add-on's schema and translations tests.
+func Keys() []string {
+	var keys []string
+	for _, f := range fields() {
+		keys = append(keys, f.key)
+	}
+	return keys
+}
