@@ -1,0 +1,199 @@
+package discovery_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/lifeops/lifeops/internal/discovery"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
+
+// fixture is a fixed household: Alex has habits (one negative), routine items
+// and allocatable nodes; Sam has none of them, so the optional parts are
+// covered both ways.
+func fixture() discovery.Household {
+	return discovery.Household{
+		Version:   "0.1.0",
+		BaseTopic: "lifeops",
+		Prefix:    "homeassistant",
+		People: []discovery.Person{
+			{
+				ID: 1, Slug: "alex", Name: "Alex",
+				Habits: []discovery.Habit{
+					{ID: 11, Slug: "water", Name: "Water"},
+					{ID: 12, Slug: "no-smoking", Name: "No smoking", Negative: true},
+				},
+				RoutineItems: []discovery.Item{
+					{ID: 101, Title: "Morning stretch"},
+					{ID: 102, Title: "Read 20 min"},
+				},
+				AllocatableNodes: []discovery.Node{
+					{ID: 7, Name: "Iron Body"},
+					{ID: 8, Name: "Deep Focus"},
+				},
+			},
+			{ID: 2, Slug: "sam", Name: "Sam"},
+		},
+	}
+}
+
+func fixtureSnapshot() discovery.Snapshot {
+	at := time.Date(2026, 3, 29, 7, 30, 0, 0, time.FixedZone("CEST", 2*3600))
+	mood := 7
+	return discovery.Snapshot{
+		BaseTopic:   "lifeops",
+		Connections: discovery.Connections{HomeAssistant: true, Oura: false, Database: true},
+		People: []discovery.PersonState{
+			{
+				PersonID: 1,
+				LifeScore: &discovery.LifeScore{
+					Value: 72.5,
+					Contributors: []discovery.Contributor{
+						{Name: "sleep", Score: 80, Weight: 0.4, Points: 32},
+						{Name: "activity", Score: 60, Weight: 0.35, Points: 21},
+						{Name: "habits", Score: 78, Weight: 0.25, Points: 19.5},
+					},
+					Explanation: "sleep was good, activity is behind",
+					Freshness: []discovery.Freshness{
+						{Source: "oura", UpdatedAt: at, Stale: false},
+						{Source: "sensors", UpdatedAt: at.Add(-3 * time.Hour), Stale: true},
+					},
+				},
+				Level: 5, XP: 1234, XPToNextLevel: 266, UnspentPoints: 2,
+				Stats: []discovery.StatState{
+					{Stat: discovery.STR, Value: 12, Breakdown: []discovery.StatPart{{Source: "base", Points: 10}, {Source: "node:7", Points: 2}}},
+					{Stat: discovery.INT, Value: 9, Breakdown: []discovery.StatPart{{Source: "base", Points: 9}}},
+					{Stat: discovery.WIS, Value: 10},
+					{Stat: discovery.STA, Value: 11},
+					{Stat: discovery.CHA, Value: 8},
+					// LCK left out: published as unknown.
+				},
+				Habits: []discovery.HabitState{
+					{HabitID: 11, Streak: 6, Best: 14, Strength: 0.83, AtRisk: true, DoneToday: false},
+					{HabitID: 12, Streak: 30, Best: 30, Strength: 0.97, DoneToday: true},
+				},
+				Routine:      discovery.RoutineState{Done: 1, Total: 3, Next: &discovery.NextItem{ItemID: 102, Title: "Read 20 min", Due: at.Add(90 * time.Minute)}},
+				Mood:         &mood,
+				OuraLastSync: at,
+				Vacation:     false,
+			},
+			{PersonID: 2, Vacation: true},
+		},
+	}
+}
+
+// goldenMessages renders messages as a stable, readable JSON document:
+// payloads that are JSON objects are embedded with sorted keys.
+func goldenMessages(t *testing.T, msgs []discovery.Message) []byte {
+	t.Helper()
+	type row struct {
+		Topic   string `json:"topic"`
+		Retain  bool   `json:"retain"`
+		Payload any    `json:"payload"`
+	}
+	rows := make([]row, len(msgs))
+	for i, m := range msgs {
+		var v any = string(m.Payload)
+		var obj map[string]any
+		if len(m.Payload) > 0 && json.Unmarshal(m.Payload, &obj) == nil {
+			v = obj
+		}
+		rows[i] = row{Topic: m.Topic, Retain: m.Retain, Payload: v}
+	}
+	b, err := json.MarshalIndent(rows, "", "  ")
+	if err != nil {
+		t.Fatalf("marshal golden: %v", err)
+	}
+	return append(b, '\n')
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatalf("write golden: %v", err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run go test -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (rerun with -update and review the diff):\n%s", name, path, firstDiff(got, want))
+	}
+}
+
+func firstDiff(got, want []byte) string {
+	gl, wl := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
+	for i := 0; i < len(gl) || i < len(wl); i++ {
+		var g, w []byte
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if !bytes.Equal(g, w) {
+			return "line " + strconv.Itoa(i+1) + ":\n  got:  " + string(g) + "\n  want: " + string(w)
+		}
+	}
+	return "(no line differs)"
+}
+
+func TestGoldenConfigs(t *testing.T) {
+	t.Parallel()
+	h := fixture()
+	if err := h.Validate(); err != nil {
+		t.Fatalf("fixture invalid: %v", err)
+	}
+	checkGolden(t, "configs", goldenMessages(t, discovery.Configs(h)))
+}
+
+func TestGoldenStates(t *testing.T) {
+	t.Parallel()
+	msgs, err := discovery.States(fixtureSnapshot())
+	if err != nil {
+		t.Fatalf("States: %v", err)
+	}
+	checkGolden(t, "states", goldenMessages(t, msgs))
+}
+
+func TestGoldenRemovals(t *testing.T) {
+	t.Parallel()
+	prev := fixture()
+	next := fixture()
+	next.People = next.People[:1]                     // Sam leaves
+	next.People[0].Habits = next.People[0].Habits[:1] // "No smoking" deleted
+	next.People[0].RoutineItems = nil                 // a new day, nothing planned
+	next.People[0].AllocatableNodes = nil             // no points to spend
+	next.People[0].Name = "Alexandra"                 // a rename changes names, not ids
+	checkGolden(t, "removals", goldenMessages(t, discovery.Removals(prev, next)))
+}
+
+func TestGoldenEvents(t *testing.T) {
+	t.Parallel()
+	var msgs []discovery.Message
+	for _, e := range []discovery.Event{
+		{Type: discovery.EventLevelUp, Data: map[string]any{"level": 6}},
+		{Type: discovery.EventAchievementUnlocked, Data: map[string]any{"achievement": "early_bird", "title": "Early bird"}},
+		{Type: discovery.EventStreakBroken, Data: map[string]any{"habit_id": 11, "streak": 6}},
+		{Type: discovery.EventStreakMilestone, Data: map[string]any{"habit_id": 12, "streak": 30}},
+		{Type: discovery.EventRoutineMissed, Data: map[string]any{"item_id": 101, "title": "Morning stretch"}},
+	} {
+		m, err := discovery.EventMessage("lifeops", 1, e)
+		if err != nil {
+			t.Fatalf("EventMessage(%s): %v", e.Type, err)
+		}
+		msgs = append(msgs, m)
+	}
+	checkGolden(t, "events", goldenMessages(t, msgs))
+}
