@@ -1,0 +1,333 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Stat is one of the character's six attributes. Activity types name the stats
+// they feed (their affinities).
+type Stat string
+
+// The six stats.
+const (
+	STR Stat = "STR" // strength
+	INT Stat = "INT" // intelligence
+	WIS Stat = "WIS" // wisdom
+	STA Stat = "STA" // stamina
+	CHA Stat = "CHA" // charisma
+	LCK Stat = "LCK" // luck
+)
+
+// Stats lists the six stats in display order.
+func Stats() []Stat { return []Stat{STR, INT, WIS, STA, CHA, LCK} }
+
+// Valid reports whether s is one of the six stats.
+func (s Stat) Valid() bool { return slices.Contains(Stats(), s) }
+
+// Category groups activity types; XP bonuses (Modifiers.XPBonus) are keyed by it.
+type Category string
+
+// Activity categories.
+const (
+	CategoryFitness   Category = "fitness"
+	CategoryMind      Category = "mind"
+	CategorySocial    Category = "social"
+	CategoryChores    Category = "chores"
+	CategoryWellbeing Category = "wellbeing"
+)
+
+// Categories lists every category.
+func Categories() []Category {
+	return []Category{CategoryFitness, CategoryMind, CategorySocial, CategoryChores, CategoryWellbeing}
+}
+
+// Valid reports whether c is a known category.
+func (c Category) Valid() bool { return slices.Contains(Categories(), c) }
+
+// Unit is what an activity's amount counts.
+type Unit string
+
+// Activity units.
+const (
+	UnitMinutes Unit = "minutes"
+	UnitCount   Unit = "count"
+	UnitKm      Unit = "km"
+)
+
+// MaxAmount is the largest amount one log may carry in unit u: a day of
+// minutes, 500 km, or 1000 things. Zero for an unknown unit.
+func (u Unit) MaxAmount() float64 {
+	switch u {
+	case UnitMinutes:
+		return 1440
+	case UnitKm:
+		return 500
+	case UnitCount:
+		return 1000
+	}
+	return 0
+}
+
+// Source says where a fact came from.
+type Source string
+
+// Sources of activities and check-ins.
+const (
+	SourceManual Source = "manual"
+	SourceHA     Source = "ha"
+	SourceSensor Source = "sensor"
+	SourceOura   Source = "oura"
+	SourceAPI    Source = "api"
+)
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool {
+	switch s {
+	case SourceManual, SourceHA, SourceSensor, SourceOura, SourceAPI:
+		return true
+	}
+	return false
+}
+
+// ActivityType is an entry of the activity catalogue.
+type ActivityType struct {
+	Key       string // slug, e.g. "deep_work"
+	Name      string
+	Unit      Unit
+	XPPerUnit float64 // XP per unit at full rate
+	// FullUnitsPerDay is how many units a day earn full XP; past it the rate
+	// decays (see ActivityXP).
+	FullUnitsPerDay float64
+	Category        Category
+	Stats           []Stat // affinities, strongest first
+	Custom          bool   // defined by the household rather than shipped
+}
+
+// BuiltinActivityTypes returns the shipped catalogue (a fresh slice each call).
+// The numbers are documented in docs/rules.md.
+func BuiltinActivityTypes() []ActivityType {
+	t := func(key, name string, u Unit, xp, full float64, c Category, stats ...Stat) ActivityType {
+		return ActivityType{Key: key, Name: name, Unit: u, XPPerUnit: xp, FullUnitsPerDay: full, Category: c, Stats: stats}
+	}
+	return []ActivityType{
+		t("workout", "Workout", UnitMinutes, 1.5, 60, CategoryFitness, STR, STA),
+		t("walk", "Walk", UnitMinutes, 0.5, 90, CategoryFitness, STA),
+		t("run", "Run", UnitKm, 12, 10, CategoryFitness, STA, STR),
+		t("cycling", "Cycling", UnitKm, 3, 40, CategoryFitness, STA),
+		t("meditation", "Meditation", UnitMinutes, 2, 30, CategoryWellbeing, WIS),
+		t("reading", "Reading", UnitMinutes, 1, 60, CategoryMind, INT),
+		t("deep_work", "Deep work", UnitMinutes, 0.75, 180, CategoryMind, INT),
+		t("learning", "Learning", UnitMinutes, 1, 90, CategoryMind, INT, WIS),
+		t("social", "Social time", UnitMinutes, 0.5, 120, CategorySocial, CHA),
+		t("journaling", "Journaling", UnitCount, 20, 1, CategoryWellbeing, WIS),
+		t("chores", "Chores", UnitMinutes, 0.8, 60, CategoryChores, STR, STA),
+	}
+}
+
+// ValidateActivityType checks a household-defined activity type.
+func ValidateActivityType(t ActivityType) error {
+	var v ValidationError
+	if !ValidSlug(t.Key) {
+		v.Add("key", t.Key, "must be 1–40 of a–z, 0–9 and _, starting with a letter")
+	}
+	validateName(&v, "name", t.Name, MaxNameLen)
+	if t.Unit.MaxAmount() == 0 {
+		v.Add("unit", t.Unit, "must be minutes, count or km")
+	}
+	if !(t.XPPerUnit > 0 && t.XPPerUnit <= 100) {
+		v.Add("xp_per_unit", t.XPPerUnit, "must be more than 0 and at most 100")
+	}
+	if !(t.FullUnitsPerDay > 0 && t.FullUnitsPerDay <= t.Unit.MaxAmount()) {
+		v.Add("full_units_per_day", t.FullUnitsPerDay, "must be more than 0 and at most one log's maximum amount")
+	}
+	if !t.Category.Valid() {
+		v.Add("category", t.Category, "must be one of fitness, mind, social, chores, wellbeing")
+	}
+	if len(t.Stats) == 0 {
+		v.Add("stats", nil, "must name at least one stat")
+	}
+	for i, s := range t.Stats {
+		switch {
+		case !s.Valid():
+			v.Add(fmt.Sprintf("stats[%d]", i), s, "must be one of STR, INT, WIS, STA, CHA, LCK")
+		case slices.Index(t.Stats, s) != i:
+			v.Add(fmt.Sprintf("stats[%d]", i), s, "is listed twice")
+		}
+	}
+	return v.Err()
+}
+
+// Catalogue is the set of activity types a household can log: the builtins
+// plus its custom ones.
+type Catalogue struct {
+	types []ActivityType
+}
+
+// NewCatalogue validates custom types and joins them to the builtins; a custom
+// key may not repeat a builtin or another custom key.
+func NewCatalogue(custom ...ActivityType) (Catalogue, error) {
+	types := BuiltinActivityTypes()
+	var v ValidationError
+	for i, t := range custom {
+		if err := ValidateActivityType(t); err != nil {
+			for _, f := range validationFields(err) {
+				v.Add(fmt.Sprintf("custom[%d].%s", i, f.Field), f.Value, f.Reason)
+			}
+			continue
+		}
+		if slices.ContainsFunc(types, func(o ActivityType) bool { return o.Key == t.Key }) {
+			v.Add(fmt.Sprintf("custom[%d].key", i), t.Key, "is already taken")
+			continue
+		}
+		t.Custom = true
+		t.Stats = slices.Clone(t.Stats)
+		types = append(types, t)
+	}
+	if err := v.Err(); err != nil {
+		return Catalogue{}, err
+	}
+	return Catalogue{types: types}, nil
+}
+
+// Lookup finds the type with key.
+func (c Catalogue) Lookup(key string) (ActivityType, bool) {
+	if c.types == nil {
+		c.types = BuiltinActivityTypes()
+	}
+	i := slices.IndexFunc(c.types, func(t ActivityType) bool { return t.Key == key })
+	if i < 0 {
+		return ActivityType{}, false
+	}
+	return c.types[i], true
+}
+
+// Types lists the catalogue, builtins first.
+func (c Catalogue) Types() []ActivityType {
+	if c.types == nil {
+		return BuiltinActivityTypes()
+	}
+	return slices.Clone(c.types)
+}
+
+// Limits for logging facts.
+const (
+	// MaxBackdate is how far in the past an activity, check-in or mood may be
+	// logged.
+	MaxBackdate = 7 * 24 * time.Hour
+	// ClockSkew is how far in the future a timestamp may be, to forgive clocks
+	// of phones and sensors that run a little ahead.
+	ClockSkew = 5 * time.Minute
+	// MaxNoteLen is the longest note, in runes.
+	MaxNoteLen = 500
+)
+
+// Activity is one logged activity.
+type Activity struct {
+	ID       int64
+	PersonID int64
+	Type     string  // catalogue key
+	Amount   float64 // in the type's unit (duration in minutes for minute types)
+	At       time.Time
+	Note     string
+	Source   Source
+	XP       int // the marginal XP awarded when it was logged (see ActivityXP)
+}
+
+// ValidateActivity checks an activity about to be logged at now.
+func ValidateActivity(a Activity, cat Catalogue, now time.Time) error {
+	var v ValidationError
+	t, ok := cat.Lookup(a.Type)
+	if !ok {
+		v.Add("type", a.Type, "is not a known activity type")
+	}
+	switch {
+	case math.IsNaN(a.Amount) || a.Amount <= 0:
+		v.Add("amount", a.Amount, "must be more than 0")
+	case ok && a.Amount > t.Unit.MaxAmount():
+		v.Add("amount", a.Amount, fmt.Sprintf("must be at most %g %s", t.Unit.MaxAmount(), t.Unit))
+	}
+	validateAt(&v, a.At, now)
+	validateNote(&v, a.Note)
+	if !a.Source.Valid() {
+		v.Add("source", a.Source, "must be one of manual, ha, sensor, oura, api")
+	}
+	return v.Err()
+}
+
+func validateAt(v *ValidationError, at, now time.Time) {
+	switch {
+	case at.IsZero():
+		v.Add("at", nil, "must be set")
+	case at.After(now.Add(ClockSkew)):
+		v.Add("at", at.Format(time.RFC3339), "must not be in the future")
+	case at.Before(now.Add(-MaxBackdate)):
+		v.Add("at", at.Format(time.RFC3339), "must be within the last 7 days")
+	}
+}
+
+func validateNote(v *ValidationError, note string) {
+	if utf8.RuneCountInString(note) > MaxNoteLen {
+		v.Add("note", nil, "must be at most 500 characters")
+	} else if !utf8.ValidString(note) || strings.ContainsRune(note, 0) {
+		v.Add("note", nil, "must be valid text")
+	}
+}
+
+// dayXPCurve is the diminishing-returns curve: the XP, before rounding and
+// modifiers, that a total of u units of one type earns in one day. Up to
+// full = FullUnitsPerDay it is linear; past it the marginal rate halves every
+// full·ln2/2 units, so the tail can never add more than half a full day:
+//
+//	F(u) = r·u                                  for u ≤ full
+//	F(u) = r·(full + full/2·(1 − e^(−2(u−full)/full)))  for u > full
+func dayXPCurve(t ActivityType, u float64) float64 {
+	if !(u > 0) || !(t.XPPerUnit > 0) || !(t.FullUnitsPerDay > 0) {
+		return 0
+	}
+	full := t.FullUnitsPerDay
+	if u <= full {
+		return t.XPPerUnit * u
+	}
+	tail := full / 2
+	return t.XPPerUnit * (full + tail*(1-math.Exp(-(u-full)/tail)))
+}
+
+// MaxXPFactor caps the multiplier that XP bonuses can reach, so a broken
+// modifier cannot flood the XP totals.
+const MaxXPFactor = 10
+
+// TypeDayXP is the XP that a day's total amount of one activity type earns,
+// with the person's modifiers. It is non-decreasing in total and never
+// negative.
+func TypeDayXP(t ActivityType, total float64, m Modifiers) int {
+	f := m.XPFactor(string(t.Category))
+	if !(f > 0) {
+		return 0 // a bonus of −100 % or worse earns nothing rather than taking XP away
+	}
+	f = min(f, MaxXPFactor)
+	return int(math.Round(dayXPCurve(t, total) * f))
+}
+
+// ActivityXP is the XP one new log earns: the marginal XP of adding amount to
+// the already logged total of the same type that day,
+//
+//	ActivityXP(already, amount) = TypeDayXP(already+amount) − TypeDayXP(already).
+//
+// Both terms are rounded before subtracting, so the per-log XPs of a day always
+// add up to exactly TypeDayXP of the day's total, and deleting the latest log
+// takes away exactly what it gave. After deleting an earlier log the store
+// recomputes the day's total with TypeDayXP.
+func ActivityXP(t ActivityType, already, amount float64, m Modifiers) int {
+	if !(already > 0) {
+		already = 0
+	}
+	if !(amount > 0) {
+		return 0
+	}
+	return TypeDayXP(t, already+amount, m) - TypeDayXP(t, already, m)
+}

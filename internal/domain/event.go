@@ -1,0 +1,138 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventKind names a domain event.
+type EventKind string
+
+// Domain events the app publishes after a commit.
+const (
+	EventActivityLogged      EventKind = "activity_logged"
+	EventCheckIn             EventKind = "check_in"
+	EventLevelUp             EventKind = "level_up"
+	EventAchievementUnlocked EventKind = "achievement_unlocked"
+	EventStreakExtended      EventKind = "streak_extended"
+	EventStreakBroken        EventKind = "streak_broken"
+	EventStreakMilestone     EventKind = "streak_milestone"
+	EventScoreChanged        EventKind = "score_changed"
+)
+
+// Event is something that happened to a person. Exactly the data field that
+// belongs to Kind is set (streak events share Streak).
+type Event struct {
+	Kind        EventKind                `json:"kind"`
+	PersonID    int64                    `json:"person_id"`
+	At          time.Time                `json:"at"`
+	Activity    *ActivityLoggedData      `json:"activity,omitempty"`
+	CheckIn     *CheckInData             `json:"check_in,omitempty"`
+	LevelUp     *LevelUpData             `json:"level_up,omitempty"`
+	Achievement *AchievementUnlockedData `json:"achievement,omitempty"`
+	Streak      *StreakData              `json:"streak,omitempty"`
+	Score       *ScoreChangedData        `json:"score,omitempty"`
+}
+
+// ActivityLoggedData is the data of activity_logged.
+type ActivityLoggedData struct {
+	ActivityID int64   `json:"activity_id"`
+	Type       string  `json:"type"`
+	Amount     float64 `json:"amount"`
+	Unit       Unit    `json:"unit"`
+	XP         int     `json:"xp"`
+}
+
+// CheckInData is the data of check_in.
+type CheckInData struct {
+	CheckInID int64     `json:"check_in_id"`
+	HabitID   int64     `json:"habit_id"`
+	Day       Day       `json:"day"`
+	Quantity  float64   `json:"quantity"`
+	Status    DayStatus `json:"status"` // the day's status after the check-in
+	XP        int       `json:"xp"`
+}
+
+// LevelUpData is the data of level_up.
+type LevelUpData struct {
+	Level   int   `json:"level"`
+	TotalXP int64 `json:"total_xp"`
+	Points  int   `json:"points"` // stat points granted by this level
+}
+
+// AchievementUnlockedData is the data of achievement_unlocked.
+type AchievementUnlockedData struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	XP   int    `json:"xp"`
+}
+
+// StreakData is the data of the streak events.
+type StreakData struct {
+	HabitID int64 `json:"habit_id"`
+	Day     Day   `json:"day"`
+	Current int   `json:"current"`
+	Best    int   `json:"best"`
+	// Previous is the length before the day (the length lost, for broken).
+	Previous  int `json:"previous"`
+	Milestone int `json:"milestone,omitempty"`
+}
+
+// ScoreChangedData is the data of score_changed.
+type ScoreChangedData struct {
+	Day         Day    `json:"day"`
+	Score       int    `json:"score"`
+	Previous    int    `json:"previous"`
+	Max         int    `json:"max"`
+	Explanation string `json:"explanation"`
+}
+
+// Validate checks that e carries the data its kind needs and nothing else.
+func (e Event) Validate() error {
+	set := map[EventKind]bool{
+		EventActivityLogged:      e.Activity != nil,
+		EventCheckIn:             e.CheckIn != nil,
+		EventLevelUp:             e.LevelUp != nil,
+		EventAchievementUnlocked: e.Achievement != nil,
+		EventStreakExtended:      e.Streak != nil,
+		EventScoreChanged:        e.Score != nil,
+	}
+	want := e.Kind
+	if want == EventStreakBroken || want == EventStreakMilestone {
+		want = EventStreakExtended
+	}
+	if _, known := set[want]; !known {
+		return Invalid("kind", e.Kind, "is not a known event kind")
+	}
+	for k, has := range set {
+		if has != (k == want) {
+			return fmt.Errorf("event %s: %w", e.Kind, Invalid(string(k), nil, "data does not match the kind"))
+		}
+	}
+	if e.PersonID <= 0 || e.At.IsZero() {
+		return fmt.Errorf("event %s: %w", e.Kind, Invalid("person_id", e.PersonID, "event needs a person and a time"))
+	}
+	return nil
+}
+
+// StreakEvents turns one fold step into the events it raises: streak_extended
+// (plus streak_milestone at a milestone) or streak_broken. before is the state
+// before the step, after the state Advance returned.
+func StreakEvents(personID, habitID int64, at time.Time, before, after StreakState) []Event {
+	data := func() *StreakData {
+		return &StreakData{HabitID: habitID, Day: after.LastDay, Current: after.Current, Best: after.Best, Previous: before.Current}
+	}
+	var out []Event
+	switch after.Last {
+	case StreakExtended:
+		out = append(out, Event{Kind: EventStreakExtended, PersonID: personID, At: at, Streak: data()})
+		if after.Milestone > 0 {
+			d := data()
+			d.Milestone = after.Milestone
+			out = append(out, Event{Kind: EventStreakMilestone, PersonID: personID, At: at, Streak: d})
+		}
+	case StreakBroken:
+		out = append(out, Event{Kind: EventStreakBroken, PersonID: personID, At: at, Streak: data()})
+	}
+	return out
+}

@@ -1,0 +1,335 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// HabitKind says whether a habit is something to do or something to avoid.
+type HabitKind string
+
+// Habit kinds.
+const (
+	// HabitPositive: check-ins record doing the good thing.
+	HabitPositive HabitKind = "positive"
+	// HabitNegative: check-ins record the thing to avoid (a slip); a day is
+	// kept when slips stay within the target (none, for a yes/no target).
+	HabitNegative HabitKind = "negative"
+)
+
+// ScheduleKind is how often a habit is due.
+type ScheduleKind string
+
+// Schedule kinds.
+const (
+	ScheduleDaily         ScheduleKind = "daily"
+	ScheduleWeekdays      ScheduleKind = "weekdays"        // on the chosen weekdays
+	ScheduleTimesPerWeek  ScheduleKind = "times_per_week"  // Times days per Monday–Sunday week
+	ScheduleTimesPerMonth ScheduleKind = "times_per_month" // Times days per calendar month
+	ScheduleEveryNDays    ScheduleKind = "every_n_days"    // once per block of Every days from Anchor
+)
+
+// Schedule says on which days a habit is expected.
+type Schedule struct {
+	Kind     ScheduleKind
+	Weekdays []time.Weekday // ScheduleWeekdays
+	Times    int            // ScheduleTimesPerWeek, ScheduleTimesPerMonth
+	Every    int            // ScheduleEveryNDays
+	// Anchor is the first day of the first block for ScheduleEveryNDays; the
+	// zero Day means the habit's start.
+	Anchor Day
+}
+
+// quota reports whether s is a quota schedule (so many days per period) and
+// the quota.
+func (s Schedule) quota() (int, bool) {
+	switch s.Kind {
+	case ScheduleTimesPerWeek, ScheduleTimesPerMonth:
+		return s.Times, true
+	case ScheduleEveryNDays:
+		return 1, true
+	}
+	return 0, false
+}
+
+// Frequency is the expected completions per day, the f of the habit-strength
+// filter: daily 1, weekdays k/7, N per week N/7, N per month N/30, every N
+// days 1/N.
+func (s Schedule) Frequency() float64 {
+	switch s.Kind {
+	case ScheduleDaily:
+		return 1
+	case ScheduleWeekdays:
+		return float64(len(s.Weekdays)) / 7
+	case ScheduleTimesPerWeek:
+		return float64(s.Times) / 7
+	case ScheduleTimesPerMonth:
+		return float64(s.Times) / 30
+	case ScheduleEveryNDays:
+		if s.Every > 0 {
+			return 1 / float64(s.Every)
+		}
+	}
+	return 0
+}
+
+// Period is the span of days a quota schedule counts over that contains day:
+// the Monday–Sunday week, the calendar month, or the Every-day block (blocks
+// start at the anchor, or at start when the anchor is zero). For daily and
+// weekday schedules the period is the day itself.
+func (s Schedule) Period(day, start Day) (first, last Day) {
+	switch s.Kind {
+	case ScheduleTimesPerWeek:
+		back := (int(day.Weekday()) + 6) % 7 // days since Monday
+		return day.Add(-back), day.Add(6 - back)
+	case ScheduleTimesPerMonth:
+		y, m := day.Year, day.Month
+		return NewDay(y, m, 1), NewDay(y, m+1, 0)
+	case ScheduleEveryNDays:
+		if s.Every > 0 {
+			anchor := s.Anchor
+			if anchor.IsZero() {
+				anchor = start
+			}
+			k := floorDiv(day.Sub(anchor), s.Every)
+			first = anchor.Add(int(k) * s.Every)
+			return first, first.Add(s.Every - 1)
+		}
+	}
+	return day, day
+}
+
+// TargetKind is how a day's check-ins are judged.
+type TargetKind string
+
+// Target kinds.
+const (
+	// TargetCheck: yes/no. A positive habit needs one check-in; a negative
+	// habit is kept with none.
+	TargetCheck TargetKind = "check"
+	// TargetAtLeast: the day's quantities must add up to at least Value.
+	TargetAtLeast TargetKind = "at_least"
+	// TargetAtMost: the day's quantities must stay at or below Value (no
+	// check-in at all is within the limit).
+	TargetAtMost TargetKind = "at_most"
+)
+
+// Target is what one day of a habit asks for.
+type Target struct {
+	Kind  TargetKind
+	Value float64 // at_least / at_most amount; unused for check
+	Unit  string  // free text for display ("l", "min", "glasses")
+}
+
+// TimeWindow limits when check-ins count, in local wall-clock time: a check-in
+// at c counts when From ≤ c < Until. The zero window means all day. Windows
+// do not cross midnight.
+type TimeWindow struct {
+	From  ClockTime
+	Until ClockTime
+}
+
+// IsZero reports whether w is the all-day window.
+func (w TimeWindow) IsZero() bool { return w.From == 0 && w.Until == 0 }
+
+// Contains reports whether a check-in at c counts.
+func (w TimeWindow) Contains(c ClockTime) bool {
+	return w.IsZero() || (c >= w.From && c < w.Until)
+}
+
+// PauseReason says why a habit rests.
+type PauseReason string
+
+// Pause reasons.
+const (
+	PauseVacation PauseReason = "vacation"
+	PauseSick     PauseReason = "sick"
+	PauseRest     PauseReason = "rest"
+)
+
+// MaxPauseDays is the longest single pause.
+const MaxPauseDays = 366
+
+// Pause suspends a habit from From to Until, both days included. Paused days
+// neither break nor extend a streak, and habit strength holds still.
+type Pause struct {
+	Reason PauseReason
+	From   Day
+	Until  Day
+}
+
+// Covers reports whether day falls inside p.
+func (p Pause) Covers(day Day) bool { return !day.Before(p.From) && !day.After(p.Until) }
+
+// ValidatePause checks a pause requested on today: it may not end in the past.
+func ValidatePause(p Pause, today Day) error {
+	var v ValidationError
+	validatePause(&v, "", p)
+	if !p.Until.IsZero() && p.Until.Before(today) {
+		v.Add("until", p.Until.String(), "must not be in the past")
+	}
+	return v.Err()
+}
+
+func validatePause(v *ValidationError, prefix string, p Pause) {
+	switch p.Reason {
+	case PauseVacation, PauseSick, PauseRest:
+	default:
+		v.Add(prefix+"reason", p.Reason, "must be vacation, sick or rest")
+	}
+	switch {
+	case p.From.IsZero():
+		v.Add(prefix+"from", nil, "must be set")
+	case p.Until.IsZero():
+		v.Add(prefix+"until", nil, "must be set")
+	case p.Until.Before(p.From):
+		v.Add(prefix+"until", p.Until.String(), "must not be before from")
+	case p.Until.Sub(p.From) >= MaxPauseDays:
+		v.Add(prefix+"until", p.Until.String(), "a pause lasts at most 366 days")
+	}
+}
+
+// Habit is one habit of one person.
+type Habit struct {
+	ID       int64
+	PersonID int64
+	Name     string
+	Kind     HabitKind
+	Schedule Schedule
+	Target   Target
+	Window   TimeWindow
+	// Start is the habit's first local day; nothing before it is judged.
+	Start  Day
+	Pauses []Pause
+}
+
+// Avoids reports whether the habit is kept by staying within a limit rather
+// than by doing something: negative habits and at-most targets.
+func (h Habit) Avoids() bool { return h.Kind == HabitNegative || h.Target.Kind == TargetAtMost }
+
+// Paused reports whether day is inside one of h's pauses.
+func (h Habit) Paused(day Day) bool {
+	return slices.ContainsFunc(h.Pauses, func(p Pause) bool { return p.Covers(day) })
+}
+
+// MaxNameLen is the longest name of a habit, activity type or achievement.
+const MaxNameLen = 80
+
+// floorDiv is a/b rounded towards minus infinity (b > 0), so blocks before
+// an anchor number −1, −2, …
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// MaxTargetValue bounds numeric targets and check-in quantities.
+const MaxTargetValue = 1e6
+
+// ValidateHabit checks a habit definition and names every bad field.
+func ValidateHabit(h Habit) error {
+	var v ValidationError
+	validateName(&v, "name", h.Name, MaxNameLen)
+	if h.Kind != HabitPositive && h.Kind != HabitNegative {
+		v.Add("kind", h.Kind, "must be positive or negative")
+	}
+	if h.Start.IsZero() {
+		v.Add("start", nil, "must be set")
+	}
+	validateSchedule(&v, h.Schedule)
+	switch h.Target.Kind {
+	case TargetCheck:
+		if h.Target.Value != 0 {
+			v.Add("target.value", h.Target.Value, "must be empty for a yes/no target")
+		}
+	case TargetAtLeast, TargetAtMost:
+		switch val := h.Target.Value; {
+		case math.IsNaN(val) || val > MaxTargetValue:
+			v.Add("target.value", val, "must be a number up to 1000000")
+		case h.Target.Kind == TargetAtLeast && val <= 0:
+			v.Add("target.value", val, "must be more than 0")
+		case val < 0:
+			v.Add("target.value", val, "must not be negative")
+		}
+		if h.Kind == HabitNegative && h.Target.Kind == TargetAtLeast {
+			v.Add("target.kind", h.Target.Kind, "a negative habit takes a yes/no or at_most target")
+		}
+	default:
+		v.Add("target.kind", h.Target.Kind, "must be check, at_least or at_most")
+	}
+	if len(h.Target.Unit) > 20 {
+		v.Add("target.unit", h.Target.Unit, "must be at most 20 characters")
+	}
+	if _, isQuota := h.Schedule.quota(); isQuota && h.Avoids() {
+		v.Add("schedule.kind", h.Schedule.Kind, "a habit kept by staying within a limit must be daily or on weekdays")
+	}
+	if w := h.Window; !w.IsZero() && (w.From < 0 || w.Until > Clock(24, 0) || w.From >= w.Until) {
+		v.Add("window", fmt.Sprintf("%s–%s", w.From, w.Until), "must run forward within one day, from 00:00 to 24:00")
+	}
+	for i, p := range h.Pauses {
+		validatePause(&v, fmt.Sprintf("pauses[%d].", i), p)
+	}
+	return v.Err()
+}
+
+func validateSchedule(v *ValidationError, s Schedule) {
+	switch s.Kind {
+	case ScheduleDaily:
+	case ScheduleWeekdays:
+		if len(s.Weekdays) == 0 {
+			v.Add("schedule.weekdays", nil, "must name at least one weekday")
+		}
+		for i, d := range s.Weekdays {
+			switch {
+			case d < time.Sunday || d > time.Saturday:
+				v.Add(fmt.Sprintf("schedule.weekdays[%d]", i), int(d), "must be a weekday 0 (Sunday) to 6 (Saturday)")
+			case slices.Index(s.Weekdays, d) != i:
+				v.Add(fmt.Sprintf("schedule.weekdays[%d]", i), d.String(), "is listed twice")
+			}
+		}
+	case ScheduleTimesPerWeek:
+		if s.Times < 1 || s.Times > 7 {
+			v.Add("schedule.times", s.Times, "must be 1 to 7 per week")
+		}
+	case ScheduleTimesPerMonth:
+		if s.Times < 1 || s.Times > 28 {
+			v.Add("schedule.times", s.Times, "must be 1 to 28 per month")
+		}
+	case ScheduleEveryNDays:
+		if s.Every < 2 || s.Every > 365 {
+			v.Add("schedule.every", s.Every, "must be 2 to 365 days")
+		}
+	default:
+		v.Add("schedule.kind", s.Kind, "must be daily, weekdays, times_per_week, times_per_month or every_n_days")
+	}
+}
+
+// CheckIn is one check-in of a habit.
+type CheckIn struct {
+	ID       int64
+	HabitID  int64
+	PersonID int64
+	At       time.Time
+	// Quantity is the amount for numeric targets; yes/no targets ignore it.
+	Quantity float64
+	Source   Source
+	Note     string
+}
+
+// ValidateCheckIn checks a check-in about to be stored at now.
+func ValidateCheckIn(c CheckIn, now time.Time) error {
+	var v ValidationError
+	validateAt(&v, c.At, now)
+	if math.IsNaN(c.Quantity) || c.Quantity < 0 || c.Quantity > MaxTargetValue {
+		v.Add("quantity", c.Quantity, "must be between 0 and 1000000")
+	}
+	if !c.Source.Valid() {
+		v.Add("source", c.Source, "must be one of manual, ha, sensor, oura, api")
+	}
+	validateNote(&v, c.Note)
+	return v.Err()
+}
