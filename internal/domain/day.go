@@ -115,10 +115,21 @@ func (d Day) String() string {
 }
 
 // MarshalText implements encoding.TextMarshaler (and so JSON, also as a map key).
-func (d Day) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+// The zero Day (no day) is the empty string, so an unset day in a stored
+// definition survives a round trip.
+func (d Day) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return []byte{}, nil
+	}
+	return []byte(d.String()), nil
+}
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Day) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Day{}
+		return nil
+	}
 	p, err := ParseDay(string(b))
 	if err != nil {
 		return err

@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+// Tree is the stat tree every character grows on.
+func (s *Service) Tree() *character.Tree { return s.tree }
+
+// CharacterView is a person's sheet and what they may allocate next.
+type CharacterView struct {
+	Person      domain.Person
+	Sheet       character.Sheet
+	Allocatable []character.NodeID
+}
+
+// Character assembles a person's character sheet from stored totals.
+func (s *Service) Character(ctx context.Context, personRef string) (CharacterView, error) {
+	p, err := s.store.PersonGet(ctx, personRef)
+	if err != nil {
+		return CharacterView{}, err
+	}
+	return s.characterView(ctx, s.store, p.Value)
+}
+
+func (s *Service) characterView(ctx context.Context, tx Store, p domain.Person) (CharacterView, error) {
+	prog, err := tx.ProgressGet(ctx, p.ID)
+	if err != nil {
+		return CharacterView{}, err
+	}
+	nodes, err := tx.Allocations(ctx, p.ID)
+	if err != nil {
+		return CharacterView{}, err
+	}
+	level, into, toNext := domain.LevelForTotal(prog.TotalXP)
+	allocated := nodeIDs(nodes)
+	sheet := character.BuildSheet(s.tree, character.SheetInput{
+		Level: level, XP: prog.TotalXP, XPIntoLevel: into, XPToNext: toNext, Allocated: allocated, Growth: prog.Growth,
+	})
+	return CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}, nil
+}
+
+// Allocate spends one stat point on a tree node. Two allocations racing for
+// the last point spend it once: the person's progress row is locked first.
+func (s *Service) Allocate(ctx context.Context, personRef string, node string) (CharacterView, error) {
+	var out CharacterView
+	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		prog, err := tx.ProgressGet(ctx, p.Value.ID) // FOR UPDATE: the serialisation point
+		if err != nil {
+			return err
+		}
+		nodes, err := tx.Allocations(ctx, p.Value.ID)
+		if err != nil {
+			return err
+		}
+		allocated := nodeIDs(nodes)
+		level, _, _ := domain.LevelForTotal(prog.TotalXP)
+		unspent := character.Unspent(level, character.AllocatedCount(s.tree, allocated))
+		if err := character.CanAllocate(s.tree, allocated, character.NodeID(node), unspent); err != nil {
+			return fmt.Errorf("node %q: %w", node, err)
+		}
+		if err := tx.AllocationInsert(ctx, p.Value.ID, node, s.now()); err != nil {
+			return err
+		}
+		out, err = s.characterView(ctx, tx, p.Value)
+		return err
+	})
+	return out, err
+}
+
+// Respec refunds every allocated point (at most once a week).
+func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, error) {
+	var out CharacterView
+	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		prog, err := tx.ProgressGet(ctx, p.Value.ID)
+		if err != nil {
+			return err
+		}
+		nodes, err := tx.Allocations(ctx, p.Value.ID)
+		if err != nil {
+			return err
+		}
+		last, err := tx.LastRespec(ctx, p.Value.ID)
+		if err != nil {
+			return err
+		}
+		level, _, _ := domain.LevelForTotal(prog.TotalXP)
+		now := s.now()
+		res, err := character.Respec(s.tree, nodeIDs(nodes), level, last, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.AllocationsClear(ctx, p.Value.ID); err != nil {
+			return err
+		}
+		if err := tx.RespecInsert(ctx, p.Value.ID, now, res.Refunded); err != nil {
+			return err
+		}
+		out, err = s.characterView(ctx, tx, p.Value)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,515 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+// HabitInput defines a habit.
+type HabitInput struct {
+	Name     string
+	Slug     string // empty: from Name
+	Kind     domain.HabitKind
+	Schedule domain.Schedule
+	Target   domain.Target
+	Window   domain.TimeWindow
+	Start    domain.Day // zero: today
+}
+
+// CreateHabit adds a habit to a person.
+func (s *Service) CreateHabit(ctx context.Context, personRef string, in HabitInput) (Versioned[StoredHabit], error) {
+	var out Versioned[StoredHabit]
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		h := domain.Habit{PersonID: p.Value.ID, Name: strings.TrimSpace(in.Name), Kind: in.Kind,
+			Schedule: in.Schedule, Target: in.Target, Window: in.Window, Start: in.Start}
+		if h.Start.IsZero() {
+			h.Start = s.today()
+		}
+		if h.Kind == "" {
+			h.Kind = domain.HabitPositive
+		}
+		if h.Target.Kind == "" {
+			h.Target.Kind = domain.TargetCheck
+		}
+		slug := in.Slug
+		if slug == "" {
+			slug = domain.Slugify(h.Name)
+		}
+		var v domain.ValidationError
+		if ve := (*domain.ValidationError)(nil); errors.As(domain.ValidateHabit(h), &ve) {
+			v = *ve
+		}
+		if !domain.ValidSlug(slug) {
+			v.Add("slug", slug, "must be 1-40 lowercase letters, digits or _, starting with a letter")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		created, err := tx.HabitInsert(ctx, h, slug)
+		if err != nil {
+			return err
+		}
+		out = Versioned[StoredHabit]{Value: StoredHabit{Habit: created, Slug: slug}, Version: 1}
+		return s.refoldHabit(ctx, tx, created, created.Start, ev)
+	})
+	return out, err
+}
+
+// Habits lists a person's active habits.
+func (s *Service) Habits(ctx context.Context, personRef string) ([]Versioned[StoredHabit], error) {
+	p, err := s.store.PersonGet(ctx, personRef)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.HabitList(ctx, p.Value.ID)
+}
+
+// Habit finds one of a person's habits by id, slug or name.
+func (s *Service) Habit(ctx context.Context, personRef, habitRef string) (Versioned[StoredHabit], error) {
+	p, err := s.store.PersonGet(ctx, personRef)
+	if err != nil {
+		return Versioned[StoredHabit]{}, err
+	}
+	return s.store.HabitGet(ctx, p.Value.ID, habitRef, false)
+}
+
+// UpdateHabit replaces a habit's definition when its version is still
+// ifVersion (0 skips the check) and re-derives its days from the earliest
+// day the change can affect.
+func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, in HabitInput, ifVersion int) (Versioned[StoredHabit], error) {
+	var out Versioned[StoredHabit]
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		cur, err := tx.HabitGet(ctx, p.Value.ID, habitRef, true)
+		if err != nil {
+			return err
+		}
+		if ifVersion != 0 && cur.Version != ifVersion {
+			return fmt.Errorf("habit %d is at version %d, not %d: %w", cur.Value.ID, cur.Version, ifVersion, domain.ErrPrecondition)
+		}
+		h := cur.Value
+		h.Name, h.Kind, h.Schedule, h.Target, h.Window = strings.TrimSpace(in.Name), in.Kind, in.Schedule, in.Target, in.Window
+		if !in.Start.IsZero() {
+			h.Start = in.Start
+		}
+		if in.Slug != "" {
+			h.Slug = in.Slug
+		}
+		if err := domain.ValidateHabit(h.Habit); err != nil {
+			return err
+		}
+		if !domain.ValidSlug(h.Slug) {
+			return domain.Invalid("slug", h.Slug, "must be 1-40 lowercase letters, digits or _, starting with a letter")
+		}
+		v, err := tx.HabitUpdate(ctx, h, cur.Version)
+		if err != nil {
+			return err
+		}
+		out = Versioned[StoredHabit]{Value: h, Version: v}
+		// A new definition changes how every past day is judged.
+		return s.refoldHabit(ctx, tx, h.Habit, h.Start, ev)
+	})
+	return out, err
+}
+
+// ArchiveHabit retires a habit: its history stays, it is no longer due.
+func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) error {
+	return s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		h, err := tx.HabitGet(ctx, p.Value.ID, habitRef, true)
+		if err != nil {
+			return err
+		}
+		return tx.HabitArchive(ctx, h.Value.ID)
+	})
+}
+
+// PauseInput pauses one habit or all of a person's habits.
+type PauseInput struct {
+	Person string
+	Habit  string // empty: every habit
+	Reason domain.PauseReason
+	From   domain.Day // zero: today
+	Until  domain.Day
+}
+
+// Pause stops the given days from counting for or against streaks.
+func (s *Service) Pause(ctx context.Context, in PauseInput) error {
+	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, in.Person)
+		if err != nil {
+			return err
+		}
+		pause := domain.Pause{Reason: in.Reason, From: in.From, Until: in.Until}
+		if pause.From.IsZero() {
+			pause.From = s.today()
+		}
+		if err := domain.ValidatePause(pause, s.today()); err != nil {
+			return err
+		}
+		var habits []Versioned[StoredHabit]
+		if in.Habit != "" {
+			h, err := tx.HabitGet(ctx, p.Value.ID, in.Habit, true)
+			if err != nil {
+				return err
+			}
+			habits = append(habits, h)
+		} else if habits, err = tx.HabitList(ctx, p.Value.ID); err != nil {
+			return err
+		}
+		var habitID *int64
+		if in.Habit != "" {
+			habitID = &habits[0].Value.ID
+		}
+		if err := tx.PauseInsert(ctx, p.Value.ID, habitID, pause); err != nil {
+			return err
+		}
+		for _, h := range habits {
+			// Re-read: the pause is now part of the habit.
+			fresh, err := tx.HabitGet(ctx, p.Value.ID, sourceID(h.Value.ID), true)
+			if err != nil {
+				return err
+			}
+			if err := s.refoldHabit(ctx, tx, fresh.Value.Habit, pause.From, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// modifiers are what a person's allocated tree nodes change in the rules.
+func (s *Service) modifiers(ctx context.Context, tx Store, personID int64) (domain.Modifiers, error) {
+	nodes, err := tx.Allocations(ctx, personID)
+	if err != nil {
+		return domain.Modifiers{}, err
+	}
+	return character.Modifiers(s.tree, nodeIDs(nodes)), nil
+}
+
+func nodeIDs(nodes []string) []character.NodeID {
+	out := make([]character.NodeID, len(nodes))
+	for i, n := range nodes {
+		out[i] = character.NodeID(n)
+	}
+	return out
+}
+
+// refoldHabit re-derives a habit's day rows from day `from` to today: it
+// starts from the stored state of the day before (or the habit's start) and
+// folds each day's verdict into streak and strength. Only the days from
+// `from` on are touched, so a backdated check-in costs the same whatever the
+// length of the history.
+func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, from domain.Day, ev *[]domain.Event) error {
+	loc, today := s.loc(), s.today()
+	if from.Before(h.Start) {
+		from = h.Start
+	}
+	if from.After(today) {
+		return nil
+	}
+	mods, err := s.modifiers(ctx, tx, h.PersonID)
+	if err != nil {
+		return err
+	}
+	prev, ok, err := tx.HabitDayBefore(ctx, h.ID, from)
+	if err != nil {
+		return err
+	}
+	var streak domain.StreakState
+	var strength domain.StrengthState
+	start := h.Start
+	if ok {
+		streak, strength = prev.Streak, prev.Strength
+		start = prev.Day.Add(1)
+		if prev.Day == today {
+			start = today
+		}
+	}
+	// Days between the last stored row and `from` were never derived (the
+	// process was down): derive them too.
+	if from.Before(start) {
+		start = from
+	}
+	old, err := tx.HabitDays(ctx, h.ID, start, today)
+	if err != nil {
+		return err
+	}
+	oldByDay := make(map[domain.Day]HabitDay, len(old))
+	for _, r := range old {
+		oldByDay[r.Day] = r
+	}
+	// Period schedules (N per week) need the check-ins from the period's start.
+	periodStart, _ := h.Schedule.Period(start, h.Start)
+	checkIns, err := tx.CheckIns(ctx, h.ID, minDay(periodStart, start), today)
+	if err != nil {
+		return err
+	}
+	results := domain.EvaluateRange(h, start, today, checkIns, loc, today)
+	freq := h.Schedule.Frequency()
+	rows := make([]HabitDay, 0, len(results))
+	for _, r := range results {
+		row := HabitDay{Day: r.Day, Result: r, Streak: streak, Strength: strength, Final: r.Day.Before(today)}
+		if r.Day.Before(today) {
+			before := streak
+			streak = streak.Advance(r, mods)
+			strength = strength.Advance(r, freq, mods)
+			row.Streak, row.Strength = streak, strength
+			if o, had := oldByDay[r.Day]; !had || !o.Final {
+				s.streakEvents(h, before, streak, r.Day, ev)
+			}
+		} else if o, had := oldByDay[r.Day]; r.Status == domain.StatusDone && (!had || o.Result.Status != domain.StatusDone) {
+			// Today just became done: the streak grows by one (shown through
+			// View until the day closes).
+			view := streak.View(r, mods)
+			*ev = append(*ev, domain.Event{Kind: domain.EventStreakExtended, PersonID: h.PersonID, At: s.now(),
+				Streak: &domain.StreakData{HabitID: h.ID, Day: r.Day, Current: view.Current, Best: view.Best, Previous: streak.Current}})
+			if isStreakMilestone(view.Current) && view.Current > streak.Best {
+				*ev = append(*ev, domain.Event{Kind: domain.EventStreakMilestone, PersonID: h.PersonID, At: s.now(),
+					Streak: &domain.StreakData{HabitID: h.ID, Day: r.Day, Current: view.Current, Best: view.Best, Milestone: view.Current}})
+			}
+		}
+		rows = append(rows, row)
+	}
+	if err := tx.HabitDaysUpsert(ctx, h.ID, rows); err != nil {
+		return err
+	}
+	// Limit habits earn their XP when a kept day closes.
+	for _, r := range rows {
+		if r.Final {
+			source := fmt.Sprintf("%d:%s", h.ID, r.Day)
+			if xp := domain.ClosedDayXP(h, r.Result); xp > 0 {
+				if err := s.awardXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, xp, ev); err != nil {
+					return err
+				}
+			} else if err := s.revokeXP(ctx, tx, h.PersonID, xpHabitDay, source, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return s.noteLongestStreak(ctx, tx, h.PersonID, streak.Best)
+}
+
+func isStreakMilestone(n int) bool {
+	for _, m := range domain.StreakMilestones() {
+		if m == n {
+			return true
+		}
+	}
+	return false
+}
+
+// streakEvents tells people what a closing day did to a streak.
+func (s *Service) streakEvents(h domain.Habit, before, after domain.StreakState, day domain.Day, ev *[]domain.Event) {
+	data := func(m int) *domain.StreakData {
+		return &domain.StreakData{HabitID: h.ID, Day: day, Current: after.Current, Best: after.Best, Previous: before.Current, Milestone: m}
+	}
+	switch after.Last {
+	case domain.StreakBroken:
+		*ev = append(*ev, domain.Event{Kind: domain.EventStreakBroken, PersonID: h.PersonID, At: s.now(), Streak: data(0)})
+	}
+}
+
+func (s *Service) noteLongestStreak(ctx context.Context, tx Store, personID int64, best int) error {
+	p, err := tx.ProgressGet(ctx, personID)
+	if err != nil {
+		return err
+	}
+	if best <= p.LongestStreak {
+		return nil
+	}
+	p.LongestStreak = best
+	return tx.ProgressPut(ctx, personID, p)
+}
+
+func minDay(a, b domain.Day) domain.Day {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// CheckInInput is one check-in of a habit.
+type CheckInInput struct {
+	Person         string
+	Habit          string // id, slug or name
+	Quantity       float64
+	At             time.Time // zero: now
+	Source         domain.Source
+	Note           string
+	IdempotencyKey string
+	Evidence       []byte // JSON: what an automatic check-in saw
+}
+
+// CheckInResult says what a check-in did.
+type CheckInResult struct {
+	CheckIn  domain.CheckIn
+	Habit    StoredHabit
+	Day      domain.DayResult
+	Streak   domain.StreakView
+	XP       int
+	Replayed bool // the idempotency key was seen before: nothing changed
+}
+
+// CheckIn records a check-in and everything it changes: the habit's day,
+// streak and strength, XP, the day's score and achievements.
+func (s *Service) CheckIn(ctx context.Context, in CheckInInput) (CheckInResult, error) {
+	var out CheckInResult
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		var err error
+		out, err = s.checkInTx(ctx, tx, in, ev)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *[]domain.Event) (CheckInResult, error) {
+	var out CheckInResult
+	p, err := tx.PersonGet(ctx, in.Person)
+	if err != nil {
+		return out, err
+	}
+	h, err := tx.HabitGet(ctx, p.Value.ID, in.Habit, true)
+	if err != nil {
+		return out, err
+	}
+	if h.Value.Archived {
+		return out, fmt.Errorf("habit %q is archived: %w", h.Value.Name, domain.ErrConflict)
+	}
+	out.Habit = h.Value
+	if in.IdempotencyKey != "" {
+		if prior, found, err := tx.CheckInByKey(ctx, p.Value.ID, in.IdempotencyKey); err != nil {
+			return out, err
+		} else if found {
+			if prior.HabitID != h.Value.ID {
+				return out, fmt.Errorf("idempotency key %q was used for another habit: %w", in.IdempotencyKey, domain.ErrConflict)
+			}
+			out.CheckIn, out.Replayed = prior, true
+			return s.describeCheckIn(ctx, tx, out, prior)
+		}
+	}
+	c := domain.CheckIn{HabitID: h.Value.ID, PersonID: p.Value.ID, At: in.At, Quantity: in.Quantity, Source: in.Source, Note: in.Note}
+	now := s.now()
+	if c.At.IsZero() {
+		c.At = now
+	}
+	if c.Source == "" {
+		c.Source = domain.SourceAPI
+	}
+	if err := domain.ValidateCheckIn(c, now); err != nil {
+		return out, err
+	}
+	if h.Value.Start.After(domain.DayOf(c.At, s.loc())) {
+		return out, domain.Invalid("at", c.At.Format(time.RFC3339), "is before the habit started")
+	}
+	day := domain.DayOf(c.At, s.loc())
+	before, err := tx.CheckIns(ctx, h.Value.ID, day, day)
+	if err != nil {
+		return out, err
+	}
+	c, err = tx.CheckInInsert(ctx, c, day, in.IdempotencyKey)
+	if err != nil {
+		return out, err
+	}
+	out.CheckIn = c
+	out.XP = domain.CheckInXPFor(h.Value.Habit, len(before))
+	if err := s.awardXP(ctx, tx, p.Value.ID, day, xpCheckIn, sourceID(c.ID), out.XP, ev); err != nil {
+		return out, err
+	}
+	if err := s.refoldHabit(ctx, tx, h.Value.Habit, day, ev); err != nil {
+		return out, err
+	}
+	prog, err := tx.ProgressGet(ctx, p.Value.ID)
+	if err != nil {
+		return out, err
+	}
+	prog.CheckIns++
+	if err := tx.ProgressPut(ctx, p.Value.ID, prog); err != nil {
+		return out, err
+	}
+	out, err = s.describeCheckIn(ctx, tx, out, c)
+	if err != nil {
+		return out, err
+	}
+	*ev = append(*ev, domain.Event{Kind: domain.EventCheckIn, PersonID: p.Value.ID, At: now,
+		CheckIn: &domain.CheckInData{CheckInID: c.ID, HabitID: h.Value.ID, Day: day, Quantity: c.Quantity, Status: out.Day.Status, XP: out.XP}})
+	return out, s.afterChange(ctx, tx, p.Value.ID, day, ev)
+}
+
+// describeCheckIn fills the day and streak a check-in's answer shows.
+func (s *Service) describeCheckIn(ctx context.Context, tx Store, out CheckInResult, c domain.CheckIn) (CheckInResult, error) {
+	day := domain.DayOf(c.At, s.loc())
+	rows, err := tx.HabitDays(ctx, c.HabitID, day, day)
+	if err != nil || len(rows) == 0 {
+		return out, err
+	}
+	mods, err := s.modifiers(ctx, tx, c.PersonID)
+	if err != nil {
+		return out, err
+	}
+	out.Day = rows[0].Result
+	out.Streak = streakView(rows[0], s.today(), mods)
+	return out, nil
+}
+
+// streakView is how a stored day row shows a streak: today's row holds the
+// state before today, closed rows the state after their day.
+func streakView(r HabitDay, today domain.Day, mods domain.Modifiers) domain.StreakView {
+	if r.Day == today {
+		return r.Streak.View(r.Result, mods)
+	}
+	return domain.StreakView{Current: r.Streak.Current, Best: r.Streak.Best, ShieldsLeft: r.Streak.ShieldsLeft(mods)}
+}
+
+// UndoCheckIn removes a check-in and every effect it had.
+func (s *Service) UndoCheckIn(ctx context.Context, personRef string, id int64) error {
+	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		c, err := tx.CheckInGet(ctx, p.Value.ID, id)
+		if err != nil {
+			return err
+		}
+		h, err := tx.HabitGet(ctx, p.Value.ID, sourceID(c.HabitID), true)
+		if err != nil {
+			return err
+		}
+		if err := tx.CheckInDelete(ctx, c.ID); err != nil {
+			return err
+		}
+		if err := s.revokeXP(ctx, tx, p.Value.ID, xpCheckIn, sourceID(c.ID), ev); err != nil {
+			return err
+		}
+		day := domain.DayOf(c.At, s.loc())
+		if err := s.refoldHabit(ctx, tx, h.Value.Habit, day, ev); err != nil {
+			return err
+		}
+		prog, err := tx.ProgressGet(ctx, p.Value.ID)
+		if err != nil {
+			return err
+		}
+		prog.CheckIns--
+		if err := tx.ProgressPut(ctx, p.Value.ID, prog); err != nil {
+			return err
+		}
+		return s.afterChange(ctx, tx, p.Value.ID, day, ev)
+	})
+}

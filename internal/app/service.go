@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+// EventSink receives domain events after the transaction that caused them
+// has committed. Implementations must not block: they queue and return.
+type EventSink interface {
+	Publish(ctx context.Context, events []domain.Event)
+}
+
+// Options wire a Service.
+type Options struct {
+	Store  Store
+	Logger zerolog.Logger
+	// Now is the clock; tests pass a fake one.
+	Now func() time.Time
+	// Location is the household's time zone, asked on every use so a time
+	// zone learnt from Home Assistant later takes effect without a restart.
+	Location func() *time.Location
+	// Sinks get every committed domain event.
+	Sinks []EventSink
+	// Tree is the stat tree, loaded once by main.
+	Tree *character.Tree
+}
+
+// Service runs LifeOps' use cases. It keeps no state of its own between
+// calls: everything lives in the Store, so replicas can share one database.
+type Service struct {
+	store        Store
+	log          zerolog.Logger
+	now          func() time.Time
+	loc          func() *time.Location
+	sinks        []EventSink
+	tree         *character.Tree
+	achievements []domain.Achievement
+}
+
+// New returns a Service; zero options get production defaults.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = func() *time.Location { return time.Local }
+	}
+	if o.Tree == nil {
+		panic("app: Options.Tree is required")
+	}
+	builtin, err := domain.BuiltinAchievements()
+	if err != nil {
+		// The definitions are embedded and tested; failing here is a build defect.
+		panic(fmt.Sprintf("app: shipped achievements: %v", err))
+	}
+	return &Service{store: o.Store, log: o.Logger, now: o.Now, loc: o.Location, sinks: o.Sinks, tree: o.Tree, achievements: builtin}
+}
+
+// AddSink subscribes another sink; main calls it while wiring, before any
+// use case runs.
+func (s *Service) AddSink(sink EventSink) { s.sinks = append(s.sinks, sink) }
+
+// today is the household's local day now.
+func (s *Service) today() domain.Day { return domain.DayOf(s.now(), s.loc()) }
+
+// tx runs fn in one transaction and publishes the events it collected only
+// after the commit, so no one hears of a change that was rolled back.
+func (s *Service) tx(ctx context.Context, fn func(tx Store, ev *[]domain.Event) error) error {
+	var events []domain.Event
+	err := s.store.InTx(ctx, func(tx Store) error {
+		events = events[:0]
+		return fn(tx, &events)
+	})
+	if err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		for _, sink := range s.sinks {
+			sink.Publish(ctx, events)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+// Store is the storage the use cases need. Every method of the Store handed
+// to InTx's function runs inside that one transaction; retrying a
+// serialization failure is the implementation's job, so fn may run more than
+// once and must not have side effects outside tx.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx Store) error) error
+	PersonStore
+	HabitStore
+	CheckInStore
+	ActivityStore
+	ProgressStore
+	MoodStore
+	ScoreStore
+	AchievementStore
+	CharacterStore
+}
+
+// PersonStore keeps the household's people.
+type PersonStore interface {
+	PersonInsert(ctx context.Context, p domain.Person) (domain.Person, error)
+	// PersonGet finds a person by id or slug; domain.ErrNotFound when none.
+	PersonGet(ctx context.Context, ref string) (Versioned[domain.Person], error)
+	PersonList(ctx context.Context) ([]Versioned[domain.Person], error)
+	// PersonUpdate writes p when its stored version is still version, and
+	// returns the new version; domain.ErrPrecondition when it changed.
+	PersonUpdate(ctx context.Context, p domain.Person, version int) (int, error)
+	PersonDelete(ctx context.Context, id int64) error
+}
+
+// Versioned is a stored value with its optimistic-concurrency version (the
+// API's ETag).
+type Versioned[T any] struct {
+	Value   T
+	Version int
+}
+
+// HabitStore keeps habit definitions, pauses and each habit's day rows.
+type HabitStore interface {
+	HabitInsert(ctx context.Context, h domain.Habit, slug string) (domain.Habit, error)
+	// HabitGet finds a person's habit by id, slug or name. lock takes a
+	// row lock, which serialises everything that changes the habit's days.
+	HabitGet(ctx context.Context, personID int64, ref string, lock bool) (Versioned[StoredHabit], error)
+	HabitList(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
+	HabitUpdate(ctx context.Context, h StoredHabit, version int) (int, error)
+	HabitArchive(ctx context.Context, id int64) error
+	PauseInsert(ctx context.Context, personID int64, habitID *int64, p domain.Pause) error
+	// HabitDayBefore is the latest stored day row before day; ok is false when
+	// there is none.
+	HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (row HabitDay, ok bool, err error)
+	HabitDaysUpsert(ctx context.Context, habitID int64, rows []HabitDay) error
+	HabitDays(ctx context.Context, habitID int64, from, to domain.Day) ([]HabitDay, error)
+	// HabitDaysOfPerson lists the day rows of all a person's active habits on
+	// one day, keyed by habit id.
+	HabitDaysOfPerson(ctx context.Context, personID int64, day domain.Day) (map[int64]HabitDay, error)
+}
+
+// StoredHabit is a habit with the fields that only storage and the API know.
+type StoredHabit struct {
+	domain.Habit
+	Slug     string
+	Archived bool
+}
+
+// HabitDay is one day of a habit: its verdict and the streak and strength
+// after it (for today, before it: today is still open).
+type HabitDay struct {
+	Day      domain.Day
+	Result   domain.DayResult
+	Streak   domain.StreakState
+	Strength domain.StrengthState
+	Final    bool
+}
+
+// CheckInStore keeps check-ins.
+type CheckInStore interface {
+	CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error)
+	CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error)
+	CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error)
+	CheckInDelete(ctx context.Context, id int64) error
+	CheckIns(ctx context.Context, habitID int64, from, to domain.Day) ([]domain.CheckIn, error)
+}
+
+// ActivityStore keeps logged activities and custom activity types.
+type ActivityStore interface {
+	ActivityInsert(ctx context.Context, a domain.Activity, day domain.Day, key, externalID string) (domain.Activity, error)
+	ActivityByKey(ctx context.Context, personID int64, key string) (domain.Activity, bool, error)
+	ActivityGet(ctx context.Context, personID, id int64) (domain.Activity, error)
+	ActivityDelete(ctx context.Context, id int64) error
+	// ActivitiesOfDay lists a person's activities of one type (every type
+	// when typ is empty) on one day, in the order they happened.
+	ActivitiesOfDay(ctx context.Context, personID int64, day domain.Day, typ string) ([]domain.Activity, error)
+	ActivitySetXP(ctx context.Context, id int64, xp int) error
+	// ActivityPage lists activities newest first, after the cursor id.
+	ActivityPage(ctx context.Context, personID int64, before int64, limit int) ([]domain.Activity, error)
+	ActivityTypesCustom(ctx context.Context) ([]domain.ActivityType, error)
+	ActivityTypeInsert(ctx context.Context, t domain.ActivityType) error
+	// ActiveMinutes sums minute-based activities per day over [from, to].
+	ActiveMinutes(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]float64, error)
+}
+
+// ProgressStore keeps the XP ledger and the running totals derived from it.
+type ProgressStore interface {
+	// XPAward records an award once per (kind, source); it returns false
+	// when that award was already there.
+	XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, error)
+	// XPRevoke deletes an award and returns its amount (0 when absent).
+	XPRevoke(ctx context.Context, personID int64, kind, source string) (int, error)
+	// ProgressGet locks and reads a person's totals.
+	ProgressGet(ctx context.Context, personID int64) (Progress, error)
+	ProgressPut(ctx context.Context, personID int64, p Progress) error
+}
+
+// Progress is a person's running totals; everything in it can be
+// recomputed from the facts (lifeops verify does).
+type Progress struct {
+	TotalXP         int64
+	CheckIns        int64
+	Activities      int64
+	MoodLogs        int64
+	PerfectDays     int64
+	ActivityCounts  map[string]int64
+	ActivityAmounts map[string]float64
+	LongestStreak   int
+	// Growth is passive stat growth summed over all days (character order:
+	// STR INT WIS STA CHA LCK).
+	Growth character.StatValues
+}
+
+// MoodStore keeps mood check-ins.
+type MoodStore interface {
+	MoodInsert(ctx context.Context, m domain.Mood, day domain.Day, key string) (domain.Mood, bool, error)
+	MoodLatest(ctx context.Context, personID int64, day domain.Day) (domain.Mood, bool, error)
+}
+
+// ScoreStore keeps daily scores and the daily biometrics they read.
+type ScoreStore interface {
+	ScoreGet(ctx context.Context, personID int64, day domain.Day) (StoredScore, bool, error)
+	ScorePut(ctx context.Context, personID int64, s StoredScore) error
+	ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]StoredScore, error)
+	Biometrics(ctx context.Context, personID int64, from, to domain.Day) ([]Biometrics, error)
+	BiometricsPut(ctx context.Context, personID int64, b Biometrics) error
+	HouseholdWeights(ctx context.Context) (domain.ScoreWeights, error)
+}
+
+// StoredScore is one person-day's Daily Life Score.
+type StoredScore struct {
+	Day   domain.Day
+	Score domain.DayScore
+	Final bool
+}
+
+// Biometrics are one day's numbers from a ring or typed in.
+type Biometrics struct {
+	Day       domain.Day
+	Sleep     *float64
+	Readiness *float64
+	Activity  *float64
+	SleepEnd  *time.Time
+	UpdatedAt time.Time
+}
+
+// AchievementStore keeps unlocks and household-defined achievements.
+type AchievementStore interface {
+	AchievementsUnlocked(ctx context.Context, personID int64) (map[string]time.Time, error)
+	AchievementUnlock(ctx context.Context, personID int64, key string, at time.Time) (bool, error)
+	AchievementsCustom(ctx context.Context) ([]domain.Achievement, error)
+}
+
+// CharacterStore keeps stat-tree allocations and growth.
+type CharacterStore interface {
+	Allocations(ctx context.Context, personID int64) ([]string, error)
+	AllocationInsert(ctx context.Context, personID int64, node string, at time.Time) error
+	AllocationsClear(ctx context.Context, personID int64) error
+	LastRespec(ctx context.Context, personID int64) (time.Time, error)
+	RespecInsert(ctx context.Context, personID int64, at time.Time, refunded int) error
+	// GrowthDay reads (and GrowthDayPut writes) one day's stat growth.
+	GrowthDay(ctx context.Context, personID int64, day domain.Day) (character.StatValues, error)
+	GrowthDayPut(ctx context.Context, personID int64, day domain.Day, g character.StatValues) error
+}

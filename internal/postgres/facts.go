@@ -1,0 +1,260 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+// --- check-ins ---
+
+const checkInColumns = "id, habit_id, person_id, at, quantity, source, note"
+
+func scanCheckIn(row pgx.Row) (domain.CheckIn, error) {
+	var c domain.CheckIn
+	err := row.Scan(&c.ID, &c.HabitID, &c.PersonID, &c.At, &c.Quantity, &c.Source, &c.Note)
+	return c, err
+}
+
+// CheckInInsert implements app.CheckInStore.
+func (s *Store) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error) {
+	err := s.q.QueryRow(ctx, `
+		INSERT INTO check_ins (habit_id, person_id, at, day, quantity, source, note, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		c.HabitID, c.PersonID, c.At, day, c.Quantity, c.Source, c.Note, nullIfEmpty(key)).Scan(&c.ID)
+	if uniqueViolation(err, "check_ins_person_id_idempotency_key_key") {
+		return c, fmt.Errorf("idempotency key %q is in use: %w", key, domain.ErrConflict)
+	}
+	return c, err
+}
+
+// CheckInByKey implements app.CheckInStore.
+func (s *Store) CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error) {
+	c, err := scanCheckIn(s.q.QueryRow(ctx, "SELECT "+checkInColumns+" FROM check_ins WHERE person_id = $1 AND idempotency_key = $2", personID, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, false, nil
+	}
+	return c, err == nil, err
+}
+
+// CheckInGet implements app.CheckInStore.
+func (s *Store) CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error) {
+	c, err := scanCheckIn(s.q.QueryRow(ctx, "SELECT "+checkInColumns+" FROM check_ins WHERE person_id = $1 AND id = $2", personID, id))
+	return c, notFound(err, fmt.Sprintf("check-in %d", id))
+}
+
+// CheckInDelete implements app.CheckInStore.
+func (s *Store) CheckInDelete(ctx context.Context, id int64) error {
+	_, err := s.q.Exec(ctx, "DELETE FROM check_ins WHERE id = $1", id)
+	return err
+}
+
+// CheckIns implements app.CheckInStore.
+func (s *Store) CheckIns(ctx context.Context, habitID int64, from, to domain.Day) ([]domain.CheckIn, error) {
+	rows, err := s.q.Query(ctx, "SELECT "+checkInColumns+" FROM check_ins WHERE habit_id = $1 AND day BETWEEN $2 AND $3 ORDER BY at, id", habitID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CheckIn, error) { return scanCheckIn(r) })
+}
+
+// --- activities ---
+
+const activityColumns = "id, person_id, type, amount, at, note, source, xp"
+
+func scanActivity(row pgx.Row) (domain.Activity, error) {
+	var a domain.Activity
+	err := row.Scan(&a.ID, &a.PersonID, &a.Type, &a.Amount, &a.At, &a.Note, &a.Source, &a.XP)
+	return a, err
+}
+
+// ActivityInsert implements app.ActivityStore.
+func (s *Store) ActivityInsert(ctx context.Context, a domain.Activity, day domain.Day, key, externalID string) (domain.Activity, error) {
+	err := s.q.QueryRow(ctx, `
+		INSERT INTO activities (person_id, type, amount, at, day, note, source, idempotency_key, xp, external_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) RETURNING id`,
+		a.PersonID, a.Type, a.Amount, a.At, day, a.Note, a.Source, nullIfEmpty(key), nullIfEmpty(externalID)).Scan(&a.ID)
+	switch {
+	case uniqueViolation(err, "activities_person_id_idempotency_key_key"):
+		return a, fmt.Errorf("idempotency key %q is in use: %w", key, domain.ErrConflict)
+	case uniqueViolation(err, "activities_external"):
+		return a, fmt.Errorf("%s activity %q was logged already: %w", a.Source, externalID, domain.ErrConflict)
+	}
+	return a, err
+}
+
+// ActivityByKey implements app.ActivityStore.
+func (s *Store) ActivityByKey(ctx context.Context, personID int64, key string) (domain.Activity, bool, error) {
+	a, err := scanActivity(s.q.QueryRow(ctx, "SELECT "+activityColumns+" FROM activities WHERE person_id = $1 AND idempotency_key = $2", personID, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, false, nil
+	}
+	return a, err == nil, err
+}
+
+// ActivityGet implements app.ActivityStore.
+func (s *Store) ActivityGet(ctx context.Context, personID, id int64) (domain.Activity, error) {
+	a, err := scanActivity(s.q.QueryRow(ctx, "SELECT "+activityColumns+" FROM activities WHERE person_id = $1 AND id = $2", personID, id))
+	return a, notFound(err, fmt.Sprintf("activity %d", id))
+}
+
+// ActivityDelete implements app.ActivityStore.
+func (s *Store) ActivityDelete(ctx context.Context, id int64) error {
+	_, err := s.q.Exec(ctx, "DELETE FROM activities WHERE id = $1", id)
+	return err
+}
+
+// ActivitiesOfDay implements app.ActivityStore.
+func (s *Store) ActivitiesOfDay(ctx context.Context, personID int64, day domain.Day, typ string) ([]domain.Activity, error) {
+	rows, err := s.q.Query(ctx, "SELECT "+activityColumns+` FROM activities
+		WHERE person_id = $1 AND day = $2 AND ($3 = '' OR type = $3) ORDER BY at, id`, personID, day, typ)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Activity, error) { return scanActivity(r) })
+}
+
+// ActivitySetXP implements app.ActivityStore.
+func (s *Store) ActivitySetXP(ctx context.Context, id int64, xp int) error {
+	_, err := s.q.Exec(ctx, "UPDATE activities SET xp = $2 WHERE id = $1", id, xp)
+	return err
+}
+
+// ActivityPage implements app.ActivityStore.
+func (s *Store) ActivityPage(ctx context.Context, personID int64, before int64, limit int) ([]domain.Activity, error) {
+	rows, err := s.q.Query(ctx, "SELECT "+activityColumns+` FROM activities
+		WHERE person_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, personID, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Activity, error) { return scanActivity(r) })
+}
+
+// ActivityTypesCustom implements app.ActivityStore.
+func (s *Store) ActivityTypesCustom(ctx context.Context) ([]domain.ActivityType, error) {
+	rows, err := s.q.Query(ctx, "SELECT key, name, unit, xp_per_unit, full_units_per_day, category, stats FROM activity_types ORDER BY key")
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.ActivityType, error) {
+		t := domain.ActivityType{Custom: true}
+		var stats []string
+		err := r.Scan(&t.Key, &t.Name, &t.Unit, &t.XPPerUnit, &t.FullUnitsPerDay, &t.Category, &stats)
+		for _, st := range stats {
+			t.Stats = append(t.Stats, domain.Stat(st))
+		}
+		return t, err
+	})
+}
+
+// ActivityTypeInsert implements app.ActivityStore.
+func (s *Store) ActivityTypeInsert(ctx context.Context, t domain.ActivityType) error {
+	stats := make([]string, len(t.Stats))
+	for i, st := range t.Stats {
+		stats[i] = string(st)
+	}
+	_, err := s.q.Exec(ctx, `INSERT INTO activity_types (key, name, unit, xp_per_unit, full_units_per_day, category, stats)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.Key, t.Name, t.Unit, t.XPPerUnit, t.FullUnitsPerDay, t.Category, stats)
+	if uniqueViolation(err, "") {
+		return fmt.Errorf("activity type %q exists already: %w", t.Key, domain.ErrConflict)
+	}
+	return err
+}
+
+// ActiveMinutes implements app.ActivityStore.
+func (s *Store) ActiveMinutes(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]float64, error) {
+	rows, err := s.q.Query(ctx, `SELECT day, sum(amount) FROM activities
+		WHERE person_id = $1 AND day BETWEEN $2 AND $3 AND type = ANY($4) GROUP BY day`, personID, from, to, types)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[domain.Day]float64{}
+	for rows.Next() {
+		var d domain.Day
+		var m float64
+		if err := rows.Scan(&d, &m); err != nil {
+			return nil, err
+		}
+		out[d] = m
+	}
+	return out, rows.Err()
+}
+
+// --- moods ---
+
+// MoodInsert implements app.MoodStore: with a key already used it returns
+// the stored mood and false.
+func (s *Store) MoodInsert(ctx context.Context, m domain.Mood, day domain.Day, key string) (domain.Mood, bool, error) {
+	err := s.q.QueryRow(ctx, `INSERT INTO moods (person_id, at, day, value, note, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (person_id, idempotency_key) DO NOTHING RETURNING id`,
+		m.PersonID, m.At, day, m.Value, m.Note, nullIfEmpty(key)).Scan(&m.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = s.q.QueryRow(ctx, "SELECT id, at, value, note FROM moods WHERE person_id = $1 AND idempotency_key = $2",
+			m.PersonID, key).Scan(&m.ID, &m.At, &m.Value, &m.Note)
+		return m, false, err
+	}
+	return m, err == nil, err
+}
+
+// MoodLatest implements app.MoodStore.
+func (s *Store) MoodLatest(ctx context.Context, personID int64, day domain.Day) (domain.Mood, bool, error) {
+	m := domain.Mood{PersonID: personID}
+	err := s.q.QueryRow(ctx, "SELECT id, at, value, note FROM moods WHERE person_id = $1 AND day = $2 ORDER BY at DESC, id DESC LIMIT 1",
+		personID, day).Scan(&m.ID, &m.At, &m.Value, &m.Note)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, false, nil
+	}
+	return m, err == nil, err
+}
+
+// --- achievements ---
+
+// AchievementsUnlocked implements app.AchievementStore.
+func (s *Store) AchievementsUnlocked(ctx context.Context, personID int64) (map[string]time.Time, error) {
+	rows, err := s.q.Query(ctx, "SELECT key, unlocked_at FROM achievement_unlocks WHERE person_id = $1", personID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var k string
+		var at time.Time
+		if err := rows.Scan(&k, &at); err != nil {
+			return nil, err
+		}
+		out[k] = at
+	}
+	return out, rows.Err()
+}
+
+// AchievementUnlock implements app.AchievementStore.
+func (s *Store) AchievementUnlock(ctx context.Context, personID int64, key string, at time.Time) (bool, error) {
+	tag, err := s.q.Exec(ctx, "INSERT INTO achievement_unlocks (person_id, key, unlocked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", personID, key, at)
+	return tag.RowsAffected() == 1, err
+}
+
+// AchievementsCustom implements app.AchievementStore.
+func (s *Store) AchievementsCustom(ctx context.Context) ([]domain.Achievement, error) {
+	rows, err := s.q.Query(ctx, "SELECT definition FROM achievements ORDER BY key")
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Achievement, error) {
+		var b []byte
+		var a domain.Achievement
+		if err := r.Scan(&b); err != nil {
+			return a, err
+		}
+		err := json.Unmarshal(b, &a)
+		a.Custom = true
+		return a, err
+	})
+}

@@ -1,0 +1,271 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+const habitColumns = `h.id, h.person_id, h.slug, h.name, h.kind, h.schedule, h.target, h.time_window, h.start_day,
+	h.archived_at IS NOT NULL, h.version`
+
+func scanHabit(row pgx.Row) (app.Versioned[app.StoredHabit], error) {
+	var v app.Versioned[app.StoredHabit]
+	h := &v.Value
+	var schedule, target, window []byte
+	var start domain.Day
+	err := row.Scan(&h.ID, &h.PersonID, &h.Slug, &h.Name, &h.Kind, &schedule, &target, &window, &start, &h.Archived, &v.Version)
+	if err != nil {
+		return v, err
+	}
+	h.Start = start
+	if err := json.Unmarshal(schedule, &h.Schedule); err != nil {
+		return v, fmt.Errorf("habit %d schedule: %w", h.ID, err)
+	}
+	if err := json.Unmarshal(target, &h.Target); err != nil {
+		return v, fmt.Errorf("habit %d target: %w", h.ID, err)
+	}
+	if window != nil {
+		if err := json.Unmarshal(window, &h.Window); err != nil {
+			return v, fmt.Errorf("habit %d window: %w", h.ID, err)
+		}
+	}
+	return v, nil
+}
+
+func windowJSON(w domain.TimeWindow) ([]byte, error) {
+	if w.IsZero() {
+		return nil, nil
+	}
+	return json.Marshal(w)
+}
+
+// HabitInsert implements app.HabitStore.
+func (s *Store) HabitInsert(ctx context.Context, h domain.Habit, slug string) (domain.Habit, error) {
+	schedule, err := json.Marshal(h.Schedule)
+	if err != nil {
+		return h, err
+	}
+	target, err := json.Marshal(h.Target)
+	if err != nil {
+		return h, err
+	}
+	window, err := windowJSON(h.Window)
+	if err != nil {
+		return h, err
+	}
+	err = s.q.QueryRow(ctx, `
+		INSERT INTO habits (person_id, slug, name, kind, schedule, target, time_window, start_day)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		h.PersonID, slug, h.Name, h.Kind, schedule, target, window, h.Start).Scan(&h.ID)
+	if uniqueViolation(err, "habits_person_id_slug_key") {
+		return h, fmt.Errorf("habit slug %q is taken: %w", slug, domain.ErrConflict)
+	}
+	if err != nil {
+		return h, fmt.Errorf("insert habit: %w", err)
+	}
+	return h, s.loadPauses(ctx, &h)
+}
+
+func (s *Store) loadPauses(ctx context.Context, h *domain.Habit) error {
+	rows, err := s.q.Query(ctx, `
+		SELECT reason, from_day, until_day FROM pauses
+		 WHERE person_id = $1 AND (habit_id IS NULL OR habit_id = $2) ORDER BY from_day`, h.PersonID, h.ID)
+	if err != nil {
+		return fmt.Errorf("habit %d pauses: %w", h.ID, err)
+	}
+	h.Pauses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Pause, error) {
+		var p domain.Pause
+		err := r.Scan(&p.Reason, &p.From, &p.Until)
+		return p, err
+	})
+	return err
+}
+
+// HabitGet implements app.HabitStore: ref is an id, a slug or a name
+// (case-insensitive), in that order.
+func (s *Store) HabitGet(ctx context.Context, personID int64, ref string, lock bool) (app.Versioned[app.StoredHabit], error) {
+	forUpdate := ""
+	if lock {
+		forUpdate = " FOR UPDATE OF h"
+	}
+	var v app.Versioned[app.StoredHabit]
+	var err error
+	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
+		v, err = scanHabit(s.q.QueryRow(ctx, "SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND id = $2"+forUpdate, personID, id))
+	} else {
+		v, err = scanHabit(s.q.QueryRow(ctx, "SELECT "+habitColumns+` FROM habits h
+			WHERE person_id = $1 AND (slug = $2 OR lower(name) = lower($2))
+			ORDER BY archived_at IS NOT NULL, slug = $2 DESC, id LIMIT 1`+forUpdate, personID, ref))
+	}
+	if err != nil {
+		return v, notFound(err, "habit "+strconv.Quote(ref))
+	}
+	return v, s.loadPauses(ctx, &v.Value.Habit)
+}
+
+// HabitList implements app.HabitStore: active habits, oldest first.
+func (s *Store) HabitList(ctx context.Context, personID int64) ([]app.Versioned[app.StoredHabit], error) {
+	rows, err := s.q.Query(ctx, "SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND archived_at IS NULL ORDER BY id", personID)
+	if err != nil {
+		return nil, fmt.Errorf("list habits: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[app.StoredHabit], error) { return scanHabit(r) })
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if err := s.loadPauses(ctx, &list[i].Value.Habit); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// HabitUpdate implements app.HabitStore.
+func (s *Store) HabitUpdate(ctx context.Context, h app.StoredHabit, version int) (int, error) {
+	schedule, err := json.Marshal(h.Schedule)
+	if err != nil {
+		return 0, err
+	}
+	target, err := json.Marshal(h.Target)
+	if err != nil {
+		return 0, err
+	}
+	window, err := windowJSON(h.Window)
+	if err != nil {
+		return 0, err
+	}
+	var next int
+	err = s.q.QueryRow(ctx, `
+		UPDATE habits SET slug = $2, name = $3, kind = $4, schedule = $5, target = $6, time_window = $7, start_day = $8,
+		       version = version + 1, updated_at = now()
+		 WHERE id = $1 AND version = $9 RETURNING version`,
+		h.ID, h.Slug, h.Name, h.Kind, schedule, target, window, h.Start, version).Scan(&next)
+	switch {
+	case uniqueViolation(err, "habits_person_id_slug_key"):
+		return 0, fmt.Errorf("habit slug %q is taken: %w", h.Slug, domain.ErrConflict)
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, fmt.Errorf("habit %d changed meanwhile: %w", h.ID, domain.ErrPrecondition)
+	case err != nil:
+		return 0, fmt.Errorf("update habit %d: %w", h.ID, err)
+	}
+	// Days the new definition no longer covers must not linger.
+	if _, err := s.q.Exec(ctx, "DELETE FROM habit_days WHERE habit_id = $1 AND day < $2", h.ID, h.Start); err != nil {
+		return 0, err
+	}
+	return next, nil
+}
+
+// HabitArchive implements app.HabitStore.
+func (s *Store) HabitArchive(ctx context.Context, id int64) error {
+	_, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = coalesce(archived_at, now()), version = version + 1 WHERE id = $1", id)
+	return err
+}
+
+// PauseInsert implements app.HabitStore.
+func (s *Store) PauseInsert(ctx context.Context, personID int64, habitID *int64, p domain.Pause) error {
+	_, err := s.q.Exec(ctx, "INSERT INTO pauses (person_id, habit_id, reason, from_day, until_day) VALUES ($1, $2, $3, $4, $5)",
+		personID, habitID, p.Reason, p.From, p.Until)
+	return err
+}
+
+// habitDayJSON is how streak and strength state are stored.
+type habitDayState struct {
+	Streak   domain.StreakState   `json:"streak"`
+	Strength domain.StrengthState `json:"strength"`
+	CheckIns int                  `json:"check_ins"`
+	AtRisk   bool                 `json:"at_risk"`
+}
+
+const habitDayColumns = "day, status, value, completion, streak, final"
+
+func scanHabitDay(row pgx.Row) (app.HabitDay, error) {
+	var d app.HabitDay
+	var state []byte
+	err := row.Scan(&d.Day, &d.Result.Status, &d.Result.Value, &d.Result.Completion, &state, &d.Final)
+	if err != nil {
+		return d, err
+	}
+	var st habitDayState
+	if err := json.Unmarshal(state, &st); err != nil {
+		return d, fmt.Errorf("habit day %s state: %w", d.Day, err)
+	}
+	d.Result.Day, d.Result.CheckIns, d.Result.AtRisk = d.Day, st.CheckIns, st.AtRisk
+	d.Streak, d.Strength = st.Streak, st.Strength
+	return d, nil
+}
+
+// HabitDayBefore implements app.HabitStore.
+func (s *Store) HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (app.HabitDay, bool, error) {
+	d, err := scanHabitDay(s.q.QueryRow(ctx, "SELECT "+habitDayColumns+" FROM habit_days WHERE habit_id = $1 AND day < $2 ORDER BY day DESC LIMIT 1", habitID, day))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, false, nil
+	}
+	return d, err == nil, err
+}
+
+// HabitDaysUpsert implements app.HabitStore in one round trip.
+func (s *Store) HabitDaysUpsert(ctx context.Context, habitID int64, rows []app.HabitDay) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, r := range rows {
+		state, err := json.Marshal(habitDayState{Streak: r.Streak, Strength: r.Strength, CheckIns: r.Result.CheckIns, AtRisk: r.Result.AtRisk})
+		if err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO habit_days (habit_id, day, status, value, completion, streak, strength, final)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (habit_id, day) DO UPDATE SET status = EXCLUDED.status, value = EXCLUDED.value,
+			  completion = EXCLUDED.completion, streak = EXCLUDED.streak, strength = EXCLUDED.strength, final = EXCLUDED.final`,
+			habitID, r.Day, r.Result.Status, r.Result.Value, r.Result.Completion, state, r.Strength.Score, r.Final)
+	}
+	return s.q.SendBatch(ctx, b).Close()
+}
+
+// HabitDays implements app.HabitStore.
+func (s *Store) HabitDays(ctx context.Context, habitID int64, from, to domain.Day) ([]app.HabitDay, error) {
+	rows, err := s.q.Query(ctx, "SELECT "+habitDayColumns+" FROM habit_days WHERE habit_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day", habitID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.HabitDay, error) { return scanHabitDay(r) })
+}
+
+// HabitDaysOfPerson implements app.HabitStore.
+func (s *Store) HabitDaysOfPerson(ctx context.Context, personID int64, day domain.Day) (map[int64]app.HabitDay, error) {
+	rows, err := s.q.Query(ctx, `
+		SELECT d.habit_id, d.day, d.status, d.value, d.completion, d.streak, d.final
+		  FROM habit_days d JOIN habits h ON h.id = d.habit_id
+		 WHERE h.person_id = $1 AND h.archived_at IS NULL AND d.day = $2`, personID, day)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]app.HabitDay{}
+	for rows.Next() {
+		var id int64
+		var d app.HabitDay
+		var state []byte
+		if err := rows.Scan(&id, &d.Day, &d.Result.Status, &d.Result.Value, &d.Result.Completion, &state, &d.Final); err != nil {
+			return nil, err
+		}
+		var st habitDayState
+		if err := json.Unmarshal(state, &st); err != nil {
+			return nil, err
+		}
+		d.Result.Day, d.Result.CheckIns, d.Result.AtRisk = d.Day, st.CheckIns, st.AtRisk
+		d.Streak, d.Strength = st.Streak, st.Strength
+		out[id] = d
+	}
+	return out, rows.Err()
+}

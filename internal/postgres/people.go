@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+const personColumns = "id, name, slug, coalesce(entity_id, ''), color, version"
+
+func scanPerson(row pgx.Row) (app.Versioned[domain.Person], error) {
+	var v app.Versioned[domain.Person]
+	p := &v.Value
+	err := row.Scan(&p.ID, &p.Name, &p.Slug, &p.EntityID, &p.Color, &v.Version)
+	return v, err
+}
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// PersonInsert implements app.PersonStore.
+func (s *Store) PersonInsert(ctx context.Context, p domain.Person) (domain.Person, error) {
+	err := s.q.QueryRow(ctx,
+		"INSERT INTO people (name, slug, entity_id, color) VALUES ($1, $2, $3, $4) RETURNING id",
+		p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color).Scan(&p.ID)
+	if uniqueViolation(err, "people_slug_key") {
+		return p, fmt.Errorf("slug %q is taken by another person: %w", p.Slug, domain.ErrConflict)
+	}
+	if err != nil {
+		return p, fmt.Errorf("insert person: %w", err)
+	}
+	_, err = s.q.Exec(ctx, "INSERT INTO person_progress (person_id) VALUES ($1)", p.ID)
+	return p, err
+}
+
+// PersonGet implements app.PersonStore: ref is an id or a slug.
+func (s *Store) PersonGet(ctx context.Context, ref string) (app.Versioned[domain.Person], error) {
+	var row pgx.Row
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		row = s.q.QueryRow(ctx, "SELECT "+personColumns+" FROM people WHERE id = $1", id)
+	} else {
+		row = s.q.QueryRow(ctx, "SELECT "+personColumns+" FROM people WHERE slug = $1", ref)
+	}
+	v, err := scanPerson(row)
+	return v, notFound(err, "person "+strconv.Quote(ref))
+}
+
+// PersonList implements app.PersonStore.
+func (s *Store) PersonList(ctx context.Context) ([]app.Versioned[domain.Person], error) {
+	rows, err := s.q.Query(ctx, "SELECT "+personColumns+" FROM people ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("list people: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[domain.Person], error) { return scanPerson(r) })
+}
+
+// PersonUpdate implements app.PersonStore.
+func (s *Store) PersonUpdate(ctx context.Context, p domain.Person, version int) (int, error) {
+	var next int
+	err := s.q.QueryRow(ctx, `
+		UPDATE people SET name = $2, slug = $3, entity_id = $4, color = $5, version = version + 1, updated_at = now()
+		 WHERE id = $1 AND version = $6 RETURNING version`,
+		p.ID, p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color, version).Scan(&next)
+	switch {
+	case uniqueViolation(err, "people_slug_key"):
+		return 0, fmt.Errorf("slug %q is taken by another person: %w", p.Slug, domain.ErrConflict)
+	case err == pgx.ErrNoRows:
+		return 0, fmt.Errorf("person %d changed meanwhile: %w", p.ID, domain.ErrPrecondition)
+	case err != nil:
+		return 0, fmt.Errorf("update person %d: %w", p.ID, err)
+	}
+	return next, nil
+}
+
+// PersonDelete implements app.PersonStore; their data goes with them
+// (ON DELETE CASCADE).
+func (s *Store) PersonDelete(ctx context.Context, id int64) error {
+	tag, err := s.q.Exec(ctx, "DELETE FROM people WHERE id = $1", id)
+	if err != nil {
+		return fmt.Errorf("delete person %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("person %d: %w", id, domain.ErrNotFound)
+	}
+	return nil
+}

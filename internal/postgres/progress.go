@@ -1,0 +1,236 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+// XPAward implements app.ProgressStore.
+func (s *Store) XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, error) {
+	tag, err := s.q.Exec(ctx, `INSERT INTO xp_ledger (person_id, day, source_kind, source_id, amount) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (person_id, source_kind, source_id) DO NOTHING`, personID, day, kind, source, amount)
+	if err != nil {
+		return false, fmt.Errorf("award %s %s: %w", kind, source, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// XPRevoke implements app.ProgressStore.
+func (s *Store) XPRevoke(ctx context.Context, personID int64, kind, source string) (int, error) {
+	var amount int
+	err := s.q.QueryRow(ctx, "DELETE FROM xp_ledger WHERE person_id = $1 AND source_kind = $2 AND source_id = $3 RETURNING amount",
+		personID, kind, source).Scan(&amount)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return amount, err
+}
+
+// ProgressGet implements app.ProgressStore. Inside a transaction it locks
+// the row: every change of a person's totals goes through it, which makes it
+// the person's serialisation point.
+func (s *Store) ProgressGet(ctx context.Context, personID int64) (app.Progress, error) {
+	q := `SELECT total_xp, check_ins, activities, mood_logs, perfect_days, longest_streak, activity_counts, activity_amounts, growth
+		FROM person_progress WHERE person_id = $1`
+	if s.inTx {
+		q += " FOR UPDATE"
+	}
+	var p app.Progress
+	var counts, amounts []byte
+	var growth []float64
+	err := s.q.QueryRow(ctx, q, personID).Scan(&p.TotalXP, &p.CheckIns, &p.Activities, &p.MoodLogs, &p.PerfectDays, &p.LongestStreak, &counts, &amounts, &growth)
+	if err != nil {
+		return p, notFound(err, fmt.Sprintf("progress of person %d", personID))
+	}
+	if err := json.Unmarshal(counts, &p.ActivityCounts); err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(amounts, &p.ActivityAmounts); err != nil {
+		return p, err
+	}
+	copy(p.Growth[:], growth)
+	return p, nil
+}
+
+// ProgressPut implements app.ProgressStore.
+func (s *Store) ProgressPut(ctx context.Context, personID int64, p app.Progress) error {
+	counts, err := json.Marshal(nonNil(p.ActivityCounts))
+	if err != nil {
+		return err
+	}
+	amounts, err := json.Marshal(nonNil(p.ActivityAmounts))
+	if err != nil {
+		return err
+	}
+	_, err = s.q.Exec(ctx, `UPDATE person_progress SET total_xp = $2, check_ins = $3, activities = $4, mood_logs = $5,
+		perfect_days = $6, longest_streak = $7, activity_counts = $8, activity_amounts = $9, growth = $10, updated_at = now()
+		WHERE person_id = $1`, personID, p.TotalXP, p.CheckIns, p.Activities, p.MoodLogs, p.PerfectDays, p.LongestStreak,
+		counts, amounts, p.Growth[:])
+	return err
+}
+
+func nonNil[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return m
+}
+
+// --- scores and biometrics ---
+
+// ScoreGet implements app.ScoreStore.
+func (s *Store) ScoreGet(ctx context.Context, personID int64, day domain.Day) (app.StoredScore, bool, error) {
+	sc := app.StoredScore{Day: day}
+	var result []byte
+	err := s.q.QueryRow(ctx, "SELECT result, final FROM daily_scores WHERE person_id = $1 AND day = $2", personID, day).Scan(&result, &sc.Final)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sc, false, nil
+	}
+	if err != nil {
+		return sc, false, err
+	}
+	return sc, true, json.Unmarshal(result, &sc.Score)
+}
+
+// ScorePut implements app.ScoreStore.
+func (s *Store) ScorePut(ctx context.Context, personID int64, sc app.StoredScore) error {
+	result, err := json.Marshal(sc.Score)
+	if err != nil {
+		return err
+	}
+	var score *float64
+	if sc.Score.HasData {
+		v := float64(sc.Score.Score)
+		score = &v
+	}
+	_, err = s.q.Exec(ctx, `INSERT INTO daily_scores (person_id, day, score, result, final, computed_at) VALUES ($1, $2, $3, $4, $5, now())
+		ON CONFLICT (person_id, day) DO UPDATE SET score = EXCLUDED.score, result = EXCLUDED.result, final = EXCLUDED.final, computed_at = now()`,
+		personID, sc.Day, score, result, sc.Final)
+	return err
+}
+
+// ScoreHistory implements app.ScoreStore.
+func (s *Store) ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]app.StoredScore, error) {
+	rows, err := s.q.Query(ctx, "SELECT day, result, final FROM daily_scores WHERE person_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day", personID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.StoredScore, error) {
+		var sc app.StoredScore
+		var result []byte
+		if err := r.Scan(&sc.Day, &result, &sc.Final); err != nil {
+			return sc, err
+		}
+		return sc, json.Unmarshal(result, &sc.Score)
+	})
+}
+
+// Biometrics implements app.ScoreStore.
+func (s *Store) Biometrics(ctx context.Context, personID int64, from, to domain.Day) ([]app.Biometrics, error) {
+	rows, err := s.q.Query(ctx, `SELECT day, sleep_score, readiness_score, activity_score, sleep_end, updated_at
+		FROM daily_biometrics WHERE person_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day`, personID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Biometrics, error) {
+		var b app.Biometrics
+		err := r.Scan(&b.Day, &b.Sleep, &b.Readiness, &b.Activity, &b.SleepEnd, &b.UpdatedAt)
+		return b, err
+	})
+}
+
+// BiometricsPut implements app.ScoreStore; a nil field keeps what was stored.
+func (s *Store) BiometricsPut(ctx context.Context, personID int64, b app.Biometrics) error {
+	_, err := s.q.Exec(ctx, `INSERT INTO daily_biometrics (person_id, day, sleep_score, readiness_score, activity_score, sleep_end, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, now())
+		ON CONFLICT (person_id, day) DO UPDATE SET
+		  sleep_score = coalesce(EXCLUDED.sleep_score, daily_biometrics.sleep_score),
+		  readiness_score = coalesce(EXCLUDED.readiness_score, daily_biometrics.readiness_score),
+		  activity_score = coalesce(EXCLUDED.activity_score, daily_biometrics.activity_score),
+		  sleep_end = coalesce(EXCLUDED.sleep_end, daily_biometrics.sleep_end),
+		  updated_at = now()`, personID, b.Day, b.Sleep, b.Readiness, b.Activity, b.SleepEnd)
+	return err
+}
+
+// HouseholdWeights implements app.ScoreStore: stored weights over the
+// defaults, component by component.
+func (s *Store) HouseholdWeights(ctx context.Context) (domain.ScoreWeights, error) {
+	w := domain.DefaultScoreWeights()
+	var raw []byte
+	if err := s.q.QueryRow(ctx, "SELECT score_weights FROM household WHERE id = 1").Scan(&raw); err != nil {
+		return w, fmt.Errorf("household weights: %w", err)
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return w, fmt.Errorf("household weights: %w", err)
+	}
+	return w, nil
+}
+
+// --- character ---
+
+// Allocations implements app.CharacterStore.
+func (s *Store) Allocations(ctx context.Context, personID int64) ([]string, error) {
+	rows, err := s.q.Query(ctx, "SELECT node FROM allocations WHERE person_id = $1 ORDER BY allocated_at, node", personID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// AllocationInsert implements app.CharacterStore.
+func (s *Store) AllocationInsert(ctx context.Context, personID int64, node string, at time.Time) error {
+	_, err := s.q.Exec(ctx, "INSERT INTO allocations (person_id, node, allocated_at) VALUES ($1, $2, $3)", personID, node, at)
+	if uniqueViolation(err, "") {
+		return fmt.Errorf("node %q is allocated already: %w", node, domain.ErrConflict)
+	}
+	return err
+}
+
+// AllocationsClear implements app.CharacterStore.
+func (s *Store) AllocationsClear(ctx context.Context, personID int64) error {
+	_, err := s.q.Exec(ctx, "DELETE FROM allocations WHERE person_id = $1", personID)
+	return err
+}
+
+// LastRespec implements app.CharacterStore (zero time: never).
+func (s *Store) LastRespec(ctx context.Context, personID int64) (time.Time, error) {
+	var at *time.Time
+	if err := s.q.QueryRow(ctx, "SELECT max(at) FROM respecs WHERE person_id = $1", personID).Scan(&at); err != nil || at == nil {
+		return time.Time{}, err
+	}
+	return *at, nil
+}
+
+// RespecInsert implements app.CharacterStore.
+func (s *Store) RespecInsert(ctx context.Context, personID int64, at time.Time, refunded int) error {
+	_, err := s.q.Exec(ctx, "INSERT INTO respecs (person_id, at, refunded) VALUES ($1, $2, $3)", personID, at, refunded)
+	return err
+}
+
+// GrowthDay implements app.CharacterStore.
+func (s *Store) GrowthDay(ctx context.Context, personID int64, day domain.Day) (character.StatValues, error) {
+	var g character.StatValues
+	var vals []float64
+	err := s.q.QueryRow(ctx, "SELECT growth FROM stat_growth_days WHERE person_id = $1 AND day = $2", personID, day).Scan(&vals)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return g, nil
+	}
+	copy(g[:], vals)
+	return g, err
+}
+
+// GrowthDayPut implements app.CharacterStore.
+func (s *Store) GrowthDayPut(ctx context.Context, personID int64, day domain.Day, g character.StatValues) error {
+	_, err := s.q.Exec(ctx, `INSERT INTO stat_growth_days (person_id, day, growth) VALUES ($1, $2, $3)
+		ON CONFLICT (person_id, day) DO UPDATE SET growth = EXCLUDED.growth`, personID, day, g[:])
+	return err
+}

@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
+// Store implements app.Store on PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+	q    querier
+	inTx bool
+}
+
+var _ app.Store = (*Store)(nil)
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: pool} }
+
+// maxAttempts bounds retries of a transaction that lost a serialization race
+// or a deadlock; these resolve on retry, anything else is returned at once.
+const maxAttempts = 5
+
+// InTx runs fn in one transaction. A nested call joins the outer one.
+func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			return fn(&Store{pool: s.pool, q: tx, inTx: true})
+		})
+		if !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+	return fmt.Errorf("transaction failed after %d attempts: %w", maxAttempts, err)
+}
+
+func retryable(err error) bool {
+	return isCode(err, "40001") || isCode(err, "40P01")
+}
+
+// uniqueViolation reports whether err broke the named unique constraint.
+func uniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (constraint == "" || pgErr.ConstraintName == constraint)
+}
+
+// notFound turns pgx's no-rows into the domain's not-found error.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, domain.ErrNotFound)
+	}
+	return err
+}

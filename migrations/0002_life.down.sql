@@ -1,0 +1,16 @@
+DROP TABLE daily_biometrics;
+DROP TABLE daily_scores;
+DROP TABLE achievement_unlocks;
+DROP TABLE achievements;
+DROP TABLE moods;
+DROP TABLE respecs;
+DROP TABLE allocations;
+DROP TABLE stat_growth_days;
+DROP TABLE person_progress;
+DROP TABLE xp_ledger;
+DROP TABLE habit_days;
+DROP TABLE check_ins;
+DROP TABLE pauses;
+DROP TABLE habits;
+DROP TABLE activities;
+DROP TABLE activity_types;
