@@ -168,4 +168,3 @@ func settingsMap(cfg config.Config) map[string]string {
 	}
 	return m
 }
-

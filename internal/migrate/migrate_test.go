@@ -91,13 +91,14 @@ func TestEveryStepRoundTrips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := open(t, dbtest.Empty(t))
-	m := migrate.New(pool, shipped(t))
-	if _, err := m.Up(ctx); err != nil {
+	migs := shipped(t)
+	if _, err := migrate.New(pool, migs).Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Walk down one step at a time, then back up: each down must undo
-	// exactly its own up.
-	for v := m.Latest(); v >= 1; v-- {
+	// Walk down one step at a time, re-applying each step alone: each down
+	// must undo exactly its own up.
+	for v := len(migs); v >= 1; v-- {
+		m := migrate.New(pool, migs[:v])
 		before := schema(t, pool)
 		if _, err := m.Down(ctx, 1); err != nil {
 			t.Fatal(err)
