@@ -24,7 +24,7 @@ type Command struct {
 	PersonID int64
 	HabitID  int64 // CommandCheckIn
 	ItemID   int64 // CommandCompleteItem
-	NodeID   int64 // CommandAllocate
+	NodeID   string // CommandAllocate
 	On       bool  // CommandVacation
 }
 
@@ -76,7 +76,7 @@ func ParseCommand(base, topic string, payload []byte) (Command, error) {
 		cmd.Kind = CommandAllocate
 		id, ok := parseNodeOption(body)
 		if !ok {
-			return Command{}, bad("payload %q: want a node option like \"Iron Body (#12)\" or a node id", clip(body))
+			return Command{}, bad("payload %q: want a node option like \"Iron Body (#str_1)\" or a node id", clip(body))
 		}
 		cmd.NodeID = id
 		return cmd, nil

@@ -3,7 +3,6 @@ package discovery
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -369,19 +368,32 @@ func personDevice(h Household, person Person) deviceConfig {
 // NodeOption is how a stat-tree node appears in the allocate select. The id
 // travels inside the option because the select sends back only the option
 // text; ParseCommand reads it out again.
-func NodeOption(n Node) string { return n.Name + " (#" + itoa(n.ID) + ")" }
+func NodeOption(n Node) string { return n.Name + " (#" + n.ID + ")" }
 
-func parseNodeOption(s string) (int64, bool) {
+func parseNodeOption(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return id, id > 0
+	if validNodeID(s) {
+		return s, true
 	}
 	open := strings.LastIndex(s, "(#")
 	if open < 0 || !strings.HasSuffix(s, ")") {
-		return 0, false
+		return "", false
 	}
-	id, err := strconv.ParseInt(s[open+2:len(s)-1], 10, 64)
-	return id, err == nil && id > 0
+	id := s[open+2 : len(s)-1]
+	return id, validNodeID(id)
+}
+
+// validNodeID accepts the tree's ids: short, lowercase, digits and _.
+func validNodeID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func mustJSON(v any) []byte {

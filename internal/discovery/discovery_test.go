@@ -23,9 +23,9 @@ func TestParseCommand(t *testing.T) {
 	}{
 		{"check-in", "lifeops/1/habit/11/check_in/set", "PRESS", discovery.Command{Kind: discovery.CommandCheckIn, PersonID: 1, HabitID: 11}, nil, ""},
 		{"complete item", "lifeops/2/routine/item/101/complete/set", "PRESS\n", discovery.Command{Kind: discovery.CommandCompleteItem, PersonID: 2, ItemID: 101}, nil, ""},
-		{"allocate option", "lifeops/1/stat_tree/allocate/set", "Iron Body (#7)", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: 7}, nil, ""},
-		{"allocate name with parens", "lifeops/1/stat_tree/allocate/set", "Body (mind) (#12)", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: 12}, nil, ""},
-		{"allocate bare id", "lifeops/1/stat_tree/allocate/set", "8", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: 8}, nil, ""},
+		{"allocate option", "lifeops/1/stat_tree/allocate/set", "Iron Body (#str_7)", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: "str_7"}, nil, ""},
+		{"allocate name with parens", "lifeops/1/stat_tree/allocate/set", "Body (mind) (#int_12)", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: "int_12"}, nil, ""},
+		{"allocate bare id", "lifeops/1/stat_tree/allocate/set", "sta_8", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: "sta_8"}, nil, ""},
 		{"vacation on", "lifeops/3/vacation/set", "ON", discovery.Command{Kind: discovery.CommandVacation, PersonID: 3, On: true}, nil, ""},
 		{"vacation off", "lifeops/3/vacation/set", "OFF", discovery.Command{Kind: discovery.CommandVacation, PersonID: 3}, nil, ""},
 		{"nested base", "home/lifeops/1/vacation/set", "ON", discovery.Command{}, discovery.ErrNotCommand, ""},

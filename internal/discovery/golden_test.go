@@ -35,8 +35,8 @@ func fixture() discovery.Household {
 					{ID: 102, Title: "Read 20 min"},
 				},
 				AllocatableNodes: []discovery.Node{
-					{ID: 7, Name: "Iron Body"},
-					{ID: 8, Name: "Deep Focus"},
+					{ID: "str_1", Name: "Iron Body"},
+					{ID: "int_1", Name: "Deep Focus"},
 				},
 			},
 			{ID: 2, Slug: "sam", Name: "Sam"},

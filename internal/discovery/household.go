@@ -71,7 +71,7 @@ type Item struct {
 
 // Node is a stat-tree node.
 type Node struct {
-	ID   int64
+	ID   string // the tree's node id, e.g. "str_1"
 	Name string
 }
 
@@ -150,10 +150,10 @@ func (h Household) Validate() error {
 				add("%s.routine_items[%d].title: must not be empty", at, j)
 			}
 		}
-		nodes := map[int64]bool{}
+		nodes := map[string]bool{}
 		for j, n := range p.AllocatableNodes {
-			if n.ID <= 0 || nodes[n.ID] {
-				add("%s.allocatable_nodes[%d].id (%d): must be positive and unique", at, j, n.ID)
+			if !validNodeID(n.ID) || nodes[n.ID] {
+				add("%s.allocatable_nodes[%d].id (%q): must be unique lowercase letters, digits or _", at, j, n.ID)
 			}
 			nodes[n.ID] = true
 			if strings.TrimSpace(n.Name) == "" {
