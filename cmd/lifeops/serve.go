@@ -15,6 +15,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/config"
+	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/httpapi"
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
@@ -54,6 +55,21 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 
 	health := app.NewHealth("database", "mqtt", "home_assistant", "oura")
 	health.Set("database", databaseProbe(pool, migrator))
+
+	tree, err := character.Default()
+	if err != nil {
+		return fmt.Errorf("stat tree: %w", err)
+	}
+	z, err := newZone(cfg)
+	if err != nil {
+		return err
+	}
+	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: log, Location: z.Location, Tree: tree})
+
+	var p parts
+	p.startMQTT(ctx, cfg, svc, health, log)
+	p.startHA(ctx, cfg, svc, z, health, log)
+	defer p.stop(log)
 
 	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health})
 

@@ -513,3 +513,35 @@ func (s *Service) UndoCheckIn(ctx context.Context, personRef string, id int64) e
 		return s.afterChange(ctx, tx, p.Value.ID, day, ev)
 	})
 }
+
+// vacationDays is how long the vacation switch pauses habits when turned
+// on without an end date; turning it off ends the pause early.
+const vacationDays = 30
+
+// SetVacation pauses (on) or resumes (off) all of a person's habits from
+// today, as the Home Assistant vacation switch does.
+func (s *Service) SetVacation(ctx context.Context, personRef string, on bool) error {
+	today := s.today()
+	if on {
+		return s.Pause(ctx, PauseInput{Person: personRef, Reason: domain.PauseVacation, From: today, Until: today.Add(vacationDays - 1)})
+	}
+	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		if err := tx.PausesEnd(ctx, p.Value.ID, domain.PauseVacation, today); err != nil {
+			return err
+		}
+		habits, err := tx.HabitList(ctx, p.Value.ID)
+		if err != nil {
+			return err
+		}
+		for _, h := range habits {
+			if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
+				return err
+			}
+		}
+		return s.afterChange(ctx, tx, p.Value.ID, today, ev)
+	})
+}

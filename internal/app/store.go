@@ -54,6 +54,11 @@ type HabitStore interface {
 	HabitUpdate(ctx context.Context, h StoredHabit, version int) (int, error)
 	HabitArchive(ctx context.Context, id int64) error
 	PauseInsert(ctx context.Context, personID int64, habitID *int64, p domain.Pause) error
+	// PausesEnd ends a person's household-wide pauses of reason from day on
+	// (the day itself counts again).
+	PausesEnd(ctx context.Context, personID int64, reason domain.PauseReason, day domain.Day) error
+	// PauseActive reports whether a person-wide pause of reason covers day.
+	PauseActive(ctx context.Context, personID int64, reason domain.PauseReason, day domain.Day) (bool, error)
 	// HabitDayBefore is the latest stored day row before day; ok is false when
 	// there is none.
 	HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (row HabitDay, ok bool, err error)

@@ -25,6 +25,10 @@ type TodayView struct {
 	Level   int
 	// XPIntoLevel and XPToNext place the person on the level curve.
 	XPIntoLevel, XPToNext int64
+	// Mood is today's latest mood (1–9), nil when none was logged.
+	Mood *int
+	// Vacation is true while a vacation pause covers today.
+	Vacation bool
 }
 
 // Today reads a person's day. It writes nothing: the day's rows are kept
@@ -73,5 +77,11 @@ func (s *Service) todayOf(ctx context.Context, tx Store, p domain.Person) (Today
 	}
 	v.TotalXP = prog.TotalXP
 	v.Level, v.XPIntoLevel, v.XPToNext = domain.LevelForTotal(prog.TotalXP)
-	return v, nil
+	if m, ok, err := tx.MoodLatest(ctx, p.ID, today); err != nil {
+		return v, err
+	} else if ok {
+		v.Mood = &m.Value
+	}
+	v.Vacation, err = tx.PauseActive(ctx, p.ID, domain.PauseVacation, today)
+	return v, err
 }

@@ -22,10 +22,10 @@ const (
 type Command struct {
 	Kind     CommandKind
 	PersonID int64
-	HabitID  int64 // CommandCheckIn
-	ItemID   int64 // CommandCompleteItem
+	HabitID  int64  // CommandCheckIn
+	ItemID   int64  // CommandCompleteItem
 	NodeID   string // CommandAllocate
-	On       bool  // CommandVacation
+	On       bool   // CommandVacation
 }
 
 var (

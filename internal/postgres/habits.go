@@ -269,3 +269,22 @@ func (s *Store) HabitDaysOfPerson(ctx context.Context, personID int64, day domai
 	}
 	return out, rows.Err()
 }
+
+// PausesEnd implements app.HabitStore.
+func (s *Store) PausesEnd(ctx context.Context, personID int64, reason domain.PauseReason, day domain.Day) error {
+	if _, err := s.q.Exec(ctx, `DELETE FROM pauses WHERE person_id = $1 AND habit_id IS NULL AND reason = $2 AND from_day >= $3`,
+		personID, reason, day); err != nil {
+		return err
+	}
+	_, err := s.q.Exec(ctx, `UPDATE pauses SET until_day = $3::date - 1
+		WHERE person_id = $1 AND habit_id IS NULL AND reason = $2 AND until_day >= $3`, personID, reason, day)
+	return err
+}
+
+// PauseActive implements app.HabitStore.
+func (s *Store) PauseActive(ctx context.Context, personID int64, reason domain.PauseReason, day domain.Day) (bool, error) {
+	var active bool
+	err := s.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pauses WHERE person_id = $1 AND habit_id IS NULL AND reason = $2
+		AND $3 BETWEEN from_day AND until_day)`, personID, reason, day).Scan(&active)
+	return active, err
+}

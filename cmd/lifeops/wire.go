@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/config"
+	"github.com/lifeops/lifeops/internal/discovery"
+	"github.com/lifeops/lifeops/internal/hass"
+	"github.com/lifeops/lifeops/internal/mqtt"
+	"github.com/lifeops/lifeops/internal/supervisor"
+)
+
+// zone is the household's time zone: the configured one, else Home
+// Assistant's once it has told us, else the system's.
+type zone struct {
+	fixed  *time.Location
+	fromHA atomic.Pointer[time.Location]
+}
+
+func newZone(cfg config.Config) (*zone, error) {
+	z := &zone{}
+	if cfg.Timezone != "" {
+		loc, err := time.LoadLocation(cfg.Timezone)
+		if err != nil {
+			return nil, err
+		}
+		z.fixed = loc
+	}
+	return z, nil
+}
+
+func (z *zone) Location() *time.Location {
+	if z.fixed != nil {
+		return z.fixed
+	}
+	if loc := z.fromHA.Load(); loc != nil {
+		return loc
+	}
+	return time.Local
+}
+
+// parts are the long-running pieces serve starts and stops in order.
+type parts struct {
+	mqtt   *mqtt.Client
+	bridge *discovery.Bridge
+	ha     *hass.Client
+	wg     sync.WaitGroup
+}
+
+// startMQTT connects to the broker (asking the Supervisor for it in the
+// add-on) and starts the entity bridge. A broker that is not there yet is
+// not fatal: the client keeps trying and /readyz says mqtt is down.
+func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Service, health *app.Health, log zerolog.Logger) {
+	if cfg.MQTTURL == "" && !cfg.MQTTFromSupervisor {
+		return
+	}
+	tracker := app.NewTracker(app.DepDown)
+	tracker.Set(time.Now(), app.DepDown, errors.New("connecting"))
+	health.Set("mqtt", tracker.Probe)
+
+	url, user, pass := cfg.MQTTURL, cfg.MQTTUsername, cfg.MQTTPassword
+	if cfg.MQTTFromSupervisor {
+		sup := supervisor.New(supervisor.DefaultURL, cfg.SupervisorToken, nil)
+		delay := time.Second
+		for {
+			svcInfo, err := sup.MQTT(ctx)
+			if err == nil {
+				url, user, pass = svcInfo.URL(), svcInfo.Username, svcInfo.Password
+				break
+			}
+			tracker.Set(time.Now(), app.DepDown, err)
+			log.Warn().Err(err).Dur("retry_in", delay).Msg("no MQTT broker from the Supervisor yet")
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay = min(delay*2, time.Minute)
+		}
+	}
+	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log.With().Str("component", "mqtt").Logger()})
+	if err != nil {
+		tracker.Set(time.Now(), app.DepDown, err)
+		log.Error().Err(err).Msg("mqtt disabled")
+		return
+	}
+	health.Set("mqtt", func(context.Context) app.DepStatus {
+		st := client.Status()
+		if st.Connected {
+			return app.DepStatus{State: app.DepOK, Since: &st.Since}
+		}
+		s := app.DepStatus{State: app.DepDown, Error: "not connected"}
+		if st.LastError != nil {
+			s.Error = st.LastError.Error()
+		}
+		if !st.Since.IsZero() {
+			s.Since = &st.Since
+		}
+		return s
+	})
+	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: log.With().Str("component", "discovery").Logger()})
+	if err != nil {
+		log.Error().Err(err).Msg("mqtt discovery disabled")
+		return
+	}
+	bridge := discovery.NewBridge(discovery.BridgeOptions{
+		Source: svc, Publisher: pub, Transport: client, Logger: log.With().Str("component", "entities").Logger(),
+		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health,
+	})
+	client.OnConnect(pub.Reannounce)
+	if err := client.Start(ctx); err != nil {
+		log.Error().Err(err).Msg("mqtt start")
+		return
+	}
+	p.mqtt = client
+	// The bridge's start announces; wait for the broker in the background so
+	// serving does not depend on it.
+	p.wg.Go(func() {
+		if err := client.WaitConnected(ctx); err != nil {
+			return
+		}
+		if err := bridge.Start(ctx); err != nil {
+			log.Error().Err(err).Msg("entity bridge start")
+			return
+		}
+		svc.AddSink(bridge)
+		p.bridge = bridge
+	})
+}
+
+// startHA connects to Home Assistant's WebSocket API: actions as events,
+// the time zone from get_config.
+func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service, z *zone, health *app.Health, log zerolog.Logger) {
+	if cfg.HAURL == "" {
+		return
+	}
+	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
+	hass.NewActions(client, svc, nil, log.With().Str("component", "actions").Logger())
+	client.OnConnect(func(ctx context.Context) {
+		c, err := client.GetConfig(ctx)
+		if err != nil {
+			log.Warn().Err(err).Msg("home assistant get_config")
+			return
+		}
+		if loc, err := c.Location(); err == nil && z.fixed == nil {
+			z.fromHA.Store(loc)
+			log.Info().Str("time_zone", loc.String()).Str("ha_version", c.Version).Msg("household time zone from Home Assistant")
+		}
+	})
+	health.Set("home_assistant", func(context.Context) app.DepStatus {
+		st := client.Status()
+		s := app.DepStatus{Error: st.LastError}
+		if !st.Since.IsZero() {
+			s.Since = &st.Since
+		}
+		if st.State == hass.LinkOK {
+			s.State, s.Error = app.DepOK, ""
+		} else {
+			s.State = app.DepDown
+			if s.Error == "" {
+				s.Error = string(st.State)
+			}
+		}
+		return s
+	})
+	if err := client.Start(ctx); err != nil {
+		log.Error().Err(err).Msg("home assistant start")
+		return
+	}
+	p.ha = client
+}
+
+// stop ends every part, the entity bridge first (it publishes through MQTT).
+func (p *parts) stop(log zerolog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.wg.Wait()
+	if p.bridge != nil {
+		if err := p.bridge.Stop(ctx); err != nil {
+			log.Warn().Err(err).Msg("entity bridge stop")
+		}
+	}
+	if p.mqtt != nil {
+		if err := p.mqtt.Stop(ctx); err != nil {
+			log.Warn().Err(err).Msg("mqtt stop")
+		}
+	}
+	if p.ha != nil {
+		if err := p.ha.Stop(ctx); err != nil {
+			log.Warn().Err(err).Msg("home assistant stop")
+		}
+	}
+}

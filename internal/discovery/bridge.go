@@ -1,0 +1,361 @@
+package discovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+// Source is what the bridge reads from and commands into the app; the
+// app's *Service satisfies it.
+type Source interface {
+	People(ctx context.Context) ([]app.Versioned[domain.Person], error)
+	Habits(ctx context.Context, person string) ([]app.Versioned[app.StoredHabit], error)
+	Today(ctx context.Context, person string) (app.TodayView, error)
+	Character(ctx context.Context, person string) (app.CharacterView, error)
+	Tree() *character.Tree
+	CheckIn(ctx context.Context, in app.CheckInInput) (app.CheckInResult, error)
+	Allocate(ctx context.Context, person, node string) (app.CharacterView, error)
+	SetVacation(ctx context.Context, person string, on bool) error
+}
+
+var _ Source = (*app.Service)(nil)
+
+// BridgeOptions wire a Bridge.
+type BridgeOptions struct {
+	Source    Source
+	Publisher *Publisher
+	Transport Transport
+	Logger    zerolog.Logger
+	Version   string
+	BaseTopic string
+	Prefix    string
+	// Health tells the household device which connections are up.
+	Health *app.Health
+	// Refresh re-publishes everything this often even without events
+	// (the day rolls over, a time window passes). Default one minute.
+	Refresh time.Duration
+	// Debounce groups a burst of events into one publish. Default 250 ms.
+	Debounce time.Duration
+	Now      func() time.Time
+}
+
+// Bridge keeps Home Assistant's MQTT entities in step with the app: it
+// implements app.EventSink, rebuilds configs and states after changes, sends
+// the event entity's events, and turns HA's commands into use cases.
+type Bridge struct {
+	o       BridgeOptions
+	wake    chan struct{}
+	events  chan []domain.Event
+	stop    chan struct{}
+	done    chan struct{}
+	started bool
+	mu      sync.Mutex
+	stopped bool
+}
+
+var _ app.EventSink = (*Bridge)(nil)
+
+// NewBridge returns a Bridge; Start runs it.
+func NewBridge(o BridgeOptions) *Bridge {
+	if o.Refresh <= 0 {
+		o.Refresh = time.Minute
+	}
+	if o.Debounce <= 0 {
+		o.Debounce = 250 * time.Millisecond
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Bridge{o: o, wake: make(chan struct{}, 1), events: make(chan []domain.Event, 256),
+		stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// Publish implements app.EventSink: it never blocks; when the queue is full
+// the event entity misses events but the states still catch up on the next
+// refresh.
+func (b *Bridge) Publish(_ context.Context, events []domain.Event) {
+	select {
+	case b.events <- events:
+	default:
+		b.o.Logger.Warn().Int("events", len(events)).Msg("entity bridge queue full: events dropped, states will catch up")
+	}
+	b.poke()
+}
+
+func (b *Bridge) poke() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start announces the household, subscribes to commands and runs the loop.
+func (b *Bridge) Start(ctx context.Context) error {
+	h, err := b.household(ctx)
+	if err != nil {
+		return err
+	}
+	if err := b.o.Publisher.Start(ctx, h); err != nil {
+		return err
+	}
+	for _, filter := range CommandFilters(b.o.BaseTopic) {
+		if err := b.o.Transport.Subscribe(ctx, filter, 1, b.onCommand); err != nil {
+			return fmt.Errorf("subscribe %s: %w", filter, err)
+		}
+	}
+	b.mu.Lock()
+	b.started = true
+	b.mu.Unlock()
+	go b.loop()
+	b.poke()
+	return nil
+}
+
+// Stop ends the loop; stopping twice is safe.
+func (b *Bridge) Stop(ctx context.Context) error {
+	b.mu.Lock()
+	if b.stopped || !b.started {
+		b.stopped = true
+		b.mu.Unlock()
+		return nil
+	}
+	b.stopped = true
+	b.mu.Unlock()
+	close(b.stop)
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return b.o.Publisher.Stop(ctx)
+}
+
+func (b *Bridge) loop() {
+	defer close(b.done)
+	tick := time.NewTicker(b.o.Refresh)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case evs := <-b.events:
+			b.sendEvents(evs)
+		case <-b.wake:
+			// Let a burst of changes settle, then publish once.
+			select {
+			case <-time.After(b.o.Debounce):
+			case <-b.stop:
+				return
+			}
+			b.sync()
+		case <-tick.C:
+			b.sync()
+		}
+	}
+}
+
+// sync republishes configs (when the household's shape changed) and states.
+func (b *Bridge) sync() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := b.household(ctx)
+	if err != nil {
+		b.o.Logger.Error().Err(err).Msg("entity bridge: read household")
+		return
+	}
+	if err := b.o.Publisher.Update(ctx, h); err != nil {
+		b.o.Logger.Warn().Err(err).Msg("entity bridge: publish configs")
+		return
+	}
+	snap, err := b.snapshot(ctx)
+	if err != nil {
+		b.o.Logger.Error().Err(err).Msg("entity bridge: read states")
+		return
+	}
+	if err := b.o.Publisher.SetStates(ctx, snap); err != nil {
+		b.o.Logger.Warn().Err(err).Msg("entity bridge: publish states")
+	}
+}
+
+func (b *Bridge) sendEvents(evs []domain.Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, ev := range evs {
+		e, ok := eventFor(ev)
+		if !ok {
+			continue
+		}
+		if err := b.o.Publisher.PublishEvent(ctx, ev.PersonID, e); err != nil {
+			b.o.Logger.Warn().Err(err).Str("event", string(ev.Kind)).Int64("person", ev.PersonID).Msg("entity bridge: event not sent")
+		}
+	}
+}
+
+// eventFor maps domain events to the event entity's types.
+func eventFor(ev domain.Event) (Event, bool) {
+	switch {
+	case ev.Kind == domain.EventLevelUp && ev.LevelUp != nil:
+		return Event{Type: EventLevelUp, Data: map[string]any{"level": ev.LevelUp.Level, "total_xp": ev.LevelUp.TotalXP, "points": ev.LevelUp.Points}}, true
+	case ev.Kind == domain.EventAchievementUnlocked && ev.Achievement != nil:
+		return Event{Type: EventAchievementUnlocked, Data: map[string]any{"key": ev.Achievement.Key, "name": ev.Achievement.Name, "xp": ev.Achievement.XP}}, true
+	case ev.Kind == domain.EventStreakBroken && ev.Streak != nil:
+		return Event{Type: EventStreakBroken, Data: map[string]any{"habit_id": ev.Streak.HabitID, "previous": ev.Streak.Previous, "day": ev.Streak.Day.String()}}, true
+	case ev.Kind == domain.EventStreakMilestone && ev.Streak != nil:
+		return Event{Type: EventStreakMilestone, Data: map[string]any{"habit_id": ev.Streak.HabitID, "milestone": ev.Streak.Milestone}}, true
+	}
+	return Event{}, false
+}
+
+func (b *Bridge) household(ctx context.Context) (Household, error) {
+	h := Household{Version: b.o.Version, BaseTopic: b.o.BaseTopic, Prefix: b.o.Prefix}
+	people, err := b.o.Source.People(ctx)
+	if err != nil {
+		return h, err
+	}
+	tree := b.o.Source.Tree()
+	for _, p := range people {
+		ref := strconv.FormatInt(p.Value.ID, 10)
+		person := Person{ID: p.Value.ID, Slug: p.Value.Slug, Name: p.Value.Name}
+		habits, err := b.o.Source.Habits(ctx, ref)
+		if err != nil {
+			return h, err
+		}
+		for _, hb := range habits {
+			person.Habits = append(person.Habits, Habit{ID: hb.Value.ID, Slug: hb.Value.Slug, Name: hb.Value.Name, Negative: hb.Value.Kind == domain.HabitNegative})
+		}
+		c, err := b.o.Source.Character(ctx, ref)
+		if err != nil {
+			return h, err
+		}
+		if c.Sheet.UnspentPoints > 0 {
+			for _, id := range c.Allocatable {
+				if n, ok := tree.Node(id); ok {
+					person.AllocatableNodes = append(person.AllocatableNodes, Node{ID: string(id), Name: n.Name})
+				}
+			}
+		}
+		h.People = append(h.People, person)
+	}
+	return h, nil
+}
+
+func (b *Bridge) snapshot(ctx context.Context) (Snapshot, error) {
+	s := Snapshot{BaseTopic: b.o.BaseTopic}
+	if b.o.Health != nil {
+		checks := b.o.Health.Check(ctx)
+		s.Connections = Connections{
+			HomeAssistant: checks["home_assistant"].State == app.DepOK,
+			Oura:          checks["oura"].State == app.DepOK,
+			Database:      checks["database"].State == app.DepOK,
+		}
+	}
+	people, err := b.o.Source.People(ctx)
+	if err != nil {
+		return s, err
+	}
+	for _, p := range people {
+		ref := strconv.FormatInt(p.Value.ID, 10)
+		today, err := b.o.Source.Today(ctx, ref)
+		if err != nil {
+			return s, err
+		}
+		c, err := b.o.Source.Character(ctx, ref)
+		if err != nil {
+			return s, err
+		}
+		s.People = append(s.People, personState(today, c))
+	}
+	return s, nil
+}
+
+func personState(t app.TodayView, c app.CharacterView) PersonState {
+	ps := PersonState{
+		PersonID: t.Person.ID, Level: t.Level, XP: t.TotalXP, XPToNextLevel: t.XPToNext,
+		UnspentPoints: c.Sheet.UnspentPoints, Mood: t.Mood, Vacation: t.Vacation,
+	}
+	if sc := t.Score.Score; sc.HasData {
+		ls := &LifeScore{Value: float64(sc.Score), Explanation: sc.Explanation}
+		for _, con := range sc.Contributors {
+			if !con.Present {
+				continue
+			}
+			ls.Contributors = append(ls.Contributors, Contributor{Name: string(con.Component), Score: con.Value, Weight: con.Share, Points: con.Share * con.Value})
+		}
+		if !sc.Freshness.IsZero() {
+			ls.Freshness = append(ls.Freshness, Freshness{Source: "inputs", UpdatedAt: sc.Freshness})
+		}
+		ps.LifeScore = ls
+	}
+	for _, line := range c.Sheet.Stats {
+		ps.Stats = append(ps.Stats, StatState{Stat: Stat(line.Stat.String()), Value: line.Value, Breakdown: []StatPart{
+			{Source: "base", Points: int(line.Base)}, {Source: "level", Points: int(line.Level)},
+			{Source: "growth", Points: int(line.Growth)}, {Source: "tree", Points: int(line.Tree)}, {Source: "buffs", Points: int(line.Buffs)},
+		}})
+	}
+	for _, h := range t.Habits {
+		done := h.Result.Status == domain.StatusDone
+		if h.Habit.Kind == domain.HabitNegative {
+			done = h.Result.CheckIns == 0
+		}
+		ps.Habits = append(ps.Habits, HabitState{HabitID: h.Habit.ID, Streak: h.Streak.Current, Best: h.Streak.Best,
+			Strength: h.Strength, AtRisk: h.Streak.AtRisk, DoneToday: done})
+	}
+	return ps
+}
+
+// commandWindow is how long a repeated command on the same topic counts
+// once. MQTT QoS 1 redelivers a command whose acknowledgement was lost; the
+// redelivery arrives right after the reconnect, well inside the window.
+const commandWindow = 10 * time.Second
+
+// onCommand runs on the MQTT client's worker, never on paho's callback.
+func (b *Bridge) onCommand(ctx context.Context, topic string, payload []byte, retained bool) {
+	log := b.o.Logger.With().Str("topic", topic).Logger()
+	if retained {
+		// A retained command is stale state someone left on the broker, not
+		// a press.
+		log.Warn().Msg("ignoring a retained command")
+		return
+	}
+	cmd, err := ParseCommand(b.o.BaseTopic, topic, payload)
+	if err != nil {
+		log.Warn().Err(err).Msg("bad command")
+		return
+	}
+	person := strconv.FormatInt(cmd.PersonID, 10)
+	switch cmd.Kind {
+	case CommandCheckIn:
+		bucket := b.o.Now().Truncate(commandWindow).Unix()
+		_, err = b.o.Source.CheckIn(ctx, app.CheckInInput{Person: person, Habit: strconv.FormatInt(cmd.HabitID, 10),
+			Source: domain.SourceHA, IdempotencyKey: fmt.Sprintf("mqtt:%s:%d", topic, bucket)})
+	case CommandAllocate:
+		_, err = b.o.Source.Allocate(ctx, person, cmd.NodeID)
+	case CommandVacation:
+		err = b.o.Source.SetVacation(ctx, person, cmd.On)
+	default:
+		err = fmt.Errorf("command %s is not handled yet", cmd.Kind)
+	}
+	if err != nil {
+		level := log.Warn()
+		if !isCallerError(err) {
+			level = log.Error()
+		}
+		level.Err(err).Str("command", string(cmd.Kind)).Msg("command failed")
+	}
+	b.poke()
+}
+
+func isCallerError(err error) bool {
+	var v *domain.ValidationError
+	return errors.As(err, &v) || errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict)
+}

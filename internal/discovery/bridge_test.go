@@ -1,0 +1,118 @@
+package discovery_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/discovery"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/mqtt"
+	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
+	"github.com/lifeops/lifeops/internal/postgres"
+)
+
+// TestCheckInReachesHomeAssistant is the thin slice end to end: a check-in
+// in the app becomes a retained entity state on the real broker, and a press
+// of the entity's button in HA becomes a check-in in the database.
+func TestCheckInReachesHomeAssistant(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := mqtttest.BrokerURL(t)
+	root := mqtttest.UniqueRoot(t)
+	base, prefix := root+"/lifeops", root+"/ha"
+	t.Cleanup(func() { mqtttest.ClearRetained(t, url, root+"/#") })
+
+	tree, err := character.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
+		Location: func() *time.Location { return time.UTC }})
+	p, err := svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	client, err := mqtt.New(mqtt.Options{URL: url, BaseTopic: base, ClientID: root, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Stop(context.Background()) })
+	if err := client.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: zerolog.Nop(),
+		Jitter: func() time.Duration { return 0 }, CleanupWindow: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bridge := discovery.NewBridge(discovery.BridgeOptions{Source: svc, Publisher: pub, Transport: client,
+		Logger: zerolog.Nop(), Version: "test", BaseTopic: base, Prefix: prefix, Debounce: 10 * time.Millisecond})
+	if err := bridge.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bridge.Stop(context.Background()) })
+	svc.AddSink(bridge)
+
+	obs := mqtttest.NewObserver(t, url, root+"/#")
+	configTopic := fmt.Sprintf("%s/device/lifeops_%d/config", prefix, p.Value.ID)
+	cfg := obs.WaitFor(5*time.Second, "the person's device config", func(r mqtttest.Received) bool { return r.Topic == configTopic })
+	var payload struct {
+		Components map[string]struct {
+			Platform     string `json:"platform"`
+			UniqueID     string `json:"unique_id"`
+			StateTopic   string `json:"state_topic"`
+			CommandTopic string `json:"command_topic"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(cfg.Payload, &payload); err != nil {
+		t.Fatal(err)
+	}
+	var doneTopic, buttonTopic string
+	for _, c := range payload.Components {
+		if c.Platform == "binary_sensor" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", h.Value.ID)) {
+			doneTopic = c.StateTopic
+		}
+		if c.Platform == "button" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", h.Value.ID)) {
+			buttonTopic = c.CommandTopic
+		}
+	}
+	if doneTopic == "" || buttonTopic == "" {
+		t.Fatalf("no done-today sensor or check-in button for the habit in %s", cfg.Payload)
+	}
+	obs.WaitPayload(5*time.Second, doneTopic, "OFF")
+
+	// HA presses the button: the check-in lands in the database and the
+	// sensor turns on.
+	obs.Publish(buttonTopic, false, "PRESS")
+	obs.WaitPayload(5*time.Second, doneTopic, "ON")
+	today, err := svc.Today(ctx, "alex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if today.Habits[0].Result.CheckIns != 1 {
+		t.Fatalf("check-ins after one press: %d", today.Habits[0].Result.CheckIns)
+	}
+	// A redelivery of the same press (QoS 1 after a lost ack) counts once.
+	obs.Publish(buttonTopic, false, "PRESS")
+	time.Sleep(300 * time.Millisecond)
+	if today, _ = svc.Today(ctx, "alex"); today.Habits[0].Result.CheckIns != 1 {
+		t.Fatalf("check-ins after a repeated press inside the window: %d", today.Habits[0].Result.CheckIns)
+	}
+}

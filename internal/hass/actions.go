@@ -1,0 +1,235 @@
+package hass
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+// The household's actions: events scripts, automations and voice fire at
+// Home Assistant, each answered with a ResultEvent carrying the caller's
+// request_id.
+const (
+	EventLogActivity         = "lifeops_log_activity"
+	EventCheckIn             = "lifeops_check_in"
+	EventCompleteRoutineItem = "lifeops_complete_routine_item"
+	EventAllocateStatPoint   = "lifeops_allocate_stat_point"
+	EventLogMood             = "lifeops_log_mood"
+	EventPause               = "lifeops_pause"
+	ResultEvent              = "lifeops_result"
+)
+
+// ActionEvents lists every event LifeOps listens to.
+func ActionEvents() []string {
+	return []string{EventLogActivity, EventCheckIn, EventCompleteRoutineItem, EventAllocateStatPoint, EventLogMood, EventPause}
+}
+
+// Actor is the part of the app the actions drive; *app.Service satisfies it.
+type Actor interface {
+	LogActivity(ctx context.Context, in app.ActivityInput) (app.ActivityResult, error)
+	CheckIn(ctx context.Context, in app.CheckInInput) (app.CheckInResult, error)
+	Allocate(ctx context.Context, person, node string) (app.CharacterView, error)
+	LogMood(ctx context.Context, in app.MoodInput) (domain.Mood, bool, error)
+	Pause(ctx context.Context, in app.PauseInput) error
+}
+
+var _ Actor = (*app.Service)(nil)
+
+// RoutineActor completes timeline items; it is optional until routines are
+// wired, and the action answers so when it is missing.
+type RoutineActor interface {
+	CompleteRoutineItem(ctx context.Context, person, item, status string) error
+}
+
+// Actions subscribes to the action events and answers each one.
+type Actions struct {
+	client   *Client
+	actor    Actor
+	routines RoutineActor
+	log      zerolog.Logger
+	timeout  time.Duration
+}
+
+// NewActions registers the subscriptions on client (they are re-made after
+// every reconnect by the client itself). routines may be nil.
+func NewActions(client *Client, actor Actor, routines RoutineActor, log zerolog.Logger) *Actions {
+	a := &Actions{client: client, actor: actor, routines: routines, log: log, timeout: 30 * time.Second}
+	for _, ev := range ActionEvents() {
+		client.SubscribeEvents(ev, a.handle)
+	}
+	return a
+}
+
+// actionData is the union of every action's fields.
+type actionData struct {
+	RequestID   json.RawMessage `json:"request_id"`
+	Person      string          `json:"person"`
+	Activity    string          `json:"activity"`
+	DurationMin *float64        `json:"duration_min"`
+	Quantity    *float64        `json:"quantity"`
+	Note        string          `json:"note"`
+	At          string          `json:"at"`
+	Habit       string          `json:"habit"`
+	Item        string          `json:"item"`
+	Status      string          `json:"status"`
+	Node        string          `json:"node"`
+	Value       *int            `json:"value"`
+	Reason      string          `json:"reason"`
+	Until       string          `json:"until"`
+	From        string          `json:"from"`
+}
+
+// handle runs on the client's per-subscription worker, never on the reader.
+func (a *Actions) handle(ev Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), a.timeout)
+	defer cancel()
+	var d actionData
+	err := json.Unmarshal(ev.Data, &d)
+	if err != nil {
+		err = domain.Invalid("data", nil, "must be an object of the action's fields")
+	} else {
+		err = a.run(ctx, ev.EventType, d)
+	}
+	result := map[string]any{"ok": err == nil, "action": ev.EventType}
+	if len(d.RequestID) > 0 && string(d.RequestID) != "null" {
+		result["request_id"] = d.RequestID
+	}
+	if err != nil {
+		result["error"] = Sentence(err)
+		log := a.log.Warn()
+		if !callerError(err) {
+			log = a.log.Error()
+		}
+		log.Err(err).Str("event", ev.EventType).Str("person", d.Person).Msg("action failed")
+	}
+	if ferr := a.client.FireEvent(ctx, ResultEvent, result); ferr != nil {
+		a.log.Warn().Err(ferr).Str("event", ev.EventType).Msg("action result not delivered")
+	}
+}
+
+// requestKey makes a retried action (same request_id) take effect once.
+func requestKey(d actionData) string {
+	id := strings.Trim(string(d.RequestID), `"`)
+	if id == "" || id == "null" {
+		return ""
+	}
+	return "ha:" + id
+}
+
+func (a *Actions) run(ctx context.Context, event string, d actionData) error {
+	if d.Person == "" {
+		return domain.Invalid("person", nil, "is required (the person's slug)")
+	}
+	at, err := parseAt(d.At)
+	if err != nil {
+		return err
+	}
+	switch event {
+	case EventLogActivity:
+		amount := 0.0
+		switch {
+		case d.DurationMin != nil:
+			amount = *d.DurationMin
+		case d.Quantity != nil:
+			amount = *d.Quantity
+		default:
+			return domain.Invalid("duration_min", nil, "duration_min or quantity is required")
+		}
+		_, err = a.actor.LogActivity(ctx, app.ActivityInput{Person: d.Person, Type: d.Activity, Amount: amount, At: at,
+			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: requestKey(d)})
+	case EventCheckIn:
+		if d.Habit == "" {
+			return domain.Invalid("habit", nil, "is required (id, slug or name)")
+		}
+		q := 0.0
+		if d.Quantity != nil {
+			q = *d.Quantity
+		}
+		_, err = a.actor.CheckIn(ctx, app.CheckInInput{Person: d.Person, Habit: d.Habit, Quantity: q, At: at,
+			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: requestKey(d)})
+	case EventCompleteRoutineItem:
+		if a.routines == nil {
+			return fmt.Errorf("routines are not set up in this LifeOps: %w", domain.ErrNotFound)
+		}
+		status := d.Status
+		if status == "" {
+			status = "done"
+		}
+		err = a.routines.CompleteRoutineItem(ctx, d.Person, d.Item, status)
+	case EventAllocateStatPoint:
+		if d.Node == "" {
+			return domain.Invalid("node", nil, "is required (a stat-tree node id)")
+		}
+		_, err = a.actor.Allocate(ctx, d.Person, d.Node)
+	case EventLogMood:
+		if d.Value == nil {
+			return domain.Invalid("value", nil, "is required (1 to 9)")
+		}
+		_, _, err = a.actor.LogMood(ctx, app.MoodInput{Person: d.Person, Value: *d.Value, Note: d.Note, At: at,
+			Source: domain.SourceHA, IdempotencyKey: requestKey(d)})
+	case EventPause:
+		until, perr := domain.ParseDay(d.Until)
+		if perr != nil {
+			return domain.Invalid("until", d.Until, "must be a date like 2026-12-24")
+		}
+		var from domain.Day
+		if d.From != "" {
+			if from, perr = domain.ParseDay(d.From); perr != nil {
+				return domain.Invalid("from", d.From, "must be a date like 2026-12-24")
+			}
+		}
+		err = a.actor.Pause(ctx, app.PauseInput{Person: d.Person, Habit: d.Habit, Reason: domain.PauseReason(d.Reason), From: from, Until: until})
+	default:
+		return fmt.Errorf("unknown action %q", event)
+	}
+	return err
+}
+
+func parseAt(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, domain.Invalid("at", s, "must be a time like 2026-11-26T07:30:00+01:00")
+	}
+	return t, nil
+}
+
+func callerError(err error) bool {
+	var v *domain.ValidationError
+	return errors.As(err, &v) || errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict) ||
+		errors.Is(err, domain.ErrInvalidTransition)
+}
+
+// Sentence is an error as a person would want to hear it: the caller's own
+// mistakes in full, anything else without internals.
+func Sentence(err error) string {
+	var v *domain.ValidationError
+	switch {
+	case errors.As(err, &v):
+		parts := make([]string, len(v.Fields))
+		for i, f := range v.Fields {
+			parts[i] = f.Field + " " + f.Reason
+		}
+		return capitalise(strings.Join(parts, "; ")) + "."
+	case callerError(err):
+		return capitalise(err.Error()) + "."
+	}
+	return "LifeOps could not do that just now; the add-on log has the details."
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
