@@ -42,6 +42,7 @@ Usage:
   lifeops migrate up|down N|status [flags]
   lifeops config check [flags]    validate and print the effective configuration (secrets redacted)
   lifeops openapi                 print the OpenAPI 3.1 document
+  lifeops healthcheck             exit 0 when the local server answers /healthz (the image's HEALTHCHECK)
   lifeops version                 print the version
 
 Every setting is a flag, an env variable (LIFEOPS_*) and an add-on option;
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdMigrate(ctx, rest, stdout, stderr, getenv)
 	case "config":
 		err = cmdConfig(rest, stdout, stderr, getenv)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, rest, stderr, getenv)
 	case "openapi":
 		err = cmdOpenAPI(rest, stdout)
 	case "version", "--version", "-version":

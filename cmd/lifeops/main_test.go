@@ -21,6 +21,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/config"
 	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
 	"github.com/lifeops/lifeops/internal/postgres"
 )
 
@@ -306,4 +307,62 @@ func TestMigrateCommands(t *testing.T) {
 	if out := run("down", "1"); !strings.Contains(out, "rolled back") {
 		t.Fatalf("down:\n%s", out)
 	}
+}
+
+// TestServePublishesEntitiesAndComesBackAfterSIGKILL runs LifeOps against the
+// real broker: its entities appear retained, and after SIGKILL (no clean
+// offline) a new process brings them and its availability back.
+func TestServePublishesEntitiesAndComesBackAfterSIGKILL(t *testing.T) {
+	t.Parallel()
+	brokerURL := os.Getenv("LIFEOPS_TEST_MQTT_URL")
+	if brokerURL == "" {
+		t.Fatal("LIFEOPS_TEST_MQTT_URL is not set (make test sets it)")
+	}
+	db := dbtest.URL(t)
+	pool, err := postgres.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var personID int64
+	if err := pool.QueryRow(context.Background(),
+		"INSERT INTO people (name, slug, color) VALUES ('Alex', 'alex', '#03a9f4') RETURNING id").Scan(&personID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(context.Background(), "INSERT INTO person_progress (person_id) VALUES ($1)", personID); err != nil {
+		t.Fatal(err)
+	}
+	root := fmt.Sprintf("lifeopstest_serve_%d", time.Now().UnixNano())
+	env := []string{"LIFEOPS_MQTT_URL=" + brokerURL, "LIFEOPS_BASE_TOPIC=" + root + "/lifeops", "LIFEOPS_DISCOVERY_PREFIX=" + root + "/ha"}
+	configTopic := fmt.Sprintf("%s/ha/device/lifeops_%d/config", root, personID)
+	statusTopic := root + "/lifeops/status"
+
+	for round := range 2 {
+		p := start(t, db, env...)
+		waitRetained(t, brokerURL, configTopic, func(b []byte) bool { return strings.Contains(string(b), `"lifeops_`) })
+		waitRetained(t, brokerURL, statusTopic, func(b []byte) bool { return string(b) == "online" })
+		var ready struct {
+			Checks map[string]struct{ Status string }
+		}
+		getJSON(t, "http://"+p.addr+"/readyz", &ready)
+		if ready.Checks["mqtt"].Status != "ok" {
+			t.Fatalf("round %d: mqtt on /readyz = %q", round, ready.Checks["mqtt"].Status)
+		}
+		if round == 0 {
+			if err := p.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			<-p.done
+			// The broker notices the dead connection and publishes the will.
+			waitRetained(t, brokerURL, statusTopic, func(b []byte) bool { return string(b) == "offline" })
+		}
+	}
+}
+
+// waitRetained reads topic's retained message with a fresh subscriber until
+// ok accepts it.
+func waitRetained(t *testing.T, brokerURL, topic string, ok func([]byte) bool) {
+	t.Helper()
+	obs := mqtttest.NewObserver(t, brokerURL, topic)
+	obs.WaitFor(40*time.Second, "a fitting message on "+topic, func(r mqtttest.Received) bool { return ok(r.Payload) })
 }
