@@ -1,0 +1,149 @@
+package hass_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/hass"
+	"github.com/lifeops/lifeops/internal/hass/hatest"
+	"github.com/lifeops/lifeops/internal/postgres"
+)
+
+type result struct {
+	RequestID string `json:"request_id"`
+	OK        bool   `json:"ok"`
+	Error     string `json:"error"`
+	Action    string `json:"action"`
+}
+
+// actionsFixture runs LifeOps' actions against a fake HA, with a second
+// client standing in for the household's scripts that fire the actions and
+// listen for the answers.
+func actionsFixture(t testing.TB) (*app.Service, *hass.Client, chan result) {
+	t.Helper()
+	ctx := context.Background()
+	tree, err := character.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
+		Location: func() *time.Location { return time.UTC }})
+	if _, err := svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}}); err != nil {
+		t.Fatal(err)
+	}
+	ha := hatest.Start(t, hatest.Options{})
+	lifeops := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
+	hass.NewActions(lifeops, svc, nil, zerolog.Nop())
+	caller := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
+	results := make(chan result, 1024)
+	caller.SubscribeEvents(hass.ResultEvent, func(ev hass.Event) {
+		var r result
+		if err := json.Unmarshal(ev.Data, &r); err != nil {
+			t.Errorf("result event: %v", err)
+		}
+		results <- r
+	})
+	for _, c := range []*hass.Client{lifeops, caller} {
+		if err := c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Stop(context.Background()) })
+		if err := c.WaitConnected(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Subscriptions are made right after connecting; give them a moment.
+	time.Sleep(100 * time.Millisecond)
+	return svc, caller, results
+}
+
+func await(t testing.TB, results chan result, requestID string) result {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case r := <-results:
+			if r.RequestID == requestID {
+				return r
+			}
+		case <-timeout:
+			t.Fatalf("no lifeops_result for %s", requestID)
+		}
+	}
+}
+
+func TestActionsAnswerWithResult(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, caller, results := actionsFixture(t)
+
+	fire := func(event, id string, data map[string]any) result {
+		data["request_id"] = id
+		if err := caller.FireEvent(ctx, event, data); err != nil {
+			t.Fatal(err)
+		}
+		return await(t, results, id)
+	}
+	if r := fire(hass.EventCheckIn, "r1", map[string]any{"person": "alex", "habit": "Water"}); !r.OK || r.Error != "" {
+		t.Fatalf("check-in: %+v", r)
+	}
+	// The same request_id again takes effect once.
+	if r := fire(hass.EventCheckIn, "r1", map[string]any{"person": "alex", "habit": "Water"}); !r.OK {
+		t.Fatalf("replayed check-in: %+v", r)
+	}
+	today, err := svc.Today(ctx, "alex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := today.Habits[0].Result.CheckIns; n != 1 {
+		t.Fatalf("check-ins after a retried action: %d", n)
+	}
+	if r := fire(hass.EventLogActivity, "r2", map[string]any{"person": "alex", "activity": "walk", "duration_min": 30}); !r.OK {
+		t.Fatalf("activity: %+v", r)
+	}
+	if r := fire(hass.EventLogMood, "r3", map[string]any{"person": "alex", "value": 12}); r.OK || r.Error != "Value must be 1 to 9." {
+		t.Fatalf("bad mood: %+v", r)
+	}
+	if r := fire(hass.EventCheckIn, "r4", map[string]any{"person": "nobody", "habit": "Water"}); r.OK || r.Error == "" {
+		t.Fatalf("unknown person: %+v", r)
+	}
+	if r := fire(hass.EventPause, "r5", map[string]any{"person": "alex", "reason": "sick", "until": "soon"}); r.OK || r.Error != "Until must be a date like 2026-12-24." {
+		t.Fatalf("bad pause: %+v", r)
+	}
+}
+
+// BenchmarkCheckInRoundTrip measures a lifeops_check_in fired at HA until
+// its lifeops_result comes back, through the fake HA and PostgreSQL.
+func BenchmarkCheckInRoundTrip(b *testing.B) {
+	ctx := context.Background()
+	_, caller, results := actionsFixture(b)
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		id := fmt.Sprintf("b%d", i)
+		start := time.Now()
+		if err := caller.FireEvent(ctx, hass.EventCheckIn, map[string]any{"person": "alex", "habit": "water", "request_id": id}); err != nil {
+			b.Fatal(err)
+		}
+		if r := await(b, results, id); !r.OK {
+			b.Fatalf("%+v", r)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
