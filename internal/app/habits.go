@@ -261,7 +261,7 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 	if err != nil {
 		return err
 	}
-	results := domain.EvaluateRange(h, start, today, checkIns, loc, today)
+	results := domain.EvaluateRangeAt(h, start, today, checkIns, loc, s.now())
 	freq := h.Schedule.Frequency()
 	rows := make([]HabitDay, 0, len(results))
 	for _, r := range results {

@@ -47,6 +47,29 @@ type DayInput struct {
 	// Open marks the current, still running day: what is not decided yet is
 	// pending instead of missed.
 	Open bool
+	// Now, optional, is the current instant on an open day. Once the habit's
+	// window has closed by Now nothing can change the day any more, so it is
+	// judged as closed: a 06:00–09:00 habit not done by 09:00 is missed, not
+	// at risk.
+	Now time.Time
+}
+
+// decided reports whether nothing can change in.Day any more: the day has
+// closed, or (see DayInput.Now) its window has.
+func (h Habit) decided(in DayInput, loc *time.Location) bool {
+	if !in.Open {
+		return true
+	}
+	if in.Now.IsZero() {
+		return false
+	}
+	switch now := DayOf(in.Now, loc); {
+	case now.After(in.Day):
+		return true
+	case now == in.Day && !h.Window.IsZero():
+		return wallSeconds(in.Now, loc) >= int(h.Window.Until)*60
+	}
+	return false
 }
 
 // EvaluateDay judges one day of h. The rules, in order:
@@ -68,6 +91,8 @@ type DayInput struct {
 //     unavoidable. Days before the start and paused days are not available:
 //     the quota shrinks to the available days of the period, so a pause never
 //     makes a quota unreachable.
+//
+// An open day whose window has closed by DayInput.Now is judged as closed.
 func EvaluateDay(h Habit, in DayInput, loc *time.Location) DayResult {
 	r := DayResult{Day: in.Day}
 	if in.Day.Before(h.Start) {
@@ -111,19 +136,19 @@ func EvaluateDay(h Habit, in DayInput, loc *time.Location) DayResult {
 		r.Completion = h.Target.Value / r.Value
 	}
 
-	due := h.due(in)
+	due, open := h.due(in), !h.decided(in, loc)
 	switch {
 	case h.Avoids() && !due:
 		r.Status = StatusNotDue
 	case h.Avoids() && !met:
 		r.Status = StatusMissed
-	case h.Avoids() && in.Open:
+	case h.Avoids() && open:
 		r.Status = StatusPending
 	case met:
 		r.Status = StatusDone
 	case !due:
 		r.Status = StatusNotDue
-	case in.Open:
+	case open:
 		r.Status, r.AtRisk = StatusPending, true
 	default:
 		r.Status = StatusMissed
@@ -168,6 +193,17 @@ func (h Habit) due(in DayInput) bool {
 // contains from (Schedule.Period), so quota schedules know what was done
 // earlier in the period; extra check-ins are ignored.
 func EvaluateRange(h Habit, from, to Day, checkIns []CheckIn, loc *time.Location, today Day) []DayResult {
+	return evaluateRange(h, from, to, checkIns, loc, today, time.Time{})
+}
+
+// EvaluateRangeAt is EvaluateRange with today being the local day of now, and
+// now deciding today early once the habit's window has closed (see
+// DayInput.Now).
+func EvaluateRangeAt(h Habit, from, to Day, checkIns []CheckIn, loc *time.Location, now time.Time) []DayResult {
+	return evaluateRange(h, from, to, checkIns, loc, DayOf(now, loc), now)
+}
+
+func evaluateRange(h Habit, from, to Day, checkIns []CheckIn, loc *time.Location, today Day, now time.Time) []DayResult {
 	if from.Before(h.Start) {
 		from = h.Start
 	}
@@ -195,7 +231,11 @@ func EvaluateRange(h Habit, from, to Day, checkIns []CheckIn, loc *time.Location
 		if p, _ := h.Schedule.Period(d, h.Start); p != periodStart {
 			periodStart, done = p, 0
 		}
-		r := EvaluateDay(h, DayInput{Day: d, CheckIns: byDay[d], DoneEarlierInPeriod: done, Open: d == today}, loc)
+		in := DayInput{Day: d, CheckIns: byDay[d], DoneEarlierInPeriod: done, Open: d == today}
+		if in.Open {
+			in.Now = now
+		}
+		r := EvaluateDay(h, in, loc)
 		if r.Status == StatusDone {
 			done++
 		}

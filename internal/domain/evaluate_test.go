@@ -194,3 +194,51 @@ func TestEvaluateOnDSTDays(t *testing.T) {
 		t.Errorf("around spring forward: %q", got)
 	}
 }
+
+func TestEvaluateWindowClosedToday(t *testing.T) {
+	t.Parallel()
+	today := NewDay(2025, time.March, 12)
+	morning := Habit{Kind: HabitPositive, Start: NewDay(2025, time.March, 1), Schedule: Schedule{Kind: ScheduleDaily},
+		Target: Target{Kind: TargetCheck}, Window: TimeWindow{From: Clock(6, 0), Until: Clock(9, 0)}}
+	noSnacks := Habit{Kind: HabitNegative, Start: NewDay(2025, time.March, 1), Schedule: Schedule{Kind: ScheduleDaily},
+		Target: Target{Kind: TargetCheck}, Window: TimeWindow{From: Clock(20, 0), Until: Clock(23, 0)}}
+	allDay := morning
+	allDay.Window = TimeWindow{}
+	now := func(hh, mm int) time.Time { return time.Date(2025, time.March, 12, hh, mm, 0, 0, berlin) }
+	tests := []struct {
+		name     string
+		h        Habit
+		checkIns []CheckIn
+		now      time.Time
+		want     DayStatus
+		atRisk   bool
+	}{
+		{"before the window closes", morning, nil, now(8, 59), StatusPending, true},
+		{"window closed, not done", morning, nil, now(9, 0), StatusMissed, false},
+		{"window closed, done in it", morning, []CheckIn{at(today, 7, 30, 0, 0)}, now(10, 0), StatusDone, false},
+		{"done after the window does not count", morning, []CheckIn{at(today, 9, 30, 0, 0)}, now(10, 0), StatusMissed, false},
+		{"no Now: undecided as before", morning, nil, time.Time{}, StatusPending, true},
+		{"all-day habit stays open", allDay, nil, now(23, 30), StatusPending, true},
+		{"limit kept through its window", noSnacks, nil, now(23, 0), StatusDone, false},
+		{"limit still running", noSnacks, nil, now(21, 0), StatusPending, false},
+		{"slip outside the window is no slip", noSnacks, []CheckIn{at(today, 23, 30, 0, 0)}, now(23, 45), StatusDone, false},
+		{"Now already on the next day", allDay, nil, now(24, 30), StatusMissed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := EvaluateDay(tt.h, DayInput{Day: today, CheckIns: tt.checkIns, Open: true, Now: tt.now}, berlin)
+			if r.Status != tt.want || r.AtRisk != tt.atRisk {
+				t.Errorf("status %s at risk %v, want %s %v", r.Status, r.AtRisk, tt.want, tt.atRisk)
+			}
+		})
+	}
+	// EvaluateRangeAt passes now to today only; earlier days are closed anyway.
+	rs := EvaluateRangeAt(morning, today.Add(-1), today, []CheckIn{at(today.Add(-1), 7, 0, 0, 0)}, berlin, now(9, 30))
+	if len(rs) != 2 || rs[0].Status != StatusDone || rs[1].Status != StatusMissed {
+		t.Errorf("EvaluateRangeAt = %+v", rs)
+	}
+	if rs := EvaluateRange(morning, today, today, nil, berlin, today); rs[0].Status != StatusPending {
+		t.Errorf("EvaluateRange without a time decided today: %+v", rs)
+	}
+}

@@ -146,8 +146,11 @@ type DayScore struct {
 	// closed day.
 	Max          int           `json:"max"`
 	Contributors []Contributor `json:"contributors"`
-	Freshness    time.Time     `json:"freshness"` // the latest input's timestamp
-	Explanation  string        `json:"explanation"`
+	// WarmingUp is set when a weighted, present component is judged without a
+	// trusted baseline yet (fewer than MinBaselineDays days).
+	WarmingUp   bool      `json:"warming_up"`
+	Freshness   time.Time `json:"freshness"` // the latest input's timestamp
+	Explanation string    `json:"explanation"`
 }
 
 // ComputeScore computes the Daily Life Score from in and the household's
@@ -232,6 +235,7 @@ func ComputeScore(in ScoreInput, w ScoreWeights) DayScore {
 		p := &parts[i]
 		if p.c.Present && total > 0 {
 			p.c.Share = p.c.Weight / total
+			out.WarmingUp = out.WarmingUp || (p.c.WarmingUp && p.c.Share > 0)
 			sum += p.c.Share * p.c.Value
 			if in.Open {
 				bestSum += p.c.Share * math.Max(p.best, p.c.Value)

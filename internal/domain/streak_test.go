@@ -199,10 +199,32 @@ func TestStrengthMatchesLoop(t *testing.T) {
 		{"numeric half done from 0", daily, 0, 0.5, 0.025961},
 	}
 	for _, tt := range tests {
-		got := StrengthState{Score: tt.prev}.Advance(DayResult{Status: StatusDone, Completion: tt.completion}, tt.freq, Modifiers{})
-		if math.Abs(got.Score-tt.want) > 1e-6 {
-			t.Errorf("%s: %.6f, want %.6f", tt.name, got.Score, tt.want)
+		if got := StrengthStep(tt.prev, tt.completion, tt.freq); math.Abs(got-tt.want) > 1e-6 {
+			t.Errorf("%s: %.6f, want %.6f", tt.name, got, tt.want)
 		}
+		if tt.freq == daily { // a daily habit's rolling completion is the day's own
+			got := StrengthState{Score: tt.prev}.Advance(DayResult{Status: StatusDone, Completion: tt.completion}, tt.freq, Modifiers{})
+			if math.Abs(got.Score-tt.want) > 1e-6 {
+				t.Errorf("%s via Advance: %.6f, want %.6f", tt.name, got.Score, tt.want)
+			}
+		}
+	}
+	// Every 3 days, Loop's window is 2 completions in 6 days: one check from
+	// 0 is half a completion, two within six days a full one, and the days
+	// between keep counting it.
+	var e3 StrengthState
+	for i, st := range []DayStatus{StatusDone, StatusNotDue, StatusNotDue, StatusDone, StatusNotDue} {
+		e3 = e3.Advance(DayResult{Day: NewDay(2025, 1, 1+i), Status: st, Completion: map[bool]float64{true: 1}[st == StatusDone]}, every3, Modifiers{})
+		if i == 0 && math.Abs(e3.Score-StrengthStep(0, 0.5, every3)) > 1e-12 {
+			t.Errorf("every 3 days, first check: %.6f", e3.Score)
+		}
+	}
+	want := 0.0
+	for _, c := range []float64{0.5, 0.5, 0.5, 1, 1} {
+		want = StrengthStep(want, c, every3)
+	}
+	if math.Abs(e3.Score-want) > 1e-12 || len(e3.Recent) != 2 {
+		t.Errorf("every 3 days after d--d-: %.6f (recent %v), want %.6f", e3.Score, e3.Recent, want)
 	}
 	// A numeric habit's completion is min(1, value/target), as in Loop.
 	water := Habit{Kind: HabitPositive, Start: NewDay(2025, 1, 1), Schedule: Schedule{Kind: ScheduleDaily}, Target: Target{Kind: TargetAtLeast, Value: 2}}
@@ -222,5 +244,47 @@ func TestStrengthMatchesLoop(t *testing.T) {
 	s := ComputeStrength(days(NewDay(2025, 1, 1), repeat("d", 400)), 1, Modifiers{StrengthBonus: 0.5})
 	if s.Score > 1 || s.Score < 0.999 {
 		t.Errorf("400 days with a bonus: %g, want just up to 1", s.Score)
+	}
+}
+
+// Only done and missed days move strength, so a habit kept exactly as
+// scheduled grows towards 1 whatever its frequency, as in Loop Habit Tracker.
+func TestStrengthOfPerfectlyKeptHabits(t *testing.T) {
+	t.Parallel()
+	start := NewDay(2025, time.January, 6) // a Monday
+	mwf := func(d Day) bool { w := d.Weekday(); return w == time.Monday || w == time.Wednesday || w == time.Friday }
+	tests := []struct {
+		schedule Schedule
+		do       func(d Day) bool
+	}{
+		{Schedule{Kind: ScheduleDaily}, func(Day) bool { return true }},
+		{Schedule{Kind: ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday, time.Wednesday, time.Friday}}, mwf},
+		{Schedule{Kind: ScheduleTimesPerWeek, Times: 3}, mwf},
+		{Schedule{Kind: ScheduleEveryNDays, Every: 3}, func(d Day) bool { return d.Sub(start)%3 == 0 }},
+		{Schedule{Kind: ScheduleTimesPerMonth, Times: 4}, func(d Day) bool { return d.Day%7 == 1 }},
+	}
+	for _, tt := range tests {
+		h := Habit{Kind: HabitPositive, Start: start, Schedule: tt.schedule, Target: Target{Kind: TargetCheck}}
+		var cs []CheckIn
+		for d := start; d.Before(start.Add(365)); d = d.Add(1) {
+			if tt.do(d) {
+				cs = append(cs, at(d, 12, 0, 0, 0))
+			}
+		}
+		today := start.Add(365)
+		rs := EvaluateRange(h, start, today.Add(-1), cs, berlin, today)
+		s := ComputeStrength(rs, tt.schedule.Frequency(), Modifiers{})
+		if s.Score < 0.95 {
+			t.Errorf("%s: strength after a perfect year = %.3f, want ≥ 0.95", tt.schedule.Kind, s.Score)
+		}
+		if str := ComputeStreak(rs, Modifiers{}); str.Current == 0 || str.Current != str.Best {
+			t.Errorf("%s: streak %+v after a perfect year", tt.schedule.Kind, str)
+		}
+	}
+	// Pending and paused days hold strength still.
+	for _, st := range []DayStatus{StatusPending, StatusPaused} {
+		if got := (StrengthState{Score: 0.6}).Advance(DayResult{Status: st}, 3.0/7, Modifiers{}); got.Score != 0.6 {
+			t.Errorf("%s moved strength to %v", st, got.Score)
+		}
 	}
 }
