@@ -41,6 +41,7 @@ Usage:
   lifeops serve [flags]           run everything
   lifeops migrate up|down N|status [flags]
   lifeops config check [flags]    validate and print the effective configuration (secrets redacted)
+  lifeops token create --name N --scope read|write|admin [--person P]   create an API token, printed once
   lifeops openapi                 print the OpenAPI 3.1 document
   lifeops healthcheck             exit 0 when the local server answers /healthz (the image's HEALTHCHECK)
   lifeops version                 print the version
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdHealthcheck(ctx, rest, stderr, getenv)
 	case "openapi":
 		err = cmdOpenAPI(rest, stdout)
+	case "token":
+		err = cmdToken(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "lifeops", version)
 	case "help", "-h", "--help":

@@ -20,10 +20,13 @@ type readyOutput struct {
 	Body   ReadyBody
 }
 
+// HealthBody is /healthz's answer.
+type HealthBody struct {
+	Status string `json:"status" enum:"ok" doc:"always ok: the process is alive"`
+}
+
 type healthOutput struct {
-	Body struct {
-		Status string `json:"status" enum:"ok" doc:"always ok: the process is alive"`
-	}
+	Body HealthBody
 }
 
 // readinessGate is the dependency whose state decides readiness. MQTT, Home
@@ -31,15 +34,20 @@ type healthOutput struct {
 const readinessGate = "database"
 
 func registerHealth(api huma.API, health *app.Health) {
-	huma.Register(api, huma.Operation{
-		OperationID: "get-healthz", Method: http.MethodGet, Path: "/healthz",
-		Summary: "Liveness", Description: "Answers 200 while the process runs.", Tags: []string{"health"},
-	}, func(context.Context, *struct{}) (*healthOutput, error) {
+	live := func(context.Context, *struct{}) (*healthOutput, error) {
 		out := &healthOutput{}
 		out.Body.Status = "ok"
 		return out, nil
-	})
-	huma.Register(api, huma.Operation{
+	}
+	op(api, guard(huma.Operation{
+		OperationID: "get-healthz", Method: http.MethodGet, Path: "/healthz",
+		Summary: "Liveness", Description: "Answers 200 while the process runs.", Tags: []string{"health"},
+	}, access{}), live)
+	op(api, guard(huma.Operation{
+		OperationID: "get-health", Method: http.MethodGet, Path: "/health",
+		Summary: "Liveness (alias of /healthz)", Description: "Kept for clients of the first release.", Tags: []string{"health"},
+	}, access{}), live)
+	op(api, guard(huma.Operation{
 		OperationID: "get-readyz", Method: http.MethodGet, Path: "/readyz",
 		Summary:     "Readiness",
 		Description: "200 only when the database answers and the schema is current; 503 otherwise. Lists every dependency.",
@@ -49,7 +57,7 @@ func registerHealth(api huma.API, health *app.Health) {
 				"application/json": {Schema: &huma.Schema{Ref: "#/components/schemas/ReadyBody"}},
 			}},
 		},
-	}, func(ctx context.Context, _ *struct{}) (*readyOutput, error) {
+	}, access{}), func(ctx context.Context, _ *struct{}) (*readyOutput, error) {
 		checks := health.Check(ctx)
 		out := &readyOutput{Status: http.StatusOK, Body: ReadyBody{Status: "ready", Checks: checks}}
 		if checks[readinessGate].State != app.DepOK {

@@ -28,13 +28,20 @@ func scanToken(row pgx.Row) (app.Token, error) {
 // TokenInsert implements app.TokenStore.
 func (s *Store) TokenInsert(ctx context.Context, t app.Token, hash []byte) (app.Token, error) {
 	row := s.q.QueryRow(ctx,
-		"INSERT INTO api_tokens (name, scope, person_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING "+tokenColumns,
-		t.Name, t.Scope, t.PersonID, hash, t.Created)
+		"INSERT INTO api_tokens (name, scope, person_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, coalesce($5, now())) RETURNING "+tokenColumns,
+		t.Name, t.Scope, t.PersonID, hash, nullTime(t.Created))
 	out, err := scanToken(row)
 	if err != nil {
 		return out, fmt.Errorf("insert token: %w", err)
 	}
 	return out, nil
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // TokenByHash implements app.TokenStore.

@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+// MaxBodyBytes caps every request body.
+const MaxBodyBytes = 1 << 20
+
+// headerIdempotencyKey makes a POST safe to retry.
+const headerIdempotencyKey = "Idempotency-Key"
+
+// metaIdempotent marks operations that honour Idempotency-Key.
+const metaIdempotent = "lifeops.idempotent"
+
+type hctx = huma.Context
+
+// bufferedContext hands the next handler a body already read, and records
+// what it answers so an idempotent answer can be kept.
+type bufferedContext struct {
+	hctx // embedded under another name: huma.Context has a method called Context
+	body []byte
+
+	record      bool
+	status      int
+	contentType string
+	out         bytes.Buffer
+}
+
+func (c *bufferedContext) BodyReader() io.Reader { return bytes.NewReader(c.body) }
+
+func (c *bufferedContext) SetStatus(code int) {
+	c.status = code
+	c.hctx.SetStatus(code)
+}
+
+func (c *bufferedContext) SetHeader(name, value string) {
+	if http.CanonicalHeaderKey(name) == "Content-Type" {
+		c.contentType = value
+	}
+	c.hctx.SetHeader(name, value)
+}
+
+func (c *bufferedContext) BodyWriter() io.Writer {
+	if !c.record {
+		return c.hctx.BodyWriter()
+	}
+	return io.MultiWriter(c.hctx.BodyWriter(), &c.out)
+}
+
+// readBody reads the request body of operations that take one: more than
+// MaxBodyBytes is 413, text that is not UTF-8 is 400 (encoding/json would
+// silently turn it into U+FFFD and store garbled names).
+func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
+	o := ctx.Operation()
+	if o == nil || o.RequestBody == nil {
+		next(ctx)
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), MaxBodyBytes+1))
+	switch {
+	case err != nil:
+		writeProblem(s.api, ctx, 400, "could not read the request body")
+		return
+	case len(b) > MaxBodyBytes:
+		writeProblem(s.api, ctx, 413, "the request body is larger than 1 MiB")
+		return
+	case !utf8.Valid(b):
+		writeProblem(s.api, ctx, 400, "the request body is not valid UTF-8")
+		return
+	}
+	next(&bufferedContext{hctx: ctx, body: b})
+}
+
+// idempotency replays the first answer to a POST retried with the same
+// Idempotency-Key and body, and refuses the key with another body. Keys are
+// scoped to the caller. Only successful answers are kept: an error may be
+// transient, and retrying it must be able to succeed.
+func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
+	o := ctx.Operation()
+	key := ctx.Header(headerIdempotencyKey)
+	if key == "" || o == nil || o.Metadata[metaIdempotent] != true || s.opts.Idempotency == nil {
+		next(ctx)
+		return
+	}
+	if len(key) > 200 || !validRequestID(key) {
+		_ = huma.WriteErr(s.api, ctx, 422, "validation failed", &huma.ErrorDetail{
+			Location: "header." + headerIdempotencyKey, Message: "must be 1 to 200 printable ASCII characters without spaces"})
+		return
+	}
+	bc, ok := ctx.(*bufferedContext)
+	p, known := principalFrom(ctx.Context())
+	if !ok || !known {
+		next(ctx)
+		return
+	}
+	h := sha256.New()
+	h.Write([]byte(o.OperationID + "\n" + ctx.URL().Path + "\n"))
+	h.Write(bc.body)
+	hash := h.Sum(nil)
+	scope := p.key()
+
+	prior, err := s.opts.Idempotency.IdempotencyGet(ctx.Context(), scope, key)
+	switch {
+	case err == nil && bytes.Equal(prior.RequestHash, hash):
+		ctx.SetHeader("Content-Type", prior.ContentType)
+		ctx.SetHeader("Idempotent-Replayed", "true")
+		ctx.SetStatus(prior.Status)
+		_, _ = ctx.BodyWriter().Write(prior.Body)
+		return
+	case err == nil:
+		_ = huma.WriteErr(s.api, ctx, 422, "idempotency key reused", &huma.ErrorDetail{
+			Location: "header." + headerIdempotencyKey, Value: key,
+			Message: "was already used for a different request; use a new key for a new request"})
+		return
+	case !errors.Is(err, domain.ErrNotFound):
+		zerolog.Ctx(ctx.Context()).Error().Err(err).Msg("idempotency lookup failed")
+		writeProblem(s.api, ctx, 500, detailInternal)
+		return
+	}
+	bc.record = true
+	next(bc)
+	if bc.status < 200 || bc.status > 299 {
+		return
+	}
+	if _, err := s.opts.Idempotency.IdempotencyPut(ctx.Context(), scope, key, app.StoredResponse{
+		RequestHash: hash, Status: bc.status, ContentType: bc.contentType, Body: bc.out.Bytes(),
+	}); err != nil {
+		// The answer is already out; a lost record only weakens the next
+		// retry to the app's own dedup by key.
+		zerolog.Ctx(ctx.Context()).Warn().Err(err).Msg("keep idempotent answer")
+	}
+}
+
+// callerKey scopes an Idempotency-Key to the caller before the app sees it:
+// the app deduplicates per person, and two callers acting for one person
+// must not collide on a key they chose independently.
+func callerKey(ctx context.Context, key string) string {
+	if key == "" {
+		return ""
+	}
+	p, _ := principalFrom(ctx)
+	return p.key() + ":" + key
+}

@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+// detailInternal is all a client learns about a server failure: the request
+// id finds the log line with the cause.
+const detailInternal = "the server failed; the request id in X-Request-ID finds the cause in the log"
+
+// problem turns any error a use case returns into an RFC 9457 problem. It is
+// the only place that does: every operation is registered through op, which
+// routes its errors here, so no raw error text reaches a client.
+//
+// ErrInvalidTransition is a 409, not a 422: the request is well formed and
+// would be accepted in another state, which is what 409 Conflict means; 422
+// is kept for input that is wrong whatever the state.
+func problem(ctx context.Context, err error) error {
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		return se // already a problem, made by this package
+	}
+	var ve *domain.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		details := make([]error, len(ve.Fields))
+		for i, f := range ve.Fields {
+			details[i] = &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Reason, Value: f.Value}
+		}
+		return huma.Error422UnprocessableEntity("validation failed", details...)
+	case errors.Is(err, domain.ErrNotFound):
+		return huma.Error404NotFound(publicMessage(err))
+	case errors.Is(err, domain.ErrPrecondition):
+		return huma.Error412PreconditionFailed(publicMessage(err))
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrInvalidTransition):
+		return huma.Error409Conflict(publicMessage(err))
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer, the log line is noise.
+		return huma.NewError(499, "client closed request")
+	}
+	zerolog.Ctx(ctx).Error().Err(err).Msg("request failed")
+	return huma.Error500InternalServerError(detailInternal)
+}
+
+// publicMessage is the text of an error that the domain meant for people:
+// sentinel-wrapped errors say what was not found or what clashed ("person
+// \"anna\": not found"), built from the request's own words and ids.
+func publicMessage(err error) string { return err.Error() }
+
+// op registers an operation whose handler's errors all go through problem.
+func op[I, O any](api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {
+	huma.Register(api, o, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, problem(ctx, err)
+		}
+		return out, nil
+	})
+}
+
+// badParam is a 422 naming a query, path or header parameter.
+func badParam(location string, value any, reason string) error {
+	return huma.Error422UnprocessableEntity("validation failed", &huma.ErrorDetail{Location: location, Message: reason, Value: value})
+}
+
+// writeProblem answers from a middleware, before or instead of a handler.
+func writeProblem(api huma.API, ctx huma.Context, status int, format string, args ...any) {
+	_ = huma.WriteErr(api, ctx, status, fmt.Sprintf(format, args...))
+}

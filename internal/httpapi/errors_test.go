@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+func TestProblemMapsEveryKindOfError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		detail string
+	}{
+		{"not found", fmt.Errorf("person %q: %w", "zoe", domain.ErrNotFound), 404, `person "zoe": not found`},
+		{"conflict", fmt.Errorf("slug taken: %w", domain.ErrConflict), 409, "slug taken: conflict"},
+		{"precondition", fmt.Errorf("stale: %w", domain.ErrPrecondition), 412, "stale: precondition failed"},
+		{"invalid transition", fmt.Errorf("item done: %w", domain.ErrInvalidTransition), 409, "item done: invalid transition"},
+		{"tree conflict", fmt.Errorf("node %q: %w", "x", character.ErrNoPoints), 409, "no unspent points"},
+		{"validation", domain.Invalid("color", "red", "must be a colour like #3a7bd5"), 422, "validation failed"},
+		{"internal", errors.New("pq: connection refused at 10.0.0.7"), 500, detailInternal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			ctx := zerolog.New(&logs).With().Str("request_id", "req-1").Logger().WithContext(context.Background())
+			got := problem(ctx, tt.err)
+			var m *huma.ErrorModel
+			if !errors.As(got, &m) {
+				t.Fatalf("problem gave %T", got)
+			}
+			if m.Status != tt.status || !strings.Contains(m.Detail, tt.detail) {
+				t.Errorf("got %d %q, want %d containing %q", m.Status, m.Detail, tt.status, tt.detail)
+			}
+			if tt.status == 500 {
+				if strings.Contains(m.Detail, "10.0.0.7") {
+					t.Errorf("internal error text leaked: %q", m.Detail)
+				}
+				if !strings.Contains(logs.String(), "req-1") || !strings.Contains(logs.String(), "10.0.0.7") {
+					t.Errorf("500 not logged with the request id and cause: %s", logs.String())
+				}
+			} else if logs.Len() != 0 {
+				t.Errorf("a %d was logged: %s", tt.status, logs.String())
+			}
+		})
+	}
+}
+
+func TestValidationErrorsNameTheirFields(t *testing.T) {
+	t.Parallel()
+	v := &domain.ValidationError{}
+	v.Add("schedule.weekdays[0]", 9, "must be a weekday 0 (Sunday) to 6 (Saturday)")
+	v.Add("name", nil, "is required")
+	var m *huma.ErrorModel
+	if !errors.As(problem(context.Background(), v), &m) {
+		t.Fatal("not a problem")
+	}
+	if len(m.Errors) != 2 || m.Errors[0].Location != "body.schedule.weekdays[0]" || m.Errors[0].Value != 9 ||
+		m.Errors[1].Location != "body.name" || m.Errors[1].Message != "is required" {
+		t.Errorf("details: %+v %+v", m.Errors[0], m.Errors[1])
+	}
+}
