@@ -64,14 +64,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	if err != nil {
 		return err
 	}
-	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: log, Location: z.Location, Tree: tree})
+	store := postgres.NewStore(pool)
+	svc := app.New(app.Options{Store: store, Logger: log, Location: z.Location, Tree: tree})
 
 	var p parts
 	p.startMQTT(ctx, cfg, svc, health, log)
 	p.startHA(ctx, cfg, svc, z, health, log)
 	defer p.stop(log)
 
-	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health})
+	metrics := httpapi.NewMetrics(pool, health)
+	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health, Service: svc,
+		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics})
+	// Changes made through HA or MQTT end the API's short "today" cache.
+	svc.AddSink(api.EventSink())
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -60,6 +60,7 @@ func (s *Service) CreateHabit(ctx context.Context, personRef string, in HabitInp
 			return err
 		}
 		out = Versioned[StoredHabit]{Value: StoredHabit{Habit: created, Slug: slug}, Version: 1}
+		s.changed(ev, created.PersonID)
 		return s.refoldHabit(ctx, tx, created, created.Start, ev)
 	})
 	return out, err
@@ -119,6 +120,7 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 			return err
 		}
 		out = Versioned[StoredHabit]{Value: h, Version: v}
+		s.changed(ev, h.PersonID)
 		// A new definition changes how every past day is judged.
 		return s.refoldHabit(ctx, tx, h.Habit, h.Start, ev)
 	})
@@ -127,7 +129,7 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 
 // ArchiveHabit retires a habit: its history stays, it is no longer due.
 func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) error {
-	return s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		p, err := tx.PersonGet(ctx, personRef)
 		if err != nil {
 			return err
@@ -136,6 +138,7 @@ func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) 
 		if err != nil {
 			return err
 		}
+		s.changed(ev, p.Value.ID)
 		return tx.HabitArchive(ctx, h.Value.ID)
 	})
 }

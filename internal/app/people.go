@@ -26,7 +26,7 @@ func (s *Service) CreatePerson(ctx context.Context, in PersonInput) (Versioned[d
 		p.Slug = domain.Slugify(p.Name)
 	}
 	var out Versioned[domain.Person]
-	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		if p.Color == "" {
 			people, err := tx.PersonList(ctx)
 			if err != nil {
@@ -42,6 +42,7 @@ func (s *Service) CreatePerson(ctx context.Context, in PersonInput) (Versioned[d
 			return err
 		}
 		out = Versioned[domain.Person]{Value: created, Version: 1}
+		s.changed(ev, created.ID)
 		return nil
 	})
 	return out, err
@@ -70,7 +71,7 @@ type PersonPatch struct {
 // survive.
 func (s *Service) UpdatePerson(ctx context.Context, ref string, patch PersonPatch, ifVersion int) (Versioned[domain.Person], error) {
 	var out Versioned[domain.Person]
-	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		cur, err := tx.PersonGet(ctx, ref)
 		if err != nil {
 			return err
@@ -99,6 +100,7 @@ func (s *Service) UpdatePerson(ctx context.Context, ref string, patch PersonPatc
 			return err
 		}
 		out = Versioned[domain.Person]{Value: p, Version: v}
+		s.changed(ev, p.ID)
 		return nil
 	})
 	return out, err
@@ -106,11 +108,12 @@ func (s *Service) UpdatePerson(ctx context.Context, ref string, patch PersonPatc
 
 // DeletePerson removes a person and everything recorded about them.
 func (s *Service) DeletePerson(ctx context.Context, ref string) error {
-	return s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		cur, err := tx.PersonGet(ctx, ref)
 		if err != nil {
 			return err
 		}
+		s.changed(ev, cur.Value.ID)
 		return tx.PersonDelete(ctx, cur.Value.ID)
 	})
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -39,6 +40,7 @@ type Service struct {
 	log          zerolog.Logger
 	now          func() time.Time
 	loc          func() *time.Location
+	sinksMu      sync.RWMutex // sinks join while running (the MQTT bridge once the broker answers)
 	sinks        []EventSink
 	tree         *character.Tree
 	achievements []domain.Achievement
@@ -63,9 +65,18 @@ func New(o Options) *Service {
 	return &Service{store: o.Store, log: o.Logger, now: o.Now, loc: o.Location, sinks: o.Sinks, tree: o.Tree, achievements: builtin}
 }
 
-// AddSink subscribes another sink; main calls it while wiring, before any
-// use case runs.
-func (s *Service) AddSink(sink EventSink) { s.sinks = append(s.sinks, sink) }
+// AddSink subscribes another sink; it is safe while use cases run.
+func (s *Service) AddSink(sink EventSink) {
+	s.sinksMu.Lock()
+	defer s.sinksMu.Unlock()
+	s.sinks = append(s.sinks, sink)
+}
+
+// changed notes that the household's shape changed (people, habits,
+// routines), so Home Assistant's entities follow.
+func (s *Service) changed(ev *[]domain.Event, personID int64) {
+	*ev = append(*ev, domain.Event{Kind: domain.EventDefinitionsChanged, PersonID: personID, At: s.now()})
+}
 
 // today is the household's local day now.
 func (s *Service) today() domain.Day { return domain.DayOf(s.now(), s.loc()) }
@@ -82,7 +93,10 @@ func (s *Service) tx(ctx context.Context, fn func(tx Store, ev *[]domain.Event) 
 		return err
 	}
 	if len(events) > 0 {
-		for _, sink := range s.sinks {
+		s.sinksMu.RLock()
+		sinks := s.sinks
+		s.sinksMu.RUnlock()
+		for _, sink := range sinks {
 			sink.Publish(ctx, events)
 		}
 	}

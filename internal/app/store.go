@@ -23,6 +23,7 @@ type Store interface {
 	ScoreStore
 	AchievementStore
 	CharacterStore
+	RoutineStore
 }
 
 // PersonStore keeps the household's people.

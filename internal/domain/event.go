@@ -18,6 +18,10 @@ const (
 	EventStreakBroken        EventKind = "streak_broken"
 	EventStreakMilestone     EventKind = "streak_milestone"
 	EventScoreChanged        EventKind = "score_changed"
+	// EventDefinitionsChanged says a person, habit or routine was added,
+	// changed or removed: what HA shows of the household changes shape. It
+	// carries no data.
+	EventDefinitionsChanged EventKind = "definitions_changed"
 )
 
 // Event is something that happened to a person. Exactly the data field that
@@ -98,6 +102,15 @@ func (e Event) Validate() error {
 		EventScoreChanged:        e.Score != nil,
 	}
 	want := e.Kind
+	if want == EventDefinitionsChanged {
+		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil {
+			return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
+		}
+		if e.At.IsZero() {
+			return fmt.Errorf("event %s: %w", e.Kind, Invalid("at", nil, "event needs a time"))
+		}
+		return nil
+	}
 	if want == EventStreakBroken || want == EventStreakMilestone {
 		want = EventStreakExtended
 	}
