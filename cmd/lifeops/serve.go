@@ -77,6 +77,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics})
 	// Changes made through HA or MQTT end the API's short "today" cache.
 	svc.AddSink(api.EventSink())
+	if err := p.startJobs(ctx, pool, svc, z, metrics, log); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

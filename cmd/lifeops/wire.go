@@ -7,12 +7,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/config"
 	"github.com/lifeops/lifeops/internal/discovery"
+	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/hass"
+	"github.com/lifeops/lifeops/internal/httpapi"
+	"github.com/lifeops/lifeops/internal/jobs"
 	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/supervisor"
 )
@@ -51,6 +55,7 @@ type parts struct {
 	mqtt   *mqtt.Client
 	bridge *discovery.Bridge
 	ha     *hass.Client
+	jobs   *jobs.Runner
 	wg     sync.WaitGroup
 }
 
@@ -177,10 +182,55 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	p.ha = client
 }
 
-// stop ends every part, the entity bridge first (it publishes through MQTT).
+// logNotifier stands in for Home Assistant when it is not configured: the
+// reminder is still due, and the log is where a person without HA looks.
+type logNotifier struct{ log zerolog.Logger }
+
+func (n logNotifier) Notify(_ context.Context, note app.Notification) error {
+	n.log.Info().Int64("person", note.PersonID).Str("kind", string(note.Kind)).Str("title", note.Title).Msg(note.Message)
+	return nil
+}
+
+// startJobs runs the scheduled work: the day rollover at local midnight
+// (with catch-up for days missed while down) and the minutely timeline tick
+// that sends reminders and marks misses.
+func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Service, z *zone, metrics *httpapi.Metrics, log zerolog.Logger) error {
+	var notifier app.Notifier = logNotifier{log: log.With().Str("component", "reminders").Logger()}
+	if p.ha != nil {
+		notifier = hass.NewNotifier(p.ha)
+	}
+	r := jobs.New(jobs.Options{Pool: pool, Location: z.Location(), Logger: log.With().Str("component", "jobs").Logger(),
+		OnReport: func(rep jobs.Report) { metrics.JobRun(rep.Job, rep.Err, rep.Duration) }})
+	if err := r.Add(jobs.Job{Name: "timeline_tick", Schedule: jobs.Every(time.Minute), CatchUp: true,
+		Run: func(ctx context.Context, slot time.Time) error { return svc.TimelineTick(ctx, slot, notifier) }}); err != nil {
+		return err
+	}
+	if err := r.SetRollover(jobs.Rollover{
+		Finalise:      func(ctx context.Context, _ domain.Day) error { return svc.Rollover(ctx) },
+		LastFinalised: svc.LastFinalised,
+	}); err != nil {
+		return err
+	}
+	if err := r.CatchUp(ctx); err != nil {
+		log.Warn().Err(err).Msg("catch-up after downtime incomplete; the next rollover retries")
+	}
+	if err := r.Start(ctx); err != nil {
+		return err
+	}
+	p.jobs = r
+	return nil
+}
+
+// stop ends every part: jobs first (they write), then the entity bridge
+// (it publishes through MQTT), then the connections.
 func (p *parts) stop(log zerolog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if p.jobs != nil {
+		if err := p.jobs.Stop(ctx); err != nil {
+			log.Warn().Err(err).Msg("jobs stop")
+		}
+	}
 	p.wg.Wait()
 	if p.bridge != nil {
 		if err := p.bridge.Stop(ctx); err != nil {

@@ -125,3 +125,9 @@ func (s *Service) closeDay(ctx context.Context, tx Store, personID int64, day do
 	}
 	return nil
 }
+
+// LastFinalised is the latest day the rollover has closed for everyone; the
+// scheduler catches up from the day after it.
+func (s *Service) LastFinalised(ctx context.Context) (domain.Day, error) {
+	return s.store.ScoreLastFinal(ctx)
+}

@@ -153,6 +153,9 @@ type ScoreStore interface {
 	ScoreGet(ctx context.Context, personID int64, day domain.Day) (StoredScore, bool, error)
 	ScorePut(ctx context.Context, personID int64, s StoredScore) error
 	ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]StoredScore, error)
+	// ScoreLastFinal is the latest day whose score is final for everyone
+	// (the earliest of each person's latest final day); zero when none.
+	ScoreLastFinal(ctx context.Context) (domain.Day, error)
 	Biometrics(ctx context.Context, personID int64, from, to domain.Day) ([]Biometrics, error)
 	BiometricsPut(ctx context.Context, personID int64, b Biometrics) error
 	HouseholdWeights(ctx context.Context) (domain.ScoreWeights, error)

@@ -234,3 +234,10 @@ func (s *Store) GrowthDayPut(ctx context.Context, personID int64, day domain.Day
 		ON CONFLICT (person_id, day) DO UPDATE SET growth = EXCLUDED.growth`, personID, day, g[:])
 	return err
 }
+
+// ScoreLastFinal implements app.ScoreStore.
+func (s *Store) ScoreLastFinal(ctx context.Context) (domain.Day, error) {
+	var d domain.Day
+	err := s.q.QueryRow(ctx, `SELECT min(last) FROM (SELECT max(day) AS last FROM daily_scores WHERE final GROUP BY person_id) p`).Scan(&d)
+	return d, err
+}
