@@ -147,7 +147,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 		return
 	}
 	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
-	hass.NewActions(client, svc, nil, log.With().Str("component", "actions").Logger())
+	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger())
 	client.OnConnect(func(ctx context.Context) {
 		c, err := client.GetConfig(ctx)
 		if err != nil {

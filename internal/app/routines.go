@@ -218,7 +218,7 @@ func (s *Service) validateRoutine(ctx context.Context, tx Store, r routine.Routi
 	return v.Err()
 }
 
-// Timeline is a person's timeline of day. Today's and later days' timelines
+// Timeline is a person's timeline of day (zero: today). Today's and later days' timelines
 // are generated (or brought in line with changed routines and a newly known
 // wake-up) first; generating twice changes nothing. Past days are read as
 // they were.
@@ -228,6 +228,9 @@ func (s *Service) Timeline(ctx context.Context, personRef string, day domain.Day
 		p, err := tx.PersonGet(ctx, personRef)
 		if err != nil {
 			return err
+		}
+		if day.IsZero() {
+			day = s.today()
 		}
 		if day.Before(s.today()) {
 			out, err = tx.TimelineDay(ctx, p.Value.ID, day, false)
@@ -614,4 +617,14 @@ func (s *Service) routineTally(ctx context.Context, tx Store, personID int64, da
 		t.Due++
 	}
 	return t, nil
+}
+
+// CompleteRoutineItem is SetItemStatus as Home Assistant asks for it: an
+// item of today's timeline by id or title, done or skipped (default done).
+func (s *Service) CompleteRoutineItem(ctx context.Context, person, item, status string) error {
+	if status == "" {
+		status = string(routine.StatusDone)
+	}
+	_, err := s.SetItemStatus(ctx, ItemStatusInput{Person: person, Item: item, Status: routine.Status(status), Source: domain.SourceHA})
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/domain/routine"
 )
 
 // Source is what the bridge reads from and commands into the app; the
@@ -26,6 +27,8 @@ type Source interface {
 	CheckIn(ctx context.Context, in app.CheckInInput) (app.CheckInResult, error)
 	Allocate(ctx context.Context, person, node string) (app.CharacterView, error)
 	SetVacation(ctx context.Context, person string, on bool) error
+	Timeline(ctx context.Context, person string, day domain.Day) ([]app.TimelineEntry, error)
+	CompleteRoutineItem(ctx context.Context, person, item, status string) error
 }
 
 var _ Source = (*app.Service)(nil)
@@ -233,6 +236,13 @@ func (b *Bridge) household(ctx context.Context) (Household, error) {
 		for _, hb := range habits {
 			person.Habits = append(person.Habits, Habit{ID: hb.Value.ID, Slug: hb.Value.Slug, Name: hb.Value.Name, Negative: hb.Value.Kind == domain.HabitNegative})
 		}
+		timeline, err := b.o.Source.Timeline(ctx, ref, domain.Day{})
+		if err != nil {
+			return h, err
+		}
+		for _, e := range timeline {
+			person.RoutineItems = append(person.RoutineItems, Item{ID: e.ItemID, Title: e.Title})
+		}
 		c, err := b.o.Source.Character(ctx, ref)
 		if err != nil {
 			return h, err
@@ -273,7 +283,13 @@ func (b *Bridge) snapshot(ctx context.Context) (Snapshot, error) {
 		if err != nil {
 			return s, err
 		}
-		s.People = append(s.People, personState(today, c))
+		timeline, err := b.o.Source.Timeline(ctx, ref, domain.Day{})
+		if err != nil {
+			return s, err
+		}
+		ps := personState(today, c)
+		ps.Routine = routineState(timeline)
+		s.People = append(s.People, ps)
 	}
 	return s, nil
 }
@@ -313,6 +329,23 @@ func personState(t app.TodayView, c app.CharacterView) PersonState {
 	return ps
 }
 
+// routineState is today's progress and the next open item.
+func routineState(timeline []app.TimelineEntry) RoutineState {
+	var rs RoutineState
+	for _, e := range timeline {
+		rs.Total++
+		switch e.Status {
+		case routine.StatusDone, routine.StatusSkipped:
+			rs.Done++
+		case routine.StatusPending, routine.StatusSnoozed:
+			if rs.Next == nil || e.DueAt().Before(rs.Next.Due) {
+				rs.Next = &NextItem{ItemID: e.ItemID, Title: e.Title, Due: e.DueAt()}
+			}
+		}
+	}
+	return rs
+}
+
 // commandWindow is how long a repeated command on the same topic counts
 // once. MQTT QoS 1 redelivers a command whose acknowledgement was lost; the
 // redelivery arrives right after the reconnect, well inside the window.
@@ -338,6 +371,8 @@ func (b *Bridge) onCommand(ctx context.Context, topic string, payload []byte, re
 		bucket := b.o.Now().Truncate(commandWindow).Unix()
 		_, err = b.o.Source.CheckIn(ctx, app.CheckInInput{Person: person, Habit: strconv.FormatInt(cmd.HabitID, 10),
 			Source: domain.SourceHA, IdempotencyKey: fmt.Sprintf("mqtt:%s:%d", topic, bucket)})
+	case CommandCompleteItem:
+		err = b.o.Source.CompleteRoutineItem(ctx, person, strconv.FormatInt(cmd.ItemID, 10), "done")
 	case CommandAllocate:
 		_, err = b.o.Source.Allocate(ctx, person, cmd.NodeID)
 	case CommandVacation:

@@ -15,6 +15,7 @@ import (
 	"github.com/lifeops/lifeops/internal/discovery"
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/domain/routine"
 	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
 	"github.com/lifeops/lifeops/internal/postgres"
@@ -45,6 +46,14 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	r, err := svc.CreateRoutine(ctx, "alex", app.RoutineInput{Name: "Morning",
+		Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
+		Items:    []routine.Item{{Title: "Stretch", XP: 10, Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(23, 59)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	itemID := r.Value.Items[0].ID
 
 	client, err := mqtt.New(mqtt.Options{URL: url, BaseTopic: base, ClientID: root, Logger: zerolog.Nop()})
 	if err != nil {
@@ -84,7 +93,7 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	if err := json.Unmarshal(cfg.Payload, &payload); err != nil {
 		t.Fatal(err)
 	}
-	var doneTopic, buttonTopic string
+	var doneTopic, buttonTopic, itemTopic string
 	for _, c := range payload.Components {
 		if c.Platform == "binary_sensor" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", h.Value.ID)) {
 			doneTopic = c.StateTopic
@@ -92,8 +101,11 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 		if c.Platform == "button" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", h.Value.ID)) {
 			buttonTopic = c.CommandTopic
 		}
+		if c.Platform == "button" && strings.Contains(c.UniqueID, fmt.Sprintf("item_%d", itemID)) {
+			itemTopic = c.CommandTopic
+		}
 	}
-	if doneTopic == "" || buttonTopic == "" {
+	if doneTopic == "" || buttonTopic == "" || itemTopic == "" {
 		t.Fatalf("no done-today sensor or check-in button for the habit in %s", cfg.Payload)
 	}
 	obs.WaitPayload(5*time.Second, doneTopic, "OFF")
@@ -109,6 +121,23 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	if today.Habits[0].Result.CheckIns != 1 {
 		t.Fatalf("check-ins after one press: %d", today.Habits[0].Result.CheckIns)
 	}
+	// Today's routine item has a button too; pressing it completes the item.
+	obs.Publish(itemTopic, false, "PRESS")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		tl, err := svc.Timeline(ctx, "alex", domain.Day{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tl) == 1 && tl[0].Status == routine.StatusDone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("routine item not done after its button was pressed: %+v", tl)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
 	// A redelivery of the same press (QoS 1 after a lost ack) counts once.
 	obs.Publish(buttonTopic, false, "PRESS")
 	time.Sleep(300 * time.Millisecond)
