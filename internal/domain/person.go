@@ -175,4 +175,3 @@ func validateName(v *ValidationError, field, name string, maxLen int) {
 	}
 }
 
-func formatNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

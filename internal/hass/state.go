@@ -109,9 +109,12 @@ type compressedState struct {
 
 type entityDiff struct {
 	Plus  compressedState `json:"+"`
-	Minus struct {
-		A []string `json:"a"`
-	} `json:"-,"` // the key is literally "-"
+	//lint:ignore SA5008 HA's key is literally "-"; encoding/json documents the tag "-," for that name
+	Minus removedAttrs `json:"-,"`
+}
+
+type removedAttrs struct {
+	A []string `json:"a"`
 }
 
 type entityEvent struct {

@@ -20,7 +20,6 @@ package hatest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -525,4 +524,3 @@ func eventMessage(id int64, event []byte) []byte {
 	return append(b, '}')
 }
 
-var errCancelled = errors.New("client unable to keep up with pending messages")
