@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
 	"github.com/lifeops/lifeops/migrations"
@@ -39,11 +41,10 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	defer pool.Close()
-	migs, err := migrate.Load(migrations.FS)
+	m, migs, err := migratorFor(pool)
 	if err != nil {
 		return err
 	}
-	m := migrate.New(pool, migs)
 
 	switch verb {
 	case "up":
@@ -83,4 +84,13 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		}
 		return tw.Flush()
 	}
+}
+
+// migratorFor is the migrator of this binary's embedded migrations on pool.
+func migratorFor(pool *pgxpool.Pool) (*migrate.Migrator, []migrate.Migration, error) {
+	migs, err := migrate.Load(migrations.FS)
+	if err != nil {
+		return nil, nil, err
+	}
+	return migrate.New(pool, migs), migs, nil
 }

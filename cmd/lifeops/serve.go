@@ -19,7 +19,6 @@ import (
 	"github.com/lifeops/lifeops/internal/httpapi"
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
-	"github.com/lifeops/lifeops/migrations"
 )
 
 // shutdownGrace bounds how long in-flight requests may take after SIGTERM;
@@ -40,11 +39,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		return err
 	}
 	defer pool.Close()
-	migs, err := migrate.Load(migrations.FS)
+	migrator, _, err := migratorFor(pool)
 	if err != nil {
 		return err
 	}
-	migrator := migrate.New(pool, migs)
 	applied, err := migrator.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)

@@ -9,9 +9,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/config"
-	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
-	"github.com/lifeops/lifeops/migrations"
 )
 
 const tokenUsage = "usage: lifeops token create --name N --scope read|write|admin [--person P] [flags]"
@@ -54,11 +52,11 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer pool.Close()
 	// A token may be made before the first `serve`: bring the schema up
 	// the same way serve would.
-	migs, err := migrate.Load(migrations.FS)
+	m, _, err := migratorFor(pool)
 	if err != nil {
 		return err
 	}
-	if _, err := migrate.New(pool, migs).Up(ctx); err != nil {
+	if _, err := m.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	store := postgres.NewStore(pool)

@@ -174,4 +174,3 @@ func validateName(v *ValidationError, field, name string, maxLen int) {
 		v.Add(field, nil, "must be valid UTF-8")
 	}
 }
-

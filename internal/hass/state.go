@@ -108,7 +108,7 @@ type compressedState struct {
 }
 
 type entityDiff struct {
-	Plus  compressedState `json:"+"`
+	Plus compressedState `json:"+"`
 	//lint:ignore SA5008 HA's key is literally "-"; encoding/json documents the tag "-," for that name
 	Minus removedAttrs `json:"-,"`
 }

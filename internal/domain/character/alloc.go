@@ -25,12 +25,7 @@ var (
 // PointsForLevel is how many tree points a character of level has earned in
 // total: one per level gained from level 2 on, plus one bonus point at every
 // fifth level (5, 10, 15, …). Level 1 has none; level 5 has 5; level 10 has 11.
-func PointsForLevel(level int) int {
-	if level <= 1 {
-		return 0
-	}
-	return level - 1 + level/5
-}
+func PointsForLevel(level int) int { return domain.PointsForLevel(level) }
 
 // Unspent is the number of points a character of level with allocatedCount
 // allocated nodes (the start not counted) can still spend. It is never

@@ -3,6 +3,7 @@ package character
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/lifeops/lifeops/internal/domain"
 	"math"
 )
 
@@ -30,32 +31,21 @@ const (
 	EffectRoutineOnTimeXP EffectKind = "routine_on_time_xp"
 )
 
-// Category is an activity category that XP effects target. It matches the
-// keys of domain.Modifiers.XPBonus.
-type Category string
+// Category is an activity category that XP effects target: the life
+// domain's own, so an effect can only name a category activities have.
+type Category = domain.Category
 
 // The activity categories.
 const (
-	CategoryFitness   Category = "fitness"
-	CategoryMind      Category = "mind"
-	CategorySocial    Category = "social"
-	CategoryChores    Category = "chores"
-	CategoryWellbeing Category = "wellbeing"
+	CategoryFitness   = domain.CategoryFitness
+	CategoryMind      = domain.CategoryMind
+	CategorySocial    = domain.CategorySocial
+	CategoryChores    = domain.CategoryChores
+	CategoryWellbeing = domain.CategoryWellbeing
 )
 
 // Categories returns every known category.
-func Categories() []Category {
-	return []Category{CategoryFitness, CategoryMind, CategorySocial, CategoryChores, CategoryWellbeing}
-}
-
-// Valid reports whether c is a known category.
-func (c Category) Valid() bool {
-	switch c {
-	case CategoryFitness, CategoryMind, CategorySocial, CategoryChores, CategoryWellbeing:
-		return true
-	}
-	return false
-}
+func Categories() []Category { return domain.Categories() }
 
 // Effect is one typed effect of a tree node. Which of Stat, Category and Value
 // matter depends on Kind; Value is the kind's single number (the amount,

@@ -523,4 +523,3 @@ func eventMessage(id int64, event []byte) []byte {
 	b = append(b, event...)
 	return append(b, '}')
 }
-

@@ -107,7 +107,7 @@ type diffMinus struct {
 }
 
 type diff struct {
-	Plus  diffPlus   `json:"+"`
+	Plus diffPlus `json:"+"`
 	//lint:ignore SA5008 HA's key is literally "-"; encoding/json documents the tag "-," for that name
 	Minus *diffMinus `json:"-,omitempty"`
 }
