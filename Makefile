@@ -20,8 +20,8 @@ build: ## build bin/lifeops (CGO off, -trimpath, version injected)
 	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o bin/lifeops ./cmd/lifeops
 
 .PHONY: run
-run: build services ## run LifeOps against the local PostgreSQL and Mosquitto
-	LIFEOPS_LOG_FORMAT=$${LIFEOPS_LOG_FORMAT:-console} ./bin/lifeops serve $(ARGS)
+run: build services ## run LifeOps (with a demo household in an empty database) against the local PostgreSQL and Mosquitto
+	LIFEOPS_LOG_FORMAT=$${LIFEOPS_LOG_FORMAT:-console} ./bin/lifeops serve --demo $(ARGS)
 
 .PHONY: services
 services: ## start (installing if needed) the local PostgreSQL and Mosquitto

@@ -38,7 +38,8 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 const usage = `lifeops — life management for Home Assistant
 
 Usage:
-  lifeops serve [flags]           run everything
+  lifeops serve [--demo] [flags]  run everything (--demo: seed a demo household into an empty database)
+  lifeops demo remove [flags]     delete exactly the demo household
   lifeops migrate up|down N|status [flags]
   lifeops config check [flags]    validate and print the effective configuration (secrets redacted)
   lifeops token create --name N --scope read|write|admin [--person P]   create an API token, printed once
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdMigrate(ctx, rest, stdout, stderr, getenv)
 	case "config":
 		err = cmdConfig(rest, stdout, stderr, getenv)
+	case "demo":
+		err = cmdDemo(ctx, rest, stdout, stderr, getenv)
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, rest, stderr, getenv)
 	case "openapi":
@@ -104,10 +107,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 
 // loadConfig parses flags into a validated Config. Both flag and config
 // errors are the caller's to fix (exit 2).
-func loadConfig(name string, args []string, stderr io.Writer, getenv func(string) string) (config.Config, *flag.FlagSet, error) {
+// extra registers a command's own flags beside the settings.
+func loadConfig(name string, args []string, stderr io.Writer, getenv func(string) string, extra ...func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("lifeops "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	loader := config.NewLoader(fs)
+	for _, add := range extra {
+		add(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config.Config{}, fs, err

@@ -58,8 +58,14 @@ type process struct {
 // its "lifeops ready" line.
 func start(t *testing.T, databaseURL string, extraEnv ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--http-addr", "127.0.0.1:0", "--options", filepath.Join(t.TempDir(), "none.json"))
-	if err := os.WriteFile(cmd.Args[len(cmd.Args)-1], []byte("{}"), 0o600); err != nil {
+	return startArgs(t, databaseURL, nil, extraEnv...)
+}
+
+// startArgs is start with extra serve flags.
+func startArgs(t *testing.T, databaseURL string, args []string, extraEnv ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--http-addr", "127.0.0.1:0", "--options", filepath.Join(t.TempDir(), "none.json")}, args...)...)
+	if err := os.WriteFile(cmd.Args[5], []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LIFEOPS_DATABASE_URL=" + databaseURL, "LIFEOPS_MQTT_URL=", "LIFEOPS_LOG_FORMAT=json"}, extraEnv...)
@@ -365,4 +371,35 @@ func waitRetained(t *testing.T, brokerURL, topic string, ok func([]byte) bool) {
 	t.Helper()
 	obs := mqtttest.NewObserver(t, brokerURL, topic)
 	obs.WaitFor(40*time.Second, "a fitting message on "+topic, func(r mqtttest.Received) bool { return ok(r.Payload) })
+}
+
+func TestDemoHouseholdServeAndRemove(t *testing.T) {
+	t.Parallel()
+	url := dbtest.Empty(t)
+	p := startArgs(t, url, []string{"--demo"})
+	seeded := false
+	for _, line := range p.early {
+		seeded = seeded || strings.HasPrefix(fmt.Sprint(line["message"]), "demo household seeded")
+	}
+	if !seeded {
+		t.Fatal("serve --demo did not seed an empty database")
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
+	// A second --demo start leaves the (now non-empty) database alone.
+	p = startArgs(t, url, []string{"--demo"})
+	for _, line := range p.early {
+		if strings.HasPrefix(fmt.Sprint(line["message"]), "demo household seeded") {
+			t.Fatal("--demo seeded a database that already had people")
+		}
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
+	cmd := exec.Command(binary, "demo", "remove", "--options", filepath.Join(t.TempDir(), "none.json"))
+	os.WriteFile(cmd.Args[4], []byte("{}"), 0o600)
+	cmd.Env = []string{"LIFEOPS_DATABASE_URL=" + url}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "2 people") {
+		t.Fatalf("demo remove: %v\n%s", err, out)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -26,7 +27,10 @@ import (
 const shutdownGrace = 10 * time.Second
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
-	cfg, _, err := loadConfig("serve", args, stderr, getenv)
+	var demo bool
+	cfg, _, err := loadConfig("serve", args, stderr, getenv, func(fs *flag.FlagSet) {
+		fs.BoolVar(&demo, "demo", false, "seed a demo household (two people, 30 days of history) when the database has no people")
+	})
 	if err != nil {
 		return err
 	}
@@ -64,6 +68,17 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	store := postgres.NewStore(pool)
 	svc := app.New(app.Options{Store: store, Logger: log, Location: z.Location, Tree: tree})
+
+	if demo {
+		switch err := svc.SeedDemo(ctx); {
+		case errors.Is(err, app.ErrNotEmpty):
+			log.Info().Msg("demo household not seeded: the database already has people")
+		case err != nil:
+			return fmt.Errorf("demo household: %w", err)
+		default:
+			log.Info().Msg("demo household seeded (remove it with: lifeops demo remove)")
+		}
+	}
 
 	var p parts
 	p.startMQTT(ctx, cfg, svc, health, log)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -59,6 +60,7 @@ func mustLoad(name string) *time.Location {
 }
 
 type fixture struct {
+	pool   *pgxpool.Pool
 	svc    *app.Service
 	store  *postgres.Store
 	clock  *clock
@@ -71,7 +73,8 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: postgres.NewStore(dbtest.New(t)), clock: &clock{t: start}, events: &events{}}
+	pool := dbtest.New(t)
+	f := &fixture{pool: pool, store: postgres.NewStore(pool), clock: &clock{t: start}, events: &events{}}
 	f.svc = app.New(app.Options{
 		Store: f.store, Logger: zerolog.Nop(), Now: f.clock.Now,
 		Location: func() *time.Location { return berlin }, Sinks: []app.EventSink{f.events}, Tree: tree,

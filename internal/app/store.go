@@ -36,6 +36,10 @@ type PersonStore interface {
 	// returns the new version; domain.ErrPrecondition when it changed.
 	PersonUpdate(ctx context.Context, p domain.Person, version int) (int, error)
 	PersonDelete(ctx context.Context, id int64) error
+	// PersonMarkDemo flags a person as part of the demo household;
+	// PersonDeleteDemo removes every flagged person and returns how many.
+	PersonMarkDemo(ctx context.Context, id int64) error
+	PersonDeleteDemo(ctx context.Context) (int, error)
 }
 
 // Versioned is a stored value with its optimistic-concurrency version (the

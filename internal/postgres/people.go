@@ -93,3 +93,16 @@ func (s *Store) PersonDelete(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// PersonMarkDemo implements app.PersonStore.
+func (s *Store) PersonMarkDemo(ctx context.Context, id int64) error {
+	_, err := s.q.Exec(ctx, "UPDATE people SET demo = true WHERE id = $1", id)
+	return err
+}
+
+// PersonDeleteDemo implements app.PersonStore; everything recorded about the
+// demo people goes with them (ON DELETE CASCADE).
+func (s *Store) PersonDeleteDemo(ctx context.Context) (int, error) {
+	tag, err := s.q.Exec(ctx, "DELETE FROM people WHERE demo")
+	return int(tag.RowsAffected()), err
+}
