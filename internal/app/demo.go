@@ -39,10 +39,10 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	clock = start.Start(loc).Add(8 * time.Hour)
 
 	type person struct {
-		name, water string
-		habits      []HabitInput
-		activities  []string
-		diligence   float64 // chance a habit gets done on a day
+		name       string
+		habits     []HabitInput
+		activities []string
+		diligence  float64 // chance a habit gets done on a day
 	}
 	household := []person{
 		{name: "Alex", diligence: 0.85, activities: []string{"run", "reading", "meditation"}, habits: []HabitInput{
