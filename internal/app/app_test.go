@@ -409,3 +409,25 @@ func TestLevelsPointsAndAllocationRace(t *testing.T) {
 		t.Fatalf("level_up events %d for level %d", f.events.kinds()[domain.EventLevelUp], c.Sheet.Level)
 	}
 }
+
+// TestCheckInBeforeRolloverKeepsYesterday: a check-in after midnight, before
+// the rollover job has closed yesterday, must still count yesterday's done
+// day (yesterday's row was written as "today" and holds the state before it).
+func TestCheckInBeforeRolloverKeepsYesterday(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, 5, 4, 21, 0, 0))
+	ctx := context.Background()
+	f.person(t, "Alex")
+	f.habit(t, "alex", "Walk", domain.NewDay(2026, 5, 4))
+	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: "walk"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(12 * time.Hour) // 09:00 next day; no rollover ran
+	r, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: "walk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Streak.Current != 2 {
+		t.Fatalf("streak = %d, want 2", r.Streak.Current)
+	}
+}

@@ -241,8 +241,10 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 	if ok {
 		streak, strength = prev.Streak, prev.Strength
 		start = prev.Day.Add(1)
-		if prev.Day == today {
-			start = today
+		if !prev.Final {
+			// An open row holds the state before its day (it was today when
+			// written): that day itself must be folded again.
+			start = prev.Day
 		}
 	}
 	// Days between the last stored row and `from` were never derived (the
