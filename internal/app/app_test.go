@@ -431,3 +431,36 @@ func TestCheckInBeforeRolloverKeepsYesterday(t *testing.T) {
 		t.Fatalf("streak = %d, want 2", r.Streak.Current)
 	}
 }
+
+// TestPerfectDaysCountedOnce: a closed day with every due habit done counts
+// as perfect, once however often the rollover runs.
+func TestPerfectDaysCountedOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, 5, 4, 9, 0, 0))
+	ctx := context.Background()
+	p := f.person(t, "Alex")
+	f.habit(t, "alex", "Walk", domain.NewDay(2026, 5, 4))
+	f.habit(t, "alex", "Read", domain.NewDay(2026, 5, 4))
+	for _, h := range []string{"walk", "read"} {
+		if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: h}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Add(24 * time.Hour) // 05-05: only walk done, so not perfect
+	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: "walk"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(24 * time.Hour)
+	for range 2 {
+		if err := f.svc.Rollover(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var perfect int64
+	if err := f.pool.QueryRow(ctx, "SELECT perfect_days FROM person_progress WHERE person_id = $1", p.ID).Scan(&perfect); err != nil {
+		t.Fatal(err)
+	}
+	if perfect != 1 {
+		t.Fatalf("perfect days = %d, want 1", perfect)
+	}
+}

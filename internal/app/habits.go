@@ -325,8 +325,7 @@ func (s *Service) streakEvents(h domain.Habit, before, after domain.StreakState,
 	data := func(m int) *domain.StreakData {
 		return &domain.StreakData{HabitID: h.ID, Day: day, Current: after.Current, Best: after.Best, Previous: before.Current, Milestone: m}
 	}
-	switch after.Last {
-	case domain.StreakBroken:
+	if after.Last == domain.StreakBroken {
 		*ev = append(*ev, domain.Event{Kind: domain.EventStreakBroken, PersonID: h.PersonID, At: s.now(), Streak: data(0)})
 	}
 }
@@ -493,30 +492,35 @@ func (s *Service) UndoCheckIn(ctx context.Context, personRef string, id int64) e
 		if err != nil {
 			return err
 		}
-		h, err := tx.HabitGet(ctx, p.Value.ID, sourceID(c.HabitID), true)
-		if err != nil {
+		if err := s.undoCheckInTx(ctx, tx, c, ev); err != nil {
 			return err
 		}
-		if err := tx.CheckInDelete(ctx, c.ID); err != nil {
-			return err
-		}
-		if err := s.revokeXP(ctx, tx, p.Value.ID, xpCheckIn, sourceID(c.ID), ev); err != nil {
-			return err
-		}
-		day := domain.DayOf(c.At, s.loc())
-		if err := s.refoldHabit(ctx, tx, h.Value.Habit, day, ev); err != nil {
-			return err
-		}
-		prog, err := tx.ProgressGet(ctx, p.Value.ID)
-		if err != nil {
-			return err
-		}
-		prog.CheckIns--
-		if err := tx.ProgressPut(ctx, p.Value.ID, prog); err != nil {
-			return err
-		}
-		return s.afterChange(ctx, tx, p.Value.ID, day, ev)
+		return s.afterChange(ctx, tx, p.Value.ID, domain.DayOf(c.At, s.loc()), ev)
 	})
+}
+
+// undoCheckInTx reverses a check-in inside tx: the row, its XP, the habit's
+// days from the check-in's day on, and the running count.
+func (s *Service) undoCheckInTx(ctx context.Context, tx Store, c domain.CheckIn, ev *[]domain.Event) error {
+	h, err := tx.HabitGet(ctx, c.PersonID, sourceID(c.HabitID), true)
+	if err != nil {
+		return err
+	}
+	if err := tx.CheckInDelete(ctx, c.ID); err != nil {
+		return err
+	}
+	if err := s.revokeXP(ctx, tx, c.PersonID, xpCheckIn, sourceID(c.ID), ev); err != nil {
+		return err
+	}
+	if err := s.refoldHabit(ctx, tx, h.Value.Habit, domain.DayOf(c.At, s.loc()), ev); err != nil {
+		return err
+	}
+	prog, err := tx.ProgressGet(ctx, c.PersonID)
+	if err != nil {
+		return err
+	}
+	prog.CheckIns--
+	return tx.ProgressPut(ctx, c.PersonID, prog)
 }
 
 // vacationDays is how long the vacation switch pauses habits when turned

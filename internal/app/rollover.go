@@ -116,14 +116,21 @@ func (s *Service) closeDay(ctx context.Context, tx Store, personID int64, day do
 			due++
 		}
 	}
-	if due > 0 && due == done {
-		added, err := tx.XPAward(ctx, personID, day, "perfect_day", day.String(), 0)
-		_ = added
-		if err != nil {
-			return err
-		}
+	if due == 0 || due != done {
+		return nil
 	}
-	return nil
+	// The zero-XP ledger row marks the day as counted, so a repeated
+	// rollover counts it once.
+	added, err := tx.XPAward(ctx, personID, day, xpPerfectDay, day.String(), 0)
+	if err != nil || !added {
+		return err
+	}
+	prog, err := tx.ProgressGet(ctx, personID)
+	if err != nil {
+		return err
+	}
+	prog.PerfectDays++
+	return tx.ProgressPut(ctx, personID, prog)
 }
 
 // LastFinalised is the latest day the rollover has closed for everyone; the

@@ -476,25 +476,7 @@ func (s *Service) undoRoutineCheckIn(ctx context.Context, tx Store, personID, id
 	if err != nil {
 		return err
 	}
-	h, err := tx.HabitGet(ctx, personID, sourceID(c.HabitID), true)
-	if err != nil {
-		return err
-	}
-	if err := tx.CheckInDelete(ctx, c.ID); err != nil {
-		return err
-	}
-	if err := s.revokeXP(ctx, tx, personID, xpCheckIn, sourceID(c.ID), ev); err != nil {
-		return err
-	}
-	if err := s.refoldHabit(ctx, tx, h.Value.Habit, domain.DayOf(c.At, s.loc()), ev); err != nil {
-		return err
-	}
-	prog, err := tx.ProgressGet(ctx, personID)
-	if err != nil {
-		return err
-	}
-	prog.CheckIns--
-	return tx.ProgressPut(ctx, personID, prog)
+	return s.undoCheckInTx(ctx, tx, c, ev)
 }
 
 // tickLookback is how many past days the tick still settles: entries of

@@ -122,17 +122,26 @@ func value(v *float64) float64 {
 	return *v
 }
 
-// recomputeScore stores the day's score and tells listeners when it moved.
-func (s *Service) recomputeScore(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
+// computeScore derives a day's score from its inputs and the household's
+// weights.
+func (s *Service) computeScore(ctx context.Context, tx Store, personID int64, day domain.Day) (domain.DayScore, error) {
 	in, err := s.scoreInput(ctx, tx, personID, day)
 	if err != nil {
-		return err
+		return domain.DayScore{}, err
 	}
 	weights, err := tx.HouseholdWeights(ctx)
 	if err != nil {
+		return domain.DayScore{}, err
+	}
+	return domain.ComputeScore(in, weights), nil
+}
+
+// recomputeScore stores the day's score and tells listeners when it moved.
+func (s *Service) recomputeScore(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
+	score, err := s.computeScore(ctx, tx, personID, day)
+	if err != nil {
 		return err
 	}
-	score := domain.ComputeScore(in, weights)
 	prev, had, err := tx.ScoreGet(ctx, personID, day)
 	if err != nil {
 		return err
@@ -154,15 +163,8 @@ func (s *Service) Score(ctx context.Context, personID int64, day domain.Day) (St
 	if err != nil || ok {
 		return sc, err
 	}
-	in, err := s.scoreInput(ctx, s.store, personID, day)
-	if err != nil {
-		return sc, err
-	}
-	weights, err := s.store.HouseholdWeights(ctx)
-	if err != nil {
-		return sc, err
-	}
-	return StoredScore{Day: day, Score: domain.ComputeScore(in, weights), Final: day.Before(s.today())}, nil
+	score, err := s.computeScore(ctx, s.store, personID, day)
+	return StoredScore{Day: day, Score: score, Final: day.Before(s.today())}, err
 }
 
 // ScoreHistory lists stored scores between two days, oldest first.

@@ -15,6 +15,7 @@ const (
 	xpRoutineItem = "routine_item"
 	xpAchievement = "achievement"
 	xpBiometric   = "biometric"
+	xpPerfectDay  = "perfect_day" // 0 XP: marks a closed day counted as perfect
 )
 
 // awardXP records amount XP for one source (once: a retried award is a
