@@ -104,7 +104,7 @@ func (b *Bridge) poke() {
 
 // Start announces the household, subscribes to commands and runs the loop.
 func (b *Bridge) Start(ctx context.Context) error {
-	h, err := b.household(ctx)
+	h, _, err := b.read(ctx)
 	if err != nil {
 		return err
 	}
@@ -171,18 +171,13 @@ func (b *Bridge) loop() {
 func (b *Bridge) sync() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h, err := b.household(ctx)
+	h, snap, err := b.read(ctx)
 	if err != nil {
 		b.o.Logger.Error().Err(err).Msg("entity bridge: read household")
 		return
 	}
 	if err := b.o.Publisher.Update(ctx, h); err != nil {
 		b.o.Logger.Warn().Err(err).Msg("entity bridge: publish configs")
-		return
-	}
-	snap, err := b.snapshot(ctx)
-	if err != nil {
-		b.o.Logger.Error().Err(err).Msg("entity bridge: read states")
 		return
 	}
 	if err := b.o.Publisher.SetStates(ctx, snap); err != nil {
@@ -219,11 +214,23 @@ func eventFor(ev domain.Event) (Event, bool) {
 	return Event{}, false
 }
 
-func (b *Bridge) household(ctx context.Context) (Household, error) {
+// read gathers, in one pass over the household, both what HA's configs are
+// built from and the states they show: each person's habits, today's
+// timeline, character and day are read once per sync.
+func (b *Bridge) read(ctx context.Context) (Household, Snapshot, error) {
 	h := Household{Version: b.o.Version, BaseTopic: b.o.BaseTopic, Prefix: b.o.Prefix}
+	snap := Snapshot{BaseTopic: b.o.BaseTopic}
+	if b.o.Health != nil {
+		checks := b.o.Health.Check(ctx)
+		snap.Connections = Connections{
+			HomeAssistant: checks["home_assistant"].State == app.DepOK,
+			Oura:          checks["oura"].State == app.DepOK,
+			Database:      checks["database"].State == app.DepOK,
+		}
+	}
 	people, err := b.o.Source.People(ctx)
 	if err != nil {
-		return h, err
+		return h, snap, err
 	}
 	tree := b.o.Source.Tree()
 	for _, p := range people {
@@ -231,21 +238,21 @@ func (b *Bridge) household(ctx context.Context) (Household, error) {
 		person := Person{ID: p.Value.ID, Slug: p.Value.Slug, Name: p.Value.Name}
 		habits, err := b.o.Source.Habits(ctx, ref)
 		if err != nil {
-			return h, err
+			return h, snap, err
 		}
 		for _, hb := range habits {
 			person.Habits = append(person.Habits, Habit{ID: hb.Value.ID, Slug: hb.Value.Slug, Name: hb.Value.Name, Negative: hb.Value.Kind == domain.HabitNegative})
 		}
 		timeline, err := b.o.Source.Timeline(ctx, ref, domain.Day{})
 		if err != nil {
-			return h, err
+			return h, snap, err
 		}
 		for _, e := range timeline {
 			person.RoutineItems = append(person.RoutineItems, Item{ID: e.ItemID, Title: e.Title})
 		}
 		c, err := b.o.Source.Character(ctx, ref)
 		if err != nil {
-			return h, err
+			return h, snap, err
 		}
 		if c.Sheet.UnspentPoints > 0 {
 			for _, id := range c.Allocatable {
@@ -255,43 +262,16 @@ func (b *Bridge) household(ctx context.Context) (Household, error) {
 			}
 		}
 		h.People = append(h.People, person)
-	}
-	return h, nil
-}
 
-func (b *Bridge) snapshot(ctx context.Context) (Snapshot, error) {
-	s := Snapshot{BaseTopic: b.o.BaseTopic}
-	if b.o.Health != nil {
-		checks := b.o.Health.Check(ctx)
-		s.Connections = Connections{
-			HomeAssistant: checks["home_assistant"].State == app.DepOK,
-			Oura:          checks["oura"].State == app.DepOK,
-			Database:      checks["database"].State == app.DepOK,
-		}
-	}
-	people, err := b.o.Source.People(ctx)
-	if err != nil {
-		return s, err
-	}
-	for _, p := range people {
-		ref := strconv.FormatInt(p.Value.ID, 10)
 		today, err := b.o.Source.Today(ctx, ref)
 		if err != nil {
-			return s, err
-		}
-		c, err := b.o.Source.Character(ctx, ref)
-		if err != nil {
-			return s, err
-		}
-		timeline, err := b.o.Source.Timeline(ctx, ref, domain.Day{})
-		if err != nil {
-			return s, err
+			return h, snap, err
 		}
 		ps := personState(today, c)
 		ps.Routine = routineState(timeline)
-		s.People = append(s.People, ps)
+		snap.People = append(snap.People, ps)
 	}
-	return s, nil
+	return h, snap, nil
 }
 
 func personState(t app.TodayView, c app.CharacterView) PersonState {
