@@ -1,0 +1,611 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/evidence"
+	"github.com/lifeops/lifeops/internal/domain/routine"
+)
+
+// Reading is one observed state of a household sensor, from HA or MQTT.
+type Reading struct {
+	Source string    // "ha", "zigbee2mqtt", "esphome"
+	Sensor string    // "binary_sensor.bed" | "zigbee2mqtt/<friendly_name>/<property>" | "esphome/<node>/<component>/<object_id>"
+	State  string    // the raw state as text: "on", "21.5", "ON", "true", "unavailable"
+	At     time.Time // when it was observed (the source's timestamp when known)
+}
+
+// EvidenceStore keeps evidence rules, the state of the sensors they read and
+// their matches.
+type EvidenceStore interface {
+	EvidenceRuleInsert(ctx context.Context, r evidence.Rule) (evidence.Rule, error)
+	// EvidenceRuleGet finds a person's rule (deleted ones are not found).
+	EvidenceRuleGet(ctx context.Context, personID, id int64) (Versioned[evidence.Rule], error)
+	EvidenceRuleList(ctx context.Context, personID int64) ([]Versioned[evidence.Rule], error)
+	// EvidenceRuleUpdate writes r when its stored version is still version
+	// and returns the new one; domain.ErrPrecondition when it changed.
+	EvidenceRuleUpdate(ctx context.Context, r evidence.Rule, version int) (int, error)
+	// EvidenceRuleDelete retires a rule; its matches stay.
+	EvidenceRuleDelete(ctx context.Context, personID, id int64) error
+	// EvidenceRulesOfSensor lists the enabled rules that read sensor.
+	EvidenceRulesOfSensor(ctx context.Context, sensor string) ([]Versioned[evidence.Rule], error)
+	// EvidenceSensors lists the sensor keys enabled rules read, sorted.
+	EvidenceSensors(ctx context.Context) ([]string, error)
+	// SensorStateGet reads a sensor's state; lock serialises everyone
+	// observing that sensor until the transaction ends (also when there is
+	// no row yet). found is false when nothing is known.
+	SensorStateGet(ctx context.Context, sensor string, lock bool) (st SensorState, found bool, err error)
+	SensorStatePut(ctx context.Context, st SensorState) error
+	// EvidenceMatchInsert records a match unless the rule already matched
+	// that day; inserted reports which.
+	EvidenceMatchInsert(ctx context.Context, m EvidenceMatch) (out EvidenceMatch, inserted bool, err error)
+	// EvidenceMatchDays lists, per rule, the days from from on that the
+	// rules already matched.
+	EvidenceMatchDays(ctx context.Context, ruleIDs []int64, from domain.Day) (map[int64]map[domain.Day]bool, error)
+	EvidenceMatchGet(ctx context.Context, personID, id int64, lock bool) (EvidenceMatch, error)
+	// EvidenceMatchUpdate writes a match's targets, error and undone_at.
+	EvidenceMatchUpdate(ctx context.Context, m EvidenceMatch) error
+	// EvidenceMatchPage lists a person's matches (of one rule when ruleID
+	// is not 0) newest first, with ids below before (0: from the newest).
+	EvidenceMatchPage(ctx context.Context, personID, ruleID, before int64, limit int) ([]EvidenceMatch, error)
+}
+
+// SensorState is what is known of one sensor key: its latest state, since
+// when it holds, and its recent changes.
+type SensorState struct {
+	Sensor     string
+	Source     string
+	State      string
+	Since      time.Time
+	ObservedAt time.Time
+	History    []evidence.Reading
+}
+
+// EvidenceMatch is one firing of a rule: the evidence and what it did.
+type EvidenceMatch struct {
+	ID        int64
+	RuleID    int64
+	PersonID  int64
+	Day       domain.Day
+	WindowKey string
+	Sensor    string
+	StartedAt time.Time
+	EndedAt   time.Time
+	State     string
+	Quantity  *float64
+	Readings  []evidence.Reading
+	Action    evidence.Action
+	// What the completion made (0: nothing of that kind).
+	CheckInID  int64
+	ActivityID int64
+	ItemID     int64
+	ItemDay    domain.Day
+	// Error says why the action could not be done (the match still counts
+	// for its day).
+	Error     string
+	MatchedAt time.Time
+	UndoneAt  *time.Time
+}
+
+// History kept per sensor: long enough for the longest duration inside a
+// window that crosses midnight, bounded for chatty sensors.
+const (
+	evidenceHorizon    = 50 * time.Hour
+	evidenceMaxHistory = 500
+	// evidenceIndexTTL bounds how long a replica may miss a rule another
+	// replica added (rule changes here refresh at once).
+	evidenceIndexTTL = time.Minute
+)
+
+// evidenceIndex is the sensor keys enabled rules read. It only filters
+// readings nobody needs; every decision that writes re-reads the rules.
+type evidenceIndex struct {
+	mu      sync.Mutex
+	sensors map[string]bool
+	loaded  time.Time
+}
+
+func (s *Service) invalidateEvidence() {
+	s.evidence.mu.Lock()
+	s.evidence.sensors = nil
+	s.evidence.mu.Unlock()
+}
+
+// InvalidateEvidence makes the next Observe re-read which sensors rules
+// read. Call it on a definitions-changed event heard from elsewhere.
+func (s *Service) InvalidateEvidence() { s.invalidateEvidence() }
+
+func (s *Service) evidenceSensors(ctx context.Context) (map[string]bool, error) {
+	s.evidence.mu.Lock()
+	defer s.evidence.mu.Unlock()
+	now := s.now()
+	if s.evidence.sensors != nil && now.Sub(s.evidence.loaded) < evidenceIndexTTL && !now.Before(s.evidence.loaded) {
+		return s.evidence.sensors, nil
+	}
+	keys, err := s.store.EvidenceSensors(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evidence sensors: %w", err)
+	}
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	s.evidence.sensors, s.evidence.loaded = m, now
+	return m, nil
+}
+
+// EvidenceSensors lists the sensor keys that enabled rules read, from the
+// database (the feeds subscribe to exactly these).
+func (s *Service) EvidenceSensors(ctx context.Context) ([]string, error) {
+	return s.store.EvidenceSensors(ctx)
+}
+
+// Observe takes readings of household sensors. Readings of sensors no rule
+// reads cost a map lookup. For the others the sensor's state is updated
+// and its rules evaluated; each match completes in its own transaction,
+// at most once per rule and local day, however often and from however many
+// sources the same readings arrive. Invalid readings are skipped and
+// reported together in the returned error.
+func (s *Service) Observe(ctx context.Context, readings []Reading) error {
+	if len(readings) == 0 {
+		return nil
+	}
+	idx, err := s.evidenceSensors(ctx)
+	if err != nil {
+		return err
+	}
+	var bad domain.ValidationError
+	by := map[string][]Reading{}
+	for i, r := range readings {
+		if !idx[r.Sensor] {
+			continue
+		}
+		if len(r.State) > 255 || !utf8.ValidString(r.State) {
+			bad.Add("readings["+strconv.Itoa(i)+"].state", nil, "must be valid text of at most 255 bytes")
+			continue
+		}
+		by[r.Sensor] = append(by[r.Sensor], r)
+	}
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var errs []error
+	for _, k := range keys {
+		if err := s.observeSensor(ctx, k, by[k]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := bad.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// EvidenceTick evaluates every rule against its sensors' known states at
+// now: a condition that holds long enough fires without a new reading
+// (a desk occupied for two hours reports nothing new at the two-hour mark).
+func (s *Service) EvidenceTick(ctx context.Context) error {
+	keys, err := s.store.EvidenceSensors(ctx)
+	if err != nil {
+		return fmt.Errorf("evidence tick: %w", err)
+	}
+	var errs []error
+	for _, k := range keys {
+		if err := s.observeSensor(ctx, k, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type evidenceCandidate struct {
+	rule  Versioned[evidence.Rule]
+	match evidence.Match
+}
+
+func (s *Service) observeSensor(ctx context.Context, sensor string, readings []Reading) error {
+	now, loc := s.now(), s.loc()
+	var cands []evidenceCandidate
+	err := s.store.InTx(ctx, func(tx Store) error {
+		cands = cands[:0]
+		st, found, err := tx.SensorStateGet(ctx, sensor, len(readings) > 0)
+		if err != nil {
+			return err
+		}
+		if !found && len(readings) == 0 {
+			return nil
+		}
+		add := make([]evidence.Reading, 0, len(readings))
+		source := st.Source
+		observed := st.ObservedAt
+		for _, r := range readings {
+			at := r.At
+			if at.IsZero() || at.After(now) {
+				// A source clock ahead of ours must not make a state hold
+				// from the future on.
+				at = now
+			}
+			add = append(add, evidence.Reading{At: at.UTC(), State: r.State})
+			if !at.Before(observed) {
+				observed, source = at, r.Source
+			}
+		}
+		hist, changed := evidence.Merge(st.History, add, now.Add(-evidenceHorizon), evidenceMaxHistory)
+		if changed || observed.After(st.ObservedAt) {
+			last := hist[len(hist)-1]
+			st = SensorState{Sensor: sensor, Source: source, State: last.State, Since: last.At, ObservedAt: observed, History: hist}
+			if err := tx.SensorStatePut(ctx, st); err != nil {
+				return err
+			}
+		}
+		rules, err := tx.EvidenceRulesOfSensor(ctx, sensor)
+		if err != nil {
+			return err
+		}
+		if len(rules) == 0 || len(hist) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(rules))
+		for i, r := range rules {
+			ids[i] = r.Value.ID
+		}
+		// The history reaches back two days or so: skip the days already
+		// taken instead of trying them again on every reading.
+		done, err := tx.EvidenceMatchDays(ctx, ids, domain.DayOf(hist[0].At, loc).Add(-1))
+		if err != nil {
+			return err
+		}
+		for _, r := range rules {
+			for _, m := range r.Value.Evaluate(hist, now, loc) {
+				if !done[r.Value.ID][m.Day] {
+					cands = append(cands, evidenceCandidate{rule: r, match: m})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("observe %s: %w", sensor, err)
+	}
+	var errs []error
+	for _, c := range cands {
+		if err := s.completeMatch(ctx, sensor, c); err != nil {
+			errs = append(errs, fmt.Errorf("rule %d on %s: %w", c.rule.Value.ID, c.match.Day, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// errSkip ends a completion transaction without an error: someone else
+// completed it, or the rule changed meanwhile.
+var errSkip = errors.New("skip")
+
+// completeMatch records a match and does its action in one transaction. An
+// action the app refuses (the habit was archived, the item is not on the
+// day's timeline) is recorded with its error, so the rule does not retry
+// all day.
+func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCandidate) error {
+	rule, m := c.rule.Value, c.match
+	base := EvidenceMatch{
+		RuleID: rule.ID, PersonID: rule.PersonID, Day: m.Day, WindowKey: rule.Key(m.Day), Sensor: sensor,
+		StartedAt: m.Start, EndedAt: m.End, State: m.State, Readings: m.Readings, Action: rule.Action,
+	}
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		cur, err := tx.EvidenceRuleGet(ctx, rule.PersonID, rule.ID)
+		if errors.Is(err, domain.ErrNotFound) {
+			return errSkip
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Version != c.rule.Version || !cur.Value.Enabled {
+			return errSkip // changed meanwhile: the next reading or tick evaluates the new rule
+		}
+		qty, qerr := rule.QuantityOf(m)
+		rec := base
+		rec.MatchedAt = s.now()
+		if rule.Action.Quantity != nil && qerr == nil {
+			rec.Quantity = &qty
+		}
+		rec, inserted, err := tx.EvidenceMatchInsert(ctx, rec)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			return errSkip
+		}
+		if qerr != nil {
+			return qerr
+		}
+		if err := s.doEvidenceAction(ctx, tx, rule, m, qty, &rec, ev); err != nil {
+			return err
+		}
+		return tx.EvidenceMatchUpdate(ctx, rec)
+	})
+	switch {
+	case err == nil, errors.Is(err, errSkip):
+		return nil
+	case !refusal(err):
+		return err
+	}
+	s.log.Warn().Err(err).Int64("rule_id", rule.ID).Str("sensor", sensor).Stringer("day", m.Day).
+		Msg("evidence rule matched but its action was refused")
+	rec := base
+	rec.MatchedAt, rec.Error = s.now(), err.Error()
+	return s.store.InTx(ctx, func(tx Store) error {
+		_, _, err := tx.EvidenceMatchInsert(ctx, rec)
+		return err
+	})
+}
+
+// refusal reports whether err is the app saying no (bad reference, wrong
+// state), as opposed to a failure worth retrying.
+func refusal(err error) bool {
+	var v *domain.ValidationError
+	return errors.As(err, &v) || errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict) ||
+		errors.Is(err, domain.ErrInvalidTransition)
+}
+
+func (s *Service) doEvidenceAction(ctx context.Context, tx Store, rule evidence.Rule, m evidence.Match, qty float64, rec *EvidenceMatch, ev *[]domain.Event) error {
+	person := sourceID(rule.PersonID)
+	key := fmt.Sprintf("evidence:%d:%s", rule.ID, m.Day)
+	switch rule.Action.Kind {
+	case evidence.ActionCheckIn:
+		proof, err := json.Marshal(map[string]any{"rule_id": rule.ID, "sensor": rec.Sensor, "from": m.Start, "to": m.End, "readings": m.Readings})
+		if err != nil {
+			return err
+		}
+		res, err := s.checkInTx(ctx, tx, CheckInInput{
+			Person: person, Habit: rule.Action.Habit, Quantity: qty, At: m.At, Source: domain.SourceSensor,
+			Note: rule.Name, IdempotencyKey: key, Evidence: proof,
+		}, ev)
+		if err != nil {
+			return err
+		}
+		rec.CheckInID = res.CheckIn.ID
+	case evidence.ActionActivity:
+		res, err := s.logActivityTx(ctx, tx, ActivityInput{
+			Person: person, Type: rule.Action.Activity, Amount: qty, At: m.At, Note: rule.Name,
+			Source: domain.SourceSensor, IdempotencyKey: key,
+		}, ev)
+		if err != nil {
+			return err
+		}
+		rec.ActivityID = res.Activity.ID
+	case evidence.ActionRoutineItem:
+		res, err := s.setItemStatusTx(ctx, tx, ItemStatusInput{
+			Person: person, Item: rule.Action.Item, Day: m.Day, Status: routine.StatusDone, Source: domain.SourceSensor,
+		}, ev)
+		if err != nil {
+			return err
+		}
+		rec.ItemID, rec.ItemDay = res.Entry.ItemID, m.Day
+	default:
+		return domain.Invalid("action.kind", rule.Action.Kind, "must be one of check_in, routine_item, activity")
+	}
+	return nil
+}
+
+// UndoMatch reverses what a match did (the check-in, the activity or the
+// item's completion, with all their effects) and marks it undone; the rule
+// does not fire again that day. Undoing twice changes nothing more; what
+// was already undone by hand is left as it is.
+func (s *Service) UndoMatch(ctx context.Context, personRef string, id int64) (EvidenceMatch, error) {
+	var out EvidenceMatch
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		m, err := tx.EvidenceMatchGet(ctx, p.Value.ID, id, true)
+		if err != nil {
+			return err
+		}
+		out = m
+		if m.UndoneAt != nil {
+			return nil
+		}
+		if m.CheckInID != 0 {
+			c, err := tx.CheckInGet(ctx, p.Value.ID, m.CheckInID)
+			switch {
+			case errors.Is(err, domain.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				if err := s.undoCheckInTx(ctx, tx, c, ev); err != nil {
+					return err
+				}
+				if err := s.afterChange(ctx, tx, p.Value.ID, domain.DayOf(c.At, s.loc()), ev); err != nil {
+					return err
+				}
+			}
+		}
+		if m.ActivityID != 0 {
+			if err := s.undoActivityTx(ctx, tx, p.Value.ID, m.ActivityID, ev); err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+		}
+		if m.ItemID != 0 {
+			_, err := s.setItemStatusTx(ctx, tx, ItemStatusInput{
+				Person: sourceID(p.Value.ID), Item: sourceID(m.ItemID), Day: m.ItemDay, Status: routine.StatusPending, Source: domain.SourceSensor,
+			}, ev)
+			if err != nil && !errors.Is(err, domain.ErrInvalidTransition) && !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+		}
+		now := s.now()
+		m.UndoneAt = &now
+		out = m
+		return tx.EvidenceMatchUpdate(ctx, m)
+	})
+	return out, err
+}
+
+// Matches pages through a person's matches newest first (of one
+// rule when ruleID is not 0): pass the last id seen as before.
+func (s *Service) Matches(ctx context.Context, personRef string, ruleID, before int64, limit int) ([]EvidenceMatch, error) {
+	p, err := s.store.PersonGet(ctx, personRef)
+	if err != nil {
+		return nil, err
+	}
+	if ruleID != 0 {
+		if _, err := s.store.EvidenceRuleGet(ctx, p.Value.ID, ruleID); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.EvidenceMatchPage(ctx, p.Value.ID, ruleID, before, limit)
+}
+
+// RuleInput is an evidence rule as a client writes it.
+type RuleInput struct {
+	Name      string
+	Sensors   []string
+	Condition evidence.Condition
+	For       time.Duration
+	Window    *evidence.Window
+	Action    evidence.Action
+	Enabled   bool
+}
+
+func (in RuleInput) rule(personID int64) evidence.Rule {
+	return evidence.Rule{
+		PersonID: personID, Name: in.Name, Sensors: slices.Clone(in.Sensors), Condition: in.Condition,
+		For: in.For, Window: in.Window, Action: in.Action, Enabled: in.Enabled,
+	}
+}
+
+// resolveRule validates r and pins its references: the habit by id (a
+// rename keeps the rule working), the activity type as known.
+func (s *Service) resolveRule(ctx context.Context, tx Store, r *evidence.Rule) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	switch r.Action.Kind {
+	case evidence.ActionCheckIn:
+		h, err := tx.HabitGet(ctx, r.PersonID, r.Action.Habit, false)
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && h.Value.Archived) {
+			return domain.Invalid("action.habit", r.Action.Habit, "is not an active habit of this person")
+		}
+		if err != nil {
+			return err
+		}
+		r.Action.Habit = sourceID(h.Value.ID)
+	case evidence.ActionActivity:
+		cat, err := s.catalogue(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, ok := cat.Lookup(r.Action.Activity); !ok {
+			return domain.Invalid("action.activity", r.Action.Activity, "is not a known activity type")
+		}
+	}
+	return nil
+}
+
+// CreateRule adds an evidence rule to a person.
+func (s *Service) CreateRule(ctx context.Context, personRef string, in RuleInput) (Versioned[evidence.Rule], error) {
+	var out Versioned[evidence.Rule]
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		r := in.rule(p.Value.ID)
+		if err := s.resolveRule(ctx, tx, &r); err != nil {
+			return err
+		}
+		if r, err = tx.EvidenceRuleInsert(ctx, r); err != nil {
+			return err
+		}
+		out = Versioned[evidence.Rule]{Value: r, Version: 1}
+		s.changed(ev, p.Value.ID)
+		return nil
+	})
+	if err == nil {
+		s.invalidateEvidence()
+	}
+	return out, err
+}
+
+// UpdateRule replaces a rule when its version is still ifVersion (0 skips
+// the check). Matches already recorded stay.
+func (s *Service) UpdateRule(ctx context.Context, personRef string, id int64, in RuleInput, ifVersion int) (Versioned[evidence.Rule], error) {
+	var out Versioned[evidence.Rule]
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		cur, err := tx.EvidenceRuleGet(ctx, p.Value.ID, id)
+		if err != nil {
+			return err
+		}
+		if ifVersion != 0 && cur.Version != ifVersion {
+			return fmt.Errorf("evidence rule %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+		}
+		r := in.rule(p.Value.ID)
+		r.ID = id
+		if err := s.resolveRule(ctx, tx, &r); err != nil {
+			return err
+		}
+		v, err := tx.EvidenceRuleUpdate(ctx, r, cur.Version)
+		if err != nil {
+			return err
+		}
+		out = Versioned[evidence.Rule]{Value: r, Version: v}
+		s.changed(ev, p.Value.ID)
+		return nil
+	})
+	if err == nil {
+		s.invalidateEvidence()
+	}
+	return out, err
+}
+
+// DeleteRule retires a rule; its matches stay and can still be undone.
+func (s *Service) DeleteRule(ctx context.Context, personRef string, id int64) error {
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		p, err := tx.PersonGet(ctx, personRef)
+		if err != nil {
+			return err
+		}
+		if err := tx.EvidenceRuleDelete(ctx, p.Value.ID, id); err != nil {
+			return err
+		}
+		s.changed(ev, p.Value.ID)
+		return nil
+	})
+	if err == nil {
+		s.invalidateEvidence()
+	}
+	return err
+}
+
+// Rules lists a person's evidence rules, oldest first.
+func (s *Service) Rules(ctx context.Context, personRef string) ([]Versioned[evidence.Rule], error) {
+	p, err := s.store.PersonGet(ctx, personRef)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.EvidenceRuleList(ctx, p.Value.ID)
+}
+
+// Rule finds one of a person's evidence rules.
+func (s *Service) Rule(ctx context.Context, personRef string, id int64) (Versioned[evidence.Rule], error) {
+	p, err := s.store.PersonGet(ctx, personRef)
+	if err != nil {
+		return Versioned[evidence.Rule]{}, err
+	}
+	return s.store.EvidenceRuleGet(ctx, p.Value.ID, id)
+}
