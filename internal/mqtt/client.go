@@ -88,6 +88,24 @@ type Options struct {
 // the same function type without importing this package.
 type Handler = func(ctx context.Context, topic string, payload []byte, retained bool)
 
+// Message is a received message with what MQTT says about its delivery.
+type Message struct {
+	Topic    string
+	Payload  []byte // the handler's own copy
+	Retained bool
+	// Duplicate is MQTT's DUP flag: the broker sent this QoS 1 or 2 message
+	// before, on this session, without seeing our acknowledgement. With
+	// PacketID it lets a consumer drop what it already took.
+	Duplicate bool
+	// PacketID is the broker's packet identifier (0 for QoS 0); a redelivery
+	// keeps the original's.
+	PacketID uint16
+	QoS      byte
+}
+
+// MessageHandler is Handler with the delivery details; see SubscribeMessages.
+type MessageHandler = func(ctx context.Context, m Message)
+
 // Status is the connection state for readiness checks.
 type Status struct {
 	// Connected is true when a connection to the broker is open.
@@ -109,13 +127,13 @@ type Stats struct {
 type subscription struct {
 	qos     byte
 	handler Handler
+	message MessageHandler // set instead of handler by SubscribeMessages
 }
 
 type delivery struct {
-	handler  Handler
-	topic    string
-	payload  []byte
-	retained bool
+	sub Handler
+	msg MessageHandler
+	m   Message
 }
 
 // Client is a connection to one broker. Create it with New, then Start it;
@@ -365,12 +383,32 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos byte, h Handl
 	if h == nil {
 		return fmt.Errorf("subscribe %q: handler must not be nil", filter)
 	}
+	return c.addSubscription(ctx, filter, subscription{qos: qos, handler: h})
+}
+
+// SubscribeMessages is Subscribe for a handler that wants the delivery
+// details (the DUP flag and packet id of a QoS 1 redelivery).
+func (c *Client) SubscribeMessages(ctx context.Context, filter string, qos byte, h MessageHandler) error {
+	if err := validFilter(filter); err != nil {
+		return err
+	}
+	if qos > 2 {
+		return fmt.Errorf("subscribe %q: qos %d: must be 0, 1 or 2", filter, qos)
+	}
+	if h == nil {
+		return fmt.Errorf("subscribe %q: handler must not be nil", filter)
+	}
+	return c.addSubscription(ctx, filter, subscription{qos: qos, message: h})
+}
+
+func (c *Client) addSubscription(ctx context.Context, filter string, sub subscription) error {
+	qos := sub.qos
 	c.mu.Lock()
 	if c.stopped {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	c.subs[filter] = subscription{qos: qos, handler: h}
+	c.subs[filter] = sub
 	c.mu.Unlock()
 	if !c.paho.IsConnectionOpen() {
 		return nil
@@ -593,35 +631,41 @@ func (c *Client) enqueueFor(filter string, m paho.Message) {
 	if !ok {
 		return // unsubscribed while the message was on its way
 	}
-	c.enqueue(s.handler, m)
+	c.enqueue(s, m)
 }
 
 func (c *Client) onUnrouted(_ paho.Client, m paho.Message) {
 	c.mu.Lock()
-	var hs []Handler
+	var hs []subscription
 	for f, s := range c.subs {
 		if Match(f, m.Topic()) {
-			hs = append(hs, s.handler)
+			hs = append(hs, s)
 		}
 	}
 	c.mu.Unlock()
-	for _, h := range hs {
-		c.enqueue(h, m)
+	for _, s := range hs {
+		c.enqueue(s, m)
 	}
 }
 
-func (c *Client) enqueue(h Handler, m paho.Message) {
+func (c *Client) enqueue(s subscription, m paho.Message) {
 	d := delivery{
-		handler:  h,
-		topic:    m.Topic(),
-		payload:  append([]byte(nil), m.Payload()...),
-		retained: m.Retained(),
+		sub: s.handler,
+		msg: s.message,
+		m: Message{
+			Topic:     m.Topic(),
+			Payload:   append([]byte(nil), m.Payload()...),
+			Retained:  m.Retained(),
+			Duplicate: m.Duplicate(),
+			PacketID:  m.MessageID(),
+			QoS:       m.Qos(),
+		},
 	}
 	select {
 	case c.queue <- d:
 	default:
 		if n := c.dropped.Add(1); n == 1 || n%100 == 0 {
-			c.log.Warn().Str("topic", d.topic).Uint64("dropped", n).Msg("mqtt handler queue full, message dropped")
+			c.log.Warn().Str("topic", d.m.Topic).Uint64("dropped", n).Msg("mqtt handler queue full, message dropped")
 		}
 	}
 }
@@ -641,10 +685,14 @@ func (c *Client) deliver() {
 func (c *Client) handle(d delivery) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.log.Error().Str("topic", d.topic).Interface("panic", r).Msg("mqtt handler panicked")
+			c.log.Error().Str("topic", d.m.Topic).Interface("panic", r).Msg("mqtt handler panicked")
 		}
 	}()
-	d.handler(c.runCtx, d.topic, d.payload, d.retained)
+	if d.msg != nil {
+		d.msg(c.runCtx, d.m)
+		return
+	}
+	d.sub(c.runCtx, d.m.Topic, d.m.Payload, d.m.Retained)
 }
 
 func closedChan() chan struct{} {

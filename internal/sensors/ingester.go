@@ -1,0 +1,355 @@
+package sensors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Ingester defaults.
+const (
+	DefaultQueueSize   = 100_000
+	DefaultBatchSize   = 10_000
+	DefaultMinInterval = 100 * time.Millisecond
+	DefaultMinBackoff  = 100 * time.Millisecond
+	DefaultMaxBackoff  = 30 * time.Second
+)
+
+// ErrQueueFull is returned by Observe when the ingester's queue has no room.
+var ErrQueueFull = errors.New("sensors: ingest queue full")
+
+// IngesterOptions configure an Ingester. Store is required.
+type IngesterOptions struct {
+	Store Store
+	// Observer, when set, hears of the readings each batch stored, after
+	// its commit, in the order they were added.
+	Observer Observer
+	Logger   zerolog.Logger
+	// QueueSize bounds the readings waiting to be written; Add refuses a
+	// message that does not fit whole. Default 100,000: a minute of a very
+	// busy house, or a long database outage of a quiet one.
+	QueueSize int
+	// BatchSize bounds the rows of one write. Default 10,000.
+	BatchSize int
+	// MinInterval spaces writes while readings keep coming: when the last
+	// batch or the queue holds more than one reading, the next write waits
+	// until MinInterval has passed since the last one, so a burst becomes a
+	// few large batches instead of many small ones; a lone reading after a
+	// quiet spell or after another lone reading is written at once. It is
+	// capped at one second. Default 100 ms.
+	MinInterval time.Duration
+	// MinBackoff and MaxBackoff bound the wait between attempts to write a
+	// batch the database refused. Defaults 100 ms and 30 s.
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// IngesterStats are counters for metrics.
+type IngesterStats struct {
+	QueueDepth    int    // readings waiting to be written
+	QueueCapacity int    // IngesterOptions.QueueSize
+	Received      uint64 // readings accepted by Add
+	Dropped       uint64 // readings refused because the queue was full
+	Stored        uint64 // readings stored (they changed their sensor's state)
+	Unchanged     uint64 // readings written but not stored: the state they repeat is stored already
+	Batches       uint64 // committed writes
+	WriteErrors   uint64 // failed write attempts (each is retried)
+	ObserveErrors uint64 // failed Observer calls (not retried: the readings are stored)
+}
+
+// Ingester writes readings to the Store in batches. Add never blocks: it
+// appends to a bounded queue that one goroutine writes out. A write that
+// fails is retried with backoff, the batch kept, until it succeeds or the
+// ingester stops; meanwhile the queue fills and, once full, refuses new
+// readings (counted in Dropped).
+type Ingester struct {
+	o   IngesterOptions
+	log zerolog.Logger
+
+	mu     sync.Mutex
+	buf    []Reading
+	closed bool // Stop was called: nothing more is accepted
+	wake   chan struct{}
+
+	received, dropped, stored, unchanged, batches, writeErrs, observeErrs atomic.Uint64
+
+	life      sync.Mutex
+	started   bool
+	stopped   bool
+	stopping  chan struct{}
+	done      chan struct{}
+	cancelRun context.CancelFunc
+}
+
+var _ Observer = (*Ingester)(nil)
+
+// NewIngester checks o and returns an ingester that is not yet running;
+// Add works before Start (readings wait in the queue).
+func NewIngester(o IngesterOptions) (*Ingester, error) {
+	if o.Store == nil {
+		return nil, errors.New("sensors ingester: a Store is required")
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.MinInterval <= 0 {
+		o.MinInterval = DefaultMinInterval
+	}
+	o.MinInterval = min(o.MinInterval, time.Second)
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = DefaultMinBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	return &Ingester{
+		o:        o,
+		log:      o.Logger,
+		wake:     make(chan struct{}, 1),
+		stopping: make(chan struct{}),
+		done:     make(chan struct{}),
+	}, nil
+}
+
+// Add queues readings for writing and reports whether they fit; it never
+// blocks. The readings of one call are queued whole or not at all. After
+// Stop nothing fits.
+func (i *Ingester) Add(readings ...Reading) bool {
+	if len(readings) == 0 {
+		return true
+	}
+	i.mu.Lock()
+	if i.closed || len(i.buf)+len(readings) > i.o.QueueSize {
+		i.mu.Unlock()
+		if n := i.dropped.Add(uint64(len(readings))); n == uint64(len(readings)) || n/1000 != (n-uint64(len(readings)))/1000 {
+			i.log.Warn().Uint64("dropped", n).Int("queue", i.o.QueueSize).Msg("sensor readings dropped: ingest queue full")
+		}
+		return false
+	}
+	i.buf = append(i.buf, readings...)
+	i.mu.Unlock()
+	i.received.Add(uint64(len(readings)))
+	select {
+	case i.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// Observe queues readings from another feed (Home Assistant's entities):
+// they are stored like any other and then handed to the Observer.
+func (i *Ingester) Observe(_ context.Context, readings []Reading) error {
+	if !i.Add(readings...) {
+		return ErrQueueFull
+	}
+	return nil
+}
+
+// Stats returns the ingester's counters.
+func (i *Ingester) Stats() IngesterStats {
+	i.mu.Lock()
+	depth := len(i.buf)
+	i.mu.Unlock()
+	return IngesterStats{
+		QueueDepth: depth, QueueCapacity: i.o.QueueSize,
+		Received: i.received.Load(), Dropped: i.dropped.Load(),
+		Stored: i.stored.Load(), Unchanged: i.unchanged.Load(), Batches: i.batches.Load(),
+		WriteErrors: i.writeErrs.Load(), ObserveErrors: i.observeErrs.Load(),
+	}
+}
+
+// Start runs the writer until Stop.
+func (i *Ingester) Start(ctx context.Context) error {
+	i.life.Lock()
+	defer i.life.Unlock()
+	if i.stopped {
+		return errors.New("sensors ingester: stopped")
+	}
+	if i.started {
+		return errors.New("sensors ingester: already started")
+	}
+	i.started = true
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	i.cancelRun = cancel
+	go i.run(runCtx)
+	return nil
+}
+
+// Stop writes what is queued and stops. When ctx ends first (the database
+// is down, say) the writer gives up and the readings still queued are lost;
+// their number is logged. Stopping twice, or an ingester never started, is
+// fine.
+func (i *Ingester) Stop(ctx context.Context) error {
+	i.mu.Lock()
+	i.closed = true
+	i.mu.Unlock()
+	i.life.Lock()
+	if i.stopped || !i.started {
+		i.stopped = true
+		i.life.Unlock()
+		return nil
+	}
+	i.stopped = true
+	i.life.Unlock()
+	close(i.stopping)
+	select {
+	case <-i.done:
+		return nil
+	case <-ctx.Done():
+	}
+	i.cancelRun()
+	<-i.done
+	i.mu.Lock()
+	lost := len(i.buf)
+	i.mu.Unlock()
+	if lost > 0 {
+		return fmt.Errorf("sensors ingester stop: %d readings not written: %w", lost, ctx.Err())
+	}
+	return nil
+}
+
+func (i *Ingester) run(ctx context.Context) {
+	defer close(i.done)
+	defer i.cancelRun()
+	var last time.Time
+	lastSize := 0
+	stopping := false
+	for {
+		if i.depth() == 0 {
+			if stopping {
+				return
+			}
+			select {
+			case <-i.wake:
+			case <-i.stopping:
+				stopping = true
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		if !stopping && (lastSize > 1 || i.depth() > 1) && lastSize < i.o.BatchSize {
+			// Readings keep coming: wait for the rest of the interval since
+			// the last write, or until a full batch is queued, so a stream
+			// becomes a few large batches. A lone reading after a lone
+			// reading (a door, a button) is written at once, and so is the
+			// tail of a backlog (the last batch was full).
+			stopping = i.linger(ctx, last.Add(i.o.MinInterval))
+			if ctx.Err() != nil {
+				return
+			}
+		}
+		batch := i.take()
+		if len(batch) == 0 {
+			continue
+		}
+		last, lastSize = time.Now(), len(batch)
+		if !i.write(ctx, batch) {
+			return
+		}
+	}
+}
+
+// linger waits until deadline or a full batch; true when Stop came first.
+func (i *Ingester) linger(ctx context.Context, deadline time.Time) bool {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for i.depth() < i.o.BatchSize {
+		select {
+		case <-t.C:
+			return false
+		case <-i.wake: // more readings: is a batch full?
+		case <-i.stopping:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return false
+}
+
+func (i *Ingester) depth() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return len(i.buf)
+}
+
+// take removes up to BatchSize readings from the head of the queue. The
+// batch is owned by the writer from here on: it is written or, when the
+// ingester stops before that, counted as lost.
+func (i *Ingester) take() []Reading {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	n := min(len(i.buf), i.o.BatchSize)
+	if n == 0 {
+		return nil
+	}
+	batch := make([]Reading, n)
+	copy(batch, i.buf)
+	rest := copy(i.buf, i.buf[n:])
+	clear(i.buf[rest:])
+	i.buf = i.buf[:rest]
+	if cap(i.buf) > 4*i.o.BatchSize && rest < i.o.BatchSize {
+		// Give back the memory of a burst.
+		i.buf = append(make([]Reading, 0, i.o.BatchSize), i.buf...)
+	}
+	return batch
+}
+
+// write stores batch, retrying with backoff; false when ctx ended first.
+func (i *Ingester) write(ctx context.Context, batch []Reading) bool {
+	backoff := i.o.MinBackoff
+	for attempt := 1; ; attempt++ {
+		stored, err := i.o.Store.ReadingsInsert(ctx, batch)
+		if err == nil {
+			i.batches.Add(1)
+			i.stored.Add(uint64(len(stored)))
+			i.unchanged.Add(uint64(len(batch) - len(stored)))
+			if attempt > 1 {
+				i.log.Info().Int("attempts", attempt).Int("readings", len(batch)).Msg("sensor readings written after retries")
+			}
+			i.observe(ctx, stored)
+			return true
+		}
+		i.writeErrs.Add(1)
+		if ctx.Err() != nil {
+			i.requeue(batch)
+			return false
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		i.log.Warn().Err(err).Int("attempt", attempt).Int("readings", len(batch)).Dur("retry_in", wait).Msg("sensor readings not written; retrying")
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			i.requeue(batch)
+			return false
+		}
+		backoff = min(backoff*2, i.o.MaxBackoff)
+	}
+}
+
+// requeue puts an unwritten batch back at the head of the queue so Stop
+// can count it.
+func (i *Ingester) requeue(batch []Reading) {
+	i.mu.Lock()
+	i.buf = append(batch, i.buf...)
+	i.mu.Unlock()
+}
+
+func (i *Ingester) observe(ctx context.Context, stored []Reading) {
+	if i.o.Observer == nil || len(stored) == 0 {
+		return
+	}
+	if err := i.o.Observer.Observe(ctx, stored); err != nil {
+		i.observeErrs.Add(1)
+		i.log.Error().Err(err).Int("readings", len(stored)).Msg("evidence rules did not take the stored readings")
+	}
+}

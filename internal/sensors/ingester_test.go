@@ -1,0 +1,175 @@
+package sensors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/postgres"
+	"github.com/lifeops/lifeops/internal/sensors"
+)
+
+var _ sensors.Store = (*postgres.Readings)(nil)
+
+func reading(sensor, state string, at time.Time) sensors.Reading {
+	src, _, _ := strings.Cut(sensor, "/")
+	return sensors.Reading{Source: src, Sensor: sensor, State: state, At: at}
+}
+
+// TestIngesterObservesAfterCommit: every stored reading reaches the
+// observer once, in order, and only once it is in the database; repeats of
+// a sensor's state are neither stored nor observed.
+func TestIngesterObservesAfterCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	store := postgres.NewReadings(pool)
+	obs := &observed{}
+	obs.check = func(rs []sensors.Reading) error {
+		for _, r := range rs {
+			var n int
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM readings WHERE sensor = $1 AND state = $2 AND at = $3`, r.Sensor, r.State, r.At).Scan(&n); err != nil || n != 1 {
+				return fmt.Errorf("observed %+v before it was committed (%d rows, %v)", r, n, err)
+			}
+		}
+		return nil
+	}
+	ing := startIngester(t, sensors.IngesterOptions{Store: store, Observer: obs, Logger: testLogger(t)})
+	var want []string
+	last := map[string]string{}
+	for i := range 300 {
+		// Sensor d(i%3) sees i and i+3: the same state when i%6 < 3.
+		r := reading(fmt.Sprintf("zigbee2mqtt/d%d/x", i%3), fmt.Sprint(i/6), t0.Add(time.Duration(i)*time.Millisecond))
+		if !ing.Add(r) {
+			t.Fatal("queue full")
+		}
+		if last[r.Sensor] != r.State {
+			want = append(want, r.Sensor+"="+r.State)
+		}
+		last[r.Sensor] = r.State
+	}
+	eventually(t, 10*time.Second, "all readings observed", func() bool { return len(obs.readings()) == len(want) })
+	var got []string
+	for _, r := range obs.readings() {
+		got = append(got, r.Sensor+"="+r.State)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("observed in another order or other readings")
+	}
+	// The same readings again (a redelivery of the latest states) change
+	// nothing and are not observed.
+	before := ing.Stats()
+	for i := 297; i < 300; i++ {
+		ing.Add(reading(fmt.Sprintf("zigbee2mqtt/d%d/x", i%3), fmt.Sprint(i/6), t0.Add(time.Hour)))
+	}
+	eventually(t, 5*time.Second, "repeats written", func() bool { return ing.Stats().Unchanged == before.Unchanged+3 })
+	st := ing.Stats()
+	if len(want) != 150 || st.Stored != 150 || st.Unchanged != 153 || st.ObserveErrors != 0 || st.Dropped != 0 || st.QueueDepth != 0 || len(obs.readings()) != 150 {
+		t.Errorf("stats %+v, observed %d", st, len(obs.readings()))
+	}
+}
+
+// TestIngesterRetriesUntilTheDatabaseTakesTheBatch: while the readings
+// tables are locked every write fails (a statement timeout); the batch is
+// kept and stored once when the lock goes.
+func TestIngesterRetriesUntilTheDatabaseTakesTheBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := dbtest.URL(t)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "100"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	locker, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(locker.Close)
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE readings_latest IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	obs := &observed{}
+	ing := startIngester(t, sensors.IngesterOptions{Store: postgres.NewReadings(pool), Observer: obs, Logger: testLogger(t),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	for i := range 50 {
+		ing.Add(reading("esphome/desk/sensor/power", fmt.Sprint(i), t0.Add(time.Duration(i)*time.Second)))
+	}
+	eventually(t, 10*time.Second, "a failed write", func() bool { return ing.Stats().WriteErrors >= 2 })
+	if n := len(obs.readings()); n != 0 {
+		t.Fatalf("%d readings observed while nothing could be written", n)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "all readings stored after the lock", func() bool { return ing.Stats().Stored == 50 })
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM readings`).Scan(&n); err != nil || n != 50 {
+		t.Errorf("%d rows, %v; want 50", n, err)
+	}
+	if got := len(obs.readings()); got != 50 {
+		t.Errorf("observed %d, want 50", got)
+	}
+}
+
+// TestIngesterQueueIsBounded: Add never blocks; a message that does not fit
+// whole is refused and counted, and Stop writes what was queued.
+func TestIngesterQueueIsBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	ing, err := sensors.NewIngester(sensors.IngesterOptions{Store: postgres.NewReadings(pool), QueueSize: 10, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []sensors.Reading
+	for i := range 8 {
+		batch = append(batch, reading("zigbee2mqtt/bed/x", fmt.Sprint(i), t0))
+	}
+	if !ing.Add(batch...) {
+		t.Fatal("8 readings did not fit a queue of 10")
+	}
+	if ing.Add(batch[:3]...) {
+		t.Fatal("3 more fitted")
+	}
+	if err := ing.Observe(ctx, batch[:3]); !errors.Is(err, sensors.ErrQueueFull) {
+		t.Fatalf("Observe on a full queue: %v", err)
+	}
+	if st := ing.Stats(); st.QueueDepth != 8 || st.Dropped != 6 || st.Received != 8 || st.QueueCapacity != 10 {
+		t.Fatalf("stats %+v", st)
+	}
+	if err := ing.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ing.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ing.Stop(ctx); err != nil {
+		t.Fatalf("second stop: %v", err)
+	}
+	if ing.Add(batch[0]) {
+		t.Error("a stopped ingester took a reading it will never write")
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM readings`).Scan(&n); err != nil || n != 8 {
+		t.Errorf("%d rows after stop, %v; want 8", n, err)
+	}
+	if _, err := sensors.NewIngester(sensors.IngesterOptions{}); err == nil {
+		t.Error("an ingester without a store")
+	}
+}

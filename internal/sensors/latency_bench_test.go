@@ -1,0 +1,279 @@
+package sensors_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/discovery"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/domain/evidence"
+	"github.com/lifeops/lifeops/internal/mqtt"
+	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
+	"github.com/lifeops/lifeops/internal/postgres"
+	"github.com/lifeops/lifeops/internal/sensors"
+)
+
+// BenchmarkReadingToStreak measures a Zigbee2MQTT button press that an
+// evidence rule turns into a habit check-in, until the habit's streak state
+// is published on MQTT: publish → broker → source → ingester (stored) →
+// evidence rules → check-in → entity bridge → broker → subscriber. The
+// baseline, measured in the same run against the same broker, is a bare
+// round trip: a client publishing to itself. ratio_p99 = pipeline p99 ÷
+// round-trip p99 (the issue asks for ≤ 50).
+//
+// Each sample needs a rule that has not fired today (a rule fires once a
+// day), so the setup makes LIFEOPS_BENCH_SAMPLES habits and rules (default
+// 60); run it with -benchtime 1x. The entity bridge's debounce (250 ms in
+// production, to group bursts of events) is set by
+// LIFEOPS_BENCH_DEBOUNCE_MS, default 1, so the pipeline itself is measured.
+// Reported besides: ingest_p50 (press published → stored and handed to the
+// rules) and evidence_p50 (the rules' Observe call), so a miss can be placed.
+func BenchmarkReadingToStreak(b *testing.B) {
+	samples := envInt("LIFEOPS_BENCH_SAMPLES", 60)
+	debounce := time.Duration(envInt("LIFEOPS_BENCH_DEBOUNCE_MS", 1)) * time.Millisecond
+	ctx := context.Background()
+	// A private broker with TCP_NODELAY: Mosquitto's default holds small
+	// QoS 1 replies for Nagle's delay (~40 ms), which would measure the
+	// socket, not LifeOps.
+	url := privateMosquitto(b)
+	root := mqtttest.UniqueRoot(b)
+	base := root + "/lifeops"
+
+	tree, err := character.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool := dbtest.New(b)
+	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: zerolog.Nop(), Tree: tree,
+		Location: func() *time.Location { return time.UTC }})
+	// A household of four with fifteen habits each (for the default 60
+	// samples): one habit and rule per sample.
+	const perPerson = 15
+	habits := make([]int64, samples)
+	owners := make([]int64, samples)
+	var person string
+	var personID int64
+	for i := range samples {
+		if i%perPerson == 0 {
+			p, err := svc.CreatePerson(ctx, app.PersonInput{Name: fmt.Sprintf("Person %d", i/perPerson)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			person, personID = p.Value.Slug, p.Value.ID
+		}
+		h, err := svc.CreateHabit(ctx, person, app.HabitInput{Name: fmt.Sprintf("Habit %d", i), Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		habits[i], owners[i] = h.Value.ID, personID
+		if _, err := svc.CreateRule(ctx, person, app.RuleInput{Name: fmt.Sprintf("button %d", i),
+			Sensors:   []string{fmt.Sprintf("zigbee2mqtt/button_%d/action", i)},
+			Condition: evidence.Condition{Op: evidence.OpEq, Value: "single"},
+			Action:    evidence.Action{Kind: evidence.ActionCheckIn, Habit: strconv.FormatInt(h.Value.ID, 10)},
+			Enabled:   true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	client, err := mqtt.New(mqtt.Options{URL: url, BaseTopic: base, Logger: zerolog.Nop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pubr, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: zerolog.Nop(), Jitter: func() time.Duration { return 0 }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bridge := discovery.NewBridge(discovery.BridgeOptions{Source: svc, Publisher: pubr, Transport: client, Logger: zerolog.Nop(),
+		Version: "bench", BaseTopic: base, Prefix: root + "/ha", Debounce: debounce})
+	timing := &timedObserver{next: svc}
+	ing, err := sensors.NewIngester(sensors.IngesterOptions{Store: postgres.NewReadings(pool), Observer: timing, Logger: testLogger(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ing.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer ing.Stop(ctx) //nolint:errcheck
+	src, err := sensors.NewSource(sensors.SourceOptions{Subscriber: subscriber{client}, Selection: sensors.NewSelection(nil),
+		Sink: ing, Rules: svc, Z2MBase: root + "/z2m", Logger: testLogger(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := src.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer src.Stop(ctx) //nolint:errcheck
+	if err := client.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer client.Stop(ctx) //nolint:errcheck
+	if err := client.WaitConnected(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := bridge.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer bridge.Stop(ctx) //nolint:errcheck
+	svc.AddSink(bridge)
+
+	// One plain client publishes the presses and sees the states, so both
+	// legs cross the same broker as in the baseline.
+	var mu sync.Mutex
+	arrived := map[string]chan time.Time{}
+	expect := func(topic string) chan time.Time {
+		ch := make(chan time.Time, 1)
+		mu.Lock()
+		arrived[topic] = ch
+		mu.Unlock()
+		return ch
+	}
+	cl := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench_" + root).SetCleanSession(true))
+	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.Fatal(tok.Error())
+	}
+	defer cl.Disconnect(50)
+	handler := func(_ paho.Client, m paho.Message) {
+		now := time.Now()
+		mu.Lock()
+		ch, ok := arrived[m.Topic()]
+		if ok && (m.Topic() == root+"/ping" || string(m.Payload()) == "1") {
+			delete(arrived, m.Topic())
+		} else {
+			ok = false
+		}
+		mu.Unlock()
+		if ok {
+			ch <- now
+		}
+	}
+	for _, f := range []string{root + "/ping", base + "/+/habit/+/streak/state"} {
+		if tok := cl.Subscribe(f, 1, handler); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			b.Fatal(tok.Error())
+		}
+	}
+	wait := func(ch chan time.Time, what string) time.Time {
+		select {
+		case t := <-ch:
+			return t
+		case <-time.After(10 * time.Second):
+			b.Fatalf("no %s after 10 s", what)
+			return time.Time{}
+		}
+	}
+	// Let the bridge announce and publish the zero streaks first.
+	time.Sleep(500 * time.Millisecond)
+
+	var rtt, pipeline []time.Duration
+	for b.Loop() {
+		for range 200 {
+			ch := expect(root + "/ping")
+			start := time.Now()
+			cl.Publish(root+"/ping", 1, false, "x").Wait()
+			rtt = append(rtt, wait(ch, "ping").Sub(start))
+		}
+		for i, hid := range habits {
+			// Each press finds the system idle, as a press at home does:
+			// the entity bridge has finished publishing the previous one.
+			time.Sleep(100 * time.Millisecond)
+			ch := expect(fmt.Sprintf("%s/%d/habit/%d/streak/state", base, owners[i], hid))
+			start := time.Now()
+			timing.mu.Lock()
+			timing.sent = start
+			timing.mu.Unlock()
+			cl.Publish(fmt.Sprintf("%s/z2m/button_%d", root, i), 1, false, `{"action":"single","battery":100,"linkquality":80}`).Wait()
+			pipeline = append(pipeline, wait(ch, "streak state").Sub(start))
+		}
+	}
+	timing.mu.Lock()
+	b.ReportMetric(float64(pct(timing.took, 0.5).Microseconds()), "evidence_p50_µs")
+	b.ReportMetric(float64(pct(timing.toThis, 0.5).Microseconds()), "ingest_p50_µs")
+	timing.mu.Unlock()
+	r50, r99 := pct(rtt, 0.50), pct(rtt, 0.99)
+	p50, p99 := pct(pipeline, 0.50), pct(pipeline, 0.99)
+	b.ReportMetric(float64(r50.Microseconds()), "rtt_p50_µs")
+	b.ReportMetric(float64(r99.Microseconds()), "rtt_p99_µs")
+	b.ReportMetric(float64(p50.Microseconds()), "pipeline_p50_µs")
+	b.ReportMetric(float64(p99.Microseconds()), "pipeline_p99_µs")
+	b.ReportMetric(float64(p99)/float64(r99), "ratio_p99")
+}
+
+func pct(d []time.Duration, q float64) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// privateMosquitto runs a mosquitto with set_tcp_nodelay on a free loopback
+// port until the benchmark ends.
+func privateMosquitto(b *testing.B) string {
+	b.Helper()
+	addr := freeAddr(b)
+	_, port, _ := net.SplitHostPort(addr)
+	conf := filepath.Join(b.TempDir(), "m.conf")
+	body := "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 0\nlog_dest stderr\nlog_type error\n"
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("mosquitto", "-c", conf)
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("start mosquitto (apt-get install -y mosquitto): %v", err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			_ = c.Close()
+			return "tcp://" + addr
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("mosquitto did not listen on %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// timedObserver times the evidence rules' share of the pipeline.
+type timedObserver struct {
+	next   sensors.Observer
+	mu     sync.Mutex
+	took   []time.Duration
+	sent   time.Time       // when the sample's press was published
+	toThis []time.Duration // press published → stored and handed to the rules
+}
+
+func (o *timedObserver) Observe(ctx context.Context, rs []sensors.Reading) error {
+	start := time.Now()
+	o.mu.Lock()
+	if !o.sent.IsZero() {
+		o.toThis = append(o.toThis, start.Sub(o.sent))
+		o.sent = time.Time{}
+	}
+	o.mu.Unlock()
+	err := o.next.Observe(ctx, rs)
+	o.mu.Lock()
+	o.took = append(o.took, time.Since(start))
+	o.mu.Unlock()
+	return err
+}

@@ -1,0 +1,48 @@
+package sensors
+
+import (
+	"context"
+
+	"github.com/lifeops/lifeops/internal/app"
+)
+
+// Sources of readings.
+const (
+	SourceHA          = "ha"
+	SourceZigbee2MQTT = "zigbee2mqtt"
+	SourceESPHome     = "esphome"
+)
+
+// Reading is one observed state of one sensor: app.Reading.
+//
+// Sensor keys: "binary_sensor.bed" (a Home Assistant entity),
+// "zigbee2mqtt/<friendly_name>/<property>" and
+// "esphome/<node>/<component>/<object_id>"; availability is
+// "zigbee2mqtt/<friendly_name>/availability" and "esphome/<node>/status".
+// The key always starts with the source name, never with a configured base
+// topic, so a rule survives a change of Zigbee2MQTT's base topic.
+//
+// State is text: a JSON boolean becomes "true" or "false", a JSON number
+// keeps the digits it was sent with, a JSON string is the string itself,
+// and an ESPHome payload is taken as it is ("ON", "21.5").
+type Reading = app.Reading
+
+// Observer hears of readings. The Ingester is one (the Home Assistant
+// entity feed hands it its readings) and calls another (the evidence rules)
+// with the readings it stored.
+type Observer interface {
+	Observe(ctx context.Context, readings []Reading) error
+}
+
+// SensorSource lists the sensor keys that evidence rules refer to.
+type SensorSource interface {
+	EvidenceSensors(ctx context.Context) ([]string, error)
+}
+
+// Store keeps readings. ReadingsInsert stores, in one transaction, the
+// readings that change their sensor's last stored state (in the order
+// given, a reading equal to the one before it for the same sensor changes
+// nothing) and returns them. Storing the same readings again stores nothing.
+type Store interface {
+	ReadingsInsert(ctx context.Context, readings []Reading) ([]Reading, error)
+}

@@ -1,0 +1,394 @@
+package sensors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+)
+
+var _ app.EventSink = (*Source)(nil)
+
+// Message is a received MQTT message (the same fields as mqtt.Message, so
+// main converts one into the other).
+type Message struct {
+	Topic     string
+	Payload   []byte
+	Retained  bool
+	Duplicate bool   // MQTT's DUP flag: a redelivery
+	PacketID  uint16 // kept by a redelivery
+	QoS       byte
+}
+
+// MessageHandler handles one message; it must not block.
+type MessageHandler = func(ctx context.Context, m Message)
+
+// Subscriber is the MQTT client as far as the source needs it: a
+// subscription that is kept, and re-made after every reconnect, on a
+// persistent session (so QoS 1 messages that arrive while LifeOps is away
+// are delivered when it is back).
+type Subscriber interface {
+	Subscribe(ctx context.Context, filter string, qos byte, h MessageHandler) error
+	Unsubscribe(ctx context.Context, filter string) error
+}
+
+// Sink takes parsed readings without blocking (*Ingester is one).
+type Sink interface {
+	Add(readings ...Reading) bool
+}
+
+// DefaultRefreshInterval is how often the source re-reads the sensors that
+// evidence rules refer to, besides every Refresh call.
+const DefaultRefreshInterval = time.Minute
+
+// SourceOptions configure a Source. Subscriber, Selection and Sink are
+// required.
+type SourceOptions struct {
+	Subscriber Subscriber
+	Selection  *Selection
+	Sink       Sink
+	// Rules lists the sensors evidence rules refer to; nil means the
+	// allow-list alone.
+	Rules SensorSource
+	// Z2MBase is Zigbee2MQTT's base topic; empty leaves Zigbee2MQTT out.
+	Z2MBase string
+	// ESPHome subscribes to the nodes the selection names. There is no
+	// wildcard subscription for ESPHome: "+/+/+/state" on a shared broker
+	// would deliver every device's every state to LifeOps.
+	ESPHome bool
+	Logger  zerolog.Logger
+	// Now stamps readings; nil is time.Now.
+	Now             func() time.Time
+	RefreshInterval time.Duration
+}
+
+// SourceStats are counters for metrics.
+type SourceStats struct {
+	// Malformed counts refused payloads by topic kind and reason.
+	Malformed map[Kind]map[Reason]uint64
+	// Unselected counts messages of devices nobody selected (not parsed).
+	Unselected uint64
+	// Dropped counts messages the sink had no room for.
+	Dropped uint64
+	// Redelivered counts QoS 1 redeliveries of messages already taken.
+	Redelivered uint64
+}
+
+// Source subscribes to Zigbee2MQTT and ESPHome topics, parses the messages
+// of selected devices and hands their readings to the sink. Handlers run on
+// the MQTT client's worker and never block: parsing is bounded by the
+// payload limits and the sink's Add does not wait.
+type Source struct {
+	o   SourceOptions
+	log zerolog.Logger
+	z2m *Z2M
+
+	statsMu     sync.Mutex
+	malformed   map[Kind]map[Reason]uint64
+	unselected  uint64
+	dropped     uint64
+	redelivered uint64
+
+	// seen is the hash of the last message taken under each packet id of
+	// the session. A broker redelivers an unacknowledged QoS 1 message with
+	// the DUP flag and its original packet id; when that id last carried the
+	// same topic and payload, we took it already. (Content alone cannot
+	// tell: a sensor may well send the same values twice.)
+	seenMu sync.Mutex
+	seen   map[uint16]uint64
+
+	subMu sync.Mutex
+	nodes []string // ESPHome nodes subscribed
+
+	refresh   chan struct{}
+	life      sync.Mutex
+	started   bool
+	stopped   bool
+	cancelRun context.CancelFunc
+	wg        sync.WaitGroup
+}
+
+// NewSource checks o and returns a source that is not yet subscribed.
+func NewSource(o SourceOptions) (*Source, error) {
+	var problems []error
+	if o.Subscriber == nil {
+		problems = append(problems, errors.New("a Subscriber is required"))
+	}
+	if o.Selection == nil {
+		problems = append(problems, errors.New("a Selection is required"))
+	}
+	if o.Sink == nil {
+		problems = append(problems, errors.New("a Sink is required"))
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, fmt.Errorf("sensors source: %w", err)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RefreshInterval <= 0 {
+		o.RefreshInterval = DefaultRefreshInterval
+	}
+	s := &Source{o: o, log: o.Logger, malformed: map[Kind]map[Reason]uint64{}, refresh: make(chan struct{}, 1), seen: map[uint16]uint64{}}
+	if o.Z2MBase != "" {
+		s.z2m = NewZ2M(o.Z2MBase)
+	}
+	return s, nil
+}
+
+// Z2M is the source's Zigbee2MQTT parser (nil when Zigbee2MQTT is off).
+func (s *Source) Z2M() *Z2M { return s.z2m }
+
+// Start reads the rule sensors once, subscribes, and keeps the selection
+// fresh until Stop. A broker that is not connected yet is fine: the client
+// makes the subscriptions when it connects.
+func (s *Source) Start(ctx context.Context) error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.started || s.stopped {
+		return errors.New("sensors source: start called twice or after stop")
+	}
+	s.started = true
+	if err := s.loadRules(ctx); err != nil {
+		// The allow-list works without the rules; the next refresh retries.
+		s.log.Warn().Err(err).Msg("evidence rule sensors not read yet")
+	}
+	if s.z2m != nil {
+		filter := s.z2m.Base() + "/#"
+		if err := s.o.Subscriber.Subscribe(ctx, filter, 1, s.handleZ2M); err != nil {
+			s.log.Warn().Err(err).Str("topic", filter).Msg("subscribe failed; retried on the next connect")
+		}
+	}
+	s.syncNodes(ctx)
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancelRun = cancel
+	s.wg.Go(func() { s.loop(runCtx) })
+	return nil
+}
+
+// Stop ends the refresh loop. Subscriptions end with the MQTT client.
+func (s *Source) Stop(context.Context) error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.stopped || !s.started {
+		s.stopped = true
+		return nil
+	}
+	s.stopped = true
+	s.cancelRun()
+	s.wg.Wait()
+	return nil
+}
+
+// Refresh asks for the rule sensors to be read again soon (after a rule
+// changed); it never blocks.
+func (s *Source) Refresh() {
+	select {
+	case s.refresh <- struct{}{}:
+	default:
+	}
+}
+
+// Publish implements app.EventSink: a change of definitions (a rule
+// added, edited or removed) refreshes the selection.
+func (s *Source) Publish(_ context.Context, events []domain.Event) {
+	for _, ev := range events {
+		if ev.Kind == domain.EventDefinitionsChanged {
+			s.Refresh()
+			return
+		}
+	}
+}
+
+func (s *Source) loop(ctx context.Context) {
+	t := time.NewTicker(s.o.RefreshInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.refresh:
+		}
+		if err := s.loadRules(ctx); err != nil {
+			s.log.Warn().Err(err).Msg("evidence rule sensors not refreshed")
+			continue
+		}
+		s.syncNodes(ctx)
+	}
+}
+
+func (s *Source) loadRules(ctx context.Context) error {
+	if s.o.Rules == nil {
+		return nil
+	}
+	keys, err := s.o.Rules.EvidenceSensors(ctx)
+	if err != nil {
+		return fmt.Errorf("evidence sensors: %w", err)
+	}
+	s.o.Selection.SetRuleSensors(keys)
+	return nil
+}
+
+// syncNodes subscribes to the ESPHome nodes the selection names now and
+// unsubscribes from the ones it no longer does.
+func (s *Source) syncNodes(ctx context.Context) {
+	if !s.o.ESPHome {
+		return
+	}
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	want := s.o.Selection.Nodes()
+	for _, n := range s.nodes {
+		if !slices.Contains(want, n) {
+			for _, f := range esphomeFilters(n) {
+				if err := s.o.Subscriber.Unsubscribe(ctx, f); err != nil {
+					s.log.Warn().Err(err).Str("topic", f).Msg("unsubscribe failed")
+				}
+			}
+		}
+	}
+	for _, n := range want {
+		if !slices.Contains(s.nodes, n) {
+			for _, f := range esphomeFilters(n) {
+				if err := s.o.Subscriber.Subscribe(ctx, f, 1, s.handleESPHome); err != nil {
+					s.log.Warn().Err(err).Str("topic", f).Msg("subscribe failed; retried on the next connect")
+				}
+			}
+		}
+	}
+	s.nodes = want
+}
+
+func esphomeFilters(node string) []string {
+	return []string{node + "/status", node + "/+/+/state"}
+}
+
+// Stats returns the source's counters.
+func (s *Source) Stats() SourceStats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	m := make(map[Kind]map[Reason]uint64, len(s.malformed))
+	for k, rs := range s.malformed {
+		m[k] = make(map[Reason]uint64, len(rs))
+		for r, n := range rs {
+			m[k][r] = n
+		}
+	}
+	return SourceStats{Malformed: m, Unselected: s.unselected, Dropped: s.dropped, Redelivered: s.redelivered}
+}
+
+// redelivery records a QoS 1 or 2 message under its packet id and reports
+// whether it is a redelivery of the one taken last under that id.
+func (s *Source) redelivery(m Message) bool {
+	if m.QoS == 0 || m.PacketID == 0 {
+		return false
+	}
+	h := fnv.New64a()
+	h.Write([]byte(m.Topic))
+	h.Write([]byte{0})
+	h.Write(m.Payload)
+	sum := h.Sum64()
+	s.seenMu.Lock()
+	prev, ok := s.seen[m.PacketID]
+	s.seen[m.PacketID] = sum
+	s.seenMu.Unlock()
+	if m.Duplicate && ok && prev == sum {
+		s.count(func() { s.redelivered++ })
+		return true
+	}
+	return false
+}
+
+func (s *Source) handleZ2M(_ context.Context, m Message) {
+	if s.redelivery(m) {
+		return
+	}
+	topic, payload := m.Topic, m.Payload
+	t, ok := s.z2m.Classify(topic)
+	if !ok || t.Kind == KindIgnored {
+		return
+	}
+	if t.Kind != KindZ2MDevices && !s.o.Selection.Device(SourceZigbee2MQTT, t.Device) {
+		s.count(func() { s.unselected++ })
+		return
+	}
+	readings, err := s.z2m.Decode(t, payload, s.o.Now())
+	if err != nil {
+		s.refused(topic, err)
+		return
+	}
+	if t.Kind == KindZ2MDevices {
+		s.log.Info().Int("devices", len(s.z2m.Devices())).Msg("zigbee2mqtt devices learnt")
+		return
+	}
+	s.emit(SourceZigbee2MQTT, t.Device, readings)
+}
+
+func (s *Source) handleESPHome(_ context.Context, m Message) {
+	if s.redelivery(m) {
+		return
+	}
+	topic, payload := m.Topic, m.Payload
+	t, ok := ClassifyESPHome(topic)
+	if !ok {
+		return
+	}
+	if !s.o.Selection.Device(SourceESPHome, t.Node) {
+		s.count(func() { s.unselected++ })
+		return
+	}
+	readings, err := DecodeESPHome(t, payload, s.o.Now())
+	if err != nil {
+		s.refused(topic, err)
+		return
+	}
+	s.emit(SourceESPHome, t.Node, readings)
+}
+
+func (s *Source) emit(source, device string, readings []Reading) {
+	keep := readings[:0]
+	for _, r := range readings {
+		if s.o.Selection.Sensor(source, device, r.Sensor) {
+			keep = append(keep, r)
+		}
+	}
+	if len(keep) > 0 && !s.o.Sink.Add(keep...) {
+		s.count(func() { s.dropped++ })
+	}
+}
+
+func (s *Source) refused(topic string, err error) {
+	var me *MalformedError
+	if !errors.As(err, &me) {
+		me = &MalformedError{Kind: KindIgnored, Reason: ReasonWrongType, Detail: err.Error()}
+	}
+	var n uint64
+	s.count(func() {
+		if s.malformed[me.Kind] == nil {
+			s.malformed[me.Kind] = map[Reason]uint64{}
+		}
+		s.malformed[me.Kind][me.Reason]++
+		n = s.malformed[me.Kind][me.Reason]
+	})
+	// A device that sends garbage sends it again and again: log the first
+	// few of each kind and reason, then every hundredth.
+	if n <= 10 || n%100 == 0 {
+		s.log.Warn().Str("topic", topic).Str("kind", string(me.Kind)).Str("reason", string(me.Reason)).
+			Str("detail", me.Detail).Uint64("count", n).Msg("malformed sensor payload refused")
+	}
+}
+
+func (s *Source) count(f func()) {
+	s.statsMu.Lock()
+	f()
+	s.statsMu.Unlock()
+}
