@@ -15,6 +15,14 @@ type Sink interface {
 	UpsertDocuments(ctx context.Context, personID int64, coll Collection, docs []Document) error
 }
 
+// WindowSink is a Sink that takes a whole window at once, every
+// collection's documents together, so it can apply them in one transaction
+// (a day's sleep periods and its daily sleep belong together).
+type WindowSink interface {
+	Sink
+	UpsertWindow(ctx context.Context, personID int64, docs map[Collection][]Document) error
+}
+
 // Fetcher is what the Syncer needs from Oura; *Client implements it.
 type Fetcher interface {
 	Documents(ctx context.Context, personID int64, coll Collection, from, to time.Time) ([]Document, error)
@@ -63,7 +71,9 @@ func (s *Syncer) Sync(ctx context.Context, personID int64, from, to time.Time) (
 	if window <= 0 {
 		window = DefaultWindowDays
 	}
+	ws, whole := s.Sink.(WindowSink)
 	for _, w := range windows(from, to, window) {
+		batch := map[Collection][]Document{}
 		for _, coll := range colls {
 			if _, skipped := rep.Skipped[coll]; skipped {
 				continue
@@ -84,9 +94,23 @@ func (s *Syncer) Sync(ctx context.Context, personID int64, from, to time.Time) (
 			if len(docs) == 0 {
 				continue
 			}
+			if whole {
+				batch[coll] = docs
+				continue
+			}
 			if err := s.Sink.UpsertDocuments(ctx, personID, coll, docs); err != nil {
 				return rep, fmt.Errorf("oura sync person %d %s: store: %w", personID, coll, err)
 			}
+			rep.Documents[coll] += len(docs)
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		if err := ws.UpsertWindow(ctx, personID, batch); err != nil {
+			return rep, fmt.Errorf("oura sync person %d %s..%s: store: %w", personID,
+				w[0].Format(time.DateOnly), w[1].Format(time.DateOnly), err)
+		}
+		for coll, docs := range batch {
 			rep.Documents[coll] += len(docs)
 		}
 	}
