@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -181,7 +182,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 // identify finds the caller, answering 401 or 429 itself when it cannot.
 func (s *Server) identify(ctx huma.Context) (principal, bool) {
 	addr := peerIP(ctx.RemoteAddr())
-	if user := ctx.Header(headerRemoteUserID); user != "" && addr == s.opts.IngressPeer {
+	if user, ok := ingressUser(addr, ctx.Header(headerRemoteUserID), s.opts.IngressPeer); ok {
 		return principal{haUser: user, scope: s.opts.IngressRole}, true
 	}
 	now := time.Now()
@@ -271,6 +272,23 @@ func (s *Server) tooMany(ctx huma.Context, wait time.Duration, msg string) {
 	secs := int((wait + time.Second - 1) / time.Second)
 	ctx.SetHeader("Retry-After", strconv.Itoa(max(1, secs)))
 	writeProblem(s.api, ctx, 429, "%s", msg)
+}
+
+// Ingress reports whether r came through Home Assistant's ingress proxy,
+// as which HA user and with what scope: the rule the API applies, for the
+// add-on's pages to share.
+func (s *Server) Ingress(r *http.Request) (user string, scope app.Scope, ok bool) {
+	user, ok = ingressUser(peerIP(r.RemoteAddr), r.Header.Get(headerRemoteUserID), s.opts.IngressPeer)
+	return user, s.opts.IngressRole, ok
+}
+
+// ForgetTokens drops every cached token, so a revocation made elsewhere in
+// this process (the add-on's pages) takes effect at once.
+func (s *Server) ForgetTokens() { s.tokens.forget() }
+
+// ingressUser believes X-Remote-User-Id only from the ingress peer.
+func ingressUser(addr, user, peer string) (string, bool) {
+	return user, user != "" && addr == peer
 }
 
 // peerIP is the address of the TCP peer, without its port.

@@ -1,0 +1,29 @@
+// Small conveniences; every form works without this file.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  // The person picker follows the choice at once.
+  for (const el of document.querySelectorAll("select[data-autosubmit]")) {
+    el.addEventListener("change", () => el.form.submit());
+  }
+  // Destructive forms ask first.
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (ev) => {
+      if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
+    });
+  }
+  // Fields that only matter for one choice of a select hide otherwise:
+  // data-when="schedule.kind=weekdays times_per_week".
+  const deps = document.querySelectorAll("[data-when]");
+  const update = () => {
+    for (const el of deps) {
+      const [name, values] = el.dataset.when.split("=");
+      const form = el.closest("form");
+      const sel = form && form.elements.namedItem(name);
+      if (!sel) continue;
+      const hasError = el.querySelector(".field-error");
+      el.hidden = !hasError && !values.split(" ").includes(sel.value);
+    }
+  };
+  for (const sel of document.querySelectorAll("select[data-shows]")) sel.addEventListener("change", update);
+  update();
+});

@@ -1,0 +1,327 @@
+package web_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/lifeops/lifeops/internal/domain/character"
+)
+
+// defaultChromium is Debian's Chromium (apt-get install chromium;
+// scripts/services installs it); LIFEOPS_TEST_CHROMIUM names another
+// Chromium-based browser.
+const defaultChromium = "/usr/bin/chromium"
+
+// ingressProxy stands in for the Supervisor: it serves the add-on only
+// under ingressPrefix, strips it, and adds the ingress headers. A request
+// outside the prefix is a link that forgot it: it is recorded and refused.
+type ingressProxy struct {
+	mu     sync.Mutex
+	stray  []string
+	server *httptest.Server
+}
+
+func newIngressProxy(t *testing.T, upstream string) *ingressProxy {
+	t.Helper()
+	target, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &ingressProxy{}
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		pr.Out.URL.Path = strings.TrimPrefix(pr.In.URL.Path, ingressPrefix)
+		pr.Out.URL.RawPath = ""
+		pr.Out.Header.Set("X-Ingress-Path", ingressPrefix)
+		pr.Out.Header.Set("X-Remote-User-Id", "8d2f0c")
+		pr.Out.Header.Set("X-Remote-User-Name", "anna")
+		pr.Out.Header.Set("X-Remote-User-Display-Name", "Anna")
+	}}
+	p.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != ingressPrefix && !strings.HasPrefix(r.URL.Path, ingressPrefix+"/") {
+			if r.URL.Path != "/favicon.ico" {
+				p.mu.Lock()
+				p.stray = append(p.stray, r.Method+" "+r.URL.String())
+				p.mu.Unlock()
+			}
+			http.NotFound(w, r)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(p.server.Close)
+	return p
+}
+
+func (p *ingressProxy) strays() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.stray)
+}
+
+// artifacts is where screenshots go: $LIFEOPS_TEST_ARTIFACTS, else the
+// test's temporary directory.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("LIFEOPS_TEST_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestBrowser drives Debian's Chromium through the pages as a household
+// would, behind an ingress proxy: add a person and a habit and check it in
+// with JavaScript off (the forms must work without it), see the score
+// change, then allocate a stat node by clicking it in the tree. Screenshots
+// of Today and of the tree are saved as artefacts.
+func TestBrowser(t *testing.T) {
+	chromiumPath := cmp.Or(os.Getenv("LIFEOPS_TEST_CHROMIUM"), defaultChromium)
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("the browser tests need Chromium at %s (apt-get install -y chromium, or scripts/services; "+
+			"LIFEOPS_TEST_CHROMIUM names another): %v", chromiumPath, err)
+	}
+	e := newEnv(t, envOptions{})
+	proxy := newIngressProxy(t, e.srv.URL)
+	base := proxy.server.URL + ingressPrefix
+	out := artifacts(t)
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	defer cancelCtx()
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("%s (at %s): %v", step, loc, err)
+		}
+	}
+	// submit clicks a link or a form's button and waits for the page it
+	// leads to, so the next read cannot see the old page.
+	submit := func(step, sel string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel)))); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	attr := func(sel, name string) string {
+		t.Helper()
+		do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+		v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+		if err != nil || !v.Exists {
+			t.Fatalf("%s[%s]: %v", sel, name, err)
+		}
+		return v.Value
+	}
+	flash := func(want string) {
+		t.Helper()
+		do("wait for the flash", chromedp.WaitVisible(chromedp.CSS(".flash")))
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".flash")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, want) {
+			t.Fatalf("flash %q, want it to contain %q", text, want)
+		}
+	}
+	score := func() int {
+		t.Helper()
+		s := attr("#score", "data-score")
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("score %q: %v", s, err)
+		}
+		return n
+	}
+	scripts := func(off bool) {
+		t.Helper()
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off}); err != nil {
+			t.Fatalf("scripts off=%v: %v", off, err)
+		}
+	}
+
+	// Forms without JavaScript.
+	do("start the browser", chromedp.Navigate("about:blank"))
+	// Errors the page reports (a refused resource, a blocked script or
+	// style, an exception) fail the test at the end.
+	var (
+		problemsMu sync.Mutex
+		problems   []string
+	)
+	logs, exceptions := chromedp.Events(ctx, cdplog.EntryAdded), chromedp.Events(ctx, runtime.ExceptionThrown)
+	go func() {
+		for ev, err := range logs {
+			if err != nil {
+				return
+			}
+			if e := ev.Entry; e.Level == cdplog.EntryLevelError && !strings.HasSuffix(e.URL, "/favicon.ico") {
+				problemsMu.Lock()
+				problems = append(problems, fmt.Sprintf("%s: %s (%s)", e.Source, e.Text, e.URL))
+				problemsMu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			problemsMu.Lock()
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
+			problemsMu.Unlock()
+		}
+	}()
+	scripts(true)
+	do("open the panel", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(".card.empty")))
+	submit("open people", `nav.tabs a[href$="/people"]`)
+	do("fill in a person",
+		chromedp.WaitVisible(chromedp.ID("add-person")),
+		chromedp.SendKeys(chromedp.ID("p-name"), "Anna"))
+	submit("add a person", "#add-person > button")
+	flash("Added Anna")
+	submit("open habits", `nav.tabs a[href*="/habits"]`)
+	do("fill in a habit",
+		chromedp.WaitVisible(chromedp.ID("add-habit")),
+		chromedp.SendKeys(chromedp.ID("h-name"), "Drink water"))
+	submit("add a habit", "#add-habit > button")
+	flash("Added the habit Drink water")
+	do("fill in a bad habit",
+		chromedp.SendKeys(chromedp.ID("h-name"), "Gym"),
+		chromedp.SetValue(chromedp.ID("h-sched"), "times_per_week"),
+		chromedp.SendKeys(chromedp.ID("h-times"), "9"))
+	expected := "status of 422 (Unprocessable Entity) (" + base + "/habits)" // the form shown again is a 422
+	submit("add the bad habit", "#add-habit > button")
+	reason, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.field-error[data-field="schedule.times"]`)))
+	if err != nil || reason == "" {
+		t.Fatalf("no error next to schedule.times: %q, %v", reason, err)
+	}
+	screenshot(t, ctx, filepath.Join(out, "habit-errors.png"))
+	submit("open routines", `nav.tabs a[href*="/routines"]`)
+	do("fill in a routine",
+		chromedp.WaitVisible(chromedp.ID("add-routine")),
+		chromedp.SendKeys(chromedp.ID("r-name"), "Morning"),
+		chromedp.SendKeys(chromedp.ID("r-items"), "23:50 Drink a glass of water\n23:55 Stretch\n23:58 Plan the day"))
+	submit("add a routine", "#add-routine > button")
+	flash("Added the routine Morning")
+	submit("open today", `nav.tabs a[href*="/?person="]`)
+	submit("skip an item", `.timeline li:nth-child(2) button[value="skipped"]`)
+	flash("Stretch skipped")
+	before := score()
+	submit("check in", `button[data-check-in="Drink water"]`)
+	flash("Checked in Drink water")
+	after := score()
+	if after <= before {
+		t.Errorf("score %d after the check-in, %d before: it should rise", after, before)
+	}
+	today, err := e.svc.Today(context.Background(), "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if today.Score.Score.Score != after {
+		t.Errorf("the page shows %d, the app %d", after, today.Score.Score.Score)
+	}
+
+	// With JavaScript, as people see it.
+	scripts(false)
+	do("reload with JavaScript", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("score")))
+	screenshot(t, ctx, filepath.Join(out, "today.png"))
+
+	levelUp(t, e, "anna")
+	submit("open the character", `nav.tabs a[href*="/character"]`)
+	node := attr(".tree .node-button", "data-node")
+	submit("click the node", `.tree .node-button[data-node="`+node+`"]`)
+	n, _ := e.svc.Tree().Node(character.NodeID(node))
+	flash("Allocated " + n.Name)
+	allocated, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("svg .node.allocated")].map(n => n.dataset.node)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(allocated, node) {
+		t.Errorf("the tree shows %v allocated, not %s", allocated, node)
+	}
+	v, err := e.svc.Character(context.Background(), "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(v.Sheet.Allocated, character.NodeID(node)) {
+		t.Errorf("the app has %v allocated, not %s", v.Sheet.Allocated, node)
+	}
+	screenshot(t, ctx, filepath.Join(out, "tree.png"))
+
+	// Every other page opens under the prefix too.
+	for _, sel := range []string{`a[href$="/routines?person=anna"]`, `a[href$="/habits?person=anna"]`, `a[href$="/evidence?person=anna"]`, `a[href$="/oura?person=anna"]`, `a[href$="/people"]`, `a[href$="/tokens"]`, `a[href$="/diagnostics"]`} {
+		submit("open "+sel, "nav.tabs "+sel)
+		name := strings.Trim(sel[strings.LastIndex(sel, "/")+1:strings.IndexAny(sel+"?", "?")], `"]`)
+		screenshot(t, ctx, filepath.Join(out, name+".png"))
+	}
+	// The dark theme follows the system's.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	submit("open today in the dark", `nav.tabs a:first-child`)
+	screenshot(t, ctx, filepath.Join(out, "today-dark.png"))
+	submit("open the tree in the dark", `nav.tabs a[href*="/character"]`)
+	screenshot(t, ctx, filepath.Join(out, "tree-dark.png"))
+
+	problemsMu.Lock()
+	var unexpected []string
+	for _, p := range problems {
+		if !strings.HasSuffix(p, expected) {
+			unexpected = append(unexpected, p)
+		}
+	}
+	if len(unexpected) > 0 {
+		t.Errorf("the browser reported: %q", unexpected)
+	}
+	problemsMu.Unlock()
+	if s := proxy.strays(); len(s) > 0 {
+		t.Errorf("requests outside the ingress prefix: %q", s)
+	}
+	t.Logf("screenshots in %s", out)
+}
+
+func screenshot(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", path, err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

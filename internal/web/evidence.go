@@ -1,0 +1,258 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/evidence"
+)
+
+// evidenceData is the Evidence rules page: each rule with when it last
+// matched, the recent matches, and the form to add a rule.
+type evidenceData struct {
+	Rules   []ruleRow
+	Matches []matchRow
+	Habits  []app.Versioned[app.StoredHabit]
+}
+
+type ruleRow struct {
+	ID          int64
+	Name        string
+	Sensors     string
+	When        string
+	Action      string
+	Enabled     bool
+	LastMatched string // "" when never
+}
+
+type matchRow struct {
+	ID      int64
+	Rule    string
+	At      string
+	Sensor  string
+	State   string
+	Did     string
+	Error   string
+	Undone  bool
+	Undoing bool // the match did something that can be undone
+}
+
+// recentMatches is how many matches the page lists.
+const recentMatches = 20
+
+func (h *Handler) getEvidence(w http.ResponseWriter, r *http.Request) {
+	p := h.newPage(w, r, "evidence", "Evidence rules")
+	p.Form.Set("condition.op", "on")
+	p.Form.Set("action.kind", "check_in")
+	p.Form.Set("enabled", "on")
+	h.showEvidence(w, r, p)
+}
+
+func (h *Handler) showEvidence(w http.ResponseWriter, r *http.Request, p *page) {
+	if err := h.selectPerson(r, p); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var d evidenceData
+	if p.Person != nil {
+		ctx, ref, loc := r.Context(), p.Person.Slug, h.opts.Location()
+		rules, err := h.opts.Service.Rules(ctx, ref)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		names := map[int64]string{}
+		for _, v := range rules {
+			rl := v.Value
+			names[rl.ID] = rl.Name
+			row := ruleRow{ID: rl.ID, Name: rl.Name, Sensors: strings.Join(rl.Sensors, ", "), When: ruleWhen(rl), Action: ruleAction(rl.Action), Enabled: rl.Enabled}
+			last, err := h.opts.Service.Matches(ctx, ref, rl.ID, 0, 1)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if len(last) > 0 {
+				row.LastMatched = stamp(last[0].MatchedAt, loc)
+			}
+			d.Rules = append(d.Rules, row)
+		}
+		matches, err := h.opts.Service.Matches(ctx, ref, 0, 0, recentMatches)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, m := range matches {
+			name := names[m.RuleID]
+			if name == "" {
+				name = fmt.Sprintf("rule %d (removed)", m.RuleID)
+			}
+			d.Matches = append(d.Matches, matchRow{ID: m.ID, Rule: name, At: stamp(m.MatchedAt, loc), Sensor: m.Sensor, State: m.State,
+				Did: matchDid(m), Error: m.Error, Undone: m.UndoneAt != nil,
+				Undoing: m.UndoneAt == nil && (m.CheckInID != 0 || m.ActivityID != 0 || m.ItemID != 0)})
+		}
+		if d.Habits, err = h.opts.Service.Habits(ctx, ref); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	p.Data = d
+	h.render(w, r, "evidence", p)
+}
+
+func ruleWhen(rl evidence.Rule) string {
+	s := string(rl.Condition.Op)
+	if rl.Condition.Value != "" {
+		s += " " + rl.Condition.Value
+	}
+	if rl.For > 0 {
+		s += " for " + rl.For.String()
+	}
+	if rl.Window != nil {
+		s += fmt.Sprintf(", %s–%s", rl.Window.Start, rl.Window.End)
+	}
+	return s
+}
+
+func ruleAction(a evidence.Action) string {
+	switch a.Kind {
+	case evidence.ActionCheckIn:
+		return "check in habit " + a.Habit
+	case evidence.ActionRoutineItem:
+		return "complete " + a.Item
+	case evidence.ActionActivity:
+		return "log " + a.Activity
+	}
+	return string(a.Kind)
+}
+
+func matchDid(m app.EvidenceMatch) string {
+	var did []string
+	if m.CheckInID != 0 {
+		did = append(did, "checked in")
+	}
+	if m.ActivityID != 0 {
+		did = append(did, "logged an activity")
+	}
+	if m.ItemID != 0 {
+		did = append(did, "completed a routine item")
+	}
+	if m.Quantity != nil {
+		did = append(did, "quantity "+strconv.FormatFloat(*m.Quantity, 'f', -1, 64))
+	}
+	return strings.Join(did, ", ")
+}
+
+func (h *Handler) postRule(w http.ResponseWriter, r *http.Request) {
+	person := r.FormValue("person")
+	in, err := ruleInput(r)
+	if err == nil {
+		var created app.Versioned[evidence.Rule]
+		created, err = h.opts.Service.CreateRule(r.Context(), person, in)
+		if err == nil {
+			done(w, r, withPerson("/evidence", person), "Added the rule "+created.Value.Name)
+			return
+		}
+	}
+	h.evidenceFailed(w, r, err)
+}
+
+func (h *Handler) evidenceFailed(w http.ResponseWriter, r *http.Request, err error) {
+	p := h.newPage(w, r, "evidence", "Evidence rules")
+	p.Form = r.PostForm
+	if !formFailed(p, err) {
+		h.fail(w, r, err)
+		return
+	}
+	h.showEvidence(w, r, p)
+}
+
+func (h *Handler) postRuleDelete(w http.ResponseWriter, r *http.Request) {
+	person := r.FormValue("person")
+	id, err := strconv.ParseInt(r.PathValue("rule"), 10, 64)
+	if err != nil {
+		h.renderError(w, r, http.StatusNotFound, "no such rule")
+		return
+	}
+	if err := h.opts.Service.DeleteRule(r.Context(), person, id); err != nil {
+		h.evidenceFailed(w, r, err)
+		return
+	}
+	done(w, r, withPerson("/evidence", person), "Removed the rule; its matches stay")
+}
+
+func (h *Handler) postMatchUndo(w http.ResponseWriter, r *http.Request) {
+	person := r.FormValue("person")
+	id, err := strconv.ParseInt(r.PathValue("match"), 10, 64)
+	if err != nil {
+		h.renderError(w, r, http.StatusNotFound, "no such match")
+		return
+	}
+	if _, err := h.opts.Service.UndoMatch(r.Context(), person, id); err != nil {
+		h.evidenceFailed(w, r, err)
+		return
+	}
+	done(w, r, withPerson("/evidence", person), "Undid what the match did")
+}
+
+// ruleInput reads the rule form with the REST API's field names. Sensors
+// are one a line (or separated by commas); the duration is in seconds, as
+// the API's for_seconds.
+func ruleInput(r *http.Request) (app.RuleInput, error) {
+	var v domain.ValidationError
+	in := app.RuleInput{Name: r.FormValue("name"), Enabled: r.FormValue("enabled") != "",
+		Condition: evidence.Condition{Op: evidence.Op(r.FormValue("condition.op")), Value: strings.TrimSpace(r.FormValue("condition.value"))},
+		Action: evidence.Action{Kind: evidence.ActionKind(r.FormValue("action.kind")), Habit: strings.TrimSpace(r.FormValue("action.habit")),
+			Item: strings.TrimSpace(r.FormValue("action.item")), Activity: strings.TrimSpace(r.FormValue("action.activity"))}}
+	// Only the target field of the chosen action counts: the form shows
+	// all three.
+	switch in.Action.Kind {
+	case evidence.ActionCheckIn:
+		in.Action.Item, in.Action.Activity = "", ""
+	case evidence.ActionRoutineItem:
+		in.Action.Habit, in.Action.Activity = "", ""
+	case evidence.ActionActivity:
+		in.Action.Habit, in.Action.Item = "", ""
+	}
+	for _, s := range strings.FieldsFunc(r.FormValue("sensors"), func(c rune) bool { return c == ',' || c == '\n' || c == '\r' }) {
+		if s = strings.TrimSpace(s); s != "" {
+			in.Sensors = append(in.Sensors, s)
+		}
+	}
+	if s := strings.TrimSpace(r.FormValue("for_seconds")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 || n > int64(evidence.MaxFor/time.Second) {
+			v.Add("for_seconds", s, "must be whole seconds between 0 and 86400")
+		}
+		in.For = time.Duration(n) * time.Second
+	}
+	start, end := strings.TrimSpace(r.FormValue("window.start")), strings.TrimSpace(r.FormValue("window.end"))
+	if start != "" || end != "" {
+		st, err := domain.ParseClock(start)
+		if err != nil {
+			v.Add("window.start", start, "must be a time HH:MM")
+		}
+		en, err := domain.ParseClock(end)
+		if err != nil {
+			v.Add("window.end", end, "must be a time HH:MM up to 24:00")
+		}
+		in.Window = &evidence.Window{Start: st, End: en}
+	}
+	if k := r.FormValue("action.quantity.kind"); k != "" {
+		q := &evidence.Quantity{Kind: evidence.QuantityKind(k)}
+		if s := strings.TrimSpace(r.FormValue("action.quantity.value")); s != "" {
+			x, err := strconv.ParseFloat(s, 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				v.Add("action.quantity.value", s, "must be a number")
+			}
+			q.Value = x
+		}
+		in.Action.Quantity = q
+	}
+	return in, v.Err()
+}
