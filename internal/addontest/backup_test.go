@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -42,6 +44,7 @@ func pgEnv(t *testing.T) []string {
 // hookEnv is the environment the hook and common.sh run with: the test's
 // server, a scratch /data and the scripts from the work tree.
 type hookEnv struct {
+	bin  string // the lifeops binary
 	pg   []string
 	data string
 	db   string
@@ -52,7 +55,12 @@ func newHookEnv(t *testing.T) *hookEnv {
 	t.Helper()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
+	bin, err := lifeopsBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &hookEnv{
+		bin:  bin,
 		pg:   pgEnv(t),
 		data: t.TempDir(),
 		db:   "addontest_" + hex.EncodeToString(b),
@@ -71,11 +79,29 @@ func (h *hookEnv) writeOptions(t *testing.T, js string) {
 
 func (h *hookEnv) env(extra ...string) []string {
 	env := append(os.Environ(), h.pg...)
-	env = append(env, "LIFEOPS_DATA="+h.data, "LIFEOPS_DB="+h.db, "LIFEOPS_LIB="+h.lib)
+	env = append(env, "LIFEOPS_DATA="+h.data, "LIFEOPS_DB="+h.db, "LIFEOPS_LIB="+h.lib, "LIFEOPS_BIN="+h.bin)
 	return append(env, extra...)
 }
 
-func (h *hookEnv) dump() string { return filepath.Join(h.data, "backup", "lifeops.sql.gz") }
+func (h *hookEnv) dump() string { return filepath.Join(h.data, "backup", "lifeops.backup") }
+
+func (h *hookEnv) legacyDump() string { return filepath.Join(h.data, "backup", "lifeops.sql.gz") }
+
+// lifeopsBinary builds the lifeops binary once per test run: the hook and the
+// restore call it as the image's /usr/bin/lifeops.
+var lifeopsBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "addontest-lifeops")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "lifeops")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/lifeops")
+	cmd.Dir = "../.."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build lifeops: %v\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // psql runs SQL on db of the test server.
 func (h *hookEnv) psql(t *testing.T, db, sql string) string {
@@ -90,14 +116,34 @@ func (h *hookEnv) psql(t *testing.T, db, sql string) string {
 }
 
 // createDB makes a database with some LifeOps-like rows and drops it when
-// the test ends.
+// the test ends: the LifeOps schema (migrated by the binary) and 500
+// people, with names a text dump must escape.
 func (h *hookEnv) createDB(t *testing.T, name string) {
+	t.Helper()
+	h.createBareDB(t, name)
+	u, _ := url.Parse(pgURL())
+	u.Path = "/" + name
+	cmd := exec.Command(h.bin, "migrate", "up", "--options", filepath.Join(h.data, "options.json"))
+	cmd.Env = append(os.Environ(), "LIFEOPS_DATABASE_URL="+u.String(), "LIFEOPS_LOG_FORMAT=console")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lifeops migrate up: %v\n%s", err, out)
+	}
+	h.psql(t, name, `INSERT INTO people (slug, name, color)
+		SELECT 'p' || g, E'Person\t' || g || ' ''quoted'' \\ é', '#00ff00' FROM generate_series(1, 500) g`)
+}
+
+// createBareDB makes an empty database (no LifeOps schema).
+func (h *hookEnv) createBareDB(t *testing.T, name string) {
 	t.Helper()
 	h.psql(t, "postgres", "CREATE DATABASE "+name)
 	t.Cleanup(func() { h.psql(t, "postgres", "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	h.psql(t, name, `CREATE TABLE check_in (id bigint PRIMARY KEY, habit text NOT NULL, at timestamptz NOT NULL);
-		INSERT INTO check_in SELECT g, 'habit ' || g % 7, '2026-03-29 01:59:59+01'::timestamptz + g * interval '1 minute'
-		FROM generate_series(1, 500) g`)
+}
+
+func pgURL() string {
+	if raw := os.Getenv("LIFEOPS_TEST_DATABASE_URL"); raw != "" {
+		return raw
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
 // hook runs lifeops-backup-pre and returns its log and exit code.
@@ -129,7 +175,7 @@ func (h *hookEnv) restore(t *testing.T, db string) error {
 	return err
 }
 
-const rowsQuery = `SELECT count(*) || ' ' || md5(string_agg(id || habit || at, ',' ORDER BY id)) FROM check_in`
+const rowsQuery = `SELECT count(*) || ' ' || md5(string_agg(id || slug || name || created_at, ',' ORDER BY id)) FROM people`
 
 func TestBackupHookDumpRestoreRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -173,6 +219,37 @@ func TestBackupHookDumpRestoreRoundTrip(t *testing.T) {
 	}
 }
 
+// TestBackupHookRestoresALegacyDump: an add-on version before `lifeops
+// backup` left a pg_dump; it is restored when no newer backup exists, and
+// the first new backup replaces it.
+func TestBackupHookRestoresALegacyDump(t *testing.T) {
+	t.Parallel()
+	h := newHookEnv(t)
+	h.createDB(t, h.db)
+	if err := os.MkdirAll(filepath.Dir(h.legacyDump()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", `pg_dump --dbname="$LIFEOPS_DB" --no-owner --no-privileges | gzip -c >"$LIFEOPS_LEGACY_DUMP"`)
+	cmd.Env = h.env("LIFEOPS_LEGACY_DUMP=" + h.legacyDump())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	restored := h.db + "_legacy"
+	t.Cleanup(func() { h.psql(t, "postgres", "DROP DATABASE IF EXISTS "+restored+" WITH (FORCE)") })
+	if err := h.restore(t, restored); err != nil {
+		t.Fatalf("restore of the legacy dump: %v", err)
+	}
+	if got, want := h.psql(t, restored, rowsQuery), h.psql(t, h.db, rowsQuery); got != want {
+		t.Errorf("restored rows %q, dumped %q", got, want)
+	}
+	if log, code := h.hook(t); code != 0 || !strings.Contains(log, "dumped database") {
+		t.Fatalf("hook exit %d, log:\n%s", code, log)
+	}
+	if _, err := os.Stat(h.legacyDump()); !os.IsNotExist(err) {
+		t.Errorf("the legacy dump is still there after a new backup: %v", err)
+	}
+}
+
 // TestBackupHookNeverFails: one failing hook fails every Home Assistant
 // backup, so each problem is logged, exits 0 and keeps the last good dump.
 func TestBackupHookNeverFails(t *testing.T) {
@@ -209,15 +286,23 @@ func TestBackupHookNeverFails(t *testing.T) {
 			wantLog: "does not exist yet",
 		},
 		{
-			name: "pg_dump dies half-way",
+			name: "the backup dies half-way",
 			setup: func(t *testing.T, h *hookEnv) []string {
 				h.createDB(t, h.db)
 				shims := t.TempDir()
-				fake := "#!/bin/sh\necho 'CREATE TABLE check_in (id bigint);'\necho 'pg_dump: error: connection lost' >&2\nexit 1\n"
-				if err := os.WriteFile(filepath.Join(shims, "pg_dump"), []byte(fake), 0o755); err != nil {
+				fake := "#!/bin/sh\necho 'lifeops: backup: connection lost' >&2\nexit 1\n"
+				if err := os.WriteFile(filepath.Join(shims, "lifeops"), []byte(fake), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				return []string{"PATH=" + shims + ":" + os.Getenv("PATH")}
+				return []string{"LIFEOPS_BIN=" + filepath.Join(shims, "lifeops")}
+			},
+			wantLog: "WARNING: dumping database",
+		},
+		{
+			name: "a database without the LifeOps schema",
+			setup: func(t *testing.T, h *hookEnv) []string {
+				h.createBareDB(t, h.db)
+				return nil
 			},
 			wantLog: "WARNING: dumping database",
 		},

@@ -245,9 +245,9 @@ func TestBackupExcludesOnlyTheCluster(t *testing.T) {
 	}
 	files := []string{
 		"postgres/PG_VERSION", "postgres/base/16384/2619", "postgres/pg_wal/000000010000000000000001",
-		"backup/lifeops.sql.gz", "options.json", "keys/oauth.key",
+		"backup/lifeops.backup", "backup/lifeops.sql.gz", "options.json", "keys/oauth.key",
 	}
-	want := []string{"backup/lifeops.sql.gz", "options.json", "keys/oauth.key"}
+	want := []string{"backup/lifeops.backup", "backup/lifeops.sql.gz", "options.json", "keys/oauth.key"}
 	for _, host := range []string{"/data/addons/data/local_lifeops", "/mnt/data/supervisor/addons/data/5c53de3b_lifeops"} {
 		if got := backedUp(host, files, patterns); !slices.Equal(got, want) {
 			t.Errorf("backup_exclude %q under %s keeps %q, want %q", patterns, host, got, want)

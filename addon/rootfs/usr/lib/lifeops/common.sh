@@ -6,7 +6,12 @@
 # directory and a test server.
 
 LIFEOPS_DATA=${LIFEOPS_DATA:-/data}
-LIFEOPS_DUMP=${LIFEOPS_DUMP:-$LIFEOPS_DATA/backup/lifeops.sql.gz}
+# A `lifeops backup` archive (gzip'd tar: manifest with row counts and
+# SHA-256 per table, then every table); lifeops.sql.gz is the pg_dump that
+# add-on versions before it wrote, still restored when it is all there is.
+LIFEOPS_DUMP=${LIFEOPS_DUMP:-$LIFEOPS_DATA/backup/lifeops.backup}
+LIFEOPS_LEGACY_DUMP=${LIFEOPS_LEGACY_DUMP:-$LIFEOPS_DATA/backup/lifeops.sql.gz}
+LIFEOPS_BIN=${LIFEOPS_BIN:-/usr/bin/lifeops}
 LIFEOPS_DB=${LIFEOPS_DB:-lifeops}
 PGDATA=${PGDATA:-$LIFEOPS_DATA/postgres}
 # LifeOps' default database_url points here: postgres@127.0.0.1:5432.
@@ -50,35 +55,59 @@ lifeops_db_exists() {
 	[ "$found" = 1 ]
 }
 
-# lifeops_dump writes a consistent logical dump of $LIFEOPS_DB to
-# $LIFEOPS_DUMP. It writes a temporary file beside it and renames it only
-# once pg_dump and gzip both succeeded, so a failed dump never replaces the
-# last good one. The subshell keeps pipefail from leaking to the caller.
+# lifeops_db_url is the bundled database as a URL for the lifeops binary:
+# a socket directory (PGHOST starting with /) or host and port, as libpq
+# reads them. PGPASSWORD, when set, reaches the binary from the environment.
+lifeops_db_url() {
+	case $PGHOST in
+	/*) printf 'postgres:///%s?host=%s&port=%s&user=%s&sslmode=disable\n' "$LIFEOPS_DB" "$PGHOST" "$PGPORT" "$PGUSER" ;;
+	*) printf 'postgres://%s@%s:%s/%s?sslmode=disable\n' "$PGUSER" "$PGHOST" "$PGPORT" "$LIFEOPS_DB" ;;
+	esac
+}
+
+# lifeops_cli runs the lifeops binary against the bundled database.
+lifeops_cli() {
+	local url
+	url=$(lifeops_db_url)
+	LIFEOPS_DATABASE_URL=$url LIFEOPS_LOG_FORMAT=console "$LIFEOPS_BIN" "$@" --options "$LIFEOPS_DATA/options.json"
+}
+
+# lifeops_dump writes a consistent backup of $LIFEOPS_DB to $LIFEOPS_DUMP
+# with `lifeops backup` (one snapshot; row counts and a checksum per table).
+# The binary writes a temporary file beside it and renames it only once the
+# backup is complete, so a failed backup never replaces the last good one.
+# The subshell keeps its variables from leaking to the caller.
 lifeops_dump() (
-	set -o pipefail
 	dir=$(dirname "$LIFEOPS_DUMP")
 	mkdir -p "$dir" || exit 1
-	# A dump killed half-way (the Supervisor gives hooks a deadline) leaves
-	# its temporary file; an hour-old one belongs to no running dump.
+	# A backup killed half-way (the Supervisor gives hooks a deadline) leaves
+	# its temporary file; an hour-old one belongs to no running backup.
 	find "$dir" -maxdepth 1 -name "${LIFEOPS_DUMP##*/}.tmp.*" -mmin +60 -exec rm -f {} + 2>/dev/null
-	tmp=$(mktemp "$LIFEOPS_DUMP.tmp.XXXXXX") || exit 1
-	# --lock-wait-timeout: a migration holding a table lock makes the dump
-	# give up (and the hook log it) instead of stalling the whole backup.
-	if pg_dump --dbname="$LIFEOPS_DB" --no-owner --no-privileges --lock-wait-timeout=30000 |
-		gzip -c >"$tmp" && mv -f "$tmp" "$LIFEOPS_DUMP"; then
-		exit 0
-	fi
-	rm -f "$tmp"
-	exit 1
+	lifeops_cli backup --out "$LIFEOPS_DUMP" || exit 1
+	# The new backup supersedes a pg_dump of an older add-on version.
+	rm -f "$LIFEOPS_LEGACY_DUMP"
 )
 
-# lifeops_restore creates $LIFEOPS_DB and loads $LIFEOPS_DUMP into it in one
-# transaction. On any failure (a truncated or corrupt dump included) it
-# drops the database again, so nothing half-restored is ever served.
+# lifeops_has_dump succeeds when there is a backup to restore.
+lifeops_has_dump() {
+	[ -s "$LIFEOPS_DUMP" ] || [ -s "$LIFEOPS_LEGACY_DUMP" ]
+}
+
+# lifeops_restore creates $LIFEOPS_DB and loads the backup into it:
+# `lifeops restore` migrates to the backup's schema version and copies every
+# table in one transaction that checks counts and checksums; an older
+# add-on's pg_dump is replayed by psql in one transaction. On any failure (a
+# truncated or corrupt backup included) it drops the database again, so
+# nothing half-restored is ever served. A database that exists already is
+# never touched: createdb fails first.
 lifeops_restore() (
 	set -o pipefail
 	createdb --template=template0 --encoding=UTF8 "$LIFEOPS_DB" || exit 1
-	if gzip -dc "$LIFEOPS_DUMP" |
+	if [ -s "$LIFEOPS_DUMP" ]; then
+		if lifeops_cli restore --in "$LIFEOPS_DUMP"; then
+			exit 0
+		fi
+	elif gzip -dc "$LIFEOPS_LEGACY_DUMP" |
 		psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$LIFEOPS_DB" >/dev/null; then
 		exit 0
 	fi
