@@ -39,12 +39,20 @@ lint: ## go vet, staticcheck, gofmt and the layering rules
 	go test -count=1 ./internal/archtest/
 
 .PHONY: bench
-bench: services ## run the benchmarks (ratios against baselines measured in the same run)
-	go test -run '^$$' -bench . -benchmem ./...
+bench: services ## run every benchmark and print one table of ratios against baselines measured in the same run
+	@mkdir -p bin
+	go test -run '^$$' -bench . -benchmem -timeout 60m ./... > bin/bench.txt || { cat bin/bench.txt; exit 1; }
+	go run ./internal/tools/benchtable < bin/bench.txt
+
+FUZZTIME ?= 10s
+
+.PHONY: fuzz
+fuzz: services ## run every Fuzz target for FUZZTIME each (default 10s); seeds in testdata/fuzz/
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz
 
 .PHONY: openapi
 openapi: ## regenerate the checked-in openapi.json
-	go run -ldflags "-X main.version=$(VERSION)" ./cmd/lifeops openapi > openapi.json
+	go run -ldflags "-X main.version=$(VERSION)" ./cmd/lifeops openapi > openapi.json.tmp && mv openapi.json.tmp openapi.json || { rm -f openapi.json.tmp; exit 1; }
 
 .PHONY: clean
 clean: ## remove build output

@@ -43,6 +43,10 @@ Usage:
   lifeops migrate up|down N|status [flags]
   lifeops config check [flags]    validate and print the effective configuration (secrets redacted)
   lifeops token create --name N --scope read|write|admin [--person P]   create an API token, printed once
+  lifeops backup --out FILE       write a consistent logical backup (gzip'd tar: manifest, tables)
+  lifeops restore --in FILE       restore a backup into an empty database (one transaction, verified)
+  lifeops verify                  recompute everything derived from the stored facts; exit 1 on differences
+  lifeops entities [flags]        print the household's Home Assistant entity ids, event types and action fields (JSON)
   lifeops openapi                 print the OpenAPI 3.1 document
   lifeops healthcheck             exit 0 when the local server answers /healthz (the image's HEALTHCHECK)
   lifeops version                 print the version
@@ -80,6 +84,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdOpenAPI(rest, stdout)
 	case "token":
 		err = cmdToken(ctx, rest, stdout, stderr, getenv)
+	case "entities":
+		err = cmdEntities(ctx, rest, stdout, stderr, getenv)
+	case "backup":
+		err = cmdBackup(ctx, rest, stdout, stderr, getenv)
+	case "restore":
+		err = cmdRestore(ctx, rest, stderr, getenv)
+	case "verify":
+		err = cmdVerify(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "lifeops", version)
 	case "help", "-h", "--help":

@@ -20,6 +20,7 @@ import (
 	"github.com/lifeops/lifeops/internal/httpapi"
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
+	"github.com/lifeops/lifeops/internal/web"
 )
 
 // shutdownGrace bounds how long in-flight requests may take after SIGTERM;
@@ -81,25 +82,46 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 
 	var p parts
+	ouraNotes := &laterNotifier{log: log.With().Str("component", "oura").Logger()}
+	ouraUC, ouraHook, err := newOura(cfg, store, svc, z, health, ouraNotes)
+	if err != nil {
+		return fmt.Errorf("oura: %w", err)
+	}
+	p.oura, p.ouraNotes = ouraUC, ouraNotes
+
+	if err := p.startIngester(ctx, cfg, pool, svc, log); err != nil {
+		return fmt.Errorf("sensor readings: %w", err)
+	}
 	p.startMQTT(ctx, cfg, svc, health, log)
 	p.startHA(ctx, cfg, svc, z, health, log)
 	defer p.stop(log)
 
 	metrics := httpapi.NewMetrics(pool, health)
+	if ouraUC.Enabled() {
+		metrics.WatchOura(ouraSyncs(svc, ouraUC))
+	}
 	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health, Service: svc,
-		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics})
+		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics,
+		Oura: ouraUC, OuraWebhook: ouraHook})
 	// Changes made through HA or MQTT end the API's short "today" cache.
 	svc.AddSink(api.EventSink())
 	if err := p.startJobs(ctx, pool, svc, z, metrics, log); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 
+	// The add-on's pages share the listener: ingress opens the root, REST
+	// clients use /api/…; both trust the same ingress peer.
+	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC,
+		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens})
+	if err != nil {
+		return fmt.Errorf("web pages: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	log.Info().Str("addr", ln.Addr().String()).Dur("startup", time.Since(start)).Msg("lifeops ready")
-	return serveHTTP(ctx, ln, api.Handler(), cfg, log)
+	return serveHTTP(ctx, ln, web.Root(api.Handler(), pages), cfg, log)
 }
 
 // serveHTTP serves until ctx ends, then lets in-flight requests finish for up

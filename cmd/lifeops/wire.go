@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,10 @@ type parts struct {
 	ha     *hass.Client
 	jobs   *jobs.Runner
 	wg     sync.WaitGroup
+
+	oura      *app.Oura      // the Oura connection; syncs on the job runner
+	ouraNotes *laterNotifier // where Oura's "connect again" goes, once HA is wired
+	sensors   sensorParts    // sensor readings: the storing ingester and the MQTT source
 }
 
 // startMQTT connects to the broker (asking the Supervisor for it in the
@@ -72,7 +77,7 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 
 	url, user, pass := cfg.MQTTURL, cfg.MQTTUsername, cfg.MQTTPassword
 	if cfg.MQTTFromSupervisor {
-		sup := supervisor.New(supervisor.DefaultURL, cfg.SupervisorToken, nil)
+		sup := supervisor.New(cfg.SupervisorURL, cfg.SupervisorToken, nil)
 		delay := time.Second
 		for {
 			svcInfo, err := sup.MQTT(ctx)
@@ -117,9 +122,10 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 	}
 	bridge := discovery.NewBridge(discovery.BridgeOptions{
 		Source: svc, Publisher: pub, Transport: client, Logger: log.With().Str("component", "entities").Logger(),
-		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health,
+		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health, Oura: p.oura,
 	})
 	client.OnConnect(pub.Reannounce)
+	p.startSensorSource(ctx, cfg, client, svc, log)
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("mqtt start")
 		return
@@ -175,6 +181,28 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 		}
 		return s
 	})
+	if cfg.ExposeToAssist {
+		exposer := hass.NewExposer(client, func(ctx context.Context) ([]string, error) {
+			people, err := svc.People(ctx)
+			var ids []string
+			for _, person := range people {
+				ids = append(ids, discovery.AssistUniqueIDs(person.Value.ID)...)
+			}
+			return ids, err
+		}, 10*time.Minute, log.With().Str("component", "assist").Logger())
+		p.wg.Go(func() { exposer.Run(ctx) })
+	}
+	// Evidence rules read HA entities through this feed. The sensors
+	// package's storing ingester goes in front of the app by replacing
+	// observer (it forwards newly stored readings to svc.Observe).
+	var observer hass.Observer = svc
+	if p.sensors.ingester != nil {
+		observer = p.sensors.ingester
+	}
+	feed := hass.NewEntityFeed(client, hass.FeedOptions{Entities: svc.EvidenceSensors, Observer: observer,
+		Logger: log.With().Str("component", "evidence_feed").Logger()})
+	svc.AddSink(feed)
+	p.wg.Go(func() { feed.Run(ctx) })
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("home assistant start")
 		return
@@ -197,7 +225,14 @@ func (n logNotifier) Notify(_ context.Context, note app.Notification) error {
 func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Service, z *zone, metrics *httpapi.Metrics, log zerolog.Logger) error {
 	var notifier app.Notifier = logNotifier{log: log.With().Str("component", "reminders").Logger()}
 	if p.ha != nil {
-		notifier = hass.NewNotifier(p.ha)
+		notifier = hass.NewNotifier(p.ha, func(ctx context.Context, personID int64) (string, error) {
+			person, err := svc.Person(ctx, strconv.FormatInt(personID, 10))
+			return person.Value.EntityID, err
+		})
+		svc.AddSink(hass.NewCelebrations(ctx, notifier, log.With().Str("component", "celebrations").Logger()))
+	}
+	if p.ouraNotes != nil {
+		p.ouraNotes.set(notifier)
 	}
 	r := jobs.New(jobs.Options{Pool: pool, Location: z.Location(), Logger: log.With().Str("component", "jobs").Logger(),
 		OnReport: func(rep jobs.Report) { metrics.JobRun(rep.Job, rep.Err, rep.Duration) }})
@@ -205,10 +240,23 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 		Run: func(ctx context.Context, slot time.Time) error { return svc.TimelineTick(ctx, slot, notifier) }}); err != nil {
 		return err
 	}
+	// A condition that holds long enough fires without a new reading.
+	if err := r.Add(jobs.Job{Name: "evidence_tick", Schedule: jobs.Every(time.Minute),
+		Run: func(ctx context.Context, _ time.Time) error { return svc.EvidenceTick(ctx) }}); err != nil {
+		return err
+	}
+	if p.oura != nil {
+		if err := addOuraJob(r, p.oura); err != nil {
+			return err
+		}
+	}
 	if err := r.SetRollover(jobs.Rollover{
 		Finalise:      func(ctx context.Context, _ domain.Day) error { return svc.Rollover(ctx) },
 		LastFinalised: svc.LastFinalised,
 	}); err != nil {
+		return err
+	}
+	if err := p.addSensorJobs(r, metrics, log); err != nil {
 		return err
 	}
 	if err := r.CatchUp(ctx); err != nil {
@@ -247,4 +295,5 @@ func (p *parts) stop(log zerolog.Logger) {
 			log.Warn().Err(err).Msg("home assistant stop")
 		}
 	}
+	p.stopSensors(ctx, log)
 }

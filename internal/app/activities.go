@@ -63,6 +63,10 @@ type ActivityResult struct {
 	Activity domain.Activity
 	Type     domain.ActivityType
 	Replayed bool
+	// Duplicate is set when the ring had recorded the same workout (same
+	// type, within ±30 min): that activity is the answer and nothing was
+	// added.
+	Duplicate bool
 }
 
 // LogActivity records an activity and its effects: XP (with diminishing
@@ -70,66 +74,83 @@ type ActivityResult struct {
 func (s *Service) LogActivity(ctx context.Context, in ActivityInput) (ActivityResult, error) {
 	var out ActivityResult
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
-		p, err := tx.PersonGet(ctx, in.Person)
-		if err != nil {
-			return err
-		}
-		// Serialise a person's activity writes: the day's XP is a curve over
-		// their sum, so two concurrent logs must not both read the old sum.
-		if _, err := tx.ProgressGet(ctx, p.Value.ID); err != nil {
-			return err
-		}
-		cat, err := s.catalogue(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if in.IdempotencyKey != "" {
-			if prior, found, err := tx.ActivityByKey(ctx, p.Value.ID, in.IdempotencyKey); err != nil {
-				return err
-			} else if found {
-				if prior.Type != in.Type || prior.Amount != in.Amount {
-					return fmt.Errorf("idempotency key %q was used for another activity: %w", in.IdempotencyKey, domain.ErrConflict)
-				}
-				t, _ := cat.Lookup(prior.Type)
-				out = ActivityResult{Activity: prior, Type: t, Replayed: true}
-				return nil
-			}
-		}
-		now := s.now()
-		a := domain.Activity{PersonID: p.Value.ID, Type: in.Type, Amount: in.Amount, At: in.At, Note: in.Note, Source: in.Source}
-		if a.At.IsZero() {
-			a.At = now
-		}
-		if a.Source == "" {
-			a.Source = domain.SourceAPI
-		}
-		if err := domain.ValidateActivity(a, cat, now); err != nil {
-			return err
-		}
-		t, _ := cat.Lookup(a.Type)
-		day := domain.DayOf(a.At, s.loc())
-		a, err = tx.ActivityInsert(ctx, a, day, in.IdempotencyKey, in.ExternalID)
-		if err != nil {
-			return err
-		}
-		if err := s.reprice(ctx, tx, p.Value.ID, day, t, ev); err != nil {
-			return err
-		}
-		if a, err = tx.ActivityGet(ctx, p.Value.ID, a.ID); err != nil {
-			return err
-		}
-		if err := s.countActivity(ctx, tx, p.Value.ID, a, +1); err != nil {
-			return err
-		}
-		if err := s.regrow(ctx, tx, p.Value.ID, day, cat); err != nil {
-			return err
-		}
-		out = ActivityResult{Activity: a, Type: t}
-		*ev = append(*ev, domain.Event{Kind: domain.EventActivityLogged, PersonID: p.Value.ID, At: now,
-			Activity: &domain.ActivityLoggedData{ActivityID: a.ID, Type: a.Type, Amount: a.Amount, Unit: t.Unit, XP: a.XP}})
-		return s.afterChange(ctx, tx, p.Value.ID, day, ev)
+		var err error
+		out, err = s.logActivityTx(ctx, tx, in, ev)
+		return err
 	})
 	return out, err
+}
+
+// logActivityTx is LogActivity inside tx (evidence rules log activities in
+// the transaction that records the match).
+func (s *Service) logActivityTx(ctx context.Context, tx Store, in ActivityInput, ev *[]domain.Event) (ActivityResult, error) {
+	var out ActivityResult
+	p, err := tx.PersonGet(ctx, in.Person)
+	if err != nil {
+		return out, err
+	}
+	// Serialise a person's activity writes: the day's XP is a curve over
+	// their sum, so two concurrent logs must not both read the old sum.
+	if _, err := tx.ProgressGet(ctx, p.Value.ID); err != nil {
+		return out, err
+	}
+	cat, err := s.catalogue(ctx, tx)
+	if err != nil {
+		return out, err
+	}
+	if in.IdempotencyKey != "" {
+		if prior, found, err := tx.ActivityByKey(ctx, p.Value.ID, in.IdempotencyKey); err != nil {
+			return out, err
+		} else if found {
+			if prior.Type != in.Type || prior.Amount != in.Amount {
+				return out, fmt.Errorf("idempotency key %q was used for another activity: %w", in.IdempotencyKey, domain.ErrConflict)
+			}
+			t, _ := cat.Lookup(prior.Type)
+			out = ActivityResult{Activity: prior, Type: t, Replayed: true}
+			return out, nil
+		}
+	}
+	now := s.now()
+	a := domain.Activity{PersonID: p.Value.ID, Type: in.Type, Amount: in.Amount, At: in.At, Note: in.Note, Source: in.Source}
+	if a.At.IsZero() {
+		a.At = now
+	}
+	if a.Source == "" {
+		a.Source = domain.SourceAPI
+	}
+	if err := domain.ValidateActivity(a, cat, now); err != nil {
+		return out, err
+	}
+	t, _ := cat.Lookup(a.Type)
+	if a.Source != domain.SourceOura {
+		// Logged by hand after Oura synced the same workout: count it once.
+		if ring, found, err := tx.ActivityFromRingNear(ctx, p.Value.ID, a.Type, a.At, ouraWorkoutDedup); err != nil {
+			return out, err
+		} else if found {
+			return ActivityResult{Activity: ring, Type: t, Duplicate: true}, nil
+		}
+	}
+	day := domain.DayOf(a.At, s.loc())
+	a, err = tx.ActivityInsert(ctx, a, day, in.IdempotencyKey, in.ExternalID)
+	if err != nil {
+		return out, err
+	}
+	if err := s.reprice(ctx, tx, p.Value.ID, day, t, ev); err != nil {
+		return out, err
+	}
+	if a, err = tx.ActivityGet(ctx, p.Value.ID, a.ID); err != nil {
+		return out, err
+	}
+	if err := s.countActivity(ctx, tx, p.Value.ID, a, +1); err != nil {
+		return out, err
+	}
+	if err := s.regrow(ctx, tx, p.Value.ID, day, cat); err != nil {
+		return out, err
+	}
+	out = ActivityResult{Activity: a, Type: t}
+	*ev = append(*ev, domain.Event{Kind: domain.EventActivityLogged, PersonID: p.Value.ID, At: now,
+		Activity: &domain.ActivityLoggedData{ActivityID: a.ID, Type: a.Type, Amount: a.Amount, Unit: t.Unit, XP: a.XP}})
+	return out, s.afterChange(ctx, tx, p.Value.ID, day, ev)
 }
 
 // UndoActivity removes an activity and reverses every effect it had.
@@ -139,37 +160,42 @@ func (s *Service) UndoActivity(ctx context.Context, personRef string, id int64) 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ProgressGet(ctx, p.Value.ID); err != nil {
-			return err
-		}
-		a, err := tx.ActivityGet(ctx, p.Value.ID, id)
-		if err != nil {
-			return err
-		}
-		cat, err := s.catalogue(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if err := tx.ActivityDelete(ctx, a.ID); err != nil {
-			return err
-		}
-		if err := s.revokeXP(ctx, tx, p.Value.ID, xpActivity, sourceID(a.ID), ev); err != nil {
-			return err
-		}
-		day := domain.DayOf(a.At, s.loc())
-		if t, ok := cat.Lookup(a.Type); ok {
-			if err := s.reprice(ctx, tx, p.Value.ID, day, t, ev); err != nil {
-				return err
-			}
-		}
-		if err := s.countActivity(ctx, tx, p.Value.ID, a, -1); err != nil {
-			return err
-		}
-		if err := s.regrow(ctx, tx, p.Value.ID, day, cat); err != nil {
-			return err
-		}
-		return s.afterChange(ctx, tx, p.Value.ID, day, ev)
+		return s.undoActivityTx(ctx, tx, p.Value.ID, id, ev)
 	})
+}
+
+// undoActivityTx is UndoActivity inside tx.
+func (s *Service) undoActivityTx(ctx context.Context, tx Store, personID, id int64, ev *[]domain.Event) error {
+	if _, err := tx.ProgressGet(ctx, personID); err != nil {
+		return err
+	}
+	a, err := tx.ActivityGet(ctx, personID, id)
+	if err != nil {
+		return err
+	}
+	cat, err := s.catalogue(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := tx.ActivityDelete(ctx, a.ID); err != nil {
+		return err
+	}
+	if err := s.revokeXP(ctx, tx, personID, xpActivity, sourceID(a.ID), ev); err != nil {
+		return err
+	}
+	day := domain.DayOf(a.At, s.loc())
+	if t, ok := cat.Lookup(a.Type); ok {
+		if err := s.reprice(ctx, tx, personID, day, t, ev); err != nil {
+			return err
+		}
+	}
+	if err := s.countActivity(ctx, tx, personID, a, -1); err != nil {
+		return err
+	}
+	if err := s.regrow(ctx, tx, personID, day, cat); err != nil {
+		return err
+	}
+	return s.afterChange(ctx, tx, personID, day, ev)
 }
 
 // reprice gives each of the day's activities of one type its marginal XP in

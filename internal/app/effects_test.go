@@ -154,3 +154,27 @@ func TestTreeEffectsChangeResults(t *testing.T) {
 		}
 	})
 }
+
+// TestDistanceCountsAsActiveMinutes: a run logged in kilometres feeds the
+// score's activity component (5 km at 6 min/km = the 30-minute target).
+func TestDistanceCountsAsActiveMinutes(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 3, 10, 9, 0, 0, 0, berlin))
+	ctx := context.Background()
+	f.person(t, "Runa")
+	if _, err := f.svc.LogActivity(ctx, app.ActivityInput{Person: "runa", Type: "run", Amount: 5, Source: domain.SourceManual}); err != nil {
+		t.Fatal(err)
+	}
+	today, err := f.svc.Today(ctx, "runa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range today.Score.Score.Contributors {
+		if c.Component == domain.ComponentActivity {
+			if !c.Present || c.Value != 100 {
+				t.Fatalf("activity after a 5 km run: %+v", c)
+			}
+			return
+		}
+	}
+	t.Fatal("no activity contributor")
+}

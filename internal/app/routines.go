@@ -63,7 +63,9 @@ type NotificationKind string
 
 // Notification kinds.
 const (
-	NotifyRoutineDue NotificationKind = "routine_due"
+	NotifyRoutineDue  NotificationKind = "routine_due"
+	NotifyLevelUp     NotificationKind = "level_up"
+	NotifyAchievement NotificationKind = "achievement_unlocked"
 )
 
 // Notification is one message to one person. ItemID and Day name the
@@ -75,6 +77,9 @@ type Notification struct {
 	Kind     NotificationKind
 	ItemID   int64
 	Day      domain.Day
+	// Ref names what the notification is about when it is not a timeline
+	// item (an achievement's key), so each gets its own notification.
+	Ref string
 }
 
 // xpRoutineSource names a routine item's XP award of one day in the ledger.

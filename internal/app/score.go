@@ -22,13 +22,28 @@ func (s *Service) afterChange(ctx context.Context, tx Store, personID int64, day
 	return s.checkAchievements(ctx, tx, personID, ev)
 }
 
-// fitnessMinuteTypes are the activity types whose minutes count as the
-// activity component when no ring reports an activity score.
-func fitnessMinuteTypes(cat domain.Catalogue) []string {
+// fitnessTypes are the activity types that count towards the activity
+// component when no ring reports an activity score.
+func fitnessTypes(cat domain.Catalogue) []string {
 	var out []string
 	for _, t := range cat.Types() {
-		if t.Category == domain.CategoryFitness && t.Unit == domain.UnitMinutes {
+		if _, ok := t.ActiveMinutes(1); ok {
 			out = append(out, t.Key)
+		}
+	}
+	return out
+}
+
+// activeMinutes turns each day's per-type amounts into active minutes.
+func activeMinutes(cat domain.Catalogue, amounts map[domain.Day]map[string]float64) map[domain.Day]float64 {
+	out := make(map[domain.Day]float64, len(amounts))
+	for d, byType := range amounts {
+		for key, amount := range byType {
+			if t, ok := cat.Lookup(key); ok {
+				if m, ok := t.ActiveMinutes(amount); ok {
+					out[d] += m
+				}
+			}
 		}
 	}
 	return out
@@ -62,10 +77,11 @@ func (s *Service) scoreInput(ctx context.Context, tx Store, personID int64, day 
 	if err != nil {
 		return in, err
 	}
-	minutes, err := tx.ActiveMinutes(ctx, personID, from, day, fitnessMinuteTypes(cat))
+	amounts, err := tx.ActivityAmounts(ctx, personID, from, day, fitnessTypes(cat))
 	if err != nil {
 		return in, err
 	}
+	minutes := activeMinutes(cat, amounts)
 	first := day
 	for d := range minutes {
 		if d.Before(first) {
@@ -174,4 +190,35 @@ func (s *Service) ScoreHistory(ctx context.Context, personRef string, from, to d
 		return nil, err
 	}
 	return s.store.ScoreHistory(ctx, p.Value.ID, from, to)
+}
+
+// ScoreWeights are the household's score weights (defaults for components
+// never set).
+func (s *Service) ScoreWeights(ctx context.Context) (domain.ScoreWeights, error) {
+	return s.store.HouseholdWeights(ctx)
+}
+
+// SetScoreWeights stores new weights and recomputes everyone's score of
+// today, which is not final yet; closed days keep the weights they closed
+// with.
+func (s *Service) SetScoreWeights(ctx context.Context, w domain.ScoreWeights) (domain.ScoreWeights, error) {
+	if err := domain.ValidateScoreWeights(w); err != nil {
+		return w, err
+	}
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		if err := tx.HouseholdWeightsPut(ctx, w); err != nil {
+			return err
+		}
+		people, err := tx.PersonList(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			if err := s.recomputeScore(ctx, tx, p.Value.ID, s.today(), ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return w, err
 }

@@ -44,6 +44,7 @@ type Service struct {
 	sinks        []EventSink
 	tree         *character.Tree
 	achievements []domain.Achievement
+	evidence     evidenceIndex // which sensors evidence rules read (a filter only)
 }
 
 // New returns a Service; zero options get production defaults.
@@ -80,6 +81,9 @@ func (s *Service) changed(ev *[]domain.Event, personID int64) {
 
 // today is the household's local day now.
 func (s *Service) today() domain.Day { return domain.DayOf(s.now(), s.loc()) }
+
+// CurrentDay is today in the household's time zone.
+func (s *Service) CurrentDay() domain.Day { return s.today() }
 
 // tx runs fn in one transaction and publishes the events it collected only
 // after the commit, so no one hears of a change that was rolled back.

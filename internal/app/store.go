@@ -24,6 +24,9 @@ type Store interface {
 	AchievementStore
 	CharacterStore
 	RoutineStore
+	EvidenceStore
+	OuraStore
+	AuditStore
 }
 
 // PersonStore keeps the household's people.
@@ -114,8 +117,9 @@ type ActivityStore interface {
 	ActivityPage(ctx context.Context, personID int64, before int64, limit int) ([]domain.Activity, error)
 	ActivityTypesCustom(ctx context.Context) ([]domain.ActivityType, error)
 	ActivityTypeInsert(ctx context.Context, t domain.ActivityType) error
-	// ActiveMinutes sums minute-based activities per day over [from, to].
-	ActiveMinutes(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]float64, error)
+	// ActivityAmounts sums the amounts of the given types per day and type
+	// over [from, to].
+	ActivityAmounts(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]map[string]float64, error)
 }
 
 // ProgressStore keeps the XP ledger and the running totals derived from it.
@@ -163,6 +167,7 @@ type ScoreStore interface {
 	Biometrics(ctx context.Context, personID int64, from, to domain.Day) ([]Biometrics, error)
 	BiometricsPut(ctx context.Context, personID int64, b Biometrics) error
 	HouseholdWeights(ctx context.Context) (domain.ScoreWeights, error)
+	HouseholdWeightsPut(ctx context.Context, w domain.ScoreWeights) error
 }
 
 // StoredScore is one person-day's Daily Life Score.

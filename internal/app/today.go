@@ -29,6 +29,10 @@ type TodayView struct {
 	Mood *int
 	// Vacation is true while a vacation pause covers today.
 	Vacation bool
+	// SleepNotInYet: the person's ring is connected but last night's sleep
+	// has not arrived (Oura has it once the app syncs): the score leaves
+	// sleep out rather than counting it as 0.
+	SleepNotInYet bool
 }
 
 // Today reads a person's day. It writes nothing: the day's rows are kept
@@ -82,6 +86,9 @@ func (s *Service) todayOf(ctx context.Context, tx Store, p domain.Person) (Today
 	} else if ok {
 		v.Mood = &m.Value
 	}
-	v.Vacation, err = tx.PauseActive(ctx, p.ID, domain.PauseVacation, today)
+	if v.Vacation, err = tx.PauseActive(ctx, p.ID, domain.PauseVacation, today); err != nil {
+		return v, err
+	}
+	v.SleepNotInYet, err = sleepNotInYet(ctx, tx, p.ID, today)
 	return v, err
 }

@@ -20,6 +20,9 @@ import (
 
 const defaultMQTTURL = "tcp://127.0.0.1:1883"
 
+// DefaultSupervisorURL is where the Supervisor answers inside an add-on.
+const DefaultSupervisorURL = "http://supervisor"
+
 // DefaultOptionsPath is where the Supervisor writes an add-on's options.
 const DefaultOptionsPath = "/data/options.json"
 
@@ -42,14 +45,21 @@ type Config struct {
 	OuraClientID          string
 	OuraClientSecret      string
 	OuraAPIURL            string
+	OuraRedirectURL       string
+	OuraWebhookToken      string
 	DataDir               string
 	ExposeToAssist        bool
 	ReadingsRetentionDays int
+	SensorAllowList       string // comma separated sensor keys, Zigbee2MQTT friendly names or ESPHome nodes
 	TLSCertFile           string
 	TLSKeyFile            string
 	// SupervisorToken is set by the Supervisor inside an add-on; it is not a
 	// setting of ours but changes defaults, so it lives here.
 	SupervisorToken string
+	// SupervisorURL is where the Supervisor answers: DefaultSupervisorURL,
+	// or SUPERVISOR_URL, which only tests set (a fake Supervisor). The
+	// add-on's default ha_url is its Core WebSocket proxy.
+	SupervisorURL string
 	// MQTTFromSupervisor is true in the add-on when no layer named a broker:
 	// the broker and its credentials then come from the Supervisor's
 	// services API.
@@ -94,6 +104,8 @@ func fields() []field {
 		f("oura_client_id", "", "Oura application client id", false, func(c *Config) *string { return &c.OuraClientID }),
 		f("oura_client_secret", "", "Oura application client secret", true, func(c *Config) *string { return &c.OuraClientSecret }),
 		f("oura_api_url", "https://api.ouraring.com", "Oura API base URL", false, func(c *Config) *string { return &c.OuraAPIURL }),
+		f("oura_redirect_url", "http://homeassistant.local:8000/api/v1/oura/callback", "redirect URL registered with the Oura application (LifeOps' /api/v1/oura/callback)", false, func(c *Config) *string { return &c.OuraRedirectURL }),
+		f("oura_webhook_token", "", "verification token of Oura webhook subscriptions; empty disables the webhook receiver", true, func(c *Config) *string { return &c.OuraWebhookToken }),
 		f("data_dir", "", "directory for keys and state files; empty: /data in the add-on, else ./data", false, func(c *Config) *string { return &c.DataDir }),
 		{
 			key: "expose_to_assist", def: "false", usage: "expose the main sensors to Assist",
@@ -119,6 +131,7 @@ func fields() []field {
 			},
 			get: func(c *Config) string { return strconv.Itoa(c.ReadingsRetentionDays) },
 		},
+		f("sensor_allow_list", "", "sensors to store besides those evidence rules read: comma separated sensor keys (zigbee2mqtt/bed/occupancy, esphome/desk/sensor/power, binary_sensor.bed), Zigbee2MQTT friendly names or ESPHome nodes", false, func(c *Config) *string { return &c.SensorAllowList }),
 		f("tls_cert_file", "", "TLS certificate for the REST API (PEM)", false, func(c *Config) *string { return &c.TLSCertFile }),
 		f("tls_key_file", "", "TLS private key for the REST API (PEM)", true, func(c *Config) *string { return &c.TLSKeyFile }),
 	}
@@ -151,6 +164,10 @@ func NewLoader(fs *flag.FlagSet) *Loader {
 func (l *Loader) Load(getenv func(string) string) (Config, error) {
 	var c Config
 	c.SupervisorToken, _ = lookupEnv(getenv, "SUPERVISOR_TOKEN")
+	c.SupervisorURL = DefaultSupervisorURL
+	if v, ok := lookupEnv(getenv, "SUPERVISOR_URL"); ok && v != "" {
+		c.SupervisorURL = strings.TrimRight(v, "/")
+	}
 	vals := map[string]string{}
 	for _, f := range fields() {
 		vals[f.key] = f.def
@@ -158,7 +175,7 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 	if c.SupervisorToken != "" {
 		// Inside the add-on the Supervisor proxies Core's WebSocket API and
 		// hands us a token for it; both are defaults, not overrides.
-		vals["ha_url"] = "ws://supervisor/core/websocket"
+		vals["ha_url"] = "ws" + strings.TrimPrefix(c.SupervisorURL, "http") + "/core/websocket"
 		vals["ha_token"] = c.SupervisorToken
 		vals["data_dir"] = "/data"
 	}
@@ -268,7 +285,11 @@ func readOptions(path string, explicit bool, vals map[string]string) error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !known[k] {
-			verr.Problems = append(verr.Problems, Problem{Field: k, Reason: "unknown option in " + path})
+			field := k
+			if strings.TrimSpace(field) == "" {
+				field = strconv.Quote(k) // an empty name would leave the message naming nothing
+			}
+			verr.Problems = append(verr.Problems, Problem{Field: field, Reason: "unknown option in " + path})
 			continue
 		}
 		switch v := raw[k].(type) {
@@ -383,11 +404,17 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.OuraAPIURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 		bad("oura_api_url", "must be an http(s) URL")
 	}
+	if u, err := url.Parse(c.OuraRedirectURL); c.OuraClientID != "" && (err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "") {
+		bad("oura_redirect_url", "must be an http(s) URL when oura_client_id is set")
+	}
 	if (c.OuraClientID == "") != (c.OuraClientSecret == "") {
 		bad("oura_client_secret", "oura_client_id and oura_client_secret go together")
 	}
 	if c.ReadingsRetentionDays < 1 || c.ReadingsRetentionDays > 3650 {
 		bad("readings_retention_days", "must be between 1 and 3650")
+	}
+	if strings.ContainsAny(c.SensorAllowList, "+#") {
+		bad("sensor_allow_list", "must not contain the MQTT wildcards + or #")
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		bad("tls_cert_file", "tls_cert_file and tls_key_file go together")

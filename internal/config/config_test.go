@@ -105,6 +105,7 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		"LIFEOPS_OURA_CLIENT_ID":          "id-only",
 		"LIFEOPS_DATABASE_URL":            "mysql://u:secret@h/db",
 		"LIFEOPS_READINGS_RETENTION_DAYS": "0",
+		"LIFEOPS_SENSOR_ALLOW_LIST":       "bed, zigbee2mqtt/+/occupancy",
 	}
 	c, err := load(t, env)
 	if err != nil {
@@ -115,7 +116,7 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("want *Error, got %v", err)
 	}
-	want := []string{"log_level", "timezone", "mqtt_url", "ha_token", "base_topic", "http_addr", "oura_client_secret", "database_url", "readings_retention_days"}
+	want := []string{"log_level", "timezone", "mqtt_url", "ha_token", "base_topic", "http_addr", "oura_client_secret", "database_url", "readings_retention_days", "sensor_allow_list"}
 	msg := err.Error()
 	for _, k := range want {
 		if !strings.Contains(msg, k+"=") {

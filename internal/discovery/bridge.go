@@ -33,6 +33,13 @@ type Source interface {
 
 var _ Source = (*app.Service)(nil)
 
+// OuraSource is what the bridge reads of the Oura connection.
+type OuraSource interface {
+	StatusOf(ctx context.Context, personID int64) (app.OuraStatus, error)
+}
+
+var _ OuraSource = (*app.Oura)(nil)
+
 // BridgeOptions wire a Bridge.
 type BridgeOptions struct {
 	Source    Source
@@ -44,10 +51,14 @@ type BridgeOptions struct {
 	Prefix    string
 	// Health tells the household device which connections are up.
 	Health *app.Health
+	// Oura says when each person's ring last synced; nil: never.
+	Oura OuraSource
 	// Refresh re-publishes everything this often even without events
 	// (the day rolls over, a time window passes). Default one minute.
 	Refresh time.Duration
-	// Debounce groups a burst of events into one publish. Default 250 ms.
+	// Debounce is the least time between two syncs: a change after a quiet
+	// spell is published at once, a burst in one publish per Debounce.
+	// Default 250 ms.
 	Debounce time.Duration
 	Now      func() time.Time
 }
@@ -64,6 +75,20 @@ type Bridge struct {
 	started bool
 	mu      sync.Mutex
 	stopped bool
+
+	// dirty are the people whose rows changed since the last sync (from
+	// the events' person ids); dirtyAll asks for everyone. Guarded by mu.
+	dirty    map[int64]bool
+	dirtyAll bool
+	// cache is each person's last read, reused for people nothing happened
+	// to; only the loop touches it.
+	cache map[int64]personRead
+}
+
+// personRead is what one person's part of a sync read.
+type personRead struct {
+	person Person
+	state  PersonState
 }
 
 var _ app.EventSink = (*Bridge)(nil)
@@ -80,13 +105,22 @@ func NewBridge(o BridgeOptions) *Bridge {
 		o.Now = time.Now
 	}
 	return &Bridge{o: o, wake: make(chan struct{}, 1), events: make(chan []domain.Event, 256),
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}), dirty: map[int64]bool{}}
 }
 
 // Publish implements app.EventSink: it never blocks; when the queue is full
 // the event entity misses events but the states still catch up on the next
 // refresh.
 func (b *Bridge) Publish(_ context.Context, events []domain.Event) {
+	b.mu.Lock()
+	for _, ev := range events {
+		if ev.PersonID == 0 {
+			b.dirtyAll = true
+		} else {
+			b.dirty[ev.PersonID] = true
+		}
+	}
+	b.mu.Unlock()
 	select {
 	case b.events <- events:
 	default:
@@ -147,6 +181,7 @@ func (b *Bridge) loop() {
 	defer close(b.done)
 	tick := time.NewTicker(b.o.Refresh)
 	defer tick.Stop()
+	var last time.Time // when the last sync started
 	for {
 		select {
 		case <-b.stop:
@@ -154,25 +189,42 @@ func (b *Bridge) loop() {
 		case evs := <-b.events:
 			b.sendEvents(evs)
 		case <-b.wake:
-			// Let a burst of changes settle, then publish once.
-			select {
-			case <-time.After(b.o.Debounce):
-			case <-b.stop:
-				return
+			// A change after a quiet spell is published at once; during a
+			// burst, syncs are at least Debounce apart, and the changes
+			// that arrive meanwhile are published together by the next.
+			if wait := b.o.Debounce - time.Since(last); wait > 0 {
+				select {
+				case <-time.After(wait):
+				case <-b.stop:
+					return
+				}
 			}
-			b.sync()
+			last = time.Now()
+			b.sync(false)
 		case <-tick.C:
-			b.sync()
+			// Time moves values nothing announces (a due habit, the
+			// connections, Oura's sync): read everyone.
+			last = time.Now()
+			b.sync(true)
 		}
 	}
 }
 
 // sync republishes configs (when the household's shape changed) and states.
-func (b *Bridge) sync() {
+// Unless full, only the people events named since the last sync are read
+// again; the others' last read is reused.
+func (b *Bridge) sync(full bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h, snap, err := b.read(ctx)
+	b.mu.Lock()
+	dirty, all := b.dirty, b.dirtyAll || full
+	b.dirty, b.dirtyAll = map[int64]bool{}, false
+	b.mu.Unlock()
+	h, snap, err := b.readChanged(ctx, func(id int64) bool { return all || dirty[id] })
 	if err != nil {
+		b.mu.Lock()
+		b.dirtyAll = true // read everyone next time
+		b.mu.Unlock()
 		b.o.Logger.Error().Err(err).Msg("entity bridge: read household")
 		return
 	}
@@ -218,6 +270,31 @@ func eventFor(ev domain.Event) (Event, bool) {
 // built from and the states they show: each person's habits, today's
 // timeline, character and day are read once per sync.
 func (b *Bridge) read(ctx context.Context) (Household, Snapshot, error) {
+	return b.readPeople(ctx, func(int64) bool { return true }, nil)
+}
+
+// readChanged is read that rereads only the people reread names and takes
+// the others from the loop's cache, which it then replaces.
+func (b *Bridge) readChanged(ctx context.Context, reread func(id int64) bool) (Household, Snapshot, error) {
+	next := map[int64]personRead{}
+	h, snap, err := b.readPeople(ctx, func(id int64) bool {
+		_, cached := b.cache[id]
+		return !cached || reread(id)
+	}, func(id int64) (personRead, bool) {
+		r, ok := b.cache[id]
+		return r, ok
+	})
+	if err != nil {
+		return h, snap, err
+	}
+	for i, p := range h.People {
+		next[p.ID] = personRead{person: p, state: snap.People[i]}
+	}
+	b.cache = next
+	return h, snap, nil
+}
+
+func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cached func(id int64) (personRead, bool)) (Household, Snapshot, error) {
 	h := Household{Version: b.o.Version, BaseTopic: b.o.BaseTopic, Prefix: b.o.Prefix}
 	snap := Snapshot{BaseTopic: b.o.BaseTopic}
 	if b.o.Health != nil {
@@ -234,6 +311,13 @@ func (b *Bridge) read(ctx context.Context) (Household, Snapshot, error) {
 	}
 	tree := b.o.Source.Tree()
 	for _, p := range people {
+		if !reread(p.Value.ID) {
+			if r, ok := cached(p.Value.ID); ok {
+				h.People = append(h.People, r.person)
+				snap.People = append(snap.People, r.state)
+				continue
+			}
+		}
 		ref := strconv.FormatInt(p.Value.ID, 10)
 		person := Person{ID: p.Value.ID, Slug: p.Value.Slug, Name: p.Value.Name}
 		habits, err := b.o.Source.Habits(ctx, ref)
@@ -269,6 +353,21 @@ func (b *Bridge) read(ctx context.Context) (Household, Snapshot, error) {
 		}
 		ps := personState(today, c)
 		ps.Routine = routineState(timeline)
+		if b.o.Oura != nil {
+			st, err := b.o.Oura.StatusOf(ctx, p.Value.ID)
+			if err != nil {
+				return h, snap, err
+			}
+			if st.Sync.LastSync != nil {
+				ps.OuraLastSync = *st.Sync.LastSync
+			}
+			ps.Oura = OuraState{Connected: st.Connected, NeedsReauth: st.NeedsReauth, ReauthReason: st.ReauthReason, LastError: st.Sync.LastError}
+			if ps.LifeScore != nil && st.Connected && st.Sync.LastSync != nil {
+				// Stale while last night's sleep has not arrived: the score
+				// leaves sleep out until it does.
+				ps.LifeScore.Freshness = append(ps.LifeScore.Freshness, Freshness{Source: "oura", UpdatedAt: *st.Sync.LastSync, Stale: today.SleepNotInYet})
+			}
+		}
 		snap.People = append(snap.People, ps)
 	}
 	return h, snap, nil

@@ -332,6 +332,7 @@ func personDevice(h Household, person Person) deviceConfig {
 	add("oura_last_sync", "oura_last_sync", component{
 		Platform: PlatformSensor, Name: "Last Oura sync", Icon: "mdi:ring",
 		DeviceClass: "timestamp", EntityCategory: diagnostic, StateTopic: t.state("oura/last_sync"),
+		JSONAttributesTopic: t.attributes("oura/last_sync"),
 	})
 	for _, it := range person.RoutineItems {
 		entity := entitySlug(it.Title)

@@ -82,6 +82,7 @@ func fixtureSnapshot() discovery.Snapshot {
 				Routine:      discovery.RoutineState{Done: 1, Total: 3, Next: &discovery.NextItem{ItemID: 102, Title: "Read 20 min", Due: at.Add(90 * time.Minute)}},
 				Mood:         &mood,
 				OuraLastSync: at,
+				Oura:         discovery.OuraState{Connected: true, NeedsReauth: true, ReauthReason: "oura authorization required: invalid grant", LastError: "oura authorization required: invalid grant"},
 				Vacation:     false,
 			},
 			{PersonID: 2, Vacation: true},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -64,11 +65,14 @@ type Publisher struct {
 	current   Household  // what should be announced
 	announced *Household // what HA last got in full; nil before the first success
 	states    []Message  // last states, re-sent after a re-announce
-	started   bool
-	stopped   bool
-	runCtx    context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	// sent is the payload the broker last took for each state topic, so a
+	// sync publishes only what changed; nil means "send everything".
+	sent    map[string]string
+	started bool
+	stopped bool
+	runCtx  context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // NewPublisher returns a Publisher; nothing is sent before Start.
@@ -156,15 +160,20 @@ func (p *Publisher) Stop(ctx context.Context) error {
 }
 
 // Update announces a changed household: first the removals HA needs for what
-// is gone, then the new configs. If publishing fails the change is announced
-// on the next connect or HA birth.
+// is gone, then the new configs and every state. A household HA already has
+// is not sent again. If publishing fails the change is announced on the next
+// connect or HA birth.
 func (p *Publisher) Update(ctx context.Context, h Household) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
 	p.mu.Lock()
 	p.current = h
+	same := p.announced != nil && reflect.DeepEqual(*p.announced, h)
 	p.mu.Unlock()
+	if same {
+		return nil
+	}
 	return p.announce(ctx)
 }
 
@@ -188,8 +197,33 @@ func (p *Publisher) SetStates(ctx context.Context, s Snapshot) error {
 			out = append(out, ClearMessage(m.Topic))
 		}
 	}
+	for _, m := range msgs {
+		if prev, ok := p.sent[m.Topic]; !ok || prev != string(m.Payload) {
+			out = append(out, m)
+		}
+	}
 	p.states = msgs
-	return p.publishAll(ctx, append(out, msgs...))
+	return p.publishStates(ctx, out)
+}
+
+// publishStates sends state messages and remembers what the broker took;
+// after a failure everything is sent again next time. p.mu is held.
+func (p *Publisher) publishStates(ctx context.Context, msgs []Message) error {
+	if err := p.publishAll(ctx, msgs); err != nil {
+		p.sent = nil
+		return err
+	}
+	if p.sent == nil {
+		p.sent = make(map[string]string, len(msgs))
+	}
+	for _, m := range msgs {
+		if len(m.Payload) == 0 {
+			delete(p.sent, m.Topic)
+		} else {
+			p.sent[m.Topic] = string(m.Payload)
+		}
+	}
+	return nil
 }
 
 // PublishEvent fires e on the person's event entity.
@@ -270,7 +304,9 @@ func (p *Publisher) announce(ctx context.Context) error {
 	}
 	h := p.current
 	p.announced = &h
-	return p.publishAll(ctx, p.states)
+	// A re-announce follows a reconnect or HA's restart: send every state.
+	p.sent = nil
+	return p.publishStates(ctx, p.states)
 }
 
 // publishAll sends msgs in order and stops at the first failure: a later

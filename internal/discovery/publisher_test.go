@@ -234,3 +234,53 @@ func TestPublisherRejectsInvalidHousehold(t *testing.T) {
 		t.Errorf("Stop of a never-started publisher: %v", err)
 	}
 }
+
+// TestPublisherSendsOnlyWhatChanged: a sync with nothing new sends nothing;
+// a changed value sends its topic alone; an unchanged household is not
+// announced again; HA's restart still brings everything.
+func TestPublisherSendsOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	url := mqtttest.BrokerURL(t)
+	root := mqtttest.UniqueRoot(t)
+	mqtttest.ClearRetained(t, url, root+"/#")
+	h := household(root)
+	live := mqtttest.NewObserver(t, url, h.Prefix+"/device/+/config", h.BaseTopic+"/#")
+	r := startRig(t, url, h)
+	s := snapshot(h)
+	if err := r.pub.SetStates(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	live.WaitPayload(wait, h.BaseTopic+"/1/life_score/state", "72.5")
+	time.Sleep(200 * time.Millisecond)
+
+	// The same states and household again: nothing goes out. Then one
+	// value changes: only its topic goes out.
+	live.Reset()
+	if err := r.pub.Update(t.Context(), h); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.pub.SetStates(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	changed := snapshot(h)
+	score := *changed.People[0].LifeScore
+	score.Value = 80
+	changed.People[0].LifeScore = &score
+	if err := r.pub.SetStates(t.Context(), changed); err != nil {
+		t.Fatal(err)
+	}
+	live.WaitPayload(wait, h.BaseTopic+"/1/life_score/state", "80")
+	time.Sleep(200 * time.Millisecond)
+	for _, m := range live.Messages() {
+		if m.Topic != h.BaseTopic+"/1/life_score/state" {
+			t.Errorf("sent %s although it did not change", m.Topic)
+		}
+	}
+
+	// HA restarts: every config and state is sent again.
+	live.Reset()
+	seed := mqtttest.NewObserver(t, url)
+	seed.Publish(h.Prefix+"/status", false, "online")
+	live.WaitFor(wait, "re-announced config", func(m mqtttest.Received) bool { return m.Topic == configTopic(h, "lifeops_1") })
+	live.WaitPayload(wait, h.BaseTopic+"/1/level/state", "5")
+}

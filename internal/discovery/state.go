@@ -40,7 +40,18 @@ type PersonState struct {
 	Mood    *int
 	// OuraLastSync is zero when the person has never synced.
 	OuraLastSync time.Time
-	Vacation     bool
+	// Oura is the person's ring connection, shown as the attributes of
+	// the last-sync entity.
+	Oura     OuraState
+	Vacation bool
+}
+
+// OuraState is a person's Oura connection.
+type OuraState struct {
+	Connected    bool
+	NeedsReauth  bool   // Oura refused the authorization: connect again
+	ReauthReason string // why, when NeedsReauth
+	LastError    string // the last sync's failure, empty after a success
 }
 
 // LifeScore is today's Daily Life Score with what it is made of.
@@ -188,6 +199,8 @@ func States(s Snapshot) ([]Message, error) {
 		} else {
 			raw(t.state("oura/last_sync"), p.OuraLastSync.Format(time.RFC3339))
 		}
+		attrs(t.attributes("oura/last_sync"), map[string]any{"connected": p.Oura.Connected, "needs_reauth": p.Oura.NeedsReauth,
+			"reauth_reason": p.Oura.ReauthReason, "last_error": p.Oura.LastError})
 		raw(t.state("vacation"), onOff(p.Vacation))
 	}
 	if len(errs) > 0 {

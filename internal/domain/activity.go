@@ -129,6 +129,34 @@ func BuiltinActivityTypes() []ActivityType {
 	}
 }
 
+// Minutes per kilometre at an easy pace, for counting distance activities
+// as active minutes.
+const (
+	RunMinutesPerKm     = 6.0
+	CyclingMinutesPerKm = 3.0
+)
+
+// ActiveMinutes is how many active minutes amount of t is worth in the
+// Daily Life Score's activity component: the minutes of a fitness activity
+// logged in minutes, and a distance at an easy pace (6 min/km running,
+// 3 min/km cycling; a household's own distance types count as running).
+// ok is false for what is not a fitness activity or has no duration.
+func (t ActivityType) ActiveMinutes(amount float64) (minutes float64, ok bool) {
+	if t.Category != CategoryFitness {
+		return 0, false
+	}
+	switch t.Unit {
+	case UnitMinutes:
+		return amount, true
+	case UnitKm:
+		if t.Key == "cycling" {
+			return amount * CyclingMinutesPerKm, true
+		}
+		return amount * RunMinutesPerKm, true
+	}
+	return 0, false
+}
+
 // ValidateActivityType checks a household-defined activity type.
 func ValidateActivityType(t ActivityType) error {
 	var v ValidationError

@@ -146,3 +146,39 @@ func TestValidateActivity(t *testing.T) {
 		}
 	}
 }
+
+func TestActiveMinutes(t *testing.T) {
+	cat, err := NewCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := ActivityType{Key: "rowing", Name: "Rowing", Unit: UnitKm, XPPerUnit: 5, FullUnitsPerDay: 10, Category: CategoryFitness, Custom: true}
+	tests := []struct {
+		key    string
+		t      *ActivityType
+		amount float64
+		want   float64
+		ok     bool
+	}{
+		{key: "walk", amount: 40, want: 40, ok: true},
+		{key: "run", amount: 5, want: 30, ok: true},
+		{key: "cycling", amount: 20, want: 60, ok: true},
+		{key: "reading", amount: 30},
+		{key: "journaling", amount: 1},
+		{t: &custom, amount: 2, want: 12, ok: true},
+	}
+	for _, tt := range tests {
+		typ := tt.t
+		if typ == nil {
+			found, ok := cat.Lookup(tt.key)
+			if !ok {
+				t.Fatalf("no %s", tt.key)
+			}
+			typ = &found
+		}
+		got, ok := typ.ActiveMinutes(tt.amount)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s %v: %v %v, want %v %v", typ.Key, tt.amount, got, ok, tt.want, tt.ok)
+		}
+	}
+}

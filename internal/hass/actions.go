@@ -92,11 +92,11 @@ func (a *Actions) handle(ev Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), a.timeout)
 	defer cancel()
 	var d actionData
-	err := json.Unmarshal(ev.Data, &d)
+	err := json.Unmarshal(numbersAsText(ev.Data), &d)
 	if err != nil {
 		err = domain.Invalid("data", nil, "must be an object of the action's fields")
 	} else {
-		err = a.run(ctx, ev.EventType, d)
+		err = a.run(ctx, ev.EventType, d, eventKey(d, ev))
 	}
 	result := map[string]any{"ok": err == nil, "action": ev.EventType}
 	if len(d.RequestID) > 0 && string(d.RequestID) != "null" {
@@ -115,16 +115,21 @@ func (a *Actions) handle(ev Event) {
 	}
 }
 
-// requestKey makes a retried action (same request_id) take effect once.
-func requestKey(d actionData) string {
-	id := strings.Trim(string(d.RequestID), `"`)
-	if id == "" || id == "null" {
-		return ""
+// eventKey makes an action take effect once: a retried one by its
+// request_id, and one event seen by several LifeOps replicas (each
+// subscribed to HA) by the event's own context id, which HA makes unique
+// per event.
+func eventKey(d actionData, ev Event) string {
+	if id := strings.Trim(string(d.RequestID), `"`); id != "" && id != "null" {
+		return "ha:" + id
 	}
-	return "ha:" + id
+	if ev.Context.ID != "" {
+		return "ha-event:" + ev.Context.ID
+	}
+	return ""
 }
 
-func (a *Actions) run(ctx context.Context, event string, d actionData) error {
+func (a *Actions) run(ctx context.Context, event string, d actionData, key string) error {
 	if d.Person == "" {
 		return domain.Invalid("person", nil, "is required (the person's slug)")
 	}
@@ -144,7 +149,7 @@ func (a *Actions) run(ctx context.Context, event string, d actionData) error {
 			return domain.Invalid("duration_min", nil, "duration_min or quantity is required")
 		}
 		_, err = a.actor.LogActivity(ctx, app.ActivityInput{Person: d.Person, Type: d.Activity, Amount: amount, At: at,
-			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: requestKey(d)})
+			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: key})
 	case EventCheckIn:
 		if d.Habit == "" {
 			return domain.Invalid("habit", nil, "is required (id, slug or name)")
@@ -154,7 +159,7 @@ func (a *Actions) run(ctx context.Context, event string, d actionData) error {
 			q = *d.Quantity
 		}
 		_, err = a.actor.CheckIn(ctx, app.CheckInInput{Person: d.Person, Habit: d.Habit, Quantity: q, At: at,
-			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: requestKey(d)})
+			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: key})
 	case EventCompleteRoutineItem:
 		if a.routines == nil {
 			return fmt.Errorf("routines are not set up in this LifeOps: %w", domain.ErrNotFound)
@@ -174,7 +179,7 @@ func (a *Actions) run(ctx context.Context, event string, d actionData) error {
 			return domain.Invalid("value", nil, "is required (1 to 9)")
 		}
 		_, _, err = a.actor.LogMood(ctx, app.MoodInput{Person: d.Person, Value: *d.Value, Note: d.Note, At: at,
-			Source: domain.SourceHA, IdempotencyKey: requestKey(d)})
+			Source: domain.SourceHA, IdempotencyKey: key})
 	case EventPause:
 		until, perr := domain.ParseDay(d.Until)
 		if perr != nil {

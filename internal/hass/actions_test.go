@@ -31,6 +31,13 @@ type result struct {
 // listen for the answers.
 func actionsFixture(t testing.TB) (*app.Service, *hass.Client, chan result) {
 	t.Helper()
+	svc, caller, results, _ := actionsFixtureHA(t)
+	return svc, caller, results
+}
+
+// actionsFixtureHA is actionsFixture that also returns the fake HA.
+func actionsFixtureHA(t testing.TB) (*app.Service, *hass.Client, chan result, *hatest.Server) {
+	t.Helper()
 	ctx := context.Background()
 	tree, err := character.Default()
 	if err != nil {
@@ -67,7 +74,7 @@ func actionsFixture(t testing.TB) (*app.Service, *hass.Client, chan result) {
 	}
 	// Subscriptions are made right after connecting; give them a moment.
 	time.Sleep(100 * time.Millisecond)
-	return svc, caller, results
+	return svc, caller, results, ha
 }
 
 func await(t testing.TB, results chan result, requestID string) result {
@@ -146,4 +153,40 @@ func BenchmarkCheckInRoundTrip(b *testing.B) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// TestTwoReplicasApplyAnEventOnce: two LifeOps processes share one database
+// and both listen to HA; an action fired without a request_id still counts
+// once, because HA's event context id keys it.
+func TestTwoReplicasApplyAnEventOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, caller, results, ha := actionsFixtureHA(t)
+	second := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
+	hass.NewActions(second, svc, nil, zerolog.Nop())
+	if err := second.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = second.Stop(context.Background()) })
+	if err := second.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	for range 2 { // two separate firings are two check-ins
+		if err := caller.FireEvent(ctx, hass.EventCheckIn, map[string]any{"person": "alex", "habit": "Water"}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // one answer from each replica
+			if r := await(t, results, ""); !r.OK {
+				t.Fatalf("result %+v", r)
+			}
+		}
+	}
+	today, err := svc.Today(ctx, "alex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := today.Habits[0].Result.CheckIns; n != 2 {
+		t.Fatalf("two events seen by two replicas made %d check-ins, want 2", n)
+	}
 }

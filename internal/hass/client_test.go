@@ -327,6 +327,10 @@ func TestServiceCallsAndExpose(t *testing.T) {
 		!reflect.DeepEqual(calls[0].Target, map[string]any{"entity_id": []any{"light.desk"}}) {
 		t.Errorf("calls = %+v", calls)
 	}
+	if err := c.ExposeEntity(t.Context(), []string{"sensor.lifeops_ana_score"}, "conversation", true); err == nil {
+		t.Fatal("exposing an entity HA does not know succeeded")
+	}
+	fake.Register(hatest.RegistryEntry{EntityID: "sensor.lifeops_ana_score", Platform: "mqtt", UniqueID: "lifeops_1_life_score"})
 	if err := c.ExposeEntity(t.Context(), []string{"sensor.lifeops_ana_score"}, "conversation", true); err != nil {
 		t.Fatal(err)
 	}

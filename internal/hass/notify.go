@@ -2,27 +2,224 @@ package hass
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
 )
 
-// Notifier delivers the app's reminders as Home Assistant persistent
-// notifications, which every household has; one id per person, item and day
-// so a repeated reminder replaces the earlier one instead of piling up.
+// PersonEntity finds the HA person.* entity a LifeOps person is linked to
+// ("" when none).
+type PersonEntity func(ctx context.Context, personID int64) (string, error)
+
+// routeTTL is how long a person's resolved notify services are reused: a
+// phone added in HA is picked up within it.
+const routeTTL = 10 * time.Minute
+
+// Notifier delivers the app's notifications to the person's own devices:
+// the mobile_app notify service of every device tracker their HA person
+// entity lists. Without a linked person, or when no such service exists or
+// answers, it falls back to a persistent notification, which every
+// household has. One id (tag) per person, kind, item and day, so a repeated
+// reminder replaces the earlier one instead of piling up.
 type Notifier struct {
 	client *Client
+	person PersonEntity
+	now    func() time.Time
+
+	mu     sync.Mutex
+	routes map[int64]route
+}
+
+type route struct {
+	services []string // notify.<service>
+	at       time.Time
 }
 
 var _ app.Notifier = (*Notifier)(nil)
 
-// NewNotifier returns a Notifier on client.
-func NewNotifier(client *Client) *Notifier { return &Notifier{client: client} }
+// NewNotifier returns a Notifier on client. person may be nil: everything
+// then goes to persistent notifications.
+func NewNotifier(client *Client, person PersonEntity) *Notifier {
+	return &Notifier{client: client, person: person, now: time.Now, routes: map[int64]route{}}
+}
 
 // Notify implements app.Notifier.
 func (n *Notifier) Notify(ctx context.Context, note app.Notification) error {
 	id := fmt.Sprintf("lifeops_%d_%s_%d_%s", note.PersonID, note.Kind, note.ItemID, note.Day)
-	return n.client.CallService(ctx, "persistent_notification", "create", map[string]any{
+	if note.Ref != "" {
+		id = fmt.Sprintf("lifeops_%d_%s_%s", note.PersonID, note.Kind, note.Ref)
+	}
+	var errs []error
+	for _, svc := range n.route(ctx, note.PersonID) {
+		err := n.client.CallService(ctx, "notify", svc, map[string]any{
+			"title": note.Title, "message": note.Message,
+			"data": map[string]any{"tag": id, "group": "lifeops"},
+		}, nil)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	err := n.client.CallService(ctx, "persistent_notification", "create", map[string]any{
 		"title": note.Title, "message": note.Message, "notification_id": id,
 	}, nil)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	return nil
+}
+
+// route resolves, and caches, the notify services of a person's devices.
+// A failure to resolve is no reason not to notify: it means the fallback.
+func (n *Notifier) route(ctx context.Context, personID int64) []string {
+	if n.person == nil {
+		return nil
+	}
+	n.mu.Lock()
+	r, ok := n.routes[personID]
+	n.mu.Unlock()
+	if ok && n.now().Sub(r.at) < routeTTL {
+		return r.services
+	}
+	services, err := n.resolve(ctx, personID)
+	if err != nil {
+		return nil // not cached: the next notification tries again
+	}
+	n.mu.Lock()
+	n.routes[personID] = route{services: services, at: n.now()}
+	n.mu.Unlock()
+	return services
+}
+
+func (n *Notifier) resolve(ctx context.Context, personID int64) ([]string, error) {
+	entity, err := n.person(ctx, personID)
+	if err != nil || entity == "" {
+		return nil, err
+	}
+	states, err := n.client.GetStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(states, func(s State) bool { return s.EntityID == entity })
+	if i < 0 {
+		return nil, nil
+	}
+	raw, err := n.client.Call(ctx, "get_services", nil)
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, fmt.Errorf("get_services: %w", err)
+	}
+	return notifyServices(states[i], all["notify"]), nil
+}
+
+// notifyServices picks, for each device tracker of a person entity, the
+// mobile app's notify service HA registers for that device
+// (device_tracker.pixel_8 → notify.mobile_app_pixel_8) when it exists.
+func notifyServices(person State, notify map[string]json.RawMessage) []string {
+	trackers, _ := person.Attributes["device_trackers"].([]any)
+	var out []string
+	for _, t := range trackers {
+		id, _ := t.(string)
+		obj, ok := strings.CutPrefix(id, "device_tracker.")
+		if !ok || obj == "" {
+			continue
+		}
+		svc := "mobile_app_" + obj
+		if _, exists := notify[svc]; exists && !slices.Contains(out, svc) {
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+// Celebrations tells people of their level-ups and achievements. It is an
+// app.EventSink: it queues and returns, and a worker delivers.
+type Celebrations struct {
+	notifier app.Notifier
+	log      zerolog.Logger
+	queue    chan app.Notification
+}
+
+var _ app.EventSink = (*Celebrations)(nil)
+
+// NewCelebrations starts a worker that delivers through notifier until ctx
+// ends.
+func NewCelebrations(ctx context.Context, notifier app.Notifier, log zerolog.Logger) *Celebrations {
+	c := &Celebrations{notifier: notifier, log: log, queue: make(chan app.Notification, 256)}
+	go c.run(ctx)
+	return c
+}
+
+// Publish implements app.EventSink.
+func (c *Celebrations) Publish(_ context.Context, events []domain.Event) {
+	for _, ev := range events {
+		note, ok := celebration(ev)
+		if !ok {
+			continue
+		}
+		select {
+		case c.queue <- note:
+		default:
+			// A burst this large is a replay or a bug; the entities and the
+			// event entity still show it, so dropping a message is the lesser harm.
+			c.log.Warn().Int64("person", ev.PersonID).Str("kind", string(ev.Kind)).Msg("notification queue full; dropped")
+		}
+	}
+}
+
+func (c *Celebrations) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case note := <-c.queue:
+			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			if err := c.notifier.Notify(sctx, note); err != nil {
+				c.log.Warn().Err(err).Int64("person", note.PersonID).Str("kind", string(note.Kind)).Msg("notification not delivered")
+			}
+			cancel()
+		}
+	}
+}
+
+// celebration is the notification an event deserves, if any.
+func celebration(ev domain.Event) (app.Notification, bool) {
+	note := app.Notification{PersonID: ev.PersonID}
+	switch {
+	case ev.Kind == domain.EventLevelUp && ev.LevelUp != nil:
+		note.Kind, note.Title = app.NotifyLevelUp, fmt.Sprintf("Level %d!", ev.LevelUp.Level)
+		note.Message = fmt.Sprintf("You reached level %d.", ev.LevelUp.Level)
+		if p := ev.LevelUp.Points; p > 0 {
+			note.Message += fmt.Sprintf(" %d stat point%s to spend.", p, plural(p))
+		}
+		note.Ref = fmt.Sprint(ev.LevelUp.Level)
+	case ev.Kind == domain.EventAchievementUnlocked && ev.Achievement != nil:
+		note.Kind, note.Title = app.NotifyAchievement, "Achievement unlocked"
+		note.Message, note.Ref = ev.Achievement.Name, ev.Achievement.Key
+		if ev.Achievement.XP > 0 {
+			note.Message += fmt.Sprintf(" (+%d XP)", ev.Achievement.XP)
+		}
+	default:
+		return note, false
+	}
+	return note, true
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -120,7 +120,8 @@ func registerActivities(api huma.API, svc *app.Service) {
 	})
 	op(api, idempotent(scoped(huma.Operation{
 		OperationID: "log-activity", Method: http.MethodPost, Path: "/api/v1/people/{person}/activities",
-		Summary: "Log an activity", Description: "Awards XP (diminishing per type per day), grows stats, updates the score and achievements.",
+		Summary: "Log an activity", Description: "Awards XP (diminishing per type per day), grows stats, updates the score and achievements. " +
+			"When an Oura Ring already recorded the same workout (same type, started within 30 minutes), that activity (source oura) is the answer and nothing is added.",
 		Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422},
 	}, "path")), func(ctx context.Context, in *struct {
 		PersonPath

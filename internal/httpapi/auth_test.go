@@ -47,7 +47,8 @@ func TestEveryOperationNeedsCredentials(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	read := e.token(app.ScopeRead, "")
-	public := map[string]bool{"/healthz": true, "/readyz": true, "/health": true, "/api/v1/pair": true}
+	public := map[string]bool{"/healthz": true, "/readyz": true, "/health": true, "/api/v1/pair": true,
+		"/api/v1/oura/callback": true, "/api/v1/oura/webhook": true}
 	ops := e.operations()
 	if len(ops) < 30 {
 		t.Fatalf("only %d operations in the document", len(ops))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -64,6 +65,12 @@ func (c *bufferedContext) BodyWriter() io.Writer {
 // MaxBodyBytes is 413, text that is not UTF-8 is 400 (encoding/json would
 // silently turn it into U+FFFD and store garbled names).
 func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
+	// PostgreSQL text cannot hold NUL: a path or query with one would reach
+	// the database and fail there as a 500.
+	if u := ctx.URL(); strings.ContainsRune(u.Path, 0) || strings.Contains(u.RawQuery, "%00") || !utf8.ValidString(u.Path) {
+		writeProblem(s.api, ctx, 400, "the request path or query holds a NUL character or invalid UTF-8")
+		return
+	}
 	o := ctx.Operation()
 	if o == nil || o.RequestBody == nil {
 		next(ctx)

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -52,6 +53,7 @@ type env struct {
 	svc    *app.Service
 	tokens *app.Tokens
 	store  *postgres.Store
+	pool   *pgxpool.Pool
 	admin  string // an admin token's secret
 }
 
@@ -85,7 +87,7 @@ func newEnvAt(t testing.TB, now func() time.Time, opts ...envOption) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	e := &env{t: t, srv: New(o), svc: svc, tokens: tokens, store: store}
+	e := &env{t: t, srv: New(o), svc: svc, tokens: tokens, store: store, pool: pool}
 	svc.AddSink(e.srv.EventSink())
 	e.admin = e.token(app.ScopeAdmin, "")
 	return e

@@ -174,3 +174,33 @@ func registerMetrics(api huma.API, m *Metrics) {
 		return &metricsOutput{ContentType: string(expfmt.NewFormat(expfmt.TypeTextPlain)), Body: b}, nil
 	})
 }
+
+var descOuraLastSync = prometheus.NewDesc("lifeops_oura_last_sync_timestamp_seconds",
+	"When each person's Oura data last synced (Unix seconds); absent for people who never synced.", []string{"person"}, nil)
+
+// OuraSyncs reports when each person's Oura data last synced, by person
+// slug (zero: never).
+type OuraSyncs func(ctx context.Context) (map[string]time.Time, error)
+
+// WatchOura exports the Oura sync times, so an alert can tell stale data
+// (no sync for a day) from a ring that was never connected.
+func (m *Metrics) WatchOura(syncs OuraSyncs) { m.reg.MustRegister(ouraCollector{syncs}) }
+
+type ouraCollector struct{ syncs OuraSyncs }
+
+func (c ouraCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descOuraLastSync }
+
+func (c ouraCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	last, err := c.syncs(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descOuraLastSync, err)
+		return
+	}
+	for person, at := range last {
+		if !at.IsZero() {
+			ch <- prometheus.MustNewConstMetric(descOuraLastSync, prometheus.GaugeValue, float64(at.Unix()), person)
+		}
+	}
+}

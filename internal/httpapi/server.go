@@ -30,6 +30,10 @@ type Options struct {
 	Idempotency app.IdempotencyStore
 	// Metrics nil: a fresh set without database-pool metrics.
 	Metrics *Metrics
+	// Oura runs the Oura connection (nil only to render the document);
+	// OuraWebhook nil disables the webhook receiver.
+	Oura        *app.Oura
+	OuraWebhook OuraWebhook
 	// IngressPeer is the address whose X-Remote-User-* headers are believed
 	// (default DefaultIngressPeer); IngressRole is what such a user may do
 	// (default admin).
@@ -91,11 +95,15 @@ func New(opts Options) *Server {
 	registerCheckIns(s.api, svc)
 	registerToday(s.api, svc, s.today)
 	registerScores(s.api, svc)
+	registerWeights(s.api, svc)
 	registerMood(s.api, svc)
 	registerCharacter(s.api, svc)
 	registerAchievements(s.api, svc)
+	registerRoutines(s.api, svc)
+	registerEvidence(s.api, svc)
 	registerTokens(s.api, opts.Tokens, &s.tokens)
 	registerPairing(s.api, opts.Tokens)
+	registerOura(s.api, opts.Oura, opts.OuraWebhook)
 	// Routines, timeline items, evidence rules and the Oura connection add
 	// their registerXxx here when their issues land.
 
@@ -130,6 +138,7 @@ func apiConfig(version string) huma.Config {
 		{Name: "today", Description: "The Daily Life Score, its history and mood"},
 		{Name: "character", Description: "The RPG character, the stat tree and achievements"},
 		{Name: "access", Description: "API tokens and device pairing"},
+		{Name: "oura", Description: "The Oura Ring connection: OAuth2, sync, status, webhook"},
 	}
 	// Schemas are served inline in the document; a separate /schemas route
 	// would be one more public path to guard.
@@ -174,10 +183,12 @@ func guard(o huma.Operation, acc access) huma.Operation {
 		o.Security = []map[string][]string{{}}
 		return o
 	}
-	o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
+	// 400: readBody refuses a NUL or invalid UTF-8 in the path or query
+	// (and, with a body, one too large, not UTF-8 or not JSON).
+	o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
 	if o.Method == http.MethodPost || o.Method == http.MethodPut || o.Method == http.MethodPatch {
-		// readBody's answers: too large, not UTF-8 or not JSON.
-		o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge)
+		// Huma's answer to a content type other than JSON.
+		o.Errors = append(o.Errors, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
 	}
 	return o
 }

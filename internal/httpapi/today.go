@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -30,6 +31,7 @@ type ScoreBody struct {
 	Final        bool              `json:"final" doc:"the day has closed"`
 	Explanation  string            `json:"explanation"`
 	Contributors []ContributorBody `json:"contributors"`
+	Freshness    *time.Time        `json:"freshness,omitempty" doc:"when the newest input of the score was recorded; absent without inputs"`
 }
 
 func scoreBody(s app.StoredScore) ScoreBody {
@@ -38,6 +40,10 @@ func scoreBody(s app.StoredScore) ScoreBody {
 	for i, c := range s.Score.Contributors {
 		b.Contributors[i] = ContributorBody{Component: string(c.Component), Weight: c.Weight, Share: c.Share, Value: c.Value,
 			Present: c.Present, WarmingUp: c.WarmingUp}
+	}
+	if !s.Score.Freshness.IsZero() {
+		t := s.Score.Freshness
+		b.Freshness = &t
 	}
 	return b
 }
@@ -62,22 +68,26 @@ type XPBody struct {
 	ToNext    int64 `json:"to_next"`
 }
 
-// TodayBody is everything a person's day shows. Routines add a timeline
-// here when they land.
+// TodayBody is everything a person's day shows.
 type TodayBody struct {
-	Person PersonRef      `json:"person"`
-	Day    string         `json:"day" format:"date"`
-	Score  ScoreBody      `json:"score"`
-	Habits []HabitDueBody `json:"habits"`
-	XP     XPBody         `json:"xp"`
+	Person   PersonRef          `json:"person"`
+	Day      string             `json:"day" format:"date"`
+	Score    ScoreBody          `json:"score"`
+	Habits   []HabitDueBody     `json:"habits"`
+	Timeline []TimelineItemBody `json:"timeline" doc:"today's routine items by planned time"`
+	XP       XPBody             `json:"xp"`
+	// SleepNotInYet is only sent when true.
+	SleepNotInYet bool `json:"sleep_not_in_yet,omitempty" doc:"the person's Oura Ring is connected but last night's sleep has not arrived; the score leaves sleep out until it does"`
 }
 
-func todayBody(v app.TodayView) *TodayBody {
+func todayBody(v app.TodayView, timeline []app.TimelineEntry) *TodayBody {
 	p := v.Person
 	b := &TodayBody{
 		Person: PersonRef{ID: p.ID, Name: p.Name, Slug: p.Slug, Color: p.Color},
 		Day:    v.Day.String(), Score: scoreBody(v.Score), Habits: make([]HabitDueBody, len(v.Habits)),
-		XP: XPBody{Total: v.TotalXP, Level: v.Level, IntoLevel: v.XPIntoLevel, ToNext: v.XPToNext},
+		Timeline:      timelineBody(timeline),
+		XP:            XPBody{Total: v.TotalXP, Level: v.Level, IntoLevel: v.XPIntoLevel, ToNext: v.XPToNext},
+		SleepNotInYet: v.SleepNotInYet,
 	}
 	for i, h := range v.Habits {
 		b.Habits[i] = HabitDueBody{ID: h.Habit.ID, Slug: h.Habit.Slug, Name: h.Habit.Name, Status: string(h.Result.Status),
@@ -112,7 +122,11 @@ func registerToday(api huma.API, svc *app.Service, cache *todayCache) {
 			if err != nil {
 				return nil, err
 			}
-			return todayBody(v), nil
+			timeline, err := svc.Timeline(ctx, ref, v.Day)
+			if err != nil {
+				return nil, err
+			}
+			return todayBody(v, timeline), nil
 		})
 		if err != nil {
 			return nil, err
@@ -121,7 +135,7 @@ func registerToday(api huma.API, svc *app.Service, cache *todayCache) {
 	}
 	op(api, scoped(huma.Operation{
 		OperationID: "get-today", Method: http.MethodGet, Path: "/api/v1/people/{person}/today",
-		Summary: "A person's day", Description: "The Daily Life Score with its contributors and explanation, the habits due and XP.",
+		Summary: "A person's day", Description: "The Daily Life Score with its contributors and explanation, the habits due, today's routine timeline and XP.",
 		Tags: tags, Errors: []int{404},
 	}, "path"), func(ctx context.Context, in *PersonPath) (*todayOutput, error) {
 		return today(ctx, in.Person)
@@ -175,6 +189,43 @@ func registerScores(api huma.API, svc *app.Service) {
 			out.Body.Items[i] = scoreBody(s)
 		}
 		return out, nil
+	})
+}
+
+// WeightsBody are the household's score weights. Only their ratios matter:
+// a component without data is left out and the others renormalised.
+type WeightsBody struct {
+	Sleep       float64 `json:"sleep" minimum:"0" maximum:"1000"`
+	Readiness   float64 `json:"readiness" minimum:"0" maximum:"1000"`
+	Activity    float64 `json:"activity" minimum:"0" maximum:"1000"`
+	Habits      float64 `json:"habits" minimum:"0" maximum:"1000"`
+	Routine     float64 `json:"routine" minimum:"0" maximum:"1000"`
+	Environment float64 `json:"environment" minimum:"0" maximum:"1000"`
+	Mood        float64 `json:"mood" minimum:"0" maximum:"1000"`
+}
+
+func registerWeights(api huma.API, svc *app.Service) {
+	tags := []string{"today"}
+	op(api, guard(huma.Operation{
+		OperationID: "get-score-weights", Method: http.MethodGet, Path: "/api/v1/household/score-weights",
+		Summary: "The household's score weights", Description: "Weights of the Daily Life Score's components.", Tags: tags,
+	}, access{scope: app.ScopeRead, shared: true}), func(ctx context.Context, _ *struct{}) (*struct{ Body WeightsBody }, error) {
+		w, err := svc.ScoreWeights(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body WeightsBody }{Body: WeightsBody(w)}, nil
+	})
+	op(api, guard(huma.Operation{
+		OperationID: "set-score-weights", Method: http.MethodPut, Path: "/api/v1/household/score-weights",
+		Summary: "Change the household's score weights", Description: "Recomputes everyone's score of today; closed days keep theirs. At least one weight must be above 0.",
+		Tags: tags, Errors: []int{422},
+	}, access{scope: app.ScopeAdmin}), func(ctx context.Context, in *struct{ Body WeightsBody }) (*struct{ Body WeightsBody }, error) {
+		w, err := svc.SetScoreWeights(ctx, domain.ScoreWeights(in.Body))
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body WeightsBody }{Body: WeightsBody(w)}, nil
 	})
 }
 

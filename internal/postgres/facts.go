@@ -167,22 +167,26 @@ func (s *Store) ActivityTypeInsert(ctx context.Context, t domain.ActivityType) e
 	return err
 }
 
-// ActiveMinutes implements app.ActivityStore.
-func (s *Store) ActiveMinutes(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]float64, error) {
-	rows, err := s.q.Query(ctx, `SELECT day, sum(amount) FROM activities
-		WHERE person_id = $1 AND day BETWEEN $2 AND $3 AND type = ANY($4) GROUP BY day`, personID, from, to, types)
+// ActivityAmounts implements app.ActivityStore.
+func (s *Store) ActivityAmounts(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]map[string]float64, error) {
+	rows, err := s.q.Query(ctx, `SELECT day, type, sum(amount) FROM activities
+		WHERE person_id = $1 AND day BETWEEN $2 AND $3 AND type = ANY($4) GROUP BY day, type`, personID, from, to, types)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[domain.Day]float64{}
+	out := map[domain.Day]map[string]float64{}
 	for rows.Next() {
 		var d domain.Day
-		var m float64
-		if err := rows.Scan(&d, &m); err != nil {
+		var typ string
+		var amount float64
+		if err := rows.Scan(&d, &typ, &amount); err != nil {
 			return nil, err
 		}
-		out[d] = m
+		if out[d] == nil {
+			out[d] = map[string]float64{}
+		}
+		out[d][typ] = amount
 	}
 	return out, rows.Err()
 }

@@ -175,6 +175,18 @@ func (s *Store) HouseholdWeights(ctx context.Context) (domain.ScoreWeights, erro
 	return w, nil
 }
 
+// HouseholdWeightsPut implements app.ScoreStore.
+func (s *Store) HouseholdWeightsPut(ctx context.Context, w domain.ScoreWeights) error {
+	raw, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	if _, err := s.q.Exec(ctx, "UPDATE household SET score_weights = $1 WHERE id = 1", raw); err != nil {
+		return fmt.Errorf("household weights: %w", err)
+	}
+	return nil
+}
+
 // --- character ---
 
 // Allocations implements app.CharacterStore.

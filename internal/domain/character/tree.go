@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"regexp"
@@ -138,6 +139,9 @@ func Parse(data []byte) (*Tree, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, &TreeError{Reason: "decode: " + err.Error()}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &TreeError{Reason: "decode: data after the tree's JSON object"}
 	}
 	var c treeChecker
 	if f.Version != 1 {

@@ -17,6 +17,8 @@ func handlerFor(msgType string) (handlerFunc, bool) {
 		return handleGetStates, true
 	case "get_config":
 		return handleGetConfig, true
+	case "get_services":
+		return handleGetServices, true
 	case "subscribe_events":
 		return handleSubscribeEvents, true
 	case "unsubscribe_events":
@@ -29,6 +31,8 @@ func handlerFor(msgType string) (handlerFunc, bool) {
 		return handleFireEvent, true
 	case "homeassistant/expose_entity":
 		return handleExposeEntity, true
+	case "config/entity_registry/list":
+		return handleEntityRegistryList, true
 	}
 	return nil, false
 }
@@ -38,6 +42,26 @@ func handlePing(c *conn, id int64, _ map[string]json.RawMessage) {
 		return
 	}
 	c.send(map[string]any{"id": id, "type": "pong"})
+}
+
+// handleGetServices answers as HA does: domain → service → its description
+// (the fake's descriptions are empty).
+func handleGetServices(c *conn, id int64, _ map[string]json.RawMessage) {
+	services := c.s.opts.Services
+	if services == nil {
+		services = map[string][]string{
+			"persistent_notification": {"create", "dismiss"},
+			"notify":                  {"persistent_notification"},
+		}
+	}
+	out := map[string]map[string]any{}
+	for domain, names := range services {
+		out[domain] = map[string]any{}
+		for _, n := range names {
+			out[domain][n] = map[string]any{"name": "", "description": "", "fields": map[string]any{}}
+		}
+	}
+	c.sendResult(id, out)
 }
 
 func handleSupportedFeatures(c *conn, id int64, msg map[string]json.RawMessage) {
@@ -182,6 +206,23 @@ func handleFireEvent(c *conn, id int64, msg map[string]json.RawMessage) {
 	c.sendResult(id, map[string]any{"context": ctx})
 }
 
+// handleEntityRegistryList lists the registry with the keys HA's partial
+// entry representation has (the ones the fake does not model are null).
+func handleEntityRegistryList(c *conn, id int64, _ map[string]json.RawMessage) {
+	out := make([]map[string]any, 0, len(c.s.registry))
+	for _, e := range c.s.registry {
+		out = append(out, map[string]any{
+			"area_id": nil, "categories": map[string]any{}, "config_entry_id": nil, "device_id": nil,
+			"disabled_by": nil, "entity_category": nil, "entity_id": e.EntityID, "has_entity_name": true,
+			"hidden_by": nil, "icon": nil, "id": "reg-" + e.EntityID, "labels": []string{}, "name": nil,
+			"options": map[string]any{}, "original_name": nil, "platform": e.Platform, "translation_key": nil,
+			"unique_id": e.UniqueID,
+		})
+	}
+	c.sendResult(id, out)
+}
+
+// handleExposeEntity refuses entities HA does not know, as HA does.
 func handleExposeEntity(c *conn, id int64, msg map[string]json.RawMessage) {
 	var assistants, entityIDs []string
 	var expose bool
@@ -189,6 +230,16 @@ func handleExposeEntity(c *conn, id int64, msg map[string]json.RawMessage) {
 		!c.field(id, msg, "entity_ids", true, &entityIDs) ||
 		!c.field(id, msg, "should_expose", true, &expose) {
 		return
+	}
+	for _, e := range entityIDs {
+		known := c.s.states[e] != nil
+		for _, r := range c.s.registry {
+			known = known || r.EntityID == e
+		}
+		if !known {
+			c.sendError(id, "not_found", "can't expose '"+e+"'")
+			return
+		}
 	}
 	for _, e := range entityIDs {
 		if c.s.exposed[e] == nil {

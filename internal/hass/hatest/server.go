@@ -98,6 +98,11 @@ type Options struct {
 	// returned *Error becomes that error result. Default: succeed with a null
 	// response.
 	ServiceHandler func(ctx context.Context, call ServiceCall) (response any, err error)
+	// Services are what get_services lists, by domain; default:
+	// persistent_notification.create/dismiss and notify.persistent_notification.
+	// call_service does not check against it (HA would answer not_found;
+	// script that with ServiceHandler).
+	Services map[string][]string
 	// OnCommand is called after each accepted command was handled, outside
 	// the fake's locks, so a test can react (drop the socket, change state).
 	OnCommand func(Command)
@@ -119,6 +124,7 @@ type Server struct {
 	calls       []ServiceCall
 	commands    []Command
 	exposed     map[string]map[string]bool
+	registry    []RegistryEntry
 	refuseAuth  bool
 	ignorePing  bool
 	ctxSeq      uint64
@@ -382,6 +388,22 @@ func (s *Server) Commands() []Command {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Command(nil), s.commands...)
+}
+
+// RegistryEntry is one entity registry entry, as config/entity_registry/list
+// shows it (the fields LifeOps reads; HA sends more).
+type RegistryEntry struct {
+	EntityID string `json:"entity_id"`
+	Platform string `json:"platform"`
+	UniqueID string `json:"unique_id"`
+}
+
+// Register adds an entity registry entry, as an integration (MQTT discovery)
+// would when it creates an entity.
+func (s *Server) Register(e RegistryEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.registry = append(s.registry, e)
 }
 
 // Exposed returns entity → assistant → exposed, from expose_entity.
