@@ -125,11 +125,12 @@ func TestAddonMode(t *testing.T) {
 	}
 	p := startProcess(t, cmd)
 
-	sup.mu.Lock()
-	asked, badAuths := sup.asked, sup.badAuths
-	sup.mu.Unlock()
-	if badAuths > 0 {
-		t.Errorf("%d Supervisor requests without the add-on's token", badAuths)
+	// LifeOps serves while it still waits for a broker: the add-on's
+	// HEALTHCHECK must not fail because the MQTT add-on is not up yet.
+	if resp, err := http.Get("http://" + p.addr + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz before a broker: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 
 	// A person made through the API reaches HA as a device.
@@ -157,6 +158,12 @@ func TestAddonMode(t *testing.T) {
 	waitRetained(t, brokerURL, root+"/lifeops/status", func(b []byte) bool { return string(b) == "online" })
 
 	// Only the second answer named a broker: LifeOps retried.
+	sup.mu.Lock()
+	asked, badAuths := sup.asked, sup.badAuths
+	sup.mu.Unlock()
+	if badAuths > 0 {
+		t.Errorf("%d Supervisor requests without the add-on's token", badAuths)
+	}
 	if asked < 2 {
 		t.Errorf("asked the Supervisor for the broker %d times, want a retry after 'no broker yet'", asked)
 	}

@@ -75,15 +75,21 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 	tracker.Set(time.Now(), app.DepDown, errors.New("connecting"))
 	health.Set("mqtt", tracker.Probe)
 
-	url, user, pass := cfg.MQTTURL, cfg.MQTTUsername, cfg.MQTTPassword
-	if cfg.MQTTFromSupervisor {
+	if !cfg.MQTTFromSupervisor {
+		p.connectMQTT(ctx, cfg, cfg.MQTTURL, cfg.MQTTUsername, cfg.MQTTPassword, svc, health, tracker, log)
+		return
+	}
+	// In the add-on the broker comes from the Supervisor, which may not
+	// have one yet: ask in the background, so that /healthz (the image's
+	// HEALTHCHECK) and the API answer meanwhile.
+	p.wg.Go(func() {
 		sup := supervisor.New(cfg.SupervisorURL, cfg.SupervisorToken, nil)
 		delay := time.Second
 		for {
 			svcInfo, err := sup.MQTT(ctx)
 			if err == nil {
-				url, user, pass = svcInfo.URL(), svcInfo.Username, svcInfo.Password
-				break
+				p.connectMQTT(ctx, cfg, svcInfo.URL(), svcInfo.Username, svcInfo.Password, svc, health, tracker, log)
+				return
 			}
 			tracker.Set(time.Now(), app.DepDown, err)
 			log.Warn().Err(err).Dur("retry_in", delay).Msg("no MQTT broker from the Supervisor yet")
@@ -94,7 +100,12 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 			}
 			delay = min(delay*2, time.Minute)
 		}
-	}
+	})
+}
+
+// connectMQTT starts the MQTT client on a known broker, the sensor source
+// and, once the broker answers, the entity bridge.
+func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, pass string, svc *app.Service, health *app.Health, tracker *app.Tracker, log zerolog.Logger) {
 	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log.With().Str("component", "mqtt").Logger()})
 	if err != nil {
 		tracker.Set(time.Now(), app.DepDown, err)
