@@ -60,18 +60,21 @@ func (s *Service) scoreInput(ctx context.Context, tx Store, personID int64, day 
 	if err != nil {
 		return in, err
 	}
-	var sleepHist, readyHist []float64
+	var sleepHist, readyHist, activityHist []float64
 	for _, b := range bio {
 		if b.Day == day {
 			in.Sleep = measure(b.Sleep, b.UpdatedAt)
 			in.Readiness = measure(b.Readiness, b.UpdatedAt)
+			in.ActivityScore = measure(b.Activity, b.UpdatedAt)
 			continue
 		}
 		sleepHist = append(sleepHist, value(b.Sleep))
 		readyHist = append(readyHist, value(b.Readiness))
+		activityHist = append(activityHist, value(b.Activity))
 	}
 	in.Sleep.Baseline = domain.NewBaseline(sleepHist)
 	in.Readiness.Baseline = domain.NewBaseline(readyHist)
+	in.ActivityScore.Baseline = domain.NewBaseline(activityHist)
 
 	cat, err := s.catalogue(ctx, tx)
 	if err != nil {

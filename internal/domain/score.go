@@ -110,13 +110,16 @@ type Tally struct {
 
 // ScoreInput is everything one person's score for one day is made of.
 type ScoreInput struct {
-	Sleep       Measure
-	Readiness   Measure
-	Activity    Measure
-	Habits      Tally
-	Routine     Tally
-	Environment Measure
-	Mood        Measure
+	Sleep     Measure
+	Readiness Measure
+	Activity  Measure // active minutes
+	// ActivityScore is a ring's own 0–100 activity score of the day; when
+	// present it is the activity component, judged like sleep.
+	ActivityScore Measure
+	Habits        Tally
+	Routine       Tally
+	Environment   Measure
+	Mood          Measure
 	// Open marks today: the day can still improve (see DayScore.Max).
 	Open bool
 }
@@ -159,8 +162,9 @@ type DayScore struct {
 //   - sleep, readiness: the raw score moved by half its distance from the
 //     person's baseline, v = raw + (raw − mean)/2, so the same night counts
 //     for more when it beats your normal; the raw score while warming up.
-//   - activity: 100 · minutes / target, capped at 100; target is the baseline
-//     mean (at least 20 min), or 30 min while warming up.
+//   - activity: a ring's activity score, judged like sleep, when there is
+//     one; else 100 · active minutes / target, capped at 100; target is the
+//     baseline mean (at least 20 min), or 30 min while warming up.
 //   - habits, routine: 100 · done / due (present when something is due).
 //   - environment: as given; mood: (mood − 1) / 8 · 100.
 //
@@ -175,6 +179,7 @@ func ComputeScore(in ScoreInput, w ScoreWeights) DayScore {
 		tally    Tally
 		isTally  bool
 		measured bool
+		ring     bool // activity from a ring's score, not minutes
 	}
 	parts := make([]part, 0, 7)
 	measure := func(c Component, m Measure, value func(Measure) (float64, bool)) {
@@ -206,13 +211,18 @@ func ComputeScore(in ScoreInput, w ScoreWeights) DayScore {
 	}
 	measure(ComponentSleep, in.Sleep, relative)
 	measure(ComponentReadiness, in.Readiness, relative)
-	measure(ComponentActivity, in.Activity, func(m Measure) (float64, bool) {
-		target, warming := float64(ActivityTargetDefault), m.Baseline.WarmingUp()
-		if !warming {
-			target = math.Max(ActivityTargetMin, m.Baseline.Mean)
-		}
-		return 100 * math.Max(0, m.Value) / target, warming
-	})
+	if in.ActivityScore.Present {
+		measure(ComponentActivity, in.ActivityScore, relative)
+		parts[len(parts)-1].ring = true
+	} else {
+		measure(ComponentActivity, in.Activity, func(m Measure) (float64, bool) {
+			target, warming := float64(ActivityTargetDefault), m.Baseline.WarmingUp()
+			if !warming {
+				target = math.Max(ActivityTargetMin, m.Baseline.Mean)
+			}
+			return 100 * math.Max(0, m.Value) / target, warming
+		})
+	}
 	parts[len(parts)-1].best = 100 // more movement can still happen
 	tally(ComponentHabits, in.Habits)
 	tally(ComponentRoutine, in.Routine)
@@ -286,7 +296,7 @@ func ComputeScore(in ScoreInput, w ScoreWeights) DayScore {
 		if down {
 			verb = " pulled today down"
 		}
-		clauses = append(clauses, describe(mover.c, mover.raw, mover.tally)+verb)
+		clauses = append(clauses, describe(mover.c, mover.raw, mover.tally, mover.ring)+verb)
 	} else {
 		clauses = append(clauses, "a steady day")
 	}
@@ -301,13 +311,16 @@ func ComputeScore(in ScoreInput, w ScoreWeights) DayScore {
 }
 
 // describe names a contributor the way a person would say it.
-func describe(c Contributor, raw float64, t Tally) string {
+func describe(c Contributor, raw float64, t Tally, ring bool) string {
 	switch c.Component {
 	case ComponentSleep:
 		return fmt.Sprintf("sleep at %.0f", raw)
 	case ComponentReadiness:
 		return fmt.Sprintf("readiness at %.0f", raw)
 	case ComponentActivity:
+		if ring {
+			return fmt.Sprintf("activity at %.0f", raw)
+		}
 		if math.Round(raw) == 1 {
 			return "1 active minute"
 		}

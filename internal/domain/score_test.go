@@ -3,6 +3,7 @@ package domain
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -51,6 +52,20 @@ func TestComputeScore(t *testing.T) {
 		warm := ComputeScore(ScoreInput{Sleep: present(62, Baseline{Mean: 80, Days: 6}, t0)}, w)
 		if warm.Score != 62 || !warm.Contributors[0].WarmingUp {
 			t.Errorf("warming up should use the raw score: %+v", warm)
+		}
+	})
+
+	t.Run("a ring's activity score wins over minutes", func(t *testing.T) {
+		t.Parallel()
+		in := ScoreInput{Sleep: present(90, Baseline{}, t0), Activity: present(60, warmBase(30), t0), ActivityScore: present(40, warmBase(80), t0)}
+		s := ComputeScore(in, w)
+		// Activity 40 + (40−80)/2 = 20, although 60 minutes would have made
+		// 100; (25·90 + 15·20) / 40 = 63.75.
+		if s.Score != 64 || s.Contributors[2].Value != 20 {
+			t.Errorf("score %d, activity %+v", s.Score, s.Contributors[2])
+		}
+		if !strings.Contains(s.Explanation, "ctivity at 40") {
+			t.Errorf("explanation %q does not name the ring's activity score", s.Explanation)
 		}
 	})
 
