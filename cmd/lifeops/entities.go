@@ -3,16 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 
-	"github.com/rs/zerolog"
-
-	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/discovery"
-	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/hass"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // published is what `lifeops entities` prints: everything a household can
@@ -31,32 +25,12 @@ type published struct {
 // event types and the action events' fields: what the files in
 // homeassistant/ may name, for adapting them to a household.
 func cmdEntities(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	cfg, _, err := loadConfig("entities", args, stderr, getenv)
+	o, err := openOffline(ctx, "entities", args, stderr, getenv)
 	if err != nil {
 		return err
 	}
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	m, _, err := migratorFor(pool)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Current(ctx); err != nil {
-		return fmt.Errorf("entities: %w (run lifeops migrate up)", err)
-	}
-	tree, err := character.Default()
-	if err != nil {
-		return err
-	}
-	z, err := newZone(cfg)
-	if err != nil {
-		return err
-	}
-	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: zerolog.Nop(), Tree: tree, Location: z.Location})
-	b := discovery.NewBridge(discovery.BridgeOptions{Source: svc, Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix})
+	defer o.pool.Close()
+	b := discovery.NewBridge(discovery.BridgeOptions{Source: o.svc, Version: version, BaseTopic: o.cfg.BaseTopic, Prefix: o.cfg.DiscoveryPrefix})
 	h, err := b.Household(ctx)
 	if err != nil {
 		return err

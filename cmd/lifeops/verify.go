@@ -5,13 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
-
-	"github.com/rs/zerolog"
-
-	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/domain/character"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // errDifferences makes verify exit 1 after it printed what differs.
@@ -20,36 +13,12 @@ var errDifferences = errors.New("derived values differ from their recomputation"
 // cmdVerify recomputes everything derived from the stored facts and prints
 // every difference; it changes nothing.
 func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	cfg, _, err := loadConfig("verify", args, stderr, getenv)
+	o, err := openOffline(ctx, "verify", args, stderr, getenv)
 	if err != nil {
 		return err
 	}
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	m, _, err := migratorFor(pool)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Current(ctx); err != nil {
-		return fmt.Errorf("verify: %w (run lifeops migrate up)", err)
-	}
-	tree, err := character.Default()
-	if err != nil {
-		return err
-	}
-	// Days are the household's: the configured zone, else the system's (set
-	// LIFEOPS_TIMEZONE when Home Assistant supplies it to serve).
-	loc := time.Local
-	if cfg.Timezone != "" {
-		if loc, err = time.LoadLocation(cfg.Timezone); err != nil {
-			return fmt.Errorf("timezone: %w", err)
-		}
-	}
-	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: zerolog.Nop(), Tree: tree, Location: func() *time.Location { return loc }})
-	rep, err := svc.Verify(ctx)
+	defer o.pool.Close()
+	rep, err := o.svc.Verify(ctx)
 	if err != nil {
 		return err
 	}

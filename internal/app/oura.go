@@ -654,20 +654,10 @@ func (o *Oura) OuraIngest(ctx context.Context, personID int64, w OuraWindow) err
 // earns what it would have earned on time. An unchanged amount is left
 // alone, so no level is lost and regained.
 func (o *Oura) biometricXP(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
-	bio, err := tx.Biometrics(ctx, personID, day.Add(-domain.BaselineDays), day)
+	xp, err := o.svc.biometricXPOf(ctx, tx, personID, day)
 	if err != nil {
 		return err
 	}
-	var sleep, ready []float64
-	var daySleep, dayReady *float64
-	for _, b := range bio {
-		if b.Day == day {
-			daySleep, dayReady = b.Sleep, b.Readiness
-			continue
-		}
-		sleep, ready = append(sleep, value(b.Sleep)), append(ready, value(b.Readiness))
-	}
-	xp := domain.BiometricXP(daySleep, domain.NewBaseline(sleep), dayReady, domain.NewBaseline(ready))
 	had, err := tx.XPAmount(ctx, personID, xpBiometric, day.String())
 	if err != nil || had == xp {
 		return err

@@ -83,23 +83,32 @@ func (s *Service) rolloverPerson(ctx context.Context, personID int64) error {
 	})
 }
 
-// closeDay awards what only a closed day can earn: biometrics at or above
-// the person's baseline, and a perfect day's count.
-func (s *Service) closeDay(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
+// biometricXPOf is what a closed day's sleep and readiness earn against the
+// person's baseline of the 30 days before it.
+func (s *Service) biometricXPOf(ctx context.Context, tx Store, personID int64, day domain.Day) (int, error) {
 	bio, err := tx.Biometrics(ctx, personID, day.Add(-domain.BaselineDays), day)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var sleep, ready []float64
-	var todaySleep, todayReady *float64
+	var daySleep, dayReady *float64
 	for _, b := range bio {
 		if b.Day == day {
-			todaySleep, todayReady = b.Sleep, b.Readiness
+			daySleep, dayReady = b.Sleep, b.Readiness
 			continue
 		}
 		sleep, ready = append(sleep, value(b.Sleep)), append(ready, value(b.Readiness))
 	}
-	xp := domain.BiometricXP(todaySleep, domain.NewBaseline(sleep), todayReady, domain.NewBaseline(ready))
+	return domain.BiometricXP(daySleep, domain.NewBaseline(sleep), dayReady, domain.NewBaseline(ready)), nil
+}
+
+// closeDay awards what only a closed day can earn: biometrics at or above
+// the person's baseline, and a perfect day's count.
+func (s *Service) closeDay(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
+	xp, err := s.biometricXPOf(ctx, tx, personID, day)
+	if err != nil {
+		return err
+	}
 	if err := s.awardXP(ctx, tx, personID, day, xpBiometric, day.String(), xp, ev); err != nil {
 		return err
 	}
