@@ -213,8 +213,8 @@ func freeAddr(t testing.TB) string {
 }
 
 // TestBrokerRestartLosesNothingStoresNoDuplicate: a stream of QoS 1
-// Zigbee2MQTT messages, each with a new sequence number, survives a broker
-// restart in the middle: messages whose acknowledgement the broker never
+// Zigbee2MQTT messages, each with a new sequence number, survives five
+// broker restarts in the middle: messages whose acknowledgement the broker never
 // saw are redelivered (DUP) and dropped, messages published while LifeOps
 // could not connect are queued on its persistent session and arrive, and
 // every sequence number is stored exactly once.
@@ -304,36 +304,42 @@ func TestBrokerRestartLosesNothingStoresNoDuplicate(t *testing.T) {
 	publish(1, 100)
 	eventually(t, 15*time.Second, "seq 1..100 stored", has(100))
 
-	// LifeOps takes 101..120 but the broker never sees its PUBACKs.
-	b.gate.swallow.Store(true)
-	publish(101, 120)
-	eventually(t, 15*time.Second, "seq 101..120 stored", has(120))
-
-	// Restart; LifeOps is kept out while 121..150 are published, which the
-	// broker queues on its persistent session.
-	b.gate.refuse.Store(true)
-	b.stop()
-	b.gate.swallow.Store(false)
-	b.start()
-	publish(121, 150)
-	time.Sleep(300 * time.Millisecond) // LifeOps is retrying meanwhile
-	if has(121)() {
-		t.Fatal("seq 121 stored while LifeOps was refused: the test does not test the queue")
+	// Five broker restarts in the stream. Each round: LifeOps takes 20
+	// messages but the broker never sees its PUBACKs; the broker restarts,
+	// and LifeOps is kept out while 30 more are published, which the broker
+	// queues on its persistent session; then it is let back in.
+	const rounds = 5
+	next := 101
+	for round := 1; round <= rounds; round++ {
+		b.gate.swallow.Store(true)
+		publish(next, next+19)
+		eventually(t, 15*time.Second, fmt.Sprintf("round %d: seq %d stored", round, next+19), has(next+19))
+		b.gate.refuse.Store(true)
+		b.stop()
+		b.gate.swallow.Store(false)
+		b.start()
+		publish(next+20, next+49)
+		time.Sleep(300 * time.Millisecond) // LifeOps is retrying meanwhile
+		if has(next + 20)() {
+			t.Fatalf("round %d: seq %d stored while LifeOps was refused: the test does not test the queue", round, next+20)
+		}
+		b.gate.refuse.Store(false)
+		publish(next+50, next+79)
+		eventually(t, 20*time.Second, fmt.Sprintf("round %d: seq %d stored", round, next+79), has(next+79))
+		next += 80
 	}
-	b.gate.refuse.Store(false)
-	publish(151, 200)
-	eventually(t, 20*time.Second, "seq 200 stored", has(200))
-	eventually(t, 5*time.Second, "queued 121..150 stored", func() bool { return len(stored()) == 200 })
+	total := next - 1
+	eventually(t, 5*time.Second, "every queued message stored", func() bool { return len(stored()) == total })
 
 	seen := stored()
-	for i := 1; i <= 200; i++ {
+	for i := 1; i <= total; i++ {
 		if seen[i] != 1 {
 			t.Errorf("seq %d stored %d times", i, seen[i])
 		}
 	}
 	st := src.Stats()
 	t.Logf("swallowed PUBACKs %d, redeliveries dropped %d, ingester %+v", b.gate.swallowN.Load(), st.Redelivered, ing.Stats())
-	if st.Redelivered < 20 {
-		t.Errorf("%d redeliveries recognised, want the 20 unacknowledged messages", st.Redelivered)
+	if st.Redelivered < 20*rounds {
+		t.Errorf("%d redeliveries recognised, want the %d unacknowledged messages", st.Redelivered, 20*rounds)
 	}
 }

@@ -1,6 +1,6 @@
 // Command benchtable reads `go test -bench` output on stdin and prints one
-// Markdown table of every benchmark's ratios (metrics whose unit names two
-// measurements, "a/b", or ends in "_ratio" or "_x") and the rest of its
+// Markdown table of every benchmark's ratios (metrics whose unit says
+// "ratio", names two measurements "a/b", or ends in "_x") and the rest of its
 // custom metrics, so `make bench` ends with the numbers that matter: how
 // LifeOps compares with the baselines measured in the same run.
 package main
@@ -64,9 +64,16 @@ func parse(r io.Reader) ([]result, error) {
 	return out, sc.Err()
 }
 
+// isRatio tells a ratio ("rps-ratio", "ratio_p99", "checkin_2y/30d") from
+// a figure ("ns/op", "api-req/s", "p99-µs").
 func isRatio(unit string) bool {
-	return unit != "ns/op" && unit != "B/op" && unit != "allocs/op" && unit != "MB/s" &&
-		(strings.Contains(unit, "/") || strings.HasSuffix(unit, "_ratio") || strings.HasSuffix(unit, "_x"))
+	switch {
+	case strings.Contains(unit, "ratio"):
+		return true
+	case strings.HasSuffix(unit, "/op"), strings.HasSuffix(unit, "/s"):
+		return false
+	}
+	return strings.Contains(unit, "/") || strings.HasSuffix(unit, "_x")
 }
 
 func write(w io.Writer, results []result) {
