@@ -295,7 +295,7 @@ func (c *Client) Stop(ctx context.Context) error {
 	c.mu.Unlock()
 
 	var errs []error
-	if c.paho.IsConnectionOpen() {
+	if _, open := c.connection(); open {
 		if err := c.publish(ctx, c.status, 1, true, []byte(PayloadOffline)); err != nil {
 			errs = append(errs, fmt.Errorf("publish offline: %w", err))
 		}
@@ -410,10 +410,26 @@ func (c *Client) addSubscription(ctx context.Context, filter string, sub subscri
 	}
 	c.subs[filter] = sub
 	c.mu.Unlock()
-	if !c.paho.IsConnectionOpen() {
-		return nil
+	if _, open := c.connection(); !open {
+		return nil // the connect loop subscribes it once the connection is ready
 	}
 	return c.subscribe(ctx, filter, qos)
+}
+
+// connection is the current connection's loss signal and whether it is
+// open. Paho reports a connection open before onConnect has run; until
+// then the loss signal is the previous connection's, already closed, so
+// the connection counts as not open yet.
+func (c *Client) connection() (lost chan struct{}, open bool) {
+	c.mu.Lock()
+	lost = c.lost
+	c.mu.Unlock()
+	select {
+	case <-lost:
+		return lost, false
+	default:
+	}
+	return lost, c.paho.IsConnectionOpen()
 }
 
 // Unsubscribe forgets a subscription and, when connected, tells the broker.
@@ -422,7 +438,7 @@ func (c *Client) Unsubscribe(ctx context.Context, filter string) error {
 	_, ok := c.subs[filter]
 	delete(c.subs, filter)
 	c.mu.Unlock()
-	if !ok || !c.paho.IsConnectionOpen() {
+	if _, open := c.connection(); !ok || !open {
 		return nil
 	}
 	if err := c.wait(ctx, c.paho.Unsubscribe(filter)); err != nil {
@@ -462,12 +478,10 @@ func (c *Client) publish(ctx context.Context, topic string, qos byte, retain boo
 	}
 	defer func() { <-c.inflight }()
 
-	if !c.paho.IsConnectionOpen() {
+	lost, open := c.connection()
+	if !open {
 		return ErrNotConnected
 	}
-	c.mu.Lock()
-	lost := c.lost
-	c.mu.Unlock()
 	if err := c.waitOn(ctx, lost, c.paho.Publish(topic, qos, retain, payload)); err != nil {
 		return err
 	}

@@ -270,13 +270,23 @@ func TestBrokerRestartLosesNothingStoresNoDuplicate(t *testing.T) {
 		t.Helper()
 		for i := from; i <= to; i++ {
 			payload := fmt.Sprintf(`{"seq":%d,"occupancy":%v,"linkquality":%d}`, i, i%2 == 0, 100+i%7)
-			// One publish per number: paho itself resends an unacknowledged
-			// QoS 1 publish after reconnecting. Publishing again here would
-			// send a second message (a new packet id), a duplicate LifeOps
-			// cannot tell from a new reading.
-			tok := pub.Publish("zigbee2mqtt/bed", 1, false, payload)
-			if !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
-				t.Fatalf("publish %d: %v", i, tok.Error())
+			// Publish again only when writing failed (the message never
+			// left); one that went out unacknowledged paho resends itself
+			// after reconnecting, and publishing it again here would send a
+			// second message (a new packet id), a duplicate LifeOps cannot
+			// tell from a new reading.
+			for attempt := 0; ; attempt++ {
+				tok := pub.Publish("zigbee2mqtt/bed", 1, false, payload)
+				if !tok.WaitTimeout(20 * time.Second) {
+					t.Fatalf("publish %d: no acknowledgement in 20 s", i)
+				}
+				if tok.Error() == nil {
+					break
+				}
+				if attempt > 50 {
+					t.Fatalf("publish %d: %v", i, tok.Error())
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
 		}
 	}
