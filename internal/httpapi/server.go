@@ -137,6 +137,8 @@ func apiConfig(version string) huma.Config {
 		{Name: "habits", Description: "Habits, check-ins, streaks and pauses"},
 		{Name: "today", Description: "The Daily Life Score, its history and mood"},
 		{Name: "character", Description: "The RPG character, the stat tree and achievements"},
+		{Name: "routines", Description: "Routines and each day's timeline of their items"},
+		{Name: "evidence", Description: "Evidence rules: sensors that check in, log or complete by themselves, and their matches"},
 		{Name: "access", Description: "API tokens and device pairing"},
 		{Name: "oura", Description: "The Oura Ring connection: OAuth2, sync, status, webhook"},
 	}
