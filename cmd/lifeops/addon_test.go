@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -246,50 +245,5 @@ func waitFor(t *testing.T, ok func() bool) {
 			t.Fatal("condition not met within 10 s")
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// startProcess starts cmd (a `lifeops serve` logging JSON) and waits for
-// its "lifeops ready" line.
-func startProcess(t *testing.T, cmd *exec.Cmd) *process {
-	t.Helper()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd, lines: make(chan map[string]any, 1000), done: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line map[string]any
-			if json.Unmarshal(sc.Bytes(), &line) == nil {
-				select {
-				case p.lines <- line:
-				default: // nobody reads the debug chatter after start-up
-				}
-			}
-		}
-		close(p.lines)
-		p.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				t.Fatalf("lifeops exited before it was ready: %v", <-p.done)
-			}
-			p.early = append(p.early, line)
-			if line["message"] == "lifeops ready" {
-				p.addr = line["addr"].(string)
-				return p
-			}
-		case <-deadline:
-			t.Fatal("lifeops not ready within 30 s")
-		}
 	}
 }

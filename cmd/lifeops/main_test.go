@@ -69,6 +69,13 @@ func startArgs(t *testing.T, databaseURL string, args []string, extraEnv ...stri
 		t.Fatal(err)
 	}
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LIFEOPS_DATABASE_URL=" + databaseURL, "LIFEOPS_MQTT_URL=", "LIFEOPS_LOG_FORMAT=json"}, extraEnv...)
+	return startProcess(t, cmd)
+}
+
+// startProcess starts cmd (a `lifeops serve` logging JSON) and waits for
+// its "lifeops ready" line.
+func startProcess(t *testing.T, cmd *exec.Cmd) *process {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -81,18 +88,19 @@ func startArgs(t *testing.T, databaseURL string, args []string, extraEnv ...stri
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			var line map[string]any
-			if json.Unmarshal(sc.Bytes(), &line) == nil {
-				p.lines <- line
-			} else {
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
 				t.Logf("non-JSON log line: %s", sc.Text())
+				continue
+			}
+			select {
+			case p.lines <- line:
+			default: // nobody reads the chatter after start-up; never stall the process
 			}
 		}
 		close(p.lines)
 		p.done <- cmd.Wait()
 	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-	})
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	deadline := time.After(30 * time.Second)
 	for {
 		select {
