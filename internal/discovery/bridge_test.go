@@ -8,17 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/discovery"
 	"github.com/lifeops/lifeops/internal/domain"
-	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/domain/routine"
-	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // TestCheckInReachesHomeAssistant is the thin slice end to end: a check-in
@@ -27,17 +21,8 @@ import (
 func TestCheckInReachesHomeAssistant(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := mqtttest.BrokerURL(t)
-	root := mqtttest.UniqueRoot(t)
-	base, prefix := root+"/lifeops", root+"/ha"
-	t.Cleanup(func() { mqtttest.ClearRetained(t, url, root+"/#") })
-
-	tree, err := character.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
-		Location: func() *time.Location { return time.UTC }})
+	e := newBridgeEnv(t)
+	url, root, prefix, svc := e.url, e.root, e.prefix, e.svc
 	p, err := svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
 	if err != nil {
 		t.Fatal(err)
@@ -55,29 +40,7 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	}
 	itemID := r.Value.Items[0].ID
 
-	client, err := mqtt.New(mqtt.Options{URL: url, BaseTopic: base, ClientID: root, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Stop(context.Background()) })
-	if err := client.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: zerolog.Nop(),
-		Jitter: func() time.Duration { return 0 }, CleanupWindow: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bridge := discovery.NewBridge(discovery.BridgeOptions{Source: svc, Publisher: pub, Transport: client,
-		Logger: zerolog.Nop(), Version: "test", BaseTopic: base, Prefix: prefix, Debounce: 10 * time.Millisecond})
-	if err := bridge.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bridge.Stop(context.Background()) })
-	svc.AddSink(bridge)
+	e.startBridge(t, discovery.BridgeOptions{})
 
 	obs := mqtttest.NewObserver(t, url, root+"/#")
 	configTopic := fmt.Sprintf("%s/device/lifeops_%d/config", prefix, p.Value.ID)

@@ -7,16 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/discovery"
 	"github.com/lifeops/lifeops/internal/domain"
-	"github.com/lifeops/lifeops/internal/domain/character"
-	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // countingSource counts the bridge's reads of each person's day.
@@ -47,16 +41,8 @@ func (c *countingSource) reads() map[string]int {
 func TestSyncRereadsOnlyChangedPeople(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := mqtttest.BrokerURL(t)
-	root := mqtttest.UniqueRoot(t)
-	base, prefix := root+"/lifeops", root+"/ha"
-	t.Cleanup(func() { mqtttest.ClearRetained(t, url, root+"/#") })
-	tree, err := character.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
-		Location: func() *time.Location { return time.UTC }})
+	e := newBridgeEnv(t)
+	url, root, base, svc := e.url, e.root, e.base, e.svc
 	ids := map[string]int64{}
 	habits := map[string]int64{}
 	for _, name := range []string{"Alex", "Sam", "Kim"} {
@@ -71,28 +57,7 @@ func TestSyncRereadsOnlyChangedPeople(t *testing.T) {
 		ids[p.Value.Slug], habits[p.Value.Slug] = p.Value.ID, h.Value.ID
 	}
 	src := &countingSource{Service: svc, today: map[string]int{}}
-	client, err := mqtt.New(mqtt.Options{URL: url, BaseTopic: base, ClientID: root, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Stop(context.Background()) })
-	if err := client.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: zerolog.Nop(), Jitter: func() time.Duration { return 0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bridge := discovery.NewBridge(discovery.BridgeOptions{Source: src, Publisher: pub, Transport: client, Logger: zerolog.Nop(),
-		Version: "test", BaseTopic: base, Prefix: prefix, Debounce: 10 * time.Millisecond, Refresh: time.Hour})
-	if err := bridge.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bridge.Stop(context.Background()) })
-	svc.AddSink(bridge)
+	e.startBridge(t, discovery.BridgeOptions{Source: src, Refresh: time.Hour})
 
 	obs := mqtttest.NewObserver(t, url, root+"/#")
 	doneTopic := func(slug string) string {

@@ -7,15 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/discovery"
-	"github.com/lifeops/lifeops/internal/domain/character"
-	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // TestOuraDiagnosticsReachHomeAssistant: a person whose Oura authorization
@@ -23,17 +17,8 @@ import (
 func TestOuraDiagnosticsReachHomeAssistant(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := mqtttest.BrokerURL(t)
-	root := mqtttest.UniqueRoot(t)
-	base, prefix := root+"/lifeops", root+"/ha"
-	t.Cleanup(func() { mqtttest.ClearRetained(t, url, root+"/#") })
-
-	tree, err := character.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := postgres.NewStore(dbtest.New(t))
-	svc := app.New(app.Options{Store: store, Logger: zerolog.Nop(), Tree: tree, Location: func() *time.Location { return time.UTC }})
+	e := newBridgeEnv(t)
+	url, root, base, store, svc := e.url, e.root, e.base, e.store, e.svc
 	p, err := svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
 	if err != nil {
 		t.Fatal(err)
@@ -49,28 +34,7 @@ func TestOuraDiagnosticsReachHomeAssistant(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	client, err := mqtt.New(mqtt.Options{URL: url, BaseTopic: base, ClientID: root, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Stop(context.Background()) })
-	if err := client.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: zerolog.Nop(),
-		Jitter: func() time.Duration { return 0 }, CleanupWindow: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bridge := discovery.NewBridge(discovery.BridgeOptions{Source: svc, Publisher: pub, Transport: client, Oura: app.NewOura(svc, app.OuraOptions{}),
-		Logger: zerolog.Nop(), Version: "test", BaseTopic: base, Prefix: prefix, Debounce: 10 * time.Millisecond})
-	if err := bridge.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bridge.Stop(context.Background()) })
+	e.startBridge(t, discovery.BridgeOptions{Oura: app.NewOura(svc, app.OuraOptions{})})
 
 	obs := mqtttest.NewObserver(t, url, root+"/#")
 	state := fmt.Sprintf("%s/%d/oura/last_sync/state", base, p.Value.ID)
