@@ -187,8 +187,11 @@ func (b *Bridge) loop() {
 		case <-b.stop:
 			return
 		case evs := <-b.events:
-			b.sendEvents(evs)
+			b.handleEvents(evs)
 		case <-b.wake:
+			// Events first: what they say is published before the read
+			// that follows them.
+			b.drainEvents()
 			// A change after a quiet spell is published at once; during a
 			// burst, syncs are at least Debounce apart, and the changes
 			// that arrive meanwhile are published together by the next.
@@ -237,9 +240,40 @@ func (b *Bridge) sync(full bool) {
 	}
 }
 
-func (b *Bridge) sendEvents(evs []domain.Event) {
+// drainEvents handles the events queued so far without waiting for more.
+func (b *Bridge) drainEvents() {
+	for {
+		select {
+		case evs := <-b.events:
+			b.handleEvents(evs)
+		default:
+			return
+		}
+	}
+}
+
+// handleEvents publishes at once the states the events carry (a streak
+// that grew today) and fires the event entity. Every event also marked its
+// person for the next sync, which reads the rest (score, XP, done today)
+// and corrects a patch that a later change has overtaken.
+func (b *Bridge) handleEvents(evs []domain.Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	var patch []Message
+	for _, ev := range evs {
+		if ev.Kind == domain.EventStreakExtended && ev.Streak != nil {
+			patch = append(patch, streakStateMessage(b.o.BaseTopic, ev.PersonID, ev.Streak.HabitID, ev.Streak.Current))
+		}
+	}
+	if len(patch) > 0 {
+		if err := b.o.Publisher.PatchStates(ctx, patch); err != nil {
+			b.o.Logger.Warn().Err(err).Msg("entity bridge: publish streaks")
+		}
+	}
+	b.sendEvents(ctx, evs)
+}
+
+func (b *Bridge) sendEvents(ctx context.Context, evs []domain.Event) {
 	for _, ev := range evs {
 		e, ok := eventFor(ev)
 		if !ok {

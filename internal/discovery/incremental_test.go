@@ -78,3 +78,81 @@ func TestSyncRereadsOnlyChangedPeople(t *testing.T) {
 		t.Errorf("reads of each person's day after Sam's check-in: %v (ids %v)", got, ids)
 	}
 }
+
+// stallingSource holds the bridge's reads of people's days until released,
+// so a test can see what is published before the read.
+type stallingSource struct {
+	*app.Service
+	mu      sync.Mutex
+	release chan struct{} // closed: reads pass
+}
+
+func (s *stallingSource) Today(ctx context.Context, person string) (app.TodayView, error) {
+	s.mu.Lock()
+	gate := s.release
+	s.mu.Unlock()
+	<-gate
+	return s.Service.Today(ctx, person)
+}
+
+// hold makes the next reads wait; the returned function (safe to call
+// twice) lets them pass.
+func (s *stallingSource) hold() func() {
+	gate := make(chan struct{})
+	s.mu.Lock()
+	s.release = gate
+	s.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { close(gate) }) }
+}
+
+// TestStreakEventIsPublishedBeforeTheRead: the streak a check-in grew is
+// on its sensor before the bridge has read the person again (the read can
+// take a while), and the read that follows does not send it twice.
+func TestStreakEventIsPublishedBeforeTheRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newBridgeEnv(t)
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &stallingSource{Service: e.svc}
+	src.hold()() // start-up reads pass
+	e.startBridge(t, discovery.BridgeOptions{Source: src, Refresh: time.Hour})
+	obs := mqtttest.NewObserver(t, e.url, e.root+"/#")
+	streak := fmt.Sprintf("%s/%d/habit/%d/streak/state", e.base, p.Value.ID, h.Value.ID)
+	done := fmt.Sprintf("%s/%d/habit/%d/done_today/state", e.base, p.Value.ID, h.Value.ID)
+	obs.WaitPayload(5*time.Second, streak, "0")
+	obs.WaitPayload(5*time.Second, done, "OFF")
+	time.Sleep(50 * time.Millisecond) // the first syncs are over
+	release := src.hold()
+	t.Cleanup(release) // registered after the bridge's: runs before its Stop
+	obs.Reset()
+
+	if _, err := e.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: "water", Source: domain.SourceAPI}); err != nil {
+		t.Fatal(err)
+	}
+	obs.WaitPayload(5*time.Second, streak, "1")
+	for _, m := range obs.Messages() {
+		if m.Topic == done {
+			t.Fatalf("done today published before the read was let through: %+v", m)
+		}
+	}
+	release()
+	obs.WaitPayload(5*time.Second, done, "ON")
+	time.Sleep(100 * time.Millisecond) // any late duplicate would be in by now
+	n := 0
+	for _, m := range obs.Messages() {
+		if m.Topic == streak {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("streak published %d times after the check-in, want once", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -203,6 +204,29 @@ func (p *Publisher) SetStates(ctx context.Context, s Snapshot) error {
 		}
 	}
 	p.states = msgs
+	return p.publishStates(ctx, out)
+}
+
+// PatchStates publishes a few states ahead of the next SetStates, when an
+// event already says what they became (a streak grew): people see the
+// change without waiting for a full read. Only topics the last SetStates
+// had are patched, so a patch cannot bring back a removed entity; a patch
+// that repeats what the broker has is not sent. The next SetStates, read
+// after the change, is the judge: it sends whatever still differs.
+func (p *Publisher) PatchStates(ctx context.Context, msgs []Message) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Message
+	for _, m := range msgs {
+		i := slices.IndexFunc(p.states, func(s Message) bool { return s.Topic == m.Topic })
+		if i < 0 {
+			continue
+		}
+		p.states[i] = m
+		if prev, ok := p.sent[m.Topic]; !ok || prev != string(m.Payload) {
+			out = append(out, m)
+		}
+	}
 	return p.publishStates(ctx, out)
 }
 

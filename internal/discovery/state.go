@@ -166,7 +166,7 @@ func States(s Snapshot) ([]Message, error) {
 		}
 		for _, hb := range p.Habits {
 			key := t.habit(hb.HabitID, "streak")
-			raw(t.state(key), strconv.Itoa(hb.Streak))
+			msgs = append(msgs, streakStateMessage(s.BaseTopic, p.PersonID, hb.HabitID, hb.Streak))
 			attrs(t.attributes(key), map[string]any{
 				"habit_id": hb.HabitID,
 				"best":     hb.Best,
@@ -207,6 +207,14 @@ func States(s Snapshot) ([]Message, error) {
 		return nil, fmt.Errorf("discovery states: %w", errors.Join(errs...))
 	}
 	return msgs, nil
+}
+
+// streakStateMessage is a habit's streak sensor state. States builds it from
+// a full read, and the bridge from a streak event ahead of that read, so
+// both must agree to the byte.
+func streakStateMessage(base string, personID, habitID int64, streak int) Message {
+	t := topicsFor(base, personID)
+	return Message{Topic: t.state(t.habit(habitID, "streak")), Payload: []byte(strconv.Itoa(streak)), Retain: true}
 }
 
 // Event is something that happened to a person, fired on their event entity.
