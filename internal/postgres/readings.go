@@ -49,6 +49,10 @@ func numeric(state string) *float64 {
 // The comparison runs here rather than in SQL so the rows that stay go in
 // with COPY, PostgreSQL's fastest path (a staging table and INSERT … SELECT
 // measured at about a third of a bare COPY).
+//
+// The transaction commits lazily (see lazyCommit): the readings are
+// visible at once, and whatever a rule derives from them commits
+// synchronously after them, which flushes them to disk as well.
 func (r *Readings) ReadingsInsert(ctx context.Context, readings []app.Reading) ([]app.Reading, error) {
 	if len(readings) == 0 {
 		return nil, nil
@@ -73,14 +77,17 @@ func (r *Readings) ReadingsInsert(ctx context.Context, readings []app.Reading) (
 		// Sensors seen for the first time get a placeholder to lock, so two
 		// writers of a new sensor take turns too.
 		b := &pgx.Batch{}
+		b.Queue(lazyCommit)
 		b.Queue(`INSERT INTO readings_latest (sensor, state, at)
 			SELECT s, NULL, '-infinity' FROM unnest($1::text[]) AS s ORDER BY s
 			ON CONFLICT (sensor) DO NOTHING`, sensors)
 		b.Queue(`SELECT sensor, state FROM readings_latest WHERE sensor = ANY($1) ORDER BY sensor FOR UPDATE`, sensors)
 		br := tx.SendBatch(ctx, b)
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return fmt.Errorf("readings latest: %w", err)
+		for range 2 {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return fmt.Errorf("readings latest: %w", err)
+			}
 		}
 		rows, err := br.Query()
 		if err != nil {
@@ -159,6 +166,7 @@ func (r *Readings) insertSmall(ctx context.Context, readings []app.Reading) ([]a
 		sources[i], sensors[i], states[i], nums[i], ats[i] = rd.Source, rd.Sensor, rd.State, numeric(rd.State), rd.At
 	}
 	b := &pgx.Batch{}
+	b.Queue(lazyCommit)
 	b.Queue(`INSERT INTO readings_latest (sensor, state, at)
 		SELECT DISTINCT s, NULL::text, '-infinity'::timestamptz FROM unnest($1::text[]) AS s ORDER BY s
 		ON CONFLICT (sensor) DO NOTHING`, sensors)
@@ -187,9 +195,11 @@ func (r *Readings) insertSmall(ctx context.Context, readings []app.Reading) ([]a
 		)
 		SELECT seq FROM keep ORDER BY seq`, sources, sensors, states, nums, ats)
 	br := r.pool.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return nil, fmt.Errorf("readings latest: %w", err)
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, fmt.Errorf("readings latest: %w", err)
+		}
 	}
 	rows, err := br.Query()
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/postgres"
@@ -299,4 +301,51 @@ func BenchmarkReadingsInsertOne(b *testing.B) {
 	b.ReportMetric(float64(med(one).Microseconds()), "insert_one_µs")
 	b.ReportMetric(float64(med(bare).Microseconds()), "bare_insert_µs")
 	b.ReportMetric(float64(med(one))/float64(med(bare)), "ratio")
+}
+
+// TestLazyCommitStaysInItsTransaction: readings and sensor states commit
+// without waiting for the disk, and that setting ends with their
+// transaction: the pooled connection that runs the next check-in commits
+// synchronously again.
+func TestLazyCommitStaysInItsTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1 // every statement below runs on the same connection
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	synchronous := func(after string) {
+		t.Helper()
+		var v string
+		if err := pool.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&v); err != nil || v != "on" {
+			t.Fatalf("after %s: synchronous_commit = %q (%v), want on", after, v, err)
+		}
+	}
+	synchronous("connecting")
+	readings := postgres.NewReadings(pool)
+	if _, err := readings.ReadingsInsert(ctx, []app.Reading{rd("zigbee2mqtt/door/contact", "true", r0)}); err != nil {
+		t.Fatal(err)
+	}
+	synchronous("a small batch of readings")
+	var many []app.Reading
+	for i := range 200 {
+		many = append(many, rd("zigbee2mqtt/desk/power", fmt.Sprint(i), r0.Add(time.Duration(i)*time.Second)))
+	}
+	if _, err := readings.ReadingsInsert(ctx, many); err != nil {
+		t.Fatal(err)
+	}
+	synchronous("a large batch of readings")
+	store := postgres.NewStore(pool)
+	if err := store.InTx(ctx, func(tx app.Store) error {
+		return tx.SensorStatePut(ctx, app.SensorState{Sensor: "zigbee2mqtt/door/contact", Source: "zigbee2mqtt", State: "true", Since: r0, ObservedAt: r0})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	synchronous("a sensor state")
 }

@@ -57,6 +57,17 @@ func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 	return fmt.Errorf("transaction failed after %d attempts: %w", maxAttempts, err)
 }
 
+// lazyCommit lets the transaction it runs in commit without waiting for
+// its WAL to reach the disk (synchronous_commit off, for this transaction
+// only). It is for rows derived from or as cheap to lose as sensor
+// readings. The rows are visible to everyone at once, and a synchronous
+// commit after it (a check-in derived from them) flushes the WAL up to
+// itself, so nothing derived outlives what it was derived from; only a
+// crash of the database server itself (not a restart) can lose the last
+// fraction of a second of such commits (wal_writer_delay, 200 ms by
+// default, up to three times that).
+const lazyCommit = `SELECT set_config('synchronous_commit', 'off', true)`
+
 func retryable(err error) bool {
 	return isCode(err, "40001") || isCode(err, "40P01")
 }
