@@ -67,14 +67,15 @@ type BridgeOptions struct {
 // implements app.EventSink, rebuilds configs and states after changes, sends
 // the event entity's events, and turns HA's commands into use cases.
 type Bridge struct {
-	o       BridgeOptions
-	wake    chan struct{}
-	events  chan []domain.Event
-	stop    chan struct{}
-	done    chan struct{}
-	started bool
-	mu      sync.Mutex
-	stopped bool
+	o          BridgeOptions
+	wake       chan struct{}
+	events     chan []domain.Event
+	stop       chan struct{}
+	done       chan struct{} // loop ended
+	eventsDone chan struct{} // eventLoop ended
+	started    bool
+	mu         sync.Mutex
+	stopped    bool
 
 	// dirty are the people whose rows changed since the last sync (from
 	// the events' person ids); dirtyAll asks for everyone. Guarded by mu.
@@ -105,7 +106,7 @@ func NewBridge(o BridgeOptions) *Bridge {
 		o.Now = time.Now
 	}
 	return &Bridge{o: o, wake: make(chan struct{}, 1), events: make(chan []domain.Event, 256),
-		stop: make(chan struct{}), done: make(chan struct{}), dirty: map[int64]bool{}}
+		stop: make(chan struct{}), done: make(chan struct{}), eventsDone: make(chan struct{}), dirty: map[int64]bool{}}
 }
 
 // Publish implements app.EventSink: it never blocks; when the queue is full
@@ -154,6 +155,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 	b.started = true
 	b.mu.Unlock()
 	go b.loop()
+	go b.eventLoop()
 	b.poke()
 	return nil
 }
@@ -171,6 +173,7 @@ func (b *Bridge) Stop(ctx context.Context) error {
 	close(b.stop)
 	select {
 	case <-b.done:
+		<-b.eventsDone
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -186,12 +189,7 @@ func (b *Bridge) loop() {
 		select {
 		case <-b.stop:
 			return
-		case evs := <-b.events:
-			b.handleEvents(evs)
 		case <-b.wake:
-			// Events first: what they say is published before the read
-			// that follows them.
-			b.drainEvents()
 			// A change after a quiet spell is published at once; during a
 			// burst, syncs are at least Debounce apart, and the changes
 			// that arrive meanwhile are published together by the next.
@@ -223,6 +221,8 @@ func (b *Bridge) sync(full bool) {
 	dirty, all := b.dirty, b.dirtyAll || full
 	b.dirty, b.dirtyAll = map[int64]bool{}, false
 	b.mu.Unlock()
+	// Patches made after this point are newer than what the read sees.
+	mark := b.o.Publisher.PatchMark()
 	h, snap, err := b.readChanged(ctx, func(id int64) bool { return all || dirty[id] })
 	if err != nil {
 		b.mu.Lock()
@@ -235,19 +235,21 @@ func (b *Bridge) sync(full bool) {
 		b.o.Logger.Warn().Err(err).Msg("entity bridge: publish configs")
 		return
 	}
-	if err := b.o.Publisher.SetStates(ctx, snap); err != nil {
+	if err := b.o.Publisher.SetStatesReadAt(ctx, snap, mark); err != nil {
 		b.o.Logger.Warn().Err(err).Msg("entity bridge: publish states")
 	}
 }
 
-// drainEvents handles the events queued so far without waiting for more.
-func (b *Bridge) drainEvents() {
+// eventLoop handles events apart from the syncs, so a sync's reads (a
+// full one reads the whole household) never hold them up.
+func (b *Bridge) eventLoop() {
+	defer close(b.eventsDone)
 	for {
 		select {
+		case <-b.stop:
+			return
 		case evs := <-b.events:
 			b.handleEvents(evs)
-		default:
-			return
 		}
 	}
 }

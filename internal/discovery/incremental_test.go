@@ -79,20 +79,28 @@ func TestSyncRereadsOnlyChangedPeople(t *testing.T) {
 	}
 }
 
-// stallingSource holds the bridge's reads of people's days until released,
-// so a test can see what is published before the read.
+// stallingSource holds the bridge's reads of people's days, once read,
+// until released, so a test can see what is published meanwhile.
 type stallingSource struct {
 	*app.Service
 	mu      sync.Mutex
 	release chan struct{} // closed: reads pass
+	read    chan struct{} // a read is held (when not nil)
 }
 
 func (s *stallingSource) Today(ctx context.Context, person string) (app.TodayView, error) {
+	v, err := s.Service.Today(ctx, person)
 	s.mu.Lock()
-	gate := s.release
+	gate, read := s.release, s.read
 	s.mu.Unlock()
+	if read != nil {
+		select {
+		case read <- struct{}{}:
+		default:
+		}
+	}
 	<-gate
-	return s.Service.Today(ctx, person)
+	return v, err
 }
 
 // hold makes the next reads wait; the returned function (safe to call
@@ -154,5 +162,63 @@ func TestStreakEventIsPublishedBeforeTheRead(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("streak published %d times after the check-in, want once", n)
+	}
+}
+
+// TestReadOlderThanAPatchDoesNotUndoIt: a sync that read a person before a
+// check-in, and publishes after the check-in's streak went out, leaves the
+// streak alone; the read after it agrees. HA never sees the streak go back.
+func TestReadOlderThanAPatchDoesNotUndoIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newBridgeEnv(t)
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &stallingSource{Service: e.svc}
+	src.hold()()
+	e.startBridge(t, discovery.BridgeOptions{Source: src, Refresh: time.Hour})
+	obs := mqtttest.NewObserver(t, e.url, e.root+"/#")
+	streak := fmt.Sprintf("%s/%d/habit/%d/streak/state", e.base, p.Value.ID, h.Value.ID)
+	mood := fmt.Sprintf("%s/%d/mood/state", e.base, p.Value.ID)
+	obs.WaitPayload(5*time.Second, streak, "0")
+	time.Sleep(50 * time.Millisecond) // the first syncs are over
+
+	// A mood starts a sync whose read sees no check-in yet; it is held.
+	release := src.hold()
+	t.Cleanup(release)
+	read := make(chan struct{}, 1)
+	src.mu.Lock()
+	src.read = read
+	src.mu.Unlock()
+	if _, _, err := e.svc.LogMood(ctx, app.MoodInput{Person: "alex", Value: 4, Source: domain.SourceAPI}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-read:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the mood started no read")
+	}
+	obs.Reset()
+	if _, err := e.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: "water", Source: domain.SourceAPI}); err != nil {
+		t.Fatal(err)
+	}
+	obs.WaitPayload(5*time.Second, streak, "1")
+	release()
+	obs.WaitPayload(5*time.Second, mood, "4")
+	time.Sleep(200 * time.Millisecond) // the read after the check-in is over
+	var got []string
+	for _, m := range obs.Messages() {
+		if m.Topic == streak {
+			got = append(got, string(m.Payload))
+		}
+	}
+	if fmt.Sprint(got) != "[1]" {
+		t.Errorf("streak payloads after the check-in: %v, want [1]", got)
 	}
 }

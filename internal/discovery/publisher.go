@@ -68,7 +68,11 @@ type Publisher struct {
 	states    []Message  // last states, re-sent after a re-announce
 	// sent is the payload the broker last took for each state topic, so a
 	// sync publishes only what changed; nil means "send everything".
-	sent    map[string]string
+	sent map[string]string
+	// patches counts PatchStates calls; patched is the count at each
+	// topic's last patch, so a read older than a patch does not undo it.
+	patches uint64
+	patched map[string]uint64
 	started bool
 	stopped bool
 	runCtx  context.Context
@@ -182,12 +186,34 @@ func (p *Publisher) Update(ctx context.Context, h Household) error {
 // re-announces. Topics the previous states had and s has not (a removed
 // habit) are cleared so the broker does not keep replaying them.
 func (p *Publisher) SetStates(ctx context.Context, s Snapshot) error {
+	return p.SetStatesReadAt(ctx, s, p.PatchMark())
+}
+
+// PatchMark is the point, among PatchStates calls, that a read starting now
+// is at; hand it to SetStatesReadAt with what the read found.
+func (p *Publisher) PatchMark() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.patches
+}
+
+// SetStatesReadAt is SetStates for a snapshot whose read began at mark: a
+// topic patched since then keeps its patch, which is newer than the read
+// (whoever patched it has asked for another read).
+func (p *Publisher) SetStatesReadAt(ctx context.Context, s Snapshot, mark uint64) error {
 	msgs, err := States(s)
 	if err != nil {
 		return err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for i, m := range msgs {
+		if p.patched[m.Topic] > mark {
+			if j := slices.IndexFunc(p.states, func(s Message) bool { return s.Topic == m.Topic }); j >= 0 {
+				msgs[i] = p.states[j]
+			}
+		}
+	}
 	keep := make(map[string]bool, len(msgs))
 	for _, m := range msgs {
 		keep[m.Topic] = true
@@ -196,6 +222,7 @@ func (p *Publisher) SetStates(ctx context.Context, s Snapshot) error {
 	for _, m := range p.states {
 		if !keep[m.Topic] {
 			out = append(out, ClearMessage(m.Topic))
+			delete(p.patched, m.Topic)
 		}
 	}
 	for _, m := range msgs {
@@ -216,6 +243,10 @@ func (p *Publisher) SetStates(ctx context.Context, s Snapshot) error {
 func (p *Publisher) PatchStates(ctx context.Context, msgs []Message) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.patches++
+	if p.patched == nil {
+		p.patched = map[string]uint64{}
+	}
 	var out []Message
 	for _, m := range msgs {
 		i := slices.IndexFunc(p.states, func(s Message) bool { return s.Topic == m.Topic })
@@ -223,6 +254,7 @@ func (p *Publisher) PatchStates(ctx context.Context, msgs []Message) error {
 			continue
 		}
 		p.states[i] = m
+		p.patched[m.Topic] = p.patches
 		if prev, ok := p.sent[m.Topic]; !ok || prev != string(m.Payload) {
 			out = append(out, m)
 		}
