@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
@@ -148,6 +149,13 @@ type Progress struct {
 	// Growth is passive stat growth summed over all days (character order:
 	// STR INT WIS STA CHA LCK).
 	Growth character.StatValues
+}
+
+// Clone returns a copy of p that shares no maps with it.
+func (p Progress) Clone() Progress {
+	p.ActivityCounts = maps.Clone(p.ActivityCounts)
+	p.ActivityAmounts = maps.Clone(p.ActivityAmounts)
+	return p
 }
 
 // MoodStore keeps mood check-ins.

@@ -28,6 +28,14 @@ type Store struct {
 	pool *pgxpool.Pool
 	q    querier
 	inTx bool
+	// rows holds, inside a transaction, rows it has locked: nobody else can
+	// change them before it ends, so they are read once.
+	rows *lockedRows
+}
+
+// lockedRows are a transaction's locked rows, as last read or written.
+type lockedRows struct {
+	progress map[int64]app.Progress
 }
 
 var _ app.Store = (*Store)(nil)
@@ -47,7 +55,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			return fn(&Store{pool: s.pool, q: tx, inTx: true})
+			return fn(&Store{pool: s.pool, q: tx, inTx: true, rows: &lockedRows{progress: map[int64]app.Progress{}}})
 		})
 		if !retryable(err) || ctx.Err() != nil {
 			return err
@@ -59,13 +67,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 
 // lazyCommit lets the transaction it runs in commit without waiting for
 // its WAL to reach the disk (synchronous_commit off, for this transaction
-// only). It is for rows derived from or as cheap to lose as sensor
-// readings. The rows are visible to everyone at once, and a synchronous
-// commit after it (a check-in derived from them) flushes the WAL up to
-// itself, so nothing derived outlives what it was derived from; only a
-// crash of the database server itself (not a restart) can lose the last
+// only): sensor readings and what rules derive from them. The rows are
+// visible to everyone at once. The WAL is written in commit order, and
+// any later synchronous commit flushes it up to itself, so nothing derived
+// can outlive what it was derived from; only a crash of the database
+// server itself (not a restart, not a crash of LifeOps) can lose the last
 // fraction of a second of such commits (wal_writer_delay, 200 ms by
-// default, up to three times that).
+// default, up to three times that). A disk whose flushes stall (an SD
+// card, a busy virtual disk) then no longer holds up a button press.
 const lazyCommit = `SELECT set_config('synchronous_commit', 'off', true)`
 
 func retryable(err error) bool {
