@@ -45,6 +45,13 @@ type EvidenceStore interface {
 	// no row yet). found is false when nothing is known.
 	SensorStateGet(ctx context.Context, sensor string, lock bool) (st SensorState, found bool, err error)
 	SensorStatePut(ctx context.Context, st SensorState) error
+	// CommitLazily lets the transaction it runs in commit without waiting
+	// for the disk. It is for what sensors bring (sensor states, matches
+	// and the check-ins, activities and items they complete): a crash of
+	// the database server, not a restart, may lose the last fraction of a
+	// second of them, never a part of one and never before the readings
+	// they came from. Outside a transaction it does nothing.
+	CommitLazily(ctx context.Context) error
 	// EvidenceMatchInsert records a match unless the rule already matched
 	// that day; inserted reports which.
 	EvidenceMatchInsert(ctx context.Context, m EvidenceMatch) (out EvidenceMatch, inserted bool, err error)
@@ -245,6 +252,9 @@ func (s *Service) observeSensor(ctx context.Context, sensor string, readings []R
 		if changed || observed.After(st.ObservedAt) {
 			last := hist[len(hist)-1]
 			st = SensorState{Sensor: sensor, Source: source, State: last.State, Since: last.At, ObservedAt: observed, History: hist}
+			if err := tx.CommitLazily(ctx); err != nil {
+				return err
+			}
 			if err := tx.SensorStatePut(ctx, st); err != nil {
 				return err
 			}
@@ -311,6 +321,11 @@ func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCa
 		}
 		if cur.Version != c.rule.Version || !cur.Value.Enabled {
 			return errSkip // changed meanwhile: the next reading or tick evaluates the new rule
+		}
+		// What a sensor did is kept as its readings are: a press shows up
+		// in HA without waiting for the disk.
+		if err := tx.CommitLazily(ctx); err != nil {
+			return err
 		}
 		qty, qerr := rule.QuantityOf(m)
 		rec := base

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -418,5 +419,74 @@ func TestEvidenceConcurrentSources(t *testing.T) {
 	again.ID = 0
 	if _, inserted, err := f.store.EvidenceMatchInsert(ctx, again); err != nil || inserted {
 		t.Fatalf("a second match of the day was stored (inserted %v, %v)", inserted, err)
+	}
+}
+
+// durabilitySpy records, for each transaction that stored a check-in,
+// whether it asked to commit lazily.
+type durabilitySpy struct {
+	app.Store
+	mu   *sync.Mutex
+	lazy *bool   // this transaction asked (nil outside one)
+	log  *[]bool // one entry per check-in stored: lazily?
+}
+
+func (s durabilitySpy) InTx(ctx context.Context, fn func(tx app.Store) error) error {
+	return s.Store.InTx(ctx, func(tx app.Store) error {
+		lazy := false
+		return fn(durabilitySpy{Store: tx, mu: s.mu, lazy: &lazy, log: s.log})
+	})
+}
+
+func (s durabilitySpy) CommitLazily(ctx context.Context) error {
+	if s.lazy != nil {
+		*s.lazy = true
+	}
+	return s.Store.CommitLazily(ctx)
+}
+
+func (s durabilitySpy) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error) {
+	s.mu.Lock()
+	*s.log = append(*s.log, s.lazy != nil && *s.lazy)
+	s.mu.Unlock()
+	return s.Store.CheckInInsert(ctx, c, day, key)
+}
+
+// TestSensorCheckInsCommitLazily: a check-in a rule makes from a sensor
+// commits as its readings do, without waiting for the disk; a check-in a
+// person makes waits for it.
+func TestSensorCheckInsCommitLazily(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, time.March, 10, 8, 0, 0))
+	var log []bool
+	spy := durabilitySpy{Store: f.store, mu: &sync.Mutex{}, log: &log}
+	tree, err := character.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Options{Store: spy, Logger: zerolog.Nop(), Now: f.clock.Now,
+		Location: func() *time.Location { return berlin }, Tree: tree})
+	if _, err := svc.CreatePerson(ctx, app.PersonInput{Name: "Ana"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Water", "Stretch"} {
+		if _, err := svc.CreateHabit(ctx, "ana", app.HabitInput{Name: name, Schedule: domain.Schedule{Kind: domain.ScheduleDaily}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.CreateRule(ctx, "ana", app.RuleInput{Name: "Button", Sensors: []string{"zigbee2mqtt/button/action"},
+		Condition: evidence.Condition{Op: evidence.OpEq, Value: "single"},
+		Action:    evidence.Action{Kind: evidence.ActionCheckIn, Habit: "stretch"}, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CheckIn(ctx, app.CheckInInput{Person: "ana", Habit: "water", Source: domain.SourceAPI}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Observe(ctx, []app.Reading{{Source: "zigbee2mqtt", Sensor: "zigbee2mqtt/button/action", State: "single", At: f.clock.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(log) != "[false true]" {
+		t.Errorf("check-ins stored lazily: %v, want [false true] (the person's waits, the sensor's does not)", log)
 	}
 }

@@ -165,25 +165,29 @@ func (s *Store) SensorStateGet(ctx context.Context, sensor string, lock bool) (a
 	return st, true, nil
 }
 
-// SensorStatePut implements app.EvidenceStore. Inside a transaction it
-// lets that transaction commit without waiting for the disk (see
-// lazyCommit): a sensor's state is derived from readings, and what is
-// derived from it in turn (a match, a check-in) commits synchronously.
+// SensorStatePut implements app.EvidenceStore.
 func (s *Store) SensorStatePut(ctx context.Context, st app.SensorState) error {
 	hist, err := json.Marshal(readingsOrEmpty(st.History))
 	if err != nil {
 		return err
 	}
-	b := &pgx.Batch{}
-	if s.inTx {
-		b.Queue(lazyCommit)
-	}
-	b.Queue(`INSERT INTO sensor_state (sensor, source, state, since, observed_at, history)
+	_, err = s.q.Exec(ctx, `INSERT INTO sensor_state (sensor, source, state, since, observed_at, history)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (sensor) DO UPDATE SET source = $2, state = $3, since = $4, observed_at = $5, history = $6, updated_at = now()`,
 		st.Sensor, st.Source, st.State, st.Since, st.ObservedAt, hist)
-	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+	if err != nil {
 		return fmt.Errorf("store sensor %s state: %w", st.Sensor, err)
+	}
+	return nil
+}
+
+// CommitLazily implements app.EvidenceStore (see lazyCommit).
+func (s *Store) CommitLazily(ctx context.Context) error {
+	if !s.inTx {
+		return nil
+	}
+	if _, err := s.q.Exec(ctx, lazyCommit); err != nil {
+		return fmt.Errorf("lazy commit: %w", err)
 	}
 	return nil
 }

@@ -220,11 +220,19 @@ func (r *Readings) insertSmall(ctx context.Context, readings []app.Reading) ([]a
 // ReadingsCopy writes readings straight into the raw table with COPY, no
 // change detection: the baseline the ingestion benchmark compares with.
 func (r *Readings) ReadingsCopy(ctx context.Context, readings []app.Reading) error {
-	_, err := r.pool.CopyFrom(ctx, pgx.Identifier{"readings"}, readingColumns,
-		pgx.CopyFromSlice(len(readings), func(i int) ([]any, error) {
-			rd := readings[i]
-			return []any{rd.Source, rd.Sensor, rd.State, numeric(rd.State), rd.At}, nil
-		}))
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		// Committed as ReadingsInsert commits, so the two compare like
+		// with like.
+		if _, err := tx.Exec(ctx, lazyCommit); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"readings"}, readingColumns,
+			pgx.CopyFromSlice(len(readings), func(i int) ([]any, error) {
+				rd := readings[i]
+				return []any{rd.Source, rd.Sensor, rd.State, numeric(rd.State), rd.At}, nil
+			}))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("copy readings: %w", err)
 	}
