@@ -50,12 +50,15 @@ CREATE TABLE readings_rollup (
     ran_at   timestamptz NOT NULL
 );
 
--- With TimescaleDB available the raw table is a hypertable (chunks by day).
--- The roll-up job is the same on both paths; plain PostgreSQL is what the
--- tests run.
+-- With TimescaleDB loaded the raw table is a hypertable (chunks by day).
+-- Installed is not enough: CREATE EXTENSION fails unless the server preloads
+-- it (shared_preload_libraries), and a failing migration would keep LifeOps
+-- from starting. The roll-up job is the same on both paths; plain
+-- PostgreSQL is what the tests run.
 DO $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
+    IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')
+       AND coalesce(current_setting('shared_preload_libraries', true), '') ~ '(^|[\s,])timescaledb($|[\s,])' THEN
         CREATE EXTENSION IF NOT EXISTS timescaledb;
         PERFORM create_hypertable('readings', 'at', chunk_time_interval => interval '1 day', migrate_data => true);
     END IF;
