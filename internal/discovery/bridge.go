@@ -84,6 +84,9 @@ type Bridge struct {
 	// cache is each person's last read, reused for people nothing happened
 	// to; only the loop touches it.
 	cache map[int64]personRead
+	// presses are the runs of check-in presses under way, by command
+	// topic. Guarded by mu.
+	presses map[string]press
 }
 
 // personRead is what one person's part of a sync read.
@@ -106,7 +109,8 @@ func NewBridge(o BridgeOptions) *Bridge {
 		o.Now = time.Now
 	}
 	return &Bridge{o: o, wake: make(chan struct{}, 1), events: make(chan []domain.Event, 256),
-		stop: make(chan struct{}), done: make(chan struct{}), eventsDone: make(chan struct{}), dirty: map[int64]bool{}}
+		stop: make(chan struct{}), done: make(chan struct{}), eventsDone: make(chan struct{}), dirty: map[int64]bool{},
+		presses: map[string]press{}}
 }
 
 // Publish implements app.EventSink: it never blocks; when the queue is full
@@ -466,6 +470,32 @@ func routineState(timeline []app.TimelineEntry) RoutineState {
 // redelivery arrives right after the reconnect, well inside the window.
 const commandWindow = 10 * time.Second
 
+// press is the first press of a run on one command topic.
+type press struct {
+	at  time.Time
+	key string
+}
+
+// pressKey is the idempotency key of a press on topic at now: presses less
+// than commandWindow after the first of their run share its key, so they
+// check in once. The first press's key is named after its commandWindow
+// bucket, so replicas that each receive the same press agree on it.
+func (b *Bridge) pressKey(topic string, now time.Time) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p, ok := b.presses[topic]; ok && now.Sub(p.at) >= 0 && now.Sub(p.at) < commandWindow {
+		return p.key
+	}
+	for t, p := range b.presses {
+		if now.Sub(p.at) >= commandWindow {
+			delete(b.presses, t)
+		}
+	}
+	p := press{at: now, key: fmt.Sprintf("mqtt:%s:%d", topic, now.Truncate(commandWindow).Unix())}
+	b.presses[topic] = p
+	return p.key
+}
+
 // onCommand runs on the MQTT client's worker, never on paho's callback.
 func (b *Bridge) onCommand(ctx context.Context, topic string, payload []byte, retained bool) {
 	log := b.o.Logger.With().Str("topic", topic).Logger()
@@ -483,9 +513,8 @@ func (b *Bridge) onCommand(ctx context.Context, topic string, payload []byte, re
 	person := strconv.FormatInt(cmd.PersonID, 10)
 	switch cmd.Kind {
 	case CommandCheckIn:
-		bucket := b.o.Now().Truncate(commandWindow).Unix()
 		_, err = b.o.Source.CheckIn(ctx, app.CheckInInput{Person: person, Habit: strconv.FormatInt(cmd.HabitID, 10),
-			Source: domain.SourceHA, IdempotencyKey: fmt.Sprintf("mqtt:%s:%d", topic, bucket)})
+			Source: domain.SourceHA, IdempotencyKey: b.pressKey(topic, b.o.Now())})
 	case CommandCompleteItem:
 		err = b.o.Source.CompleteRoutineItem(ctx, person, strconv.FormatInt(cmd.ItemID, 10), "done")
 	case CommandAllocate:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,4 +108,56 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	if today, _ = svc.Today(ctx, "alex"); today.Habits[0].Result.CheckIns != 1 {
 		t.Fatalf("check-ins after a repeated press inside the window: %d", today.Habits[0].Result.CheckIns)
 	}
+}
+
+// TestRepeatedPressAcrossABucketBoundaryCountsOnce: a press redelivered
+// half a second later counts once even when a ten-second boundary falls in
+// between; a press after the window counts again.
+func TestRepeatedPressAcrossABucketBoundaryCountsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newBridgeEnv(t)
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 10, 8, 0, 9, 800_000_000, time.UTC) // 200 ms before a boundary
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e.startBridge(t, discovery.BridgeOptions{Now: clock})
+	obs := mqtttest.NewObserver(t, e.url, e.root+"/#")
+	button := fmt.Sprintf("%s/%d/habit/%d/check_in/set", e.base, p.Value.ID, h.Value.ID)
+	checkIns := func() int {
+		t.Helper()
+		today, err := e.svc.Today(ctx, "alex")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return today.Habits[0].Result.CheckIns
+	}
+	waitFor := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); checkIns() != want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("check-ins %d, want %d", checkIns(), want)
+			}
+		}
+	}
+
+	obs.Publish(button, false, "PRESS")
+	waitFor(1)
+	advance(500 * time.Millisecond) // past the boundary
+	obs.Publish(button, false, "PRESS")
+	time.Sleep(300 * time.Millisecond)
+	if n := checkIns(); n != 1 {
+		t.Fatalf("check-ins after a repeat across a ten-second boundary: %d, want 1", n)
+	}
+	advance(10 * time.Second) // the window of the first press is over
+	obs.Publish(button, false, "PRESS")
+	waitFor(2)
 }
