@@ -587,6 +587,11 @@ func (s *Service) routineTally(ctx context.Context, tx Store, personID int64, da
 	if err != nil {
 		return domain.Tally{}, err
 	}
+	return s.tally(entries, day), nil
+}
+
+// tally counts a day's timeline entries for the score.
+func (s *Service) tally(entries []TimelineEntry, day domain.Day) domain.Tally {
 	var t domain.Tally
 	ended := day.Before(s.today())
 	for _, e := range entries {
@@ -603,7 +608,7 @@ func (s *Service) routineTally(ctx context.Context, tx Store, personID int64, da
 		}
 		t.Due++
 	}
-	return t, nil
+	return t
 }
 
 // CompleteRoutineItem is SetItemStatus as Home Assistant asks for it: an

@@ -22,18 +22,6 @@ func (s *Service) afterChange(ctx context.Context, tx Store, personID int64, day
 	return s.checkAchievements(ctx, tx, personID, ev)
 }
 
-// fitnessTypes are the activity types that count towards the activity
-// component when no ring reports an activity score.
-func fitnessTypes(cat domain.Catalogue) []string {
-	var out []string
-	for _, t := range cat.Types() {
-		if _, ok := t.ActiveMinutes(1); ok {
-			out = append(out, t.Key)
-		}
-	}
-	return out
-}
-
 // activeMinutes turns each day's per-type amounts into active minutes.
 func activeMinutes(cat domain.Catalogue, amounts map[domain.Day]map[string]float64) map[domain.Day]float64 {
 	out := make(map[domain.Day]float64, len(amounts))
@@ -49,19 +37,14 @@ func activeMinutes(cat domain.Catalogue, amounts map[domain.Day]map[string]float
 	return out
 }
 
-// scoreInput gathers everything the Daily Life Score of one day reads. Each
+// scoreInput turns what a day's score reads into the score's input. Each
 // source is a bounded window (the day and the 30 before it), so the cost does
 // not grow with history.
-func (s *Service) scoreInput(ctx context.Context, tx Store, personID int64, day domain.Day) (domain.ScoreInput, error) {
+func (s *Service) scoreInput(src ScoreSources, day domain.Day) (domain.ScoreInput, error) {
 	in := domain.ScoreInput{Open: day == s.today()}
-	from := day.Add(-domain.BaselineDays)
 
-	bio, err := tx.Biometrics(ctx, personID, from, day)
-	if err != nil {
-		return in, err
-	}
 	var sleepHist, readyHist, activityHist []float64
-	for _, b := range bio {
+	for _, b := range src.Biometrics {
 		if b.Day == day {
 			in.Sleep = measure(b.Sleep, b.UpdatedAt)
 			in.Readiness = measure(b.Readiness, b.UpdatedAt)
@@ -76,15 +59,12 @@ func (s *Service) scoreInput(ctx context.Context, tx Store, personID int64, day 
 	in.Readiness.Baseline = domain.NewBaseline(readyHist)
 	in.ActivityScore.Baseline = domain.NewBaseline(activityHist)
 
-	cat, err := s.catalogue(ctx, tx)
+	cat, err := domain.NewCatalogue(src.CustomTypes...)
 	if err != nil {
 		return in, err
 	}
-	amounts, err := tx.ActivityAmounts(ctx, personID, from, day, fitnessTypes(cat))
-	if err != nil {
-		return in, err
-	}
-	minutes := activeMinutes(cat, amounts)
+	// Only fitness types turn into active minutes; the others are left out.
+	minutes := activeMinutes(cat, src.Amounts)
 	first := day
 	for d := range minutes {
 		if d.Before(first) {
@@ -99,11 +79,7 @@ func (s *Service) scoreInput(ctx context.Context, tx Store, personID int64, day 
 		in.Activity = domain.Measure{Present: true, Value: m, Baseline: domain.NewBaseline(actHist)}
 	}
 
-	days, err := tx.HabitDaysOfPerson(ctx, personID, day)
-	if err != nil {
-		return in, err
-	}
-	for _, r := range days {
+	for _, r := range src.HabitDays {
 		switch r.Result.Status {
 		case domain.StatusDone:
 			in.Habits.Due++
@@ -116,13 +92,9 @@ func (s *Service) scoreInput(ctx context.Context, tx Store, personID int64, day 
 		}
 	}
 
-	if in.Routine, err = s.routineTally(ctx, tx, personID, day); err != nil {
-		return in, err
-	}
-	if mood, ok, err := tx.MoodLatest(ctx, personID, day); err != nil {
-		return in, err
-	} else if ok {
-		in.Mood = domain.Measure{Present: true, Value: float64(mood.Value), At: mood.At}
+	in.Routine = s.tally(src.Timeline, day)
+	if src.Mood != nil {
+		in.Mood = domain.Measure{Present: true, Value: float64(src.Mood.Value), At: src.Mood.At}
 	}
 	return in, nil
 }
@@ -144,15 +116,15 @@ func value(v *float64) float64 {
 // computeScore derives a day's score from its inputs and the household's
 // weights.
 func (s *Service) computeScore(ctx context.Context, tx Store, personID int64, day domain.Day) (domain.DayScore, error) {
-	in, err := s.scoreInput(ctx, tx, personID, day)
+	src, err := tx.ScoreSources(ctx, personID, day.Add(-domain.BaselineDays), day)
 	if err != nil {
 		return domain.DayScore{}, err
 	}
-	weights, err := tx.HouseholdWeights(ctx)
+	in, err := s.scoreInput(src, day)
 	if err != nil {
 		return domain.DayScore{}, err
 	}
-	return domain.ComputeScore(in, weights), nil
+	return domain.ComputeScore(in, src.Weights), nil
 }
 
 // recomputeScore stores the day's score and tells listeners when it moved.

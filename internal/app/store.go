@@ -118,9 +118,6 @@ type ActivityStore interface {
 	ActivityPage(ctx context.Context, personID int64, before int64, limit int) ([]domain.Activity, error)
 	ActivityTypesCustom(ctx context.Context) ([]domain.ActivityType, error)
 	ActivityTypeInsert(ctx context.Context, t domain.ActivityType) error
-	// ActivityAmounts sums the amounts of the given types per day and type
-	// over [from, to].
-	ActivityAmounts(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]map[string]float64, error)
 }
 
 // ProgressStore keeps the XP ledger and the running totals derived from it.
@@ -176,6 +173,20 @@ type ScoreStore interface {
 	BiometricsPut(ctx context.Context, personID int64, b Biometrics) error
 	HouseholdWeights(ctx context.Context) (domain.ScoreWeights, error)
 	HouseholdWeightsPut(ctx context.Context, w domain.ScoreWeights) error
+	// ScoreSources reads everything a person's score of day is computed
+	// from, with the history from from on, in one round trip.
+	ScoreSources(ctx context.Context, personID int64, from, day domain.Day) (ScoreSources, error)
+}
+
+// ScoreSources are the facts one day's score is computed from.
+type ScoreSources struct {
+	Biometrics  []Biometrics                      // from … day, oldest first
+	CustomTypes []domain.ActivityType             // the household's own activity types
+	Amounts     map[domain.Day]map[string]float64 // activity amounts by day and type, from … day
+	HabitDays   map[int64]HabitDay                // the day's row of each live habit, by habit id
+	Timeline    []TimelineEntry                   // the day's timeline
+	Mood        *domain.Mood                      // the day's latest mood; nil when none
+	Weights     domain.ScoreWeights
 }
 
 // StoredScore is one person-day's Daily Life Score.

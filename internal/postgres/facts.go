@@ -138,19 +138,23 @@ func (s *Store) ActivityPage(ctx context.Context, personID int64, before int64, 
 
 // ActivityTypesCustom implements app.ActivityStore.
 func (s *Store) ActivityTypesCustom(ctx context.Context) ([]domain.ActivityType, error) {
-	rows, err := s.q.Query(ctx, "SELECT key, name, unit, xp_per_unit, full_units_per_day, category, stats FROM activity_types ORDER BY key")
+	rows, err := s.q.Query(ctx, activityTypesSQL)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.ActivityType, error) {
-		t := domain.ActivityType{Custom: true}
-		var stats []string
-		err := r.Scan(&t.Key, &t.Name, &t.Unit, &t.XPPerUnit, &t.FullUnitsPerDay, &t.Category, &stats)
-		for _, st := range stats {
-			t.Stats = append(t.Stats, domain.Stat(st))
-		}
-		return t, err
-	})
+	return pgx.CollectRows(rows, scanActivityType)
+}
+
+const activityTypesSQL = "SELECT key, name, unit, xp_per_unit, full_units_per_day, category, stats FROM activity_types ORDER BY key"
+
+func scanActivityType(r pgx.CollectableRow) (domain.ActivityType, error) {
+	t := domain.ActivityType{Custom: true}
+	var stats []string
+	err := r.Scan(&t.Key, &t.Name, &t.Unit, &t.XPPerUnit, &t.FullUnitsPerDay, &t.Category, &stats)
+	for _, st := range stats {
+		t.Stats = append(t.Stats, domain.Stat(st))
+	}
+	return t, err
 }
 
 // ActivityTypeInsert implements app.ActivityStore.
@@ -167,13 +171,11 @@ func (s *Store) ActivityTypeInsert(ctx context.Context, t domain.ActivityType) e
 	return err
 }
 
-// ActivityAmounts implements app.ActivityStore.
-func (s *Store) ActivityAmounts(ctx context.Context, personID int64, from, to domain.Day, types []string) (map[domain.Day]map[string]float64, error) {
-	rows, err := s.q.Query(ctx, `SELECT day, type, sum(amount) FROM activities
-		WHERE person_id = $1 AND day BETWEEN $2 AND $3 AND type = ANY($4) GROUP BY day, type`, personID, from, to, types)
-	if err != nil {
-		return nil, err
-	}
+// amountsSQL sums a person's activities by day and type over a range.
+const amountsSQL = `SELECT day, type, sum(amount) FROM activities
+	WHERE person_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, type`
+
+func collectAmounts(rows pgx.Rows) (map[domain.Day]map[string]float64, error) {
 	defer rows.Close()
 	out := map[domain.Day]map[string]float64{}
 	for rows.Next() {
@@ -209,9 +211,14 @@ func (s *Store) MoodInsert(ctx context.Context, m domain.Mood, day domain.Day, k
 
 // MoodLatest implements app.MoodStore.
 func (s *Store) MoodLatest(ctx context.Context, personID int64, day domain.Day) (domain.Mood, bool, error) {
+	return scanMoodLatest(s.q.QueryRow(ctx, moodLatestSQL, personID, day), personID)
+}
+
+const moodLatestSQL = "SELECT id, at, value, note FROM moods WHERE person_id = $1 AND day = $2 ORDER BY at DESC, id DESC LIMIT 1"
+
+func scanMoodLatest(row pgx.Row, personID int64) (domain.Mood, bool, error) {
 	m := domain.Mood{PersonID: personID}
-	err := s.q.QueryRow(ctx, "SELECT id, at, value, note FROM moods WHERE person_id = $1 AND day = $2 ORDER BY at DESC, id DESC LIMIT 1",
-		personID, day).Scan(&m.ID, &m.At, &m.Value, &m.Note)
+	err := row.Scan(&m.ID, &m.At, &m.Value, &m.Note)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, false, nil
 	}

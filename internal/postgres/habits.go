@@ -243,13 +243,19 @@ func (s *Store) HabitDays(ctx context.Context, habitID int64, from, to domain.Da
 
 // HabitDaysOfPerson implements app.HabitStore.
 func (s *Store) HabitDaysOfPerson(ctx context.Context, personID int64, day domain.Day) (map[int64]app.HabitDay, error) {
-	rows, err := s.q.Query(ctx, `
-		SELECT d.habit_id, d.day, d.status, d.value, d.completion, d.streak, d.final
-		  FROM habit_days d JOIN habits h ON h.id = d.habit_id
-		 WHERE h.person_id = $1 AND h.archived_at IS NULL AND d.day = $2`, personID, day)
+	rows, err := s.q.Query(ctx, habitDaysOfPersonSQL, personID, day)
 	if err != nil {
 		return nil, err
 	}
+	return collectHabitDaysOfPerson(rows)
+}
+
+const habitDaysOfPersonSQL = `
+	SELECT d.habit_id, d.day, d.status, d.value, d.completion, d.streak, d.final
+	  FROM habit_days d JOIN habits h ON h.id = d.habit_id
+	 WHERE h.person_id = $1 AND h.archived_at IS NULL AND d.day = $2`
+
+func collectHabitDaysOfPerson(rows pgx.Rows) (map[int64]app.HabitDay, error) {
 	defer rows.Close()
 	out := map[int64]app.HabitDay{}
 	for rows.Next() {

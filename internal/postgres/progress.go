@@ -151,16 +151,20 @@ func (s *Store) ScoreHistory(ctx context.Context, personID int64, from, to domai
 
 // Biometrics implements app.ScoreStore.
 func (s *Store) Biometrics(ctx context.Context, personID int64, from, to domain.Day) ([]app.Biometrics, error) {
-	rows, err := s.q.Query(ctx, `SELECT day, sleep_score, readiness_score, activity_score, sleep_end, updated_at
-		FROM daily_biometrics WHERE person_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day`, personID, from, to)
+	rows, err := s.q.Query(ctx, biometricsSQL, personID, from, to)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Biometrics, error) {
-		var b app.Biometrics
-		err := r.Scan(&b.Day, &b.Sleep, &b.Readiness, &b.Activity, &b.SleepEnd, &b.UpdatedAt)
-		return b, err
-	})
+	return pgx.CollectRows(rows, scanBiometrics)
+}
+
+const biometricsSQL = `SELECT day, sleep_score, readiness_score, activity_score, sleep_end, updated_at
+	FROM daily_biometrics WHERE person_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day`
+
+func scanBiometrics(r pgx.CollectableRow) (app.Biometrics, error) {
+	var b app.Biometrics
+	err := r.Scan(&b.Day, &b.Sleep, &b.Readiness, &b.Activity, &b.SleepEnd, &b.UpdatedAt)
+	return b, err
 }
 
 // BiometricsPut implements app.ScoreStore; a nil field keeps what was stored.
@@ -179,15 +183,64 @@ func (s *Store) BiometricsPut(ctx context.Context, personID int64, b app.Biometr
 // HouseholdWeights implements app.ScoreStore: stored weights over the
 // defaults, component by component.
 func (s *Store) HouseholdWeights(ctx context.Context) (domain.ScoreWeights, error) {
+	return scanWeights(s.q.QueryRow(ctx, weightsSQL))
+}
+
+const weightsSQL = "SELECT score_weights FROM household WHERE id = 1"
+
+func scanWeights(row pgx.Row) (domain.ScoreWeights, error) {
 	w := domain.DefaultScoreWeights()
 	var raw []byte
-	if err := s.q.QueryRow(ctx, "SELECT score_weights FROM household WHERE id = 1").Scan(&raw); err != nil {
+	if err := row.Scan(&raw); err != nil {
 		return w, fmt.Errorf("household weights: %w", err)
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return w, fmt.Errorf("household weights: %w", err)
 	}
 	return w, nil
+}
+
+// ScoreSources implements app.ScoreStore: the reads of Biometrics,
+// ActivityTypesCustom, the activity amounts, HabitDaysOfPerson,
+// TimelineDay, MoodLatest and HouseholdWeights, pipelined in one batch.
+func (s *Store) ScoreSources(ctx context.Context, personID int64, from, day domain.Day) (app.ScoreSources, error) {
+	var src app.ScoreSources
+	b := &pgx.Batch{}
+	b.Queue(biometricsSQL, personID, from, day).Query(func(rows pgx.Rows) (err error) {
+		src.Biometrics, err = pgx.CollectRows(rows, scanBiometrics)
+		return err
+	})
+	b.Queue(activityTypesSQL).Query(func(rows pgx.Rows) (err error) {
+		src.CustomTypes, err = pgx.CollectRows(rows, scanActivityType)
+		return err
+	})
+	b.Queue(amountsSQL, personID, from, day).Query(func(rows pgx.Rows) (err error) {
+		src.Amounts, err = collectAmounts(rows)
+		return err
+	})
+	b.Queue(habitDaysOfPersonSQL, personID, day).Query(func(rows pgx.Rows) (err error) {
+		src.HabitDays, err = collectHabitDaysOfPerson(rows)
+		return err
+	})
+	b.Queue(timelineDaySQL, personID, day).Query(func(rows pgx.Rows) (err error) {
+		src.Timeline, err = collectEntries(rows, nil)
+		return err
+	})
+	b.Queue(moodLatestSQL, personID, day).QueryRow(func(row pgx.Row) error {
+		m, ok, err := scanMoodLatest(row, personID)
+		if ok {
+			src.Mood = &m
+		}
+		return err
+	})
+	b.Queue(weightsSQL).QueryRow(func(row pgx.Row) (err error) {
+		src.Weights, err = scanWeights(row)
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.ScoreSources{}, fmt.Errorf("score sources of person %d on %s: %w", personID, day, err)
+	}
+	return src, nil
 }
 
 // HouseholdWeightsPut implements app.ScoreStore.

@@ -262,9 +262,11 @@ func collectEntries(rows pgx.Rows, err error) ([]app.TimelineEntry, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.TimelineEntry, error) { return scanEntry(r) })
 }
 
+const timelineDaySQL = "SELECT " + entryColumns + " FROM timeline_entries WHERE person_id = $1 AND day = $2 ORDER BY planned, routine_id, item_id"
+
 // TimelineDay implements app.RoutineStore.
 func (s *Store) TimelineDay(ctx context.Context, personID int64, day domain.Day, lock bool) ([]app.TimelineEntry, error) {
-	q := "SELECT " + entryColumns + " FROM timeline_entries WHERE person_id = $1 AND day = $2 ORDER BY planned, routine_id, item_id"
+	q := timelineDaySQL
 	if lock {
 		q += " FOR UPDATE"
 	}
