@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
 // recentScoreDays is how far back "N days in a row" achievements look.
@@ -12,26 +13,29 @@ const recentScoreDays = 30
 
 // checkAchievements unlocks (once, timestamped) every achievement whose
 // condition the person's progress now meets, and awards its XP. Awarding XP
-// can raise the level, which can unlock more, so it repeats until stable.
+// can raise the level, which can unlock more, so it repeats until stable;
+// only the running totals change between rounds.
 func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int64, ev *[]domain.Event) error {
-	defs, err := s.achievementDefs(ctx, tx)
+	today := s.today()
+	src, err := tx.AchievementSources(ctx, personID, today, today.Add(-recentScoreDays), today.Add(-1))
 	if err != nil {
 		return err
 	}
+	defs, err := s.mergeAchievements(ctx, tx, src.Custom)
+	if err != nil {
+		return err
+	}
+	already := make(map[string]bool, len(src.Unlocked))
+	for k := range src.Unlocked {
+		already[k] = true
+	}
+	mods := character.Modifiers(s.tree, nodeIDs(src.Allocations))
 	for range 5 { // each round can only raise the level; a few rounds settle it
-		unlocked, err := tx.AchievementsUnlocked(ctx, personID)
+		p, err := tx.ProgressGet(ctx, personID)
 		if err != nil {
 			return err
 		}
-		already := make(map[string]bool, len(unlocked))
-		for k := range unlocked {
-			already[k] = true
-		}
-		prog, err := s.progressSnapshot(ctx, tx, personID)
-		if err != nil {
-			return err
-		}
-		fresh := domain.Unlocked(defs, prog, already)
+		fresh := domain.Unlocked(defs, progressSnapshot(p, today, src, mods), already)
 		if len(fresh) == 0 {
 			return nil
 		}
@@ -41,12 +45,13 @@ func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int6
 			if err != nil {
 				return err
 			}
+			already[a.Key] = true
 			if !added {
-				continue
+				continue // unlocked meanwhile by someone else
 			}
 			*ev = append(*ev, domain.Event{Kind: domain.EventAchievementUnlocked, PersonID: personID, At: now,
 				Achievement: &domain.AchievementUnlockedData{Key: a.Key, Name: a.Name, XP: a.XP}})
-			if err := s.awardXP(ctx, tx, personID, s.today(), xpAchievement, a.Key, a.XP, ev); err != nil {
+			if err := s.awardXP(ctx, tx, personID, today, xpAchievement, a.Key, a.XP, ev); err != nil {
 				return err
 			}
 		}
@@ -56,8 +61,16 @@ func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int6
 
 func (s *Service) achievementDefs(ctx context.Context, tx Store) ([]domain.Achievement, error) {
 	custom, err := tx.AchievementsCustom(ctx)
-	if err != nil || len(custom) == 0 {
-		return s.achievements, err
+	if err != nil {
+		return nil, err
+	}
+	return s.mergeAchievements(ctx, tx, custom)
+}
+
+// mergeAchievements is the built-in achievements with the household's own.
+func (s *Service) mergeAchievements(ctx context.Context, tx Store, custom []domain.Achievement) ([]domain.Achievement, error) {
+	if len(custom) == 0 {
+		return s.achievements, nil
 	}
 	cat, err := s.catalogue(ctx, tx)
 	if err != nil {
@@ -66,44 +79,27 @@ func (s *Service) achievementDefs(ctx context.Context, tx Store) ([]domain.Achie
 	return domain.MergeAchievements(s.achievements, custom, cat)
 }
 
-// progressSnapshot gathers what achievement conditions read, from running
-// totals and bounded windows only.
-func (s *Service) progressSnapshot(ctx context.Context, tx Store, personID int64) (domain.Progress, error) {
-	p, err := tx.ProgressGet(ctx, personID)
-	if err != nil {
-		return domain.Progress{}, err
-	}
+// progressSnapshot is what achievement conditions read, from running totals
+// and bounded windows only.
+func progressSnapshot(p Progress, today domain.Day, src AchievementSources, mods domain.Modifiers) domain.Progress {
 	level, _, _ := domain.LevelForTotal(p.TotalXP)
 	out := domain.Progress{
 		TotalCheckIns: p.CheckIns, TotalActivities: p.Activities, ActivityCounts: p.ActivityCounts,
 		ActivityAmounts: p.ActivityAmounts, LongestStreak: p.LongestStreak, Level: level, TotalXP: p.TotalXP,
 		PerfectDays: p.PerfectDays, MoodLogs: p.MoodLogs,
 	}
-	today := s.today()
-	days, err := tx.HabitDaysOfPerson(ctx, personID, today)
-	if err != nil {
-		return out, err
-	}
-	mods, err := s.modifiers(ctx, tx, personID)
-	if err != nil {
-		return out, err
-	}
-	for _, r := range days {
+	for _, r := range src.HabitDays {
 		out.BestCurrentStreak = max(out.BestCurrentStreak, streakView(r, today, mods).Current)
 	}
 	out.LongestStreak = max(out.LongestStreak, out.BestCurrentStreak)
-	scores, err := tx.ScoreHistory(ctx, personID, today.Add(-recentScoreDays), today.Add(-1))
-	if err != nil {
-		return out, err
-	}
-	for _, sc := range scores {
+	for _, sc := range src.Scores {
 		if sc.Score.HasData {
 			out.RecentScores = append(out.RecentScores, float64(sc.Score.Score))
 		} else {
 			out.RecentScores = append(out.RecentScores, 0)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // AchievementView is an achievement and, when unlocked, when.

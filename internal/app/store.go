@@ -211,6 +211,20 @@ type AchievementStore interface {
 	AchievementsUnlocked(ctx context.Context, personID int64) (map[string]time.Time, error)
 	AchievementUnlock(ctx context.Context, personID int64, key string, at time.Time) (bool, error)
 	AchievementsCustom(ctx context.Context) ([]domain.Achievement, error)
+	// AchievementSources reads what achievement conditions read besides
+	// the running totals, in one round trip: the scores are those of
+	// scoresFrom … scoresTo, the habit rows those of today.
+	AchievementSources(ctx context.Context, personID int64, today, scoresFrom, scoresTo domain.Day) (AchievementSources, error)
+}
+
+// AchievementSources are what achievement conditions read besides a
+// person's running totals.
+type AchievementSources struct {
+	Custom      []domain.Achievement // the household's own achievements
+	Unlocked    map[string]time.Time // the person's unlocks
+	HabitDays   map[int64]HabitDay   // today's row of each live habit, by habit id
+	Allocations []string             // the person's stat-tree nodes
+	Scores      []StoredScore        // the recent days' stored scores, oldest first
 }
 
 // CharacterStore keeps stat-tree allocations and growth.

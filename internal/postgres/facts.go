@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
 )
 
@@ -229,10 +230,16 @@ func scanMoodLatest(row pgx.Row, personID int64) (domain.Mood, bool, error) {
 
 // AchievementsUnlocked implements app.AchievementStore.
 func (s *Store) AchievementsUnlocked(ctx context.Context, personID int64) (map[string]time.Time, error) {
-	rows, err := s.q.Query(ctx, "SELECT key, unlocked_at FROM achievement_unlocks WHERE person_id = $1", personID)
+	rows, err := s.q.Query(ctx, unlockedSQL, personID)
 	if err != nil {
 		return nil, err
 	}
+	return collectUnlocked(rows)
+}
+
+const unlockedSQL = "SELECT key, unlocked_at FROM achievement_unlocks WHERE person_id = $1"
+
+func collectUnlocked(rows pgx.Rows) (map[string]time.Time, error) {
 	defer rows.Close()
 	out := map[string]time.Time{}
 	for rows.Next() {
@@ -254,18 +261,54 @@ func (s *Store) AchievementUnlock(ctx context.Context, personID int64, key strin
 
 // AchievementsCustom implements app.AchievementStore.
 func (s *Store) AchievementsCustom(ctx context.Context) ([]domain.Achievement, error) {
-	rows, err := s.q.Query(ctx, "SELECT definition FROM achievements ORDER BY key")
+	rows, err := s.q.Query(ctx, customAchievementsSQL)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Achievement, error) {
-		var b []byte
-		var a domain.Achievement
-		if err := r.Scan(&b); err != nil {
-			return a, err
-		}
-		err := json.Unmarshal(b, &a)
-		a.Custom = true
+	return pgx.CollectRows(rows, scanCustomAchievement)
+}
+
+const customAchievementsSQL = "SELECT definition FROM achievements ORDER BY key"
+
+func scanCustomAchievement(r pgx.CollectableRow) (domain.Achievement, error) {
+	var b []byte
+	var a domain.Achievement
+	if err := r.Scan(&b); err != nil {
 		return a, err
+	}
+	err := json.Unmarshal(b, &a)
+	a.Custom = true
+	return a, err
+}
+
+// AchievementSources implements app.AchievementStore: the reads of
+// AchievementsCustom, AchievementsUnlocked, HabitDaysOfPerson, Allocations
+// and ScoreHistory, pipelined in one batch.
+func (s *Store) AchievementSources(ctx context.Context, personID int64, today, scoresFrom, scoresTo domain.Day) (app.AchievementSources, error) {
+	var src app.AchievementSources
+	b := &pgx.Batch{}
+	b.Queue(customAchievementsSQL).Query(func(rows pgx.Rows) (err error) {
+		src.Custom, err = pgx.CollectRows(rows, scanCustomAchievement)
+		return err
 	})
+	b.Queue(unlockedSQL, personID).Query(func(rows pgx.Rows) (err error) {
+		src.Unlocked, err = collectUnlocked(rows)
+		return err
+	})
+	b.Queue(habitDaysOfPersonSQL, personID, today).Query(func(rows pgx.Rows) (err error) {
+		src.HabitDays, err = collectHabitDaysOfPerson(rows)
+		return err
+	})
+	b.Queue(allocationsSQL, personID).Query(func(rows pgx.Rows) (err error) {
+		src.Allocations, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	b.Queue(scoreHistorySQL, personID, scoresFrom, scoresTo).Query(func(rows pgx.Rows) (err error) {
+		src.Scores, err = pgx.CollectRows(rows, scanStoredScore)
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.AchievementSources{}, fmt.Errorf("achievement sources of person %d: %w", personID, err)
+	}
+	return src, nil
 }

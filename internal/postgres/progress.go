@@ -135,18 +135,22 @@ func (s *Store) ScorePut(ctx context.Context, personID int64, sc app.StoredScore
 
 // ScoreHistory implements app.ScoreStore.
 func (s *Store) ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]app.StoredScore, error) {
-	rows, err := s.q.Query(ctx, "SELECT day, result, final FROM daily_scores WHERE person_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day", personID, from, to)
+	rows, err := s.q.Query(ctx, scoreHistorySQL, personID, from, to)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.StoredScore, error) {
-		var sc app.StoredScore
-		var result []byte
-		if err := r.Scan(&sc.Day, &result, &sc.Final); err != nil {
-			return sc, err
-		}
-		return sc, json.Unmarshal(result, &sc.Score)
-	})
+	return pgx.CollectRows(rows, scanStoredScore)
+}
+
+const scoreHistorySQL = "SELECT day, result, final FROM daily_scores WHERE person_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day"
+
+func scanStoredScore(r pgx.CollectableRow) (app.StoredScore, error) {
+	var sc app.StoredScore
+	var result []byte
+	if err := r.Scan(&sc.Day, &result, &sc.Final); err != nil {
+		return sc, err
+	}
+	return sc, json.Unmarshal(result, &sc.Score)
 }
 
 // Biometrics implements app.ScoreStore.
@@ -259,12 +263,14 @@ func (s *Store) HouseholdWeightsPut(ctx context.Context, w domain.ScoreWeights) 
 
 // Allocations implements app.CharacterStore.
 func (s *Store) Allocations(ctx context.Context, personID int64) ([]string, error) {
-	rows, err := s.q.Query(ctx, "SELECT node FROM allocations WHERE person_id = $1 ORDER BY allocated_at, node", personID)
+	rows, err := s.q.Query(ctx, allocationsSQL, personID)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+const allocationsSQL = "SELECT node FROM allocations WHERE person_id = $1 ORDER BY allocated_at, node"
 
 // AllocationInsert implements app.CharacterStore.
 func (s *Store) AllocationInsert(ctx context.Context, personID int64, node string, at time.Time) error {
