@@ -24,14 +24,7 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	ctx := context.Background()
 	e := newBridgeEnv(t)
 	url, root, prefix, svc := e.url, e.root, e.prefix, e.svc
-	p, err := svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid, hid := e.personWithHabit(t, "Alex", "Water")
 
 	r, err := svc.CreateRoutine(ctx, "alex", app.RoutineInput{Name: "Morning",
 		Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
@@ -44,7 +37,7 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	e.startBridge(t, discovery.BridgeOptions{})
 
 	obs := mqtttest.NewObserver(t, url, root+"/#")
-	configTopic := fmt.Sprintf("%s/device/lifeops_%d/config", prefix, p.Value.ID)
+	configTopic := fmt.Sprintf("%s/device/lifeops_%d/config", prefix, pid)
 	cfg := obs.WaitFor(5*time.Second, "the person's device config", func(r mqtttest.Received) bool { return r.Topic == configTopic })
 	var payload struct {
 		Components map[string]struct {
@@ -59,10 +52,10 @@ func TestCheckInReachesHomeAssistant(t *testing.T) {
 	}
 	var doneTopic, buttonTopic, itemTopic string
 	for _, c := range payload.Components {
-		if c.Platform == "binary_sensor" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", h.Value.ID)) {
+		if c.Platform == "binary_sensor" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", hid)) {
 			doneTopic = c.StateTopic
 		}
-		if c.Platform == "button" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", h.Value.ID)) {
+		if c.Platform == "button" && strings.Contains(c.UniqueID, fmt.Sprintf("habit_%d", hid)) {
 			buttonTopic = c.CommandTopic
 		}
 		if c.Platform == "button" && strings.Contains(c.UniqueID, fmt.Sprintf("item_%d", itemID)) {
@@ -117,21 +110,14 @@ func TestRepeatedPressAcrossABucketBoundaryCountsOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newBridgeEnv(t)
-	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := e.svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid, hid := e.personWithHabit(t, "Alex", "Water")
 	var mu sync.Mutex
 	now := time.Date(2026, 3, 10, 8, 0, 9, 800_000_000, time.UTC) // 200 ms before a boundary
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	e.startBridge(t, discovery.BridgeOptions{Now: clock})
 	obs := mqtttest.NewObserver(t, e.url, e.root+"/#")
-	button := fmt.Sprintf("%s/%d/habit/%d/check_in/set", e.base, p.Value.ID, h.Value.ID)
+	button := e.habitTopic(pid, hid, "check_in/set")
 	checkIns := func() int {
 		t.Helper()
 		today, err := e.svc.Today(ctx, "alex")

@@ -121,20 +121,13 @@ func TestStreakEventIsPublishedBeforeTheRead(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newBridgeEnv(t)
-	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := e.svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid, hid := e.personWithHabit(t, "Alex", "Water")
 	src := &stallingSource{Service: e.svc}
 	src.hold()() // start-up reads pass
 	e.startBridge(t, discovery.BridgeOptions{Source: src, Refresh: time.Hour})
 	obs := mqtttest.NewObserver(t, e.url, e.root+"/#")
-	streak := fmt.Sprintf("%s/%d/habit/%d/streak/state", e.base, p.Value.ID, h.Value.ID)
-	done := fmt.Sprintf("%s/%d/habit/%d/done_today/state", e.base, p.Value.ID, h.Value.ID)
+	streak := e.habitTopic(pid, hid, "streak/state")
+	done := e.habitTopic(pid, hid, "done_today/state")
 	obs.WaitPayload(5*time.Second, streak, "0")
 	obs.WaitPayload(5*time.Second, done, "OFF")
 	time.Sleep(50 * time.Millisecond) // the first syncs are over
@@ -172,20 +165,13 @@ func TestReadOlderThanAPatchDoesNotUndoIt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newBridgeEnv(t)
-	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := e.svc.CreateHabit(ctx, "alex", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid, hid := e.personWithHabit(t, "Alex", "Water")
 	src := &stallingSource{Service: e.svc}
 	src.hold()()
 	e.startBridge(t, discovery.BridgeOptions{Source: src, Refresh: time.Hour})
 	obs := mqtttest.NewObserver(t, e.url, e.root+"/#")
-	streak := fmt.Sprintf("%s/%d/habit/%d/streak/state", e.base, p.Value.ID, h.Value.ID)
-	mood := fmt.Sprintf("%s/%d/mood/state", e.base, p.Value.ID)
+	streak := e.habitTopic(pid, hid, "streak/state")
+	mood := fmt.Sprintf("%s/%d/mood/state", e.base, pid)
 	obs.WaitPayload(5*time.Second, streak, "0")
 	time.Sleep(50 * time.Millisecond) // the first syncs are over
 

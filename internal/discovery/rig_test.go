@@ -2,6 +2,7 @@ package discovery_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/discovery"
+	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
@@ -76,4 +78,25 @@ func (e *bridgeEnv) startBridge(t *testing.T, o discovery.BridgeOptions) *discov
 	t.Cleanup(func() { _ = bridge.Stop(context.Background()) })
 	e.svc.AddSink(bridge)
 	return bridge
+}
+
+// personWithHabit adds a person and a daily habit of theirs, both by name.
+func (e *bridgeEnv) personWithHabit(t *testing.T, person, habit string) (personID, habitID int64) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: person})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.svc.CreateHabit(ctx, p.Value.Slug, app.HabitInput{Name: habit, Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Value.ID, h.Value.ID
+}
+
+// habitTopic is the topic of one of a habit's entities under the base
+// topic: "streak/state", "done_today/state", "check_in/set".
+func (e *bridgeEnv) habitTopic(personID, habitID int64, what string) string {
+	return fmt.Sprintf("%s/%d/habit/%d/%s", e.base, personID, habitID, what)
 }
