@@ -267,6 +267,19 @@ func registerEvidence(api huma.API, svc *app.Service) {
 	}, "path"), func(ctx context.Context, in *RulePath) (*struct{}, error) {
 		return nil, svc.DeleteRule(ctx, in.Person, in.Rule)
 	})
+	// matches is a page of a person's matches, of one rule unless rule is 0.
+	matches := func(ctx context.Context, person string, rule int64, q PageQuery) (*struct{ Body MatchPage }, error) {
+		before, err := parseCursor(q.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		limit := min(max(q.Limit, 1), MaxPageSize)
+		ms, err := svc.Matches(ctx, person, rule, before, limit+1)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body MatchPage }{Body: matchPage(ms, limit)}, nil
+	}
 	op(api, scoped(huma.Operation{
 		OperationID: "list-evidence-rule-matches", Method: http.MethodGet, Path: base + "/{rule}/matches",
 		Summary: "Page through a rule's matches, newest first", Description: "What the rule saw (sensor, from, to, the readings) and what it did. Pass next_cursor as cursor for the next page.",
@@ -275,16 +288,7 @@ func registerEvidence(api huma.API, svc *app.Service) {
 		RulePath
 		PageQuery
 	}) (*struct{ Body MatchPage }, error) {
-		before, err := parseCursor(in.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		limit := min(max(in.Limit, 1), MaxPageSize)
-		ms, err := svc.Matches(ctx, in.Person, in.Rule, before, limit+1)
-		if err != nil {
-			return nil, err
-		}
-		return &struct{ Body MatchPage }{Body: matchPage(ms, limit)}, nil
+		return matches(ctx, in.Person, in.Rule, in.PageQuery)
 	})
 	op(api, scoped(huma.Operation{
 		OperationID: "list-evidence-matches", Method: http.MethodGet, Path: "/api/v1/people/{person}/evidence-matches",
@@ -294,16 +298,7 @@ func registerEvidence(api huma.API, svc *app.Service) {
 		PersonPath
 		PageQuery
 	}) (*struct{ Body MatchPage }, error) {
-		before, err := parseCursor(in.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		limit := min(max(in.Limit, 1), MaxPageSize)
-		ms, err := svc.Matches(ctx, in.Person, 0, before, limit+1)
-		if err != nil {
-			return nil, err
-		}
-		return &struct{ Body MatchPage }{Body: matchPage(ms, limit)}, nil
+		return matches(ctx, in.Person, 0, in.PageQuery)
 	})
 	op(api, scoped(huma.Operation{
 		OperationID: "undo-evidence-match", Method: http.MethodPost, Path: "/api/v1/people/{person}/evidence-matches/{match}/undo",
