@@ -163,13 +163,7 @@ func (h *Handler) postRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) evidenceFailed(w http.ResponseWriter, r *http.Request, err error) {
-	p := h.newPage(w, r, "evidence", "Evidence rules")
-	p.Form = r.PostForm
-	if !formFailed(p, err) {
-		h.fail(w, r, err)
-		return
-	}
-	h.showEvidence(w, r, p)
+	h.formAgain(w, r, err, "evidence", "Evidence rules", func(p *page) { h.showEvidence(w, r, p) })
 }
 
 func (h *Handler) postRuleDelete(w http.ResponseWriter, r *http.Request) {

@@ -31,13 +31,7 @@ func (h *Handler) showPeople(w http.ResponseWriter, r *http.Request, p *page) {
 
 // peopleFailed shows the People page again with err on it.
 func (h *Handler) peopleFailed(w http.ResponseWriter, r *http.Request, err error) {
-	p := h.newPage(w, r, "people", "People")
-	p.Form = r.PostForm
-	if !formFailed(p, err) {
-		h.fail(w, r, err)
-		return
-	}
-	h.showPeople(w, r, p)
+	h.formAgain(w, r, err, "people", "People", func(p *page) { h.showPeople(w, r, p) })
 }
 
 func (h *Handler) postPerson(w http.ResponseWriter, r *http.Request) {
@@ -167,13 +161,7 @@ func (h *Handler) postHabit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := h.newPage(w, r, "habits", "Habits")
-	p.Form = r.PostForm
-	if !formFailed(p, err) {
-		h.fail(w, r, err)
-		return
-	}
-	h.showHabits(w, r, p, nil)
+	h.formAgain(w, r, err, "habits", "Habits", func(p *page) { h.showHabits(w, r, p, nil) })
 }
 
 func (h *Handler) postHabitUpdate(w http.ResponseWriter, r *http.Request) {
@@ -195,13 +183,7 @@ func (h *Handler) postHabitUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := h.newPage(w, r, "habits", "Habit")
-	p.Form = r.PostForm
-	if !formFailed(p, err) {
-		h.fail(w, r, err)
-		return
-	}
-	h.showHabits(w, r, p, &cur.Value)
+	h.formAgain(w, r, err, "habits", "Habit", func(p *page) { h.showHabits(w, r, p, &cur.Value) })
 }
 
 func (h *Handler) postHabitArchive(w http.ResponseWriter, r *http.Request) {

@@ -93,13 +93,7 @@ func (h *Handler) postRoutine(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := h.newPage(w, r, "routines", "Routines")
-	p.Form = r.PostForm
-	if !formFailed(p, err) {
-		h.fail(w, r, err)
-		return
-	}
-	h.showRoutines(w, r, p)
+	h.formAgain(w, r, err, "routines", "Routines", func(p *page) { h.showRoutines(w, r, p) })
 }
 
 func (h *Handler) postRoutineDelete(w http.ResponseWriter, r *http.Request) {

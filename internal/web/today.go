@@ -156,13 +156,7 @@ func (h *Handler) postCheckIn(w http.ResponseWriter, r *http.Request) {
 		res, err = h.opts.Service.CheckIn(r.Context(), in)
 	}
 	if err != nil {
-		p := h.newPage(w, r, "today", "Today")
-		p.Form = r.PostForm
-		if !formFailed(p, err) {
-			h.fail(w, r, err)
-			return
-		}
-		h.showToday(w, r, p)
+		h.formAgain(w, r, err, "today", "Today", func(p *page) { h.showToday(w, r, p) })
 		return
 	}
 	if res.Replayed {
@@ -181,13 +175,7 @@ func (h *Handler) postTimeline(w http.ResponseWriter, r *http.Request) {
 	res, err := h.opts.Service.SetItemStatus(r.Context(), app.ItemStatusInput{Person: person, Item: r.FormValue("item"),
 		Status: routine.Status(r.FormValue("status")), Source: domain.SourceManual})
 	if err != nil {
-		p := h.newPage(w, r, "today", "Today")
-		p.Form = r.PostForm
-		if !formFailed(p, err) {
-			h.fail(w, r, err)
-			return
-		}
-		h.showToday(w, r, p)
+		h.formAgain(w, r, err, "today", "Today", func(p *page) { h.showToday(w, r, p) })
 		return
 	}
 	var msg string

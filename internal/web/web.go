@@ -365,6 +365,19 @@ func (p *page) Vals(name string) []string { return p.Form[name] }
 // Err is the error shown next to field name.
 func (p *page) Err(name string) string { return p.Errors[name] }
 
+// formAgain shows a form's page again after err, with what was posted and
+// the reasons err gives for its fields; an error about something else gets
+// the error page.
+func (h *Handler) formAgain(w http.ResponseWriter, r *http.Request, err error, nav, title string, show func(p *page)) {
+	p := h.newPage(w, r, nav, title)
+	p.Form = r.PostForm
+	if !formFailed(p, err) {
+		h.fail(w, r, err)
+		return
+	}
+	show(p)
+}
+
 func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, nav, title string) *page {
 	v, _ := r.Context().Value(viewerKey{}).(viewer)
 	p := &page{Base: basePath(r), Title: title, Nav: nav, Version: h.opts.Version, Viewer: v, Errors: map[string]string{}, Form: url.Values{}}
