@@ -154,24 +154,8 @@ func TestSIGKILLMidIngest(t *testing.T) {
 		}
 	}
 
-	pool, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	rows, err := pool.Query(ctx, "SELECT idempotency_key FROM check_ins UNION ALL SELECT idempotency_key FROM activities")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := map[string]int{}
-	for _, k := range keys {
-		// The API scopes a client's key to its caller: "<caller>:<key>".
-		stored[k[strings.LastIndex(k, ":")+1:]]++
-	}
+	// The API scopes a client's key to its caller: "<caller>:<key>".
+	stored := storedKeys(t, url, func(k string) string { return k[strings.LastIndex(k, ":")+1:] })
 	acked.Range(func(k, _ any) bool {
 		if stored[k.(string)] != 1 {
 			t.Errorf("acknowledged %s stored %d times", k, stored[k.(string)])
@@ -189,8 +173,33 @@ func TestSIGKILLMidIngest(t *testing.T) {
 		t.Errorf("verify after the kills: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 	t.Logf("%d SIGKILLs mid-ingest: %d writes attempted, %d acknowledged, %d retried, %d stored; %s",
-		kills.Load(), attempted.Load(), acknowledged.Load(), retried.Load(), len(keys), strings.TrimSpace(out.String()))
+		kills.Load(), attempted.Load(), acknowledged.Load(), retried.Load(), len(stored), strings.TrimSpace(out.String()))
 	if retried.Load() == 0 {
 		t.Fatal("no write was retried: the kills did not land mid-ingest")
 	}
+}
+
+// storedKeys counts the idempotency keys of every stored check-in and
+// activity, each as key turns it (without the scope the server added).
+func storedKeys(t *testing.T, url string, key func(stored string) string) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	rows, err := pool.Query(ctx, "SELECT idempotency_key FROM check_ins UNION ALL SELECT idempotency_key FROM activities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int{}
+	for _, k := range keys {
+		stored[key(k)]++
+	}
+	return stored
 }

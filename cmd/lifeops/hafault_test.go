@@ -12,14 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/config"
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/hass"
 	"github.com/lifeops/lifeops/internal/hass/hatest"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // TestHASocketDroppedDuringActions drops every Home Assistant WebSocket 20
@@ -146,23 +144,7 @@ func TestHASocketDroppedDuringActions(t *testing.T) {
 		}
 	}
 
-	pool, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	rows, err := pool.Query(ctx, "SELECT idempotency_key FROM check_ins UNION ALL SELECT idempotency_key FROM activities")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := map[string]int{}
-	for _, k := range keys {
-		stored[strings.TrimPrefix(k, "ha:")]++
-	}
+	stored := storedKeys(t, url, func(k string) string { return strings.TrimPrefix(k, "ha:") })
 	mu.Lock()
 	for id := range answered {
 		if stored[id] != 1 {
@@ -181,7 +163,7 @@ func TestHASocketDroppedDuringActions(t *testing.T) {
 		t.Errorf("verify after the drops: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 	t.Logf("%d HA socket drops (%d connections): %d actions fired, %d answered, %d fired again, %d stored; %s",
-		dropped.Load(), fake.Connections(), attempted, acked, retried, len(keys), strings.TrimSpace(out.String()))
+		dropped.Load(), fake.Connections(), attempted, acked, retried, len(stored), strings.TrimSpace(out.String()))
 	if dropped.Load() != drops || retried == 0 {
 		t.Fatalf("%d drops cut a live socket and %d actions were fired again: the drops did not land during the stream", dropped.Load(), retried)
 	}
