@@ -10,6 +10,6 @@
 // application as well as per token, so the pause after a 429 and the circuit
 // breaker are shared by everyone using the same client id.
 //
-// Facts about the API live in shared/reference/oura-api.md; the fake server
+// Oura's OpenAPI document (ouratest/testdata) is the reference; the fake server
 // in package ouratest replays Oura's real recorded responses.
 package oura

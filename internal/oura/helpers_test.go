@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -93,10 +91,7 @@ func newClient(t *testing.T, fake *ouratest.Server, store oura.TokenStore, mod f
 // recorded reads the data items of a recorded list response.
 func recorded(t *testing.T, name string) []json.RawMessage {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join(ouratest.FixturesDir(t), "responses", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := ouratest.Response(t, name)
 	var page struct {
 		Data []json.RawMessage `json:"data"`
 	}
@@ -108,11 +103,7 @@ func recorded(t *testing.T, name string) []json.RawMessage {
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join(ouratest.FixturesDir(t), "responses", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
+	return ouratest.Response(t, name)
 }
 
 func day(s string) time.Time {

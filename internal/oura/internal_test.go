@@ -3,9 +3,9 @@ package oura
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -16,17 +16,17 @@ import (
 
 func TestParseAPIErrorRecordedBodies(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(ouratest.FixturesDir(t), "responses")
-	files, err := filepath.Glob(filepath.Join(dir, "*.4??.json"))
+	fixtures := ouratest.Fixtures()
+	files, err := fs.Glob(fixtures, "responses/*.4??.json")
 	if err != nil || len(files) != 27 {
 		t.Fatalf("found %d recorded error bodies: %v", len(files), err)
 	}
 	for _, f := range files {
-		body, err := os.ReadFile(f)
+		body, err := fs.ReadFile(fixtures, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := filepath.Base(f)
+		name := path.Base(f)
 		var status int
 		switch {
 		case strings.HasSuffix(name, ".404.json"):

@@ -1,52 +1,49 @@
 // Package ouratest is a fake Oura API v2 for tests: it serves the real
-// recorded responses in shared/fixtures/oura (filtered by the requested
-// dates, optionally split into pages), Oura's recorded 404/422/403 bodies, an
-// OAuth token endpoint that rotates single-use refresh tokens, and scripted
-// 429s, 5xx and slow answers. Every request is validated against Oura's
-// OpenAPI document; violations are recorded and fail the test at cleanup.
+// recorded responses in testdata/ (filtered by the requested dates,
+// optionally split into pages), Oura's recorded 404/422/403 bodies, an OAuth
+// token endpoint that rotates single-use refresh tokens, and scripted 429s,
+// 5xx and slow answers. Every request is validated against Oura's OpenAPI
+// document; violations are recorded and fail the test at cleanup.
+//
+// The recordings and the document are embedded (testdata/README.md says where
+// they come from and under which licence), so the tests need nothing outside
+// the repository. Only test binaries import this package: nothing of it
+// reaches the lifeops binary or the add-on image.
 //
 // It does not import package oura, so oura's own tests can use it.
 package ouratest
 
 import (
-	"os"
-	"path/filepath"
+	"embed"
+	"io/fs"
+	"path"
 	"testing"
 )
 
-// FixturesEnv overrides where the fixtures are looked for.
-const FixturesEnv = "LIFEOPS_OURA_FIXTURES"
+//go:embed testdata/openapi-1.37.json testdata/responses testdata/webhook
+var testdata embed.FS
 
-// FixturesDir finds shared/fixtures/oura: $LIFEOPS_OURA_FIXTURES, else
-// <repo>/../shared/fixtures/oura where <repo> is the nearest directory above
-// the working directory holding go.mod (CI puts shared/ beside the clone).
-// It fails the test with a clear message when they are missing.
-func FixturesDir(tb testing.TB) string {
-	tb.Helper()
-	if dir := os.Getenv(FixturesEnv); dir != "" {
-		mustHaveSpec(tb, dir, "$"+FixturesEnv)
-		return dir
-	}
-	wd, err := os.Getwd()
+// Fixtures is the recorded data: openapi-1.37.json, responses/ (bodies named
+// <case>.<HTTP status>.json) and webhook/.
+func Fixtures() fs.FS {
+	sub, err := fs.Sub(testdata, "testdata")
 	if err != nil {
-		tb.Fatalf("ouratest: working directory: %v", err)
+		panic(err) // the embed pattern above guarantees the folder
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			fx := filepath.Join(filepath.Dir(dir), "shared", "fixtures", "oura")
-			mustHaveSpec(tb, fx, "the repository's sibling shared/ folder")
-			return fx
-		}
-		if filepath.Dir(dir) == dir {
-			tb.Fatalf("ouratest: no go.mod above %s; set %s to the Oura fixtures folder", wd, FixturesEnv)
-		}
-	}
+	return sub
 }
 
-func mustHaveSpec(tb testing.TB, dir, from string) {
+// Response returns one recorded response body from responses/, failing the
+// test when there is none by that name.
+func Response(tb testing.TB, name string) []byte {
 	tb.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "openapi-1.37.json")); err != nil {
-		tb.Fatalf("ouratest: Oura fixtures not found in %s (from %s): %v; "+
-			"put shared/fixtures/oura beside the repository or set %s", dir, from, err, FixturesEnv)
+	body, err := readResponse(name)
+	if err != nil {
+		tb.Fatalf("ouratest: %v", err)
 	}
+	return body
+}
+
+func readResponse(name string) ([]byte, error) {
+	return fs.ReadFile(Fixtures(), path.Join("responses", name))
 }

@@ -9,10 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,11 +55,10 @@ type Request struct {
 type Server struct {
 	URL string // base URL: pass as the client's BaseURL
 
-	tb       testing.TB
-	srv      *httptest.Server
-	fixtures string
-	router   routers.Router
-	opts     Options
+	tb     testing.TB
+	srv    *httptest.Server
+	router routers.Router
+	opts   Options
 
 	mu          sync.Mutex
 	cases       map[string]string
@@ -99,8 +98,11 @@ func New(tb testing.TB, opts Options) *Server {
 	if opts.ExpiresIn == 0 {
 		opts.ExpiresIn = 86400
 	}
-	fx := FixturesDir(tb)
-	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(fx, "openapi-1.37.json"))
+	spec, err := fs.ReadFile(Fixtures(), "openapi-1.37.json")
+	if err != nil {
+		tb.Fatalf("ouratest: %v", err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(spec)
 	if err != nil {
 		tb.Fatalf("ouratest: load openapi-1.37.json: %v", err)
 	}
@@ -112,7 +114,7 @@ func New(tb testing.TB, opts Options) *Server {
 		tb.Fatalf("ouratest: openapi router: %v", err)
 	}
 	s := &Server{
-		tb: tb, fixtures: fx, router: router, opts: opts,
+		tb: tb, router: router, opts: opts,
 		cases: map[string]string{}, forbidden: map[string]bool{},
 		codes: map[string]string{}, access: map[string]time.Time{}, refresh: map[string]bool{},
 		loaded: map[string][]item{},
@@ -401,7 +403,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 }
 
 func (s *Server) writeFixture(w http.ResponseWriter, status int, name string) {
-	body, err := os.ReadFile(filepath.Join(s.fixtures, "responses", name))
+	body, err := readResponse(name)
 	if err != nil {
 		s.tb.Errorf("ouratest: fixture: %v", err)
 		writeJSON(w, http.StatusInternalServerError, []byte(`{"detail":"fixture missing"}`))
@@ -424,7 +426,7 @@ func fileBase(collection string) string {
 }
 
 func (s *Server) fixtureExists(name string) bool {
-	_, err := os.Stat(filepath.Join(s.fixtures, "responses", name))
+	_, err := fs.Stat(Fixtures(), path.Join("responses", name))
 	return err == nil
 }
 
@@ -435,7 +437,7 @@ func (s *Server) items(name string) ([]item, error) {
 	if it, ok := s.loaded[name]; ok {
 		return it, nil
 	}
-	body, err := os.ReadFile(filepath.Join(s.fixtures, "responses", name))
+	body, err := readResponse(name)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +474,7 @@ func (s *Server) items(name string) ([]item, error) {
 
 func (s *Server) serveSingle(w http.ResponseWriter, collection, id string) {
 	base := fileBase(collection)
-	if body, err := os.ReadFile(filepath.Join(s.fixtures, "responses", "single_"+base+".200.json")); err == nil {
+	if body, err := readResponse("single_" + base + ".200.json"); err == nil {
 		var doc struct {
 			ID string `json:"id"`
 		}
@@ -630,7 +632,7 @@ func (s *Server) datetimeRange(w http.ResponseWriter, q map[string][]string) (fr
 }
 
 func (s *Server) writeInvalidRange(w http.ResponseWriter, input string) {
-	body, err := os.ReadFile(filepath.Join(s.fixtures, "responses", "multiple_tag_invalid_dates.422.json"))
+	body, err := readResponse("multiple_tag_invalid_dates.422.json")
 	if err != nil {
 		s.tb.Errorf("ouratest: fixture: %v", err)
 		return

@@ -3,20 +3,35 @@ package ouratest_test
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lifeops/lifeops/internal/oura/ouratest"
 )
 
-func TestFixturesDirOverride(t *testing.T) {
-	// Not parallel: it sets an environment variable.
-	dir := ouratest.FixturesDir(t)
-	t.Setenv(ouratest.FixturesEnv, dir)
-	if got := ouratest.FixturesDir(t); got != dir {
-		t.Errorf("override ignored: %s", got)
+// The recordings travel inside the repository, licences beside them: a fresh
+// clone with nothing around it has everything the Oura tests read.
+func TestFixturesAreInTheRepository(t *testing.T) {
+	t.Parallel()
+	fsys := ouratest.Fixtures()
+	for dir, want := range map[string]int{"responses": 83, "webhook": 6} {
+		entries, err := fs.ReadDir(fsys, dir)
+		if err != nil || len(entries) != want {
+			t.Errorf("%s: %d files (want %d): %v", dir, len(entries), want, err)
+		}
+	}
+	for _, f := range []string{"README.md", "LICENSE-ex_oura.txt", "LICENSE-louispires-oura-ha.txt"} {
+		if _, err := os.Stat(filepath.Join("testdata", f)); err != nil {
+			t.Errorf("testdata/%s: %v", f, err)
+		}
+	}
+	if body := ouratest.Response(t, "single_sleep.200.json"); !json.Valid(body) {
+		t.Error("single_sleep.200.json is not JSON")
 	}
 }
 
