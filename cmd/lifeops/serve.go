@@ -37,7 +37,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	log := newLogger(cfg, stderr)
 	start := time.Now()
-	log.Info().Str("version", version).Interface("config", settingsMap(cfg)).Msg("lifeops starting")
+	if logFormat(cfg, stderr) == "console" {
+		// A person at a terminal reads this line: the full settings are
+		// one `lifeops config check` away.
+		log.Info().Str("version", version).Str("listen", cfg.HTTPAddr).Msg("lifeops starting (settings: lifeops config check)")
+	} else {
+		log.Info().Str("version", version).Interface("config", settingsMap(cfg)).Msg("lifeops starting")
+	}
 
 	pool, err := openDatabase(ctx, cfg.DatabaseURL, log)
 	if err != nil {
@@ -121,6 +127,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	log.Info().Str("addr", ln.Addr().String()).Dur("startup", time.Since(start)).Msg("lifeops ready")
+	if err := greet(ctx, stderr, logFormat(cfg, stderr) == "console", ln.Addr(), cfg, app.NewTokens(store, store, nil)); err != nil {
+		return err
+	}
 	return serveHTTP(ctx, ln, web.Root(api.Handler(), pages), cfg, log)
 }
 
@@ -200,17 +209,22 @@ func databaseProbe(pool *pgxpool.Pool, m *migrate.Migrator) app.Probe {
 
 // newLogger logs JSON, or a human console format when stderr is a terminal
 // (or log_format says so).
-func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
-	format := cfg.LogFormat
-	if format == "" {
-		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "console"
-			}
+// logFormat is the configured log format, or console on a terminal and
+// json elsewhere.
+func logFormat(cfg config.Config, w io.Writer) string {
+	if cfg.LogFormat != "" {
+		return cfg.LogFormat
+	}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return "console"
 		}
 	}
-	if format == "console" {
+	return "json"
+}
+
+func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
+	if logFormat(cfg, w) == "console" {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	}
 	level, err := zerolog.ParseLevel(cfg.LogLevel)

@@ -27,7 +27,7 @@ import (
 )
 
 // defaultChromium is Debian's Chromium (apt-get install chromium;
-// scripts/services installs it); LIFEOPS_TEST_CHROMIUM names another
+// scripts/services --test-tools installs it); LIFEOPS_TEST_CHROMIUM names another
 // Chromium-based browser.
 const defaultChromium = "/usr/bin/chromium"
 
@@ -99,7 +99,7 @@ func artifacts(t *testing.T) string {
 func TestBrowser(t *testing.T) {
 	chromiumPath := cmp.Or(os.Getenv("LIFEOPS_TEST_CHROMIUM"), defaultChromium)
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the browser tests need Chromium at %s (apt-get install -y chromium, or scripts/services; "+
+		t.Fatalf("the browser tests need Chromium at %s (apt-get install -y chromium, or scripts/services --test-tools; "+
 			"LIFEOPS_TEST_CHROMIUM names another): %v", chromiumPath, err)
 	}
 	e := newEnv(t, envOptions{})
