@@ -32,7 +32,9 @@ FROM ghcr.io/home-assistant/base:3.23
 ENV S6_BEHAVIOUR_IF_STAGE2_FAILS=2 \
     S6_CMD_WAIT_FOR_SERVICES_MAXTIME=0
 
-RUN apk add --no-cache jq postgresql17 postgresql17-client
+# postgresql16 is the previous major: its binaries let start-up upgrade an
+# existing cluster with pg_upgrade (addon/rootfs/usr/lib/lifeops/common.sh).
+RUN apk add --no-cache jq postgresql17 postgresql17-client postgresql16
 
 COPY addon/rootfs/ /
 COPY --from=build /out/lifeops /usr/bin/lifeops
