@@ -179,8 +179,8 @@ func TestDatabaseURLWithASocketDirectory(t *testing.T) {
 	for url, ok := range map[string]bool{
 		"postgres:///lifeops?host=/run/postgresql&port=5432&user=postgres&sslmode=disable": true,
 		"postgres://postgres@127.0.0.1:5432/lifeops":                                       true,
-		"postgres:///lifeops":                                                              false,
-		"postgres:///lifeops?port=5432":                                                    false,
+		"postgres:///lifeops":           false,
+		"postgres:///lifeops?port=5432": false,
 	} {
 		c, err := load(t, map[string]string{"LIFEOPS_DATABASE_URL": url})
 		if err != nil {
