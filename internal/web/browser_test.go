@@ -313,6 +313,32 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("requests outside the ingress prefix: %q", s)
 	}
 	t.Logf("screenshots in %s", out)
+	if os.Getenv("LIFEOPS_DOCS_SCREENSHOTS") != "" {
+		exportDocScreenshots(t, out)
+	}
+}
+
+// docScreenshots are the pictures docs/first-steps.md shows. Run the
+// browser test with LIFEOPS_DOCS_SCREENSHOTS=1 to refresh them after a
+// change to the pages; docs_test checks that the guide names only these.
+var docScreenshots = []string{"today.png", "habits.png", "routines.png", "tree.png", "evidence.png", "tokens.png", "today-dark.png"}
+
+func exportDocScreenshots(t *testing.T, from string) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "docs", "images", "panel")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range docScreenshots {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("wrote %d screenshots to %s", len(docScreenshots), dir)
 }
 
 func screenshot(t *testing.T, ctx context.Context, path string) {
