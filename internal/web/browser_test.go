@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -17,12 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
@@ -120,7 +123,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
 
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
@@ -297,6 +300,56 @@ func TestBrowser(t *testing.T) {
 	screenshot(t, ctx, filepath.Join(out, "today-dark.png"))
 	submit("open the tree in the dark", `nav.tabs a[href*="/character"]`)
 	screenshot(t, ctx, filepath.Join(out, "tree-dark.png"))
+
+	// No page is wider than the screen, on a phone (390 px) or a desktop
+	// (1280 px), light or dark; each is kept as a picture.
+	do("open the habits", chromedp.Navigate(base+"/habits?person=anna"))
+	habitID := attr(`main a[href*="/habits/"]`, "href")
+	habitID = habitID[strings.LastIndex(habitID, "/habits/")+len("/habits/"):]
+	if i := strings.IndexByte(habitID, '?'); i >= 0 {
+		habitID = habitID[:i]
+	}
+	for _, name := range []string{"Kitchen tablet by the fridge", "Phone shortcuts"} {
+		if _, err := e.tokens.Create(context.Background(), app.TokenInput{Name: name, Scope: app.ScopeWrite, Person: "anna"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := map[string]string{
+		"today": "/?person=anna", "character": "/character?person=anna", "habits": "/habits?person=anna",
+		"habit": "/habits/" + habitID + "?person=anna", "routines": "/routines?person=anna",
+		"evidence": "/evidence?person=anna", "oura": "/oura?person=anna", "people": "/people",
+		"tokens": "/tokens", "diagnostics": "/diagnostics", "docs": "/docs",
+	}
+	for _, theme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, width := range []int64{390, 1280} {
+			if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+				Width: width, Height: 900, DeviceScaleFactor: 1, Mobile: width < 600}); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range slices.Sorted(maps.Keys(pages)) {
+				ready := chromedp.WaitReady(chromedp.CSS("body"))
+				if name == "docs" { // the operations come from a script
+					ready = chromedp.WaitVisible(chromedp.CSS("#ops .op"))
+				}
+				do("open "+name, chromedp.Navigate(base+pages[name]), ready)
+				wide, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wide > width {
+					t.Errorf("%s at %d px (%s) is %d px wide", name, width, theme, wide)
+				}
+				screenshot(t, ctx, filepath.Join(out, fmt.Sprintf("%s-%d-%s.png", name, width, theme)))
+			}
+		}
+	}
+	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
 
 	problemsMu.Lock()
 	var unexpected []string
