@@ -303,6 +303,21 @@ func TestBrowser(t *testing.T) {
 
 	// No page is wider than the screen, on a phone (390 px) or a desktop
 	// (1280 px), light or dark; each is kept as a picture.
+	// A new token's secret has a Copy button.
+	do("open tokens", chromedp.Navigate(base+"/tokens"), chromedp.WaitVisible(chromedp.ID("t-name")), chromedp.SendKeys(chromedp.ID("t-name"), "Wall tablet"))
+	submit("create a token", "#add-token button")
+	do("copy the secret", chromedp.WaitVisible(chromedp.CSS(`button[data-copy="new-secret"]`)), chromedp.Click(chromedp.CSS(`button[data-copy="new-secret"]`)))
+	var copied string
+	for range 30 { // the clipboard answers asynchronously
+		if copied, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('button[data-copy="new-secret"]').textContent`)); err != nil || copied != "Copy" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || (copied != "Copied" && copied != "Selected: copy it") {
+		t.Errorf("the Copy button says %q after a click (%v)", copied, err)
+	}
+
 	do("open the habits", chromedp.Navigate(base+"/habits?person=anna"))
 	habitID := attr(`main a[href*="/habits/"]`, "href")
 	habitID = habitID[strings.LastIndex(habitID, "/habits/")+len("/habits/"):]

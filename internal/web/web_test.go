@@ -414,6 +414,17 @@ func TestTodayCharacterAndTokens(t *testing.T) {
 	if !strings.Contains(r.body, "already allocated") {
 		t.Errorf("a second allocation does not say why it failed")
 	}
+	// With every point spent the tree offers nothing to click.
+	for v.Sheet.UnspentPoints > 0 {
+		mustStatus(t, e.post("/character/allocate", url.Values{"person": {person}, "node": {string(v.Allocatable[0])}}), http.StatusSeeOther)
+		if v, err = e.svc.Character(ctx, person); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = e.get("/character?person=" + person)
+	if strings.Contains(r.body, `class="node-button`) || strings.Contains(r.body, ">Allocate</button>") || !strings.Contains(r.body, `id="no-points"`) {
+		t.Errorf("the character page offers Allocate with 0 points to spend")
+	}
 
 	// A token's secret is shown once and works against the API; revoked, it does not.
 	r = e.post("/tokens", url.Values{"name": {"tablet"}, "scope": {"write"}, "bind": {person}})
