@@ -153,6 +153,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /{$}", h.getToday)
 	m.HandleFunc("POST /check-in", h.postCheckIn)
 	m.HandleFunc("POST /timeline", h.postTimeline)
+	m.HandleFunc("POST /activity", h.postActivity)
+	m.HandleFunc("POST /mood", h.postMood)
 	m.HandleFunc("GET /people", h.getPeople)
 	m.HandleFunc("POST /people", h.postPerson)
 	m.HandleFunc("POST /people/{person}", h.postPersonRename)
