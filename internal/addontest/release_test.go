@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // The image the Supervisor pulls is the one the workflow pushes: config.yaml
@@ -57,5 +59,38 @@ func TestRenovateConfigIsJSON(t *testing.T) {
 	}
 	if !cfg.PinDigests || len(cfg.EnabledManagers) < 4 {
 		t.Fatalf("renovate.json = %+v: want digests pinned and the dockerfile, gomod, npm and github-actions managers", cfg)
+	}
+}
+
+// What each packaged file needs of Home Assistant is declared where HA reads
+// it: the add-on's minimum version in config.yaml, each blueprint's
+// min_version.
+func TestMinimumHomeAssistantVersionsAreDeclared(t *testing.T) {
+	if v, _ := manifest(t)["homeassistant"].(string); v != "2025.10.0" {
+		t.Errorf("config.yaml homeassistant = %q, want 2025.10.0 (default_entity_id in MQTT discovery)", v)
+	}
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "homeassistant", "blueprints", "automation", "lifeops", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no blueprints: %v", err)
+	}
+	for _, f := range files {
+		var doc struct {
+			Blueprint struct {
+				HomeAssistant struct {
+					MinVersion string `yaml:"min_version"`
+				} `yaml:"homeassistant"`
+			} `yaml:"blueprint"`
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Blueprints use !input tags; only the header is decoded here.
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		if doc.Blueprint.HomeAssistant.MinVersion == "" {
+			t.Errorf("%s declares no homeassistant.min_version", filepath.Base(f))
+		}
 	}
 }
