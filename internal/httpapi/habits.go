@@ -146,14 +146,6 @@ func streakBody(h app.HabitToday) StreakBody {
 		Best: h.Streak.Best, AtRisk: h.Streak.AtRisk, ShieldsLeft: h.Streak.ShieldsLeft, Strength: h.Strength}
 }
 
-// PauseInput is the body of POST …/pauses.
-type PauseInput struct {
-	Habit  string `json:"habit,omitempty" doc:"the habit's id, slug or name; absent: every habit of the person"`
-	Reason string `json:"reason" enum:"vacation,sick,rest"`
-	From   string `json:"from,omitempty" format:"date" doc:"default: today"`
-	Until  string `json:"until" format:"date"`
-}
-
 func registerHabits(api huma.API, svc *app.Service) {
 	tags := []string{"habits"}
 	op(api, scoped(huma.Operation{
@@ -242,23 +234,6 @@ func registerHabits(api huma.API, svc *app.Service) {
 			out.Body.Items[i] = streakBody(h)
 		}
 		return out, nil
-	})
-	op(api, scoped(huma.Operation{
-		OperationID: "create-pause", Method: http.MethodPost, Path: "/api/v1/people/{person}/pauses",
-		Summary: "Pause habits", Description: "Paused days count neither for nor against streaks.",
-		Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{404, 422},
-	}, "path"), func(ctx context.Context, in *struct {
-		PersonPath
-		Body PauseInput
-	}) (*struct{}, error) {
-		var v domain.ValidationError
-		from := parseDay(&v, "from", in.Body.From)
-		until := parseDay(&v, "until", in.Body.Until)
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
-		return nil, svc.Pause(ctx, app.PauseInput{Person: in.Person, Habit: in.Body.Habit,
-			Reason: domain.PauseReason(in.Body.Reason), From: from, Until: until})
 	})
 }
 
