@@ -468,4 +468,3 @@ func (s *Service) undoCheckInTx(ctx context.Context, tx Store, c domain.CheckIn,
 	prog.CheckIns--
 	return tx.ProgressPut(ctx, c.PersonID, prog)
 }
-
