@@ -1,0 +1,59 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHabitMonthGrid: the habit page draws the month with each day's
+// status, and its buttons set and clear a day through the app.
+func TestHabitMonthGrid(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	person, habitID := seed(t, e)
+	today := time.Now().UTC().Format("2006-01-02")
+	page := fmt.Sprintf("/habits/%d?person=%s", habitID, person)
+	cell := func(body, day string) string {
+		i := strings.Index(body, `data-day="`+day+`"`)
+		if i < 0 {
+			t.Fatalf("no cell for %s in the month grid", day)
+		}
+		j := strings.Index(body[i:], "</td>")
+		return body[i : i+j]
+	}
+	r := e.get(page)
+	mustStatus(t, r, http.StatusOK)
+	if !strings.Contains(r.body, `<table class="month">`) {
+		t.Fatal("the habit page has no month grid")
+	}
+	if c := cell(r.body, today); !strings.Contains(c, `data-status="pending"`) || !strings.Contains(c, `value="set"`) {
+		t.Errorf("today's cell: %s", c)
+	}
+
+	set := e.post(fmt.Sprintf("/habits/%d/days/%s", habitID, today), url.Values{"person": {person}, "action": {"set"}, "month": {today[:7]}})
+	mustStatus(t, set, http.StatusSeeOther)
+	r = e.get(page)
+	if c := cell(r.body, today); !strings.Contains(c, `data-status="done"`) || !strings.Contains(c, `value="clear"`) {
+		t.Errorf("today's cell after setting it: %s", c)
+	}
+	mustStatus(t, e.post(fmt.Sprintf("/habits/%d/days/%s", habitID, today), url.Values{"person": {person}, "action": {"clear"}}), http.StatusSeeOther)
+	r = e.get(page)
+	if c := cell(r.body, today); !strings.Contains(c, `data-status="pending"`) {
+		t.Errorf("today's cell after clearing it: %s", c)
+	}
+	// The day before the start has no buttons; next month is all future.
+	yesterday := time.Now().UTC().AddDate(0, 0, -1)
+	r = e.get(page + "&month=" + yesterday.Format("2006-01"))
+	if c := cell(r.body, yesterday.Format("2006-01-02")); !strings.Contains(c, `data-status="not_due"`) || strings.Contains(c, "<form") {
+		t.Errorf("the day before the start: %s", c)
+	}
+	next := time.Now().UTC().AddDate(0, 1, 0)
+	r = e.get(page + "&month=" + next.Format("2006-01"))
+	if c := cell(r.body, next.Format("2006-01-02")); !strings.Contains(c, `data-status="future"`) || strings.Contains(c, "<form") {
+		t.Errorf("a day next month: %s", c)
+	}
+}
