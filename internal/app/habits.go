@@ -305,6 +305,10 @@ type CheckInInput struct {
 	Note           string
 	IdempotencyKey string
 	Evidence       []byte // JSON: what an automatic check-in saw
+	// Correction marks a check-in that fixes the record of a past day
+	// (SetHabitDay): it may reach back to the habit's start instead of
+	// domain.MaxBackdate. Its XP follows the same rules as any check-in's.
+	Correction bool
 }
 
 // CheckInResult says what a check-in did.
@@ -362,7 +366,11 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 	if c.Source == "" {
 		c.Source = domain.SourceAPI
 	}
-	if err := domain.ValidateCheckIn(c, now); err != nil {
+	check := c
+	if in.Correction && c.At.Before(now) {
+		check.At = now // the day's bounds are SetHabitDay's to check
+	}
+	if err := domain.ValidateCheckIn(check, now); err != nil {
 		return out, err
 	}
 	if h.Value.Start.After(domain.DayOf(c.At, s.loc())) {

@@ -130,8 +130,8 @@ type SetDayInput struct {
 // SetHabitDay makes a day's record of a habit exactly one check-in (of
 // Quantity, for a habit with an amount), as Loop Habit Tracker lets a person
 // fix any day: back to the habit's start, never after today. It goes
-// through the check-in and undo use cases, so XP follows their rules. A day
-// already recorded that way is left as it is.
+// through the check-in and undo use cases, so XP follows their rules in one
+// place. A day already recorded that way is left as it is.
 func (s *Service) SetHabitDay(ctx context.Context, in SetDayInput) (CheckInResult, error) {
 	var out CheckInResult
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
@@ -167,7 +167,7 @@ func (s *Service) SetHabitDay(ctx context.Context, in SetDayInput) (CheckInResul
 			}
 		}
 		out, err = s.checkInTx(ctx, tx, CheckInInput{Person: in.Person, Habit: sourceID(h.Value.ID), Quantity: qty,
-			At: s.dayMoment(h.Value.Habit, in.Day), Source: in.Source, Note: in.Note}, ev)
+			At: s.dayMoment(h.Value.Habit, in.Day), Source: in.Source, Note: in.Note, Correction: true}, ev)
 		return err
 	})
 	return out, err

@@ -193,3 +193,43 @@ func TestUnarchiveHabit(t *testing.T) {
 		t.Errorf("verify after unarchive: %s", d)
 	}
 }
+
+// TestSetDayBeyondTheCheckInWindow: a day older than the check-in window
+// can still be set (Loop lets a person fix any day since the start) through
+// the check-in use case, and verify stays clean.
+func TestSetDayBeyondTheCheckInWindow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, 3, 2, 12, 0, 0))
+	f.person(t, "Ann")
+	d0 := domain.NewDay(2026, 3, 2)
+	f.habit(t, "ann", "Walk", d0)
+	f.habit(t, "ann", "Read", d0)
+	f.clock.Add(10 * 24 * time.Hour)
+	if err := f.svc.Rollover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old := d0.Add(1)
+	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ann", Habit: "walk", At: at(2026, 3, 3, 12, 0, 0)}); err == nil {
+		t.Fatal("a plain check-in 9 days back was accepted")
+	}
+	res, err := f.svc.SetHabitDay(ctx, app.SetDayInput{Person: "ann", Habit: "walk", Day: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Day.Status != domain.StatusDone {
+		t.Fatalf("old day set: status %s", res.Day.Status)
+	}
+	if got := dayStatuses(t, f, "walk", d0, old.Add(1)); got != "missed done missed" {
+		t.Errorf("days: %s", got)
+	}
+	for _, d := range verify(t, f).Differences {
+		t.Errorf("verify: %s", d)
+	}
+	if _, err := f.svc.ClearHabitDay(ctx, "ann", "walk", old); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range verify(t, f).Differences {
+		t.Errorf("verify after clearing: %s", d)
+	}
+}
