@@ -250,3 +250,33 @@ func TestVacationSwitchOnPauses(t *testing.T) {
 		t.Fatalf("vacation off: %v, pauses %+v", v.Vacation, list)
 	}
 }
+
+// TestSickTodayRescoresToday: a sick pause from today changes today's
+// stored score at once (it stayed stale until the next event).
+func TestSickTodayRescoresToday(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, 3, 2, 12, 0, 0))
+	p := f.person(t, "Ann")
+	d0 := domain.NewDay(2026, 3, 2)
+	f.habit(t, "ann", "Walk", d0)
+	f.habit(t, "ann", "Read", d0)
+	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ann", Habit: "walk"}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := f.svc.Score(ctx, p.ID, d0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Pause(ctx, app.PauseInput{Person: "ann", Habit: "read", Reason: domain.PauseSick}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.svc.Score(ctx, p.ID, d0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Score.Score == before.Score.Score {
+		t.Errorf("today's score stayed %d after the only undone habit was paused", before.Score.Score)
+	}
+	assertTodayScoreFresh(t, f, p.ID)
+}
