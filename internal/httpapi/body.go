@@ -96,10 +96,12 @@ func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
 
 // idempotencyStale is how long a claimed key may run before a duplicate
 // takes it over (its first request died with its process); idempotencyWait
-// is how long a duplicate waits for the first answer before giving up.
+// is how long a duplicate waits for the first answer before giving up with
+// 409. The wait outlasts the staleness, so a duplicate waiting on a request
+// that died takes over instead of giving up.
 const (
-	idempotencyStale = 60 * time.Second
-	idempotencyWait  = 30 * time.Second
+	idempotencyStale = 30 * time.Second
+	idempotencyWait  = 40 * time.Second
 )
 
 // idempotency replays the first answer to a POST retried with the same
