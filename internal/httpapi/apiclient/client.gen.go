@@ -1923,7 +1923,7 @@ type ListActivitiesParams struct {
 
 // LogActivityParams defines parameters for LogActivity.
 type LogActivityParams struct {
-	// IdempotencyKey retry safely: the same key and body replay the first answer; the same key with another body is refused (422)
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1987,7 +1987,7 @@ type ListHabitCheckInsParams struct {
 
 // CheckInParams defines parameters for CheckIn.
 type CheckInParams struct {
-	// IdempotencyKey retry safely: the same key and body replay the first answer; the same key with another body is refused (422)
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2006,13 +2006,13 @@ type ListMoodsParams struct {
 
 // LogMoodParams defines parameters for LogMood.
 type LogMoodParams struct {
-	// IdempotencyKey retry safely: the same key and body replay the first answer; the same key with another body is refused (422)
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // CreatePauseParams defines parameters for CreatePause.
 type CreatePauseParams struct {
-	// IdempotencyKey retry safely: the same key and body replay the first answer; the same key with another body is refused (422)
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
