@@ -231,7 +231,11 @@ func ValidatePauseChange(old, p Pause, today Day) error {
 			first = old.Until
 		}
 		if !first.IsZero() && first.Add(1).Before(today.Add(-PauseBackDays)) {
-			v.Add("until", p.Until.String(), fmt.Sprintf("must not be before %s: older days keep their pause", today.Add(-PauseBackDays-1)))
+			until := "open"
+			if !p.Open() {
+				until = p.Until.String()
+			}
+			v.Add("until", until, fmt.Sprintf("must not be before %s: older days keep what they had", today.Add(-PauseBackDays-1)))
 		}
 	}
 	return v.Err()
