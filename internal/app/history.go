@@ -215,7 +215,8 @@ func (s *Service) checkDay(h StoredHabit, day domain.Day) error {
 	if h.Archived {
 		return fmt.Errorf("habit %q is archived: %w", h.Name, domain.ErrConflict)
 	}
-	today := s.today()
+	// A client whose clock runs a little ahead may already be on tomorrow.
+	today := domain.DayOf(s.now().Add(domain.ClockSkew), s.loc())
 	switch {
 	case day.IsZero():
 		return domain.Invalid("day", nil, "must be set")
@@ -230,8 +231,11 @@ func (s *Service) checkDay(h StoredHabit, day domain.Day) error {
 // dayMoment is when a set day's check-in happened: now for today, else
 // the start of the habit's window (noon without one), so it counts.
 func (s *Service) dayMoment(h domain.Habit, day domain.Day) time.Time {
-	if day == s.today() {
+	switch today := s.today(); {
+	case day == today:
 		return s.now()
+	case day.After(today): // within the clock skew: the day has just begun
+		return day.Start(s.loc())
 	}
 	clock := domain.Clock(12, 0)
 	if !h.Window.IsZero() {

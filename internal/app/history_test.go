@@ -233,3 +233,25 @@ func TestSetDayBeyondTheCheckInWindow(t *testing.T) {
 		t.Errorf("verify after clearing: %s", d)
 	}
 }
+
+// TestSetDayClockSkew: at 23:57 a client 5 minutes ahead may set
+// tomorrow; at 23:50 it may not.
+func TestSetDayClockSkew(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, 3, 2, 23, 50, 0))
+	f.person(t, "Ann")
+	d0 := domain.NewDay(2026, 3, 2)
+	f.habit(t, "ann", "Walk", d0)
+	if _, err := f.svc.SetHabitDay(ctx, app.SetDayInput{Person: "ann", Habit: "walk", Day: d0.Add(1)}); err == nil {
+		t.Fatal("tomorrow set 10 minutes before midnight")
+	}
+	f.clock.Set(at(2026, 3, 2, 23, 57, 0))
+	res, err := f.svc.SetHabitDay(ctx, app.SetDayInput{Person: "ann", Habit: "walk", Day: d0.Add(1)})
+	if err != nil {
+		t.Fatalf("tomorrow 3 minutes before midnight: %v", err)
+	}
+	if got := domain.DayOf(res.CheckIn.At, berlin); got != d0.Add(1) {
+		t.Fatalf("the check-in counts for %s", got)
+	}
+}
