@@ -5,3 +5,7 @@ ALTER TABLE pauses
     ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now(),
     ALTER COLUMN until_day DROP NOT NULL;
 CREATE INDEX pauses_person_from ON pauses (person_id, from_day);
+
+-- An archived habit counts on the days it was kept and on no later one: its
+-- open day row (the day it was archived) goes.
+DELETE FROM habit_days d USING habits h WHERE h.id = d.habit_id AND h.archived_at IS NOT NULL AND NOT d.final;

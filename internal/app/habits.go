@@ -121,6 +121,10 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 		}
 		out = Versioned[StoredHabit]{Value: h, Version: v}
 		s.changed(ev, h.PersonID)
+		if h.Archived {
+			// Its days are judged again when it comes back (UnarchiveHabit).
+			return nil
+		}
 		// A new definition changes how every past day is judged.
 		return s.refoldHabit(ctx, tx, h.Habit, h.Start, ev)
 	})
@@ -139,7 +143,11 @@ func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) 
 			return err
 		}
 		s.changed(ev, p.Value.ID)
-		return tx.HabitArchive(ctx, h.Value.ID)
+		if err := tx.HabitArchive(ctx, h.Value.ID); err != nil {
+			return err
+		}
+		// Today no longer counts the habit.
+		return s.afterChange(ctx, tx, p.Value.ID, s.today(), ev)
 	})
 }
 
@@ -459,6 +467,9 @@ func (s *Service) undoCheckInTx(ctx context.Context, tx Store, c domain.CheckIn,
 	h, err := tx.HabitGet(ctx, c.PersonID, sourceID(c.HabitID), true)
 	if err != nil {
 		return err
+	}
+	if h.Value.Archived {
+		return fmt.Errorf("habit %q is archived: bring it back first: %w", h.Value.Name, domain.ErrConflict)
 	}
 	if err := tx.CheckInDelete(ctx, c.ID); err != nil {
 		return err

@@ -255,3 +255,52 @@ func TestSetDayClockSkew(t *testing.T) {
 		t.Fatalf("the check-in counts for %s", got)
 	}
 }
+
+// TestArchiveKeepsVerifyClean: an archived habit counts on the days it was
+// kept (their scores and its check-ins' XP stay) and on no later one;
+// its check-ins cannot be undone until it comes back.
+func TestArchiveKeepsVerifyClean(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, 3, 2, 12, 0, 0))
+	p := f.person(t, "Ann")
+	d0 := domain.NewDay(2026, 3, 2)
+	f.habit(t, "ann", "Walk", d0)
+	f.habit(t, "ann", "Read", d0)
+	c, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ann", Habit: "walk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(24 * time.Hour)
+	if err := f.svc.Rollover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ann", Habit: "walk"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ArchiveHabit(ctx, "ann", "walk"); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range verify(t, f).Differences {
+		t.Errorf("verify right after archiving: %s", d)
+	}
+	assertTodayScoreFresh(t, f, p.ID)
+	if err := f.svc.UndoCheckIn(ctx, "ann", c.CheckIn.ID); !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("undo a check-in of an archived habit: %v", err)
+	}
+	for range 2 {
+		f.clock.Add(24 * time.Hour)
+		if err := f.svc.Rollover(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range verify(t, f).Differences {
+		t.Errorf("verify two days after archiving: %s", d)
+	}
+	if _, err := f.svc.UnarchiveHabit(ctx, "ann", "walk"); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range verify(t, f).Differences {
+		t.Errorf("verify after unarchiving: %s", d)
+	}
+}

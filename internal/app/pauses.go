@@ -237,6 +237,9 @@ func (s *Service) pauseChanged(ctx context.Context, tx Store, personID int64, p 
 	}
 	today := s.today()
 	for _, h := range habits {
+		if h.Value.Archived {
+			continue // judged again when it comes back
+		}
 		if err := s.refoldHabit(ctx, tx, h.Value.Habit, from, ev); err != nil {
 			return err
 		}

@@ -61,8 +61,11 @@ type HabitStore interface {
 	HabitGet(ctx context.Context, personID int64, ref string, lock bool) (Versioned[StoredHabit], error)
 	HabitList(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
 	HabitUpdate(ctx context.Context, h StoredHabit, version int) (int, error)
+	// HabitArchive archives a habit and drops its open (today's) day row.
 	HabitArchive(ctx context.Context, id int64) error
 	HabitUnarchive(ctx context.Context, id int64) error
+	// HabitsArchived lists a person's archived habits (without pauses).
+	HabitsArchived(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
 	PauseInsert(ctx context.Context, personID int64, p domain.Pause) (Versioned[domain.Pause], error)
 	// PauseGet finds one of a person's pauses; domain.ErrNotFound when none.
 	PauseGet(ctx context.Context, personID, id int64) (Versioned[domain.Pause], error)
@@ -83,8 +86,10 @@ type HabitStore interface {
 	HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (row HabitDay, ok bool, err error)
 	HabitDaysUpsert(ctx context.Context, habitID int64, rows []HabitDay) error
 	HabitDays(ctx context.Context, habitID int64, from, to domain.Day) ([]HabitDay, error)
-	// HabitDaysOfPerson lists the day rows of all a person's active habits on
-	// one day, keyed by habit id.
+	// HabitDaysOfPerson lists the day rows of all a person's habits on one
+	// day, keyed by habit id. An archived habit has closed rows up to the day
+	// before it was archived and none after, so it counts on the days it was
+	// kept and on no later one.
 	HabitDaysOfPerson(ctx context.Context, personID int64, day domain.Day) (map[int64]HabitDay, error)
 }
 

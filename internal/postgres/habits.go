@@ -172,10 +172,23 @@ func (s *Store) HabitUpdate(ctx context.Context, h app.StoredHabit, version int)
 	return next, nil
 }
 
-// HabitArchive implements app.HabitStore.
+// HabitArchive implements app.HabitStore. The habit's open day row goes:
+// an archived habit keeps its closed days and counts on no day after them.
 func (s *Store) HabitArchive(ctx context.Context, id int64) error {
-	_, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = coalesce(archived_at, now()), version = version + 1 WHERE id = $1", id)
+	if _, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = coalesce(archived_at, now()), version = version + 1 WHERE id = $1", id); err != nil {
+		return err
+	}
+	_, err := s.q.Exec(ctx, "DELETE FROM habit_days WHERE habit_id = $1 AND NOT final", id)
 	return err
+}
+
+// HabitsArchived implements app.HabitStore.
+func (s *Store) HabitsArchived(ctx context.Context, personID int64) ([]app.Versioned[app.StoredHabit], error) {
+	rows, err := s.q.Query(ctx, "SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND archived_at IS NOT NULL ORDER BY id", personID)
+	if err != nil {
+		return nil, fmt.Errorf("list archived habits: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[app.StoredHabit], error) { return scanHabit(r) })
 }
 
 // HabitUnarchive implements app.HabitStore.
@@ -312,7 +325,7 @@ func (s *Store) HabitDaysOfPerson(ctx context.Context, personID int64, day domai
 const habitDaysOfPersonSQL = `
 	SELECT d.habit_id, d.day, d.status, d.value, d.completion, d.streak, d.final
 	  FROM habit_days d JOIN habits h ON h.id = d.habit_id
-	 WHERE h.person_id = $1 AND h.archived_at IS NULL AND d.day = $2`
+	 WHERE h.person_id = $1 AND d.day = $2`
 
 func collectHabitDaysOfPerson(rows pgx.Rows) (map[int64]app.HabitDay, error) {
 	defer rows.Close()
