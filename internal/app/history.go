@@ -244,6 +244,15 @@ func (s *Service) dayMoment(h domain.Habit, day domain.Day) time.Time {
 	return time.Date(day.Year, day.Month, day.Day, int(clock)/60, int(clock)%60, 0, 0, s.loc())
 }
 
+// ArchivedHabits lists a person's archived habits, oldest first.
+func (s *Service) ArchivedHabits(ctx context.Context, personRef string) ([]Versioned[StoredHabit], error) {
+	p, err := s.store.PersonGet(ctx, personRef)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.HabitsArchived(ctx, p.Value.ID)
+}
+
 // UnarchiveHabit makes an archived habit due again. The days it was
 // archived are judged like any others (a person who wants them forgiven
 // pauses them), and every score from then to today is recomputed so each

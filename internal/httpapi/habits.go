@@ -150,9 +150,16 @@ func registerHabits(api huma.API, svc *app.Service) {
 	tags := []string{"habits"}
 	op(api, scoped(huma.Operation{
 		OperationID: "list-habits", Method: http.MethodGet, Path: "/api/v1/people/{person}/habits",
-		Summary: "List a person's active habits", Description: "The person's active habits with their ETags (version).", Tags: tags, Errors: []int{404},
-	}, "path"), func(ctx context.Context, in *PersonPath) (*struct{ Body HabitList }, error) {
-		habits, err := svc.Habits(ctx, in.Person)
+		Summary: "List a person's active habits", Description: "The person's active habits with their ETags (version); with archived=true, the archived ones.", Tags: tags, Errors: []int{404},
+	}, "path"), func(ctx context.Context, in *struct {
+		PersonPath
+		Archived bool `query:"archived" doc:"true: the archived habits instead (POST …/habits/{habit}/unarchive brings one back)"`
+	}) (*struct{ Body HabitList }, error) {
+		list := svc.Habits
+		if in.Archived {
+			list = svc.ArchivedHabits
+		}
+		habits, err := list(ctx, in.Person)
 		if err != nil {
 			return nil, err
 		}

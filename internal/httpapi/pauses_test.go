@@ -159,6 +159,11 @@ func TestHistoryEndpoints(t *testing.T) {
 
 	// Archive, then bring back.
 	e.do(req{method: "DELETE", path: base + "/habits/read", token: e.admin}).want(t, 204)
+	var archived HabitList
+	e.do(req{method: "GET", path: base + "/habits?archived=true", token: e.admin}).want(t, 200).decode(t, &archived)
+	if len(archived.Items) != 1 || archived.Items[0].Slug != "read" || !archived.Items[0].Archived {
+		t.Errorf("archived habits: %+v", archived)
+	}
 	var h HabitBody
 	e.do(req{method: "POST", path: base + "/habits/read/unarchive", token: e.admin}).want(t, 200).decode(t, &h)
 	if h.Archived {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -55,5 +56,27 @@ func TestHabitMonthGrid(t *testing.T) {
 	r = e.get(page + "&month=" + next.Format("2006-01"))
 	if c := cell(r.body, next.Format("2006-01-02")); !strings.Contains(c, `data-status="future"`) || strings.Contains(c, "<form") {
 		t.Errorf("a day next month: %s", c)
+	}
+}
+
+// TestArchivedHabitComesBack: the habits page lists archived habits with a
+// button that brings one back.
+func TestArchivedHabitComesBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	person, habitID := seed(t, e)
+	mustStatus(t, e.post(fmt.Sprintf("/habits/%d/archive", habitID), url.Values{"person": {person}}), http.StatusSeeOther)
+	r := e.get("/habits?person=" + person)
+	back := fmt.Sprintf("/habits/%d/unarchive", habitID)
+	if !strings.Contains(r.body, "<h2>Archived</h2>") || !strings.Contains(r.body, back) {
+		t.Fatalf("the habits page does not offer the archived habit back")
+	}
+	mustStatus(t, e.post(back, url.Values{"person": {person}}), http.StatusSeeOther)
+	habits, err := e.svc.Habits(context.Background(), person)
+	if err != nil || len(habits) != 1 || habits[0].Value.ID != habitID {
+		t.Fatalf("active habits after bringing it back: %+v, %v", habits, err)
+	}
+	if r := e.get("/habits?person=" + person); strings.Contains(r.body, back) {
+		t.Error("the habit is still listed as archived")
 	}
 }

@@ -87,7 +87,8 @@ func (h *Handler) postPersonDelete(w http.ResponseWriter, r *http.Request) {
 // habitsData is the Habits page: the list and the form to add (or, on a
 // habit's own page, edit) one.
 type habitsData struct {
-	Habits []app.Versioned[app.StoredHabit]
+	Habits   []app.Versioned[app.StoredHabit]
+	Archived []app.Versioned[app.StoredHabit]
 	// Editing is the habit being edited, nil on the list.
 	Editing  *app.StoredHabit
 	Weekdays []weekday
@@ -236,6 +237,10 @@ func (h *Handler) showHabitPage(w http.ResponseWriter, r *http.Request, p *page,
 			h.fail(w, r, err)
 			return
 		}
+		if d.Archived, err = h.opts.Service.ArchivedHabits(r.Context(), p.Person.Slug); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	p.Data = d
 	name := "habits"
@@ -307,6 +312,16 @@ func (h *Handler) postHabitArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done(w, r, withPerson("/habits", person), "Archived the habit: its history stays")
+}
+
+func (h *Handler) postHabitUnarchive(w http.ResponseWriter, r *http.Request) {
+	person := r.FormValue("person")
+	hb, err := h.opts.Service.UnarchiveHabit(r.Context(), person, r.PathValue("habit"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	done(w, r, withPerson("/habits", person), "Brought back the habit "+hb.Value.Name)
 }
 
 // habitForm fills the form from a stored habit.

@@ -1960,6 +1960,12 @@ type ListEvidenceRuleMatchesParams struct {
 	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListHabitsParams defines parameters for ListHabits.
+type ListHabitsParams struct {
+	// Archived true: the archived habits instead (POST …/habits/{habit}/unarchive brings one back)
+	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
+}
+
 // UpdateHabitParams defines parameters for UpdateHabit.
 type UpdateHabitParams struct {
 	// IfMatch the ETag last read; the update fails with 412 when the resource changed since
@@ -2545,10 +2551,10 @@ type ClientInterface interface {
 
 	// ListHabits List a person's active habits
 	//
-	// The person's active habits with their ETags (version).
+	// The person's active habits with their ETags (version); with archived=true, the archived ones.
 	//
 	// Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-	ListHabits(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListHabits(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateHabitWithBody Add a habit
 	//
@@ -3747,11 +3753,11 @@ func (c *Client) ListEvidenceRuleMatches(ctx context.Context, person string, rul
 
 // ListHabits List a person's active habits
 //
-// The person's active habits with their ETags (version).
+// The person's active habits with their ETags (version); with archived=true, the archived ones.
 //
 // Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-func (c *Client) ListHabits(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListHabitsRequest(c.Server, person)
+func (c *Client) ListHabits(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListHabitsRequest(c.Server, person, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6249,7 +6255,7 @@ func NewListEvidenceRuleMatchesRequest(server string, person string, rule int64,
 }
 
 // NewListHabitsRequest constructs an http.Request for the ListHabits method
-func NewListHabitsRequest(server string, person string) (*http.Request, error) {
+func NewListHabitsRequest(server string, person string, params *ListHabitsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6272,6 +6278,33 @@ func NewListHabitsRequest(server string, person string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Archived != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "archived", *params.Archived, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8674,12 +8707,12 @@ type ClientWithResponsesInterface interface {
 
 	// ListHabitsWithResponse List a person's active habits
 	//
-	// The person's active habits with their ETags (version).
+	// The person's active habits with their ETags (version); with archived=true, the archived ones.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-	ListHabitsWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error)
+	ListHabitsWithResponse(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error)
 
 	// CreateHabitWithBodyWithResponse Add a habit
 	//
@@ -16735,13 +16768,13 @@ func (c *ClientWithResponses) ListEvidenceRuleMatchesWithResponse(ctx context.Co
 
 // ListHabitsWithResponse List a person's active habits
 //
-// The person's active habits with their ETags (version).
+// The person's active habits with their ETags (version); with archived=true, the archived ones.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-func (c *ClientWithResponses) ListHabitsWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error) {
-	rsp, err := c.ListHabits(ctx, person, reqEditors...)
+func (c *ClientWithResponses) ListHabitsWithResponse(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error) {
+	rsp, err := c.ListHabits(ctx, person, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
