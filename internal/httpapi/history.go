@@ -194,7 +194,8 @@ func registerHistory(api huma.API, svc *app.Service) {
 		OperationID: "set-habit-day", Method: http.MethodPut, Path: "/api/v1/people/{person}/habits/{habit}/days/{day}",
 		Summary: "Set a day of a habit",
 		Description: "Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; " +
-			"any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.",
+			"any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). " +
+			"Setting a day already recorded that way changes nothing. XP follows the check-in rules.",
 		Tags: tags, Errors: []int{404, 409, 422},
 	}, "path"), func(ctx context.Context, in *struct {
 		HabitDayPath

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
 )
 
 // TestHabitMonthGrid: the habit page draws the month with each day's
@@ -78,5 +81,35 @@ func TestArchivedHabitComesBack(t *testing.T) {
 	}
 	if r := e.get("/habits?person=" + person); strings.Contains(r.body, back) {
 		t.Error("the habit is still listed as archived")
+	}
+}
+
+// TestMonthGridOfALimitHabit: for a habit kept by not doing something the
+// grid records a slip, and clears it.
+func TestMonthGridOfALimitHabit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	person, _ := seed(t, e)
+	h, err := e.svc.CreateHabit(context.Background(), person, app.HabitInput{Name: "No sweets", Kind: domain.HabitNegative,
+		Schedule: domain.Schedule{Kind: domain.ScheduleDaily}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	page := fmt.Sprintf("/habits/%d?person=%s", h.Value.ID, person)
+	cell := func() string {
+		body := e.get(page).body
+		i := strings.Index(body, `data-day="`+today+`"`)
+		if i < 0 {
+			t.Fatal("no cell for today")
+		}
+		return body[i : i+strings.Index(body[i:], "</td>")]
+	}
+	if c := cell(); !strings.Contains(c, ">slip</button>") || strings.Contains(c, `value="clear"`) {
+		t.Fatalf("today before a slip: %s", c)
+	}
+	mustStatus(t, e.post(fmt.Sprintf("/habits/%d/days/%s", h.Value.ID, today), url.Values{"person": {person}, "action": {"set"}}), http.StatusSeeOther)
+	if c := cell(); !strings.Contains(c, `data-status="missed"`) || !strings.Contains(c, `value="clear"`) || strings.Contains(c, ">slip<") {
+		t.Fatalf("today after a slip: %s", c)
 	}
 }

@@ -103,6 +103,7 @@ type monthGrid struct {
 	Month      string // 2026-03
 	Prev, Next string // neighbouring months, YYYY-MM
 	Amount     bool   // the habit has an amount target: setting a day asks for it
+	Avoids     bool   // a limit habit: a check-in records a slip, not a done day
 	Weeks      [][]monthCell
 }
 
@@ -112,6 +113,7 @@ type monthCell struct {
 	Status   string
 	Quantity string
 	Settable bool // from the habit's start to today
+	Recorded bool // the day has check-ins to clear
 	Today    bool
 }
 
@@ -130,11 +132,11 @@ func (h *Handler) habitMonth(r *http.Request, person string, hb app.StoredHabit,
 	prev := first.Add(-1)
 	g := &monthGrid{Title: fmt.Sprintf("%s %d", first.Month, first.Year), Month: fmt.Sprintf("%04d-%02d", first.Year, int(first.Month)),
 		Prev: fmt.Sprintf("%04d-%02d", prev.Year, int(prev.Month)), Next: fmt.Sprintf("%04d-%02d", last.Add(1).Year, int(last.Add(1).Month)),
-		Amount: hb.Target.Kind != domain.TargetCheck}
+		Amount: hb.Target.Kind != domain.TargetCheck, Avoids: hb.Avoids()}
 	week := make([]monthCell, (int(first.Weekday())+6)%7) // Monday first
 	for _, d := range days {
 		c := monthCell{Day: d.Day.String(), N: d.Day.Day, Status: string(d.Status), Today: d.Day == today,
-			Settable: !d.Day.Before(hb.Start) && !d.Day.After(today) && !hb.Archived}
+			Settable: !d.Day.Before(hb.Start) && !d.Day.After(today) && !hb.Archived, Recorded: d.CheckIns > 0}
 		if d.Value > 0 && g.Amount {
 			c.Quantity = strconv.FormatFloat(d.Value, 'f', -1, 64)
 		}

@@ -2647,7 +2647,7 @@ type ClientInterface interface {
 
 	// SetHabitDayWithBody Set a day of a habit
 	//
-	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2656,7 +2656,7 @@ type ClientInterface interface {
 
 	// SetHabitDay Set a day of a habit
 	//
-	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3969,7 +3969,7 @@ func (c *Client) ClearHabitDay(ctx context.Context, person string, habit string,
 
 // SetHabitDayWithBody Set a day of a habit
 //
-// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3988,7 +3988,7 @@ func (c *Client) SetHabitDayWithBody(ctx context.Context, person string, habit s
 
 // SetHabitDay Set a day of a habit
 //
-// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8815,7 +8815,7 @@ type ClientWithResponsesInterface interface {
 
 	// SetHabitDayWithBodyWithResponse Set a day of a habit
 	//
-	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8824,7 +8824,7 @@ type ClientWithResponsesInterface interface {
 
 	// SetHabitDayWithResponse Set a day of a habit
 	//
-	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16948,7 +16948,7 @@ func (c *ClientWithResponses) ClearHabitDayWithResponse(ctx context.Context, per
 
 // SetHabitDayWithBodyWithResponse Set a day of a habit
 //
-// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16963,7 +16963,7 @@ func (c *ClientWithResponses) SetHabitDayWithBodyWithResponse(ctx context.Contex
 
 // SetHabitDayWithResponse Set a day of a habit
 //
-// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
