@@ -20,9 +20,9 @@ type PauseInput struct {
 type PauseChange struct {
 	Reason *domain.PauseReason
 	From   *domain.Day
-	// Until set to the zero Day opens the pause; EndToday ends it today
-	// (the pause then covers the days up to yesterday, or vanishes when it
-	// had not begun).
+	// Until is the new last day; the zero Day opens the pause. Ending a
+	// running pause early is setting it to yesterday (today counts again) or
+	// today (today stays paused).
 	Until *domain.Day
 }
 
