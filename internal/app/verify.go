@@ -122,6 +122,23 @@ func (v *verifier) checkFloat(what string, stored, recomputed float64) {
 	v.check(what, fmt.Sprint(stored), fmt.Sprint(recomputed))
 }
 
+// checkInXP notes what each of h's check-ins earns: by how many of the day
+// came before it.
+func (s *Service) checkInXP(ctx context.Context, tx Store, h domain.Habit, today domain.Day, out map[string]int) error {
+	cs, err := tx.CheckIns(ctx, h.ID, h.Start, today)
+	if err != nil {
+		return err
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+	perDay := map[domain.Day]int{}
+	for _, c := range cs {
+		d := domain.DayOf(c.At, s.loc())
+		out[sourceID(c.ID)] = domain.CheckInXPFor(h, perDay[d])
+		perDay[d]++
+	}
+	return nil
+}
+
 func habitDayString(r HabitDay) string {
 	return fmt.Sprintf("%s value=%g completion=%.6f streak=%d best=%d shields=%d/%d since=%d strength=%.6f",
 		r.Result.Status, r.Result.Value, r.Result.Completion, r.Streak.Current, r.Streak.Best,
@@ -220,18 +237,19 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 				v.check(what, "missing", habitDayString(r))
 			}
 		}
-		// Check-in XP: each check-in earns by how many of the day came
-		// before it.
-		cs, err := tx.CheckIns(ctx, h.Value.ID, h.Value.Start, today)
-		if err != nil {
+		if err := s.checkInXP(ctx, tx, h.Value.Habit, today, checkInXP); err != nil {
 			return err
 		}
-		sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-		perDay := map[domain.Day]int{}
-		for _, c := range cs {
-			d := domain.DayOf(c.At, s.loc())
-			checkInXP[sourceID(c.ID)] = domain.CheckInXPFor(h.Value.Habit, perDay[d])
-			perDay[d]++
+	}
+	// Archived habits keep their days as they were; their check-ins still
+	// carry XP.
+	archived, err := tx.HabitsArchived(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, h := range archived {
+		if err := s.checkInXP(ctx, tx, h.Value.Habit, today, checkInXP); err != nil {
+			return err
 		}
 	}
 	if stored.LongestStreak < longest {

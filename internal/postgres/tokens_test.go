@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
@@ -59,5 +60,58 @@ func TestTokenStore(t *testing.T) {
 	list, err := s.TokenList(ctx)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list: %v %v", list, err)
+	}
+}
+
+// TestIdempotencyClaims: the first request claims a key; a duplicate sees
+// the claim until the answer is kept, then the answer; a released claim
+// can be taken again, and so can one older than stale.
+func TestIdempotencyClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := postgres.NewStore(dbtest.New(t))
+	hash := bytes.Repeat([]byte{1}, 32)
+	if _, claimed, err := s.IdempotencyClaim(ctx, "token:1", "k", hash, time.Minute); err != nil || !claimed {
+		t.Fatalf("first claim: %v %v", claimed, err)
+	}
+	prior, claimed, err := s.IdempotencyClaim(ctx, "token:1", "k", hash, time.Minute)
+	if err != nil || claimed || prior.Status != 0 || !bytes.Equal(prior.RequestHash, hash) {
+		t.Fatalf("claim while running: %+v %v %v", prior, claimed, err)
+	}
+	if _, err := s.IdempotencyGet(ctx, "token:1", "k"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("a running claim reads as an answer: %v", err)
+	}
+	// Another request's answer cannot complete the claim.
+	if put, err := s.IdempotencyPut(ctx, "token:1", "k", app.StoredResponse{RequestHash: bytes.Repeat([]byte{2}, 32), Status: 201, Body: []byte("{}")}); err != nil || put {
+		t.Fatalf("put of another request: %v %v", put, err)
+	}
+	if put, err := s.IdempotencyPut(ctx, "token:1", "k", app.StoredResponse{RequestHash: hash, Status: 201, ContentType: "application/json", Body: []byte(`{"id":1}`)}); err != nil || !put {
+		t.Fatalf("complete the claim: %v %v", put, err)
+	}
+	prior, claimed, err = s.IdempotencyClaim(ctx, "token:1", "k", hash, 0)
+	if err != nil || claimed || prior.Status != 201 || string(prior.Body) != `{"id":1}` {
+		t.Fatalf("claim after the answer (stale 0 must not take a completed key): %+v %v %v", prior, claimed, err)
+	}
+	if err := s.IdempotencyRelease(ctx, "token:1", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IdempotencyGet(ctx, "token:1", "k"); err != nil {
+		t.Fatalf("release dropped a kept answer: %v", err)
+	}
+
+	// A failed request releases its claim: the next one runs.
+	if _, claimed, _ := s.IdempotencyClaim(ctx, "token:1", "j", hash, time.Minute); !claimed {
+		t.Fatal("claim j")
+	}
+	if err := s.IdempotencyRelease(ctx, "token:1", "j"); err != nil {
+		t.Fatal(err)
+	}
+	if _, claimed, _ := s.IdempotencyClaim(ctx, "token:1", "j", hash, time.Minute); !claimed {
+		t.Fatal("a released key was not claimed again")
+	}
+	// An abandoned claim (its owner died) is taken over once stale.
+	time.Sleep(20 * time.Millisecond)
+	if _, claimed, _ := s.IdempotencyClaim(ctx, "token:1", "j", hash, 10*time.Millisecond); !claimed {
+		t.Fatal("a stale claim was not taken over")
 	}
 }

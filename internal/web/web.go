@@ -164,6 +164,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /habits/{habit}", h.getHabit)
 	m.HandleFunc("POST /habits/{habit}", h.postHabitUpdate)
 	m.HandleFunc("POST /habits/{habit}/archive", h.postHabitArchive)
+	m.HandleFunc("POST /habits/{habit}/days/{day}", h.postHabitDay)
+	m.HandleFunc("POST /habits/{habit}/unarchive", h.postHabitUnarchive)
 	m.HandleFunc("GET /routines", h.getRoutines)
 	m.HandleFunc("POST /routines", h.postRoutine)
 	m.HandleFunc("POST /routines/{routine}/delete", h.postRoutineDelete)
