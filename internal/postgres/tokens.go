@@ -160,14 +160,26 @@ func decodeStoredResponse(key string, raw []byte, out *app.StoredResponse) error
 
 // IdempotencyClaim implements app.IdempotencyStore. The claim is a row with
 // status 0, written outside any transaction so duplicates see it at once.
+//
+// The row names the database session that wrote it (pid and start time, as
+// pg_stat_activity shows them). A claim whose session has ended belongs to
+// a process that died mid-request, and the next duplicate takes it over at
+// once; stale only covers a claimant that lives but never answers. A
+// session the pool closes while its request still runs would let a
+// duplicate run too: the use cases' own keys still store the fact once.
 func (s *Store) IdempotencyClaim(ctx context.Context, scope, key string, hash []byte, stale time.Duration) (app.StoredResponse, bool, error) {
 	var out app.StoredResponse
 	tag, err := s.q.Exec(ctx, `
-		INSERT INTO idempotency_keys (scope, key, request_hash, status, response) VALUES ($1, $2, $3, 0, '{}')
+		INSERT INTO idempotency_keys (scope, key, request_hash, status, response, owner_pid, owner_started)
+		SELECT $1, $2, $3, 0, '{}', pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
 		ON CONFLICT (scope, key) DO UPDATE
-		   SET request_hash = EXCLUDED.request_hash, status = 0, response = '{}', created_at = now()
+		   SET request_hash = EXCLUDED.request_hash, status = 0, response = '{}', created_at = now(),
+		       owner_pid = EXCLUDED.owner_pid, owner_started = EXCLUDED.owner_started
 		 WHERE idempotency_keys.created_at <= now() - $4 * interval '1 second'
-		    OR (idempotency_keys.status = 0 AND idempotency_keys.created_at <= now() - $5 * interval '1 millisecond')`,
+		    OR (idempotency_keys.status = 0 AND (
+		        idempotency_keys.created_at <= now() - $5 * interval '1 millisecond'
+		        OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+		                        WHERE a.pid = idempotency_keys.owner_pid AND a.backend_start = idempotency_keys.owner_started)))`,
 		scope, key, hash, int64(idempotencyTTL/time.Second), stale.Milliseconds())
 	if err != nil {
 		return out, false, fmt.Errorf("claim idempotency key %q: %w", key, err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/domain"
@@ -113,5 +115,48 @@ func TestIdempotencyClaims(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	if _, claimed, _ := s.IdempotencyClaim(ctx, "token:1", "j", hash, 10*time.Millisecond); !claimed {
 		t.Fatal("a stale claim was not taken over")
+	}
+}
+
+// A claim whose database session has ended (its process died mid-request)
+// is taken over by the next duplicate at once, not after the staleness: a
+// client retrying after a crash is answered instead of waiting 30 s.
+func TestIdempotencyClaimOfADeadSessionIsTakenOver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := dbtest.URL(t)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	s := postgres.NewStore(pool)
+	hash := bytes.Repeat([]byte{3}, 32)
+
+	dying, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, claimed, err := postgres.NewStore(dying).IdempotencyClaim(ctx, "token:1", "k", hash, time.Hour); err != nil || !claimed {
+		t.Fatalf("first claim: %v %v", claimed, err)
+	}
+	// While the claimant's session lives, a duplicate waits.
+	if _, claimed, err := s.IdempotencyClaim(ctx, "token:1", "k", hash, time.Hour); err != nil || claimed {
+		t.Fatalf("claim while the owner lives: %v %v", claimed, err)
+	}
+	dying.Close() // the process dies: its sessions end
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, claimed, err := s.IdempotencyClaim(ctx, "token:1", "k", hash, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if claimed {
+			break
+		}
+		if time.Now().After(deadline) { // the server notices a closed session almost at once
+			t.Fatal("the claim of an ended session was not taken over")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
