@@ -136,6 +136,10 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health, Oura: p.oura,
 	})
 	client.OnConnect(pub.Reannounce)
+	// The connection diagnostics follow the link at once, not at the next
+	// full refresh.
+	client.OnConnect(func() { svc.ConnectionChanged(context.Background(), "mqtt", true) })
+	client.OnConnectionLost(func() { svc.ConnectionChanged(context.Background(), "mqtt", false) })
 	p.startSensorSource(ctx, cfg, client, svc, log)
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("mqtt start")
@@ -165,6 +169,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	}
 	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
 	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger())
+	client.OnLinkChange(func(up bool) { svc.ConnectionChanged(context.Background(), "home_assistant", up) })
 	client.OnConnect(func(ctx context.Context) {
 		c, err := client.GetConfig(ctx)
 		if err != nil {

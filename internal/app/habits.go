@@ -183,6 +183,11 @@ func (s *Service) Pause(ctx context.Context, in PauseInput) error {
 		if err := tx.PauseInsert(ctx, p.Value.ID, habitID, pause); err != nil {
 			return err
 		}
+		what := domain.ChangePause
+		if pause.Reason == domain.PauseVacation {
+			what = domain.ChangeVacation
+		}
+		s.touched(ev, p.Value.ID, what)
 		for _, h := range habits {
 			// Re-read: the pause is now part of the habit.
 			fresh, err := tx.HabitGet(ctx, p.Value.ID, sourceID(h.Value.ID), true)
@@ -495,6 +500,7 @@ func (s *Service) UndoCheckIn(ctx context.Context, personRef string, id int64) e
 		if err := s.undoCheckInTx(ctx, tx, c, ev); err != nil {
 			return err
 		}
+		s.touched(ev, p.Value.ID, domain.ChangeUndo)
 		return s.afterChange(ctx, tx, p.Value.ID, domain.DayOf(c.At, s.loc()), ev)
 	})
 }
@@ -542,6 +548,7 @@ func (s *Service) SetVacation(ctx context.Context, personRef string, on bool) er
 		if err := tx.PausesEnd(ctx, p.Value.ID, domain.PauseVacation, today); err != nil {
 			return err
 		}
+		s.touched(ev, p.Value.ID, domain.ChangeVacation)
 		habits, err := tx.HabitList(ctx, p.Value.ID)
 		if err != nil {
 			return err

@@ -27,6 +27,7 @@ func (s *Service) Rollover(ctx context.Context) error {
 
 func (s *Service) rolloverPerson(ctx context.Context, personID int64) error {
 	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		s.touched(ev, personID, domain.ChangeRollover)
 		today := s.today()
 		habits, err := tx.HabitList(ctx, personID)
 		if err != nil {

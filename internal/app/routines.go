@@ -419,6 +419,7 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 	if err := tx.TimelineUpdate(ctx, e); err != nil {
 		return out, err
 	}
+	s.touched(ev, personID, domain.ChangeRoutineItem)
 	out.Entry = e
 	return out, s.afterChange(ctx, tx, personID, day, ev)
 }
@@ -528,6 +529,9 @@ func (s *Service) TimelineTick(ctx context.Context, now time.Time, n Notifier) e
 				if e.Entry, err = e.Set(routine.StatusMissed, now, ""); err != nil {
 					return err
 				}
+				*ev = append(*ev, domain.Event{Kind: domain.EventRoutineMissed, PersonID: e.PersonID, At: now,
+					Missed: &domain.RoutineMissedData{ItemID: e.ItemID, RoutineID: e.RoutineID, Title: e.Title, Day: e.Day, Planned: e.Planned}})
+				s.touched(ev, e.PersonID, domain.ChangeRoutineItem)
 				if k := (personDay{e.PersonID, e.Day}); !changed[k] {
 					changed[k] = true
 					order = append(order, k)

@@ -119,6 +119,10 @@ func NewBridge(o BridgeOptions) *Bridge {
 func (b *Bridge) Publish(_ context.Context, events []domain.Event) {
 	b.mu.Lock()
 	for _, ev := range events {
+		if ev.Kind == domain.EventConnectionChanged {
+			// The connections are read on every sync; no person to reread.
+			continue
+		}
 		if ev.PersonID == 0 {
 			b.dirtyAll = true
 		} else {
@@ -302,6 +306,9 @@ func eventFor(ev domain.Event) (Event, bool) {
 		return Event{Type: EventStreakBroken, Data: map[string]any{"habit_id": ev.Streak.HabitID, "previous": ev.Streak.Previous, "day": ev.Streak.Day.String()}}, true
 	case ev.Kind == domain.EventStreakMilestone && ev.Streak != nil:
 		return Event{Type: EventStreakMilestone, Data: map[string]any{"habit_id": ev.Streak.HabitID, "milestone": ev.Streak.Milestone}}, true
+	case ev.Kind == domain.EventRoutineMissed && ev.Missed != nil:
+		return Event{Type: EventRoutineMissed, Data: map[string]any{"item_id": ev.Missed.ItemID, "title": ev.Missed.Title,
+			"day": ev.Missed.Day.String(), "planned": ev.Missed.Planned.UTC().Format(time.RFC3339)}}, true
 	}
 	return Event{}, false
 }
@@ -523,6 +530,13 @@ func (b *Bridge) onCommand(ctx context.Context, topic string, payload []byte, re
 		err = b.o.Source.SetVacation(ctx, person, cmd.On)
 	default:
 		err = fmt.Errorf("command %s is not handled yet", cmd.Kind)
+	}
+	if err != nil && isCallerError(err) {
+		// Nothing changed, but HA's optimistic entity may show the refused
+		// value: read the person again so their states are set back.
+		b.mu.Lock()
+		b.dirty[cmd.PersonID] = true
+		b.mu.Unlock()
 	}
 	if err != nil {
 		level := log.Warn()

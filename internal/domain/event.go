@@ -22,6 +22,36 @@ const (
 	// changed or removed: what HA shows of the household changes shape. It
 	// carries no data.
 	EventDefinitionsChanged EventKind = "definitions_changed"
+	// EventPersonChanged says something a person's entities show changed
+	// (Changed.What names it) that no more specific event announces: a
+	// pause, an allocation, a routine item's status, an Oura sync. A zero
+	// PersonID means everyone (the household's score weights, a rollover).
+	EventPersonChanged EventKind = "person_changed"
+	// EventRoutineMissed says the timeline tick marked a routine item
+	// missed.
+	EventRoutineMissed EventKind = "routine_missed"
+	// EventConnectionChanged says a connection (Home Assistant, MQTT, Oura)
+	// went up or down. It names no person.
+	EventConnectionChanged EventKind = "connection_changed"
+)
+
+// Change names what a person_changed event is about.
+type Change string
+
+// The changes person_changed names.
+const (
+	ChangePause         Change = "pause"
+	ChangeVacation      Change = "vacation"
+	ChangeAllocation    Change = "allocation"
+	ChangeRespec        Change = "respec"
+	ChangeScoreWeights  Change = "score_weights"
+	ChangeMood          Change = "mood"
+	ChangeUndo          Change = "undo"
+	ChangeRoutineItem   Change = "routine_item"
+	ChangeOuraSync      Change = "oura_sync"
+	ChangeOuraLink      Change = "oura_link"
+	ChangeRollover      Change = "rollover"
+	ChangeEvidenceMatch Change = "evidence_match"
 )
 
 // Event is something that happened to a person. Exactly the data field that
@@ -36,6 +66,29 @@ type Event struct {
 	Achievement *AchievementUnlockedData `json:"achievement,omitempty"`
 	Streak      *StreakData              `json:"streak,omitempty"`
 	Score       *ScoreChangedData        `json:"score,omitempty"`
+	Changed     *PersonChangedData       `json:"changed,omitempty"`
+	Missed      *RoutineMissedData       `json:"missed,omitempty"`
+	Connection  *ConnectionData          `json:"connection,omitempty"`
+}
+
+// PersonChangedData is the data of person_changed.
+type PersonChangedData struct {
+	What Change `json:"what"`
+}
+
+// RoutineMissedData is the data of routine_missed.
+type RoutineMissedData struct {
+	ItemID    int64     `json:"item_id"`
+	RoutineID int64     `json:"routine_id"`
+	Title     string    `json:"title"`
+	Day       Day       `json:"day"`
+	Planned   time.Time `json:"planned"`
+}
+
+// ConnectionData is the data of connection_changed.
+type ConnectionData struct {
+	Name string `json:"name"` // home_assistant, mqtt, oura
+	Up   bool   `json:"up"`
 }
 
 // ActivityLoggedData is the data of activity_logged.
@@ -100,11 +153,16 @@ func (e Event) Validate() error {
 		EventAchievementUnlocked: e.Achievement != nil,
 		EventStreakExtended:      e.Streak != nil,
 		EventScoreChanged:        e.Score != nil,
+		EventPersonChanged:       e.Changed != nil,
+		EventRoutineMissed:       e.Missed != nil,
+		EventConnectionChanged:   e.Connection != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {
-		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil {
-			return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
+		for _, has := range set {
+			if has {
+				return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
+			}
 		}
 		if e.At.IsZero() {
 			return fmt.Errorf("event %s: %w", e.Kind, Invalid("at", nil, "event needs a time"))
@@ -122,7 +180,9 @@ func (e Event) Validate() error {
 			return fmt.Errorf("event %s: %w", e.Kind, Invalid(string(k), nil, "data does not match the kind"))
 		}
 	}
-	if e.PersonID <= 0 || e.At.IsZero() {
+	// Only these may name no person: the household as a whole.
+	everyone := want == EventConnectionChanged || want == EventPersonChanged
+	if e.PersonID < 0 || (e.PersonID == 0 && !everyone) || e.At.IsZero() {
 		return fmt.Errorf("event %s: %w", e.Kind, Invalid("person_id", e.PersonID, "event needs a person and a time"))
 	}
 	return nil
