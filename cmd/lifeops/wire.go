@@ -152,11 +152,14 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		if err := client.WaitConnected(ctx); err != nil {
 			return
 		}
+		// Subscribed before the start's first read, so a change committed
+		// meanwhile is not lost until the next full refresh: the bridge
+		// queues events until its loop runs.
+		svc.AddSink(bridge)
 		if err := bridge.Start(ctx); err != nil {
 			log.Error().Err(err).Msg("entity bridge start")
 			return
 		}
-		svc.AddSink(bridge)
 		p.bridge = bridge
 	})
 }
