@@ -239,7 +239,9 @@ func TestEveryMutationReachesHA(t *testing.T) {
 		}
 		return list[0].(string)
 	}
-	subscribes := func() int { return countCommands(fake, "subscribe_entities") + countCommands(fake, "unsubscribe_events") }
+	subscribes := func() int {
+		return countCommands(fake, "subscribe_entities") + countCommands(fake, "unsubscribe_events")
+	}
 	cmd := func(topic, payload string) { r.obs.Publish(topic, false, payload) }
 	habitBody := func(name string) map[string]any {
 		return map[string]any{"name": name, "schedule": map[string]any{"kind": "daily"}}
