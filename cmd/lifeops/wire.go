@@ -173,6 +173,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
 	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger())
 	client.OnLinkChange(func(up bool) { svc.ConnectionChanged(context.Background(), "home_assistant", up) })
+	hass.NewNotificationActions(client, svc, personEntity(svc), log.With().Str("component", "notification_actions").Logger())
 	client.OnConnect(func(ctx context.Context) {
 		c, err := client.GetConfig(ctx)
 		if err != nil {
@@ -229,6 +230,14 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	p.ha = client
 }
 
+// personEntity finds the HA person entity a LifeOps person is linked to.
+func personEntity(svc *app.Service) hass.PersonEntity {
+	return func(ctx context.Context, personID int64) (string, error) {
+		person, err := svc.Person(ctx, strconv.FormatInt(personID, 10))
+		return person.Value.EntityID, err
+	}
+}
+
 // logNotifier stands in for Home Assistant when it is not configured: the
 // reminder is still due, and the log is where a person without HA looks.
 type logNotifier struct{ log zerolog.Logger }
@@ -244,10 +253,7 @@ func (n logNotifier) Notify(_ context.Context, note app.Notification) error {
 func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Service, z *zone, metrics *httpapi.Metrics, log zerolog.Logger) error {
 	var notifier app.Notifier = logNotifier{log: log.With().Str("component", "reminders").Logger()}
 	if p.ha != nil {
-		notifier = hass.NewNotifier(p.ha, func(ctx context.Context, personID int64) (string, error) {
-			person, err := svc.Person(ctx, strconv.FormatInt(personID, 10))
-			return person.Value.EntityID, err
-		})
+		notifier = hass.NewNotifier(p.ha, personEntity(svc))
 		svc.AddSink(hass.NewCelebrations(ctx, notifier, log.With().Str("component", "celebrations").Logger()))
 	}
 	if p.ouraNotes != nil {

@@ -63,9 +63,10 @@ type NotificationKind string
 
 // Notification kinds.
 const (
-	NotifyRoutineDue  NotificationKind = "routine_due"
-	NotifyLevelUp     NotificationKind = "level_up"
-	NotifyAchievement NotificationKind = "achievement_unlocked"
+	NotifyRoutineDue    NotificationKind = "routine_due"
+	NotifyRoutineMissed NotificationKind = "routine_missed"
+	NotifyLevelUp       NotificationKind = "level_up"
+	NotifyAchievement   NotificationKind = "achievement_unlocked"
 )
 
 // Notification is one message to one person. ItemID and Day name the
@@ -420,6 +421,9 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 		return out, err
 	}
 	s.touched(ev, personID, domain.ChangeRoutineItem)
+	if e.Status == routine.StatusDone || e.Status == routine.StatusSkipped {
+		*ev = append(*ev, domain.Event{Kind: domain.EventRoutineItemClosed, PersonID: personID, At: now, Item: itemData(e)})
+	}
 	out.Entry = e
 	return out, s.afterChange(ctx, tx, personID, day, ev)
 }
@@ -529,8 +533,7 @@ func (s *Service) TimelineTick(ctx context.Context, now time.Time, n Notifier) e
 				if e.Entry, err = e.Set(routine.StatusMissed, now, ""); err != nil {
 					return err
 				}
-				*ev = append(*ev, domain.Event{Kind: domain.EventRoutineMissed, PersonID: e.PersonID, At: now,
-					Missed: &domain.RoutineMissedData{ItemID: e.ItemID, RoutineID: e.RoutineID, Title: e.Title, Day: e.Day, Planned: e.Planned}})
+				*ev = append(*ev, domain.Event{Kind: domain.EventRoutineMissed, PersonID: e.PersonID, At: now, Item: itemData(e)})
 				s.touched(ev, e.PersonID, domain.ChangeRoutineItem)
 				if k := (personDay{e.PersonID, e.Day}); !changed[k] {
 					changed[k] = true
@@ -563,6 +566,11 @@ func (s *Service) TimelineTick(ctx context.Context, now time.Time, n Notifier) e
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// itemData is what the routine events say of an entry.
+func itemData(e TimelineEntry) *domain.RoutineItemData {
+	return &domain.RoutineItemData{ItemID: e.ItemID, RoutineID: e.RoutineID, Title: e.Title, Day: e.Day, Planned: e.Planned, Status: string(e.Status)}
 }
 
 func reminder(e TimelineEntry) Notification {

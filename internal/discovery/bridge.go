@@ -306,9 +306,9 @@ func eventFor(ev domain.Event) (Event, bool) {
 		return Event{Type: EventStreakBroken, Data: map[string]any{"habit_id": ev.Streak.HabitID, "previous": ev.Streak.Previous, "day": ev.Streak.Day.String()}}, true
 	case ev.Kind == domain.EventStreakMilestone && ev.Streak != nil:
 		return Event{Type: EventStreakMilestone, Data: map[string]any{"habit_id": ev.Streak.HabitID, "milestone": ev.Streak.Milestone}}, true
-	case ev.Kind == domain.EventRoutineMissed && ev.Missed != nil:
-		return Event{Type: EventRoutineMissed, Data: map[string]any{"item_id": ev.Missed.ItemID, "title": ev.Missed.Title,
-			"day": ev.Missed.Day.String(), "planned": ev.Missed.Planned.UTC().Format(time.RFC3339)}}, true
+	case ev.Kind == domain.EventRoutineMissed && ev.Item != nil:
+		return Event{Type: EventRoutineMissed, Data: map[string]any{"item_id": ev.Item.ItemID, "title": ev.Item.Title,
+			"day": ev.Item.Day.String(), "planned": ev.Item.Planned.UTC().Format(time.RFC3339)}}, true
 	}
 	return Event{}, false
 }

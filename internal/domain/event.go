@@ -30,6 +30,9 @@ const (
 	// EventRoutineMissed says the timeline tick marked a routine item
 	// missed.
 	EventRoutineMissed EventKind = "routine_missed"
+	// EventRoutineItemClosed says a person marked a routine item done or
+	// skipped: its reminder is no longer wanted.
+	EventRoutineItemClosed EventKind = "routine_item_closed"
 	// EventConnectionChanged says a connection (Home Assistant, MQTT, Oura)
 	// went up or down. It names no person.
 	EventConnectionChanged EventKind = "connection_changed"
@@ -67,7 +70,7 @@ type Event struct {
 	Streak      *StreakData              `json:"streak,omitempty"`
 	Score       *ScoreChangedData        `json:"score,omitempty"`
 	Changed     *PersonChangedData       `json:"changed,omitempty"`
-	Missed      *RoutineMissedData       `json:"missed,omitempty"`
+	Item        *RoutineItemData         `json:"item,omitempty"`
 	Connection  *ConnectionData          `json:"connection,omitempty"`
 }
 
@@ -76,13 +79,15 @@ type PersonChangedData struct {
 	What Change `json:"what"`
 }
 
-// RoutineMissedData is the data of routine_missed.
-type RoutineMissedData struct {
+// RoutineItemData is the data of routine_missed and routine_item_closed:
+// one timeline entry and the status it reached.
+type RoutineItemData struct {
 	ItemID    int64     `json:"item_id"`
 	RoutineID int64     `json:"routine_id"`
 	Title     string    `json:"title"`
 	Day       Day       `json:"day"`
 	Planned   time.Time `json:"planned"`
+	Status    string    `json:"status"` // done, skipped, missed
 }
 
 // ConnectionData is the data of connection_changed.
@@ -154,7 +159,7 @@ func (e Event) Validate() error {
 		EventStreakExtended:      e.Streak != nil,
 		EventScoreChanged:        e.Score != nil,
 		EventPersonChanged:       e.Changed != nil,
-		EventRoutineMissed:       e.Missed != nil,
+		EventRoutineMissed:       e.Item != nil,
 		EventConnectionChanged:   e.Connection != nil,
 	}
 	want := e.Kind
@@ -171,6 +176,9 @@ func (e Event) Validate() error {
 	}
 	if want == EventStreakBroken || want == EventStreakMilestone {
 		want = EventStreakExtended
+	}
+	if want == EventRoutineItemClosed {
+		want = EventRoutineMissed
 	}
 	if _, known := set[want]; !known {
 		return Invalid("kind", e.Kind, "is not a known event kind")

@@ -321,6 +321,18 @@ func (s *Server) FireEvent(eventType string, data any) int {
 	return s.fireLocked(eventType, raw, Context{ID: s.newContextID()})
 }
 
+// FireEventAs fires an event whose context names userID, as an event a
+// person's own device sends (a tapped notification action) arrives.
+func (s *Server) FireEventAs(eventType string, data any, userID string) int {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		panic(fmt.Sprintf("hatest: event data: %v", err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fireLocked(eventType, raw, Context{ID: s.newContextID(), UserID: userID})
+}
+
 // BurstEntities are the entities Burst changes.
 const BurstEntities = 10
 
