@@ -171,7 +171,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 		return
 	}
 	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
-	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger())
+	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger()).KeepResults(svc)
 	client.OnLinkChange(func(up bool) { svc.ConnectionChanged(context.Background(), "home_assistant", up) })
 	hass.NewNotificationActions(client, svc, personEntity(svc), log.With().Str("component", "notification_actions").Logger())
 	client.OnConnect(func(ctx context.Context) {
@@ -263,6 +263,11 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 		OnReport: func(rep jobs.Report) { metrics.JobRun(rep.Job, rep.Err, rep.Duration) }})
 	if err := r.Add(jobs.Job{Name: "timeline_tick", Schedule: jobs.Every(time.Minute), CatchUp: true,
 		Run: func(ctx context.Context, slot time.Time) error { return svc.TimelineTick(ctx, slot, notifier) }}); err != nil {
+		return err
+	}
+	// Answers to HA actions are kept a day for callers that ask again.
+	if err := r.Add(jobs.Job{Name: "action_results_prune", Schedule: jobs.Every(time.Hour),
+		Run: func(ctx context.Context, _ time.Time) error { _, err := svc.PruneActionResults(ctx); return err }}); err != nil {
 		return err
 	}
 	// A condition that holds long enough fires without a new reading.

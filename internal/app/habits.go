@@ -374,6 +374,9 @@ type CheckInResult struct {
 	Streak   domain.StreakView
 	XP       int
 	Replayed bool // the idempotency key was seen before: nothing changed
+	// Level is the person's level after the check-in (and whatever it
+	// unlocked).
+	Level int
 }
 
 // CheckIn records a check-in and everything it changes: the habit's day,
@@ -382,7 +385,11 @@ func (s *Service) CheckIn(ctx context.Context, in CheckInInput) (CheckInResult, 
 	var out CheckInResult
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		var err error
-		out, err = s.checkInTx(ctx, tx, in, ev)
+		if out, err = s.checkInTx(ctx, tx, in, ev); err != nil {
+			return err
+		}
+		prog, err := tx.ProgressGet(ctx, out.CheckIn.PersonID)
+		out.Level, _, _ = domain.LevelForTotal(prog.TotalXP)
 		return err
 	})
 	return out, err

@@ -106,6 +106,10 @@ type Options struct {
 	// OnCommand is called after each accepted command was handled, outside
 	// the fake's locks, so a test can react (drop the socket, change state).
 	OnCommand func(Command)
+	// Listen hears every event fired on the bus, whoever is connected, as
+	// a script's wait_for_trigger inside HA does. It runs under the fake's
+	// lock: it must not block or call the fake.
+	Listen func(eventType string, data json.RawMessage)
 }
 
 // Server is the fake. Its zero value is not usable; call New or Start.
@@ -521,6 +525,9 @@ func (s *Server) fireLocked(eventType string, data json.RawMessage, ctx Context)
 func (s *Server) fireAtLocked(eventType string, data json.RawMessage, ctx Context, fired time.Time) int {
 	if len(data) == 0 || string(data) == "null" {
 		data = json.RawMessage("{}")
+	}
+	if s.opts.Listen != nil {
+		s.opts.Listen(eventType, data)
 	}
 	var ev []byte
 	n := 0
