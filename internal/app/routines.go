@@ -1,9 +1,11 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -224,35 +226,70 @@ func (s *Service) validateRoutine(ctx context.Context, tx Store, r routine.Routi
 	return v.Err()
 }
 
-// Timeline is a person's timeline of day (zero: today). Today's and later days' timelines
-// are generated (or brought in line with changed routines and a newly known
-// wake-up) first; generating twice changes nothing. Past days are read as
-// they were.
+// Timeline is a person's timeline of day (zero: today). It only reads: past
+// days as they were stored; today and later days as the stored entries
+// brought in line with the routines and a newly known wake-up, in memory.
+// Storing that is the job of the use cases that change a timeline (the
+// rollover and the minutely tick generate the day, a routine's change and
+// an item's status store theirs).
 func (s *Service) Timeline(ctx context.Context, personRef string, day domain.Day) ([]TimelineEntry, error) {
-	var out []TimelineEntry
-	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
-		p, err := tx.PersonGet(ctx, personRef)
-		if err != nil {
-			return err
-		}
-		if day.IsZero() {
-			day = s.today()
-		}
-		if day.Before(s.today()) {
-			out, err = tx.TimelineDay(ctx, p.Value.ID, day, false)
-			return err
-		}
-		out, err = s.syncTimeline(ctx, tx, p.Value.ID, day)
-		return err
-	})
-	return out, err
-}
-
-// syncTimeline generates a person's timeline of day and stores what changed.
-func (s *Service) syncTimeline(ctx context.Context, tx Store, personID int64, day domain.Day) ([]TimelineEntry, error) {
-	list, err := tx.RoutineList(ctx, personID)
+	p, err := s.store.PersonGet(ctx, personRef)
 	if err != nil {
 		return nil, err
+	}
+	if day.IsZero() {
+		day = s.today()
+	}
+	stored, err := s.store.TimelineDay(ctx, p.Value.ID, day, false)
+	if err != nil || day.Before(s.today()) {
+		return stored, err
+	}
+	changes, err := s.timelineChanges(ctx, s.store, p.Value.ID, day, stored)
+	if err != nil {
+		return nil, err
+	}
+	return planned(stored, changes), nil
+}
+
+// planned is stored with changes applied, as TimelineApply would store
+// them, in the stored order (planned time, routine, item).
+func planned(stored []TimelineEntry, c routine.Changes) []TimelineEntry {
+	if c.Empty() {
+		return stored
+	}
+	gone := make(map[routine.Key]bool, len(c.Delete))
+	for _, k := range c.Delete {
+		gone[k] = true
+	}
+	updated := make(map[routine.Key]routine.Entry, len(c.Update))
+	for _, u := range c.Update {
+		updated[u.Key()] = u
+	}
+	out := make([]TimelineEntry, 0, len(stored)+len(c.Insert))
+	for _, e := range stored {
+		if gone[e.Key()] {
+			continue
+		}
+		if u, ok := updated[e.Key()]; ok {
+			e.Entry = u
+		}
+		out = append(out, e)
+	}
+	for _, e := range c.Insert {
+		out = append(out, TimelineEntry{Entry: e})
+	}
+	slices.SortStableFunc(out, func(a, b TimelineEntry) int {
+		return cmp.Or(a.Planned.Compare(b.Planned), cmp.Compare(a.RoutineID, b.RoutineID), cmp.Compare(a.ItemID, b.ItemID))
+	})
+	return out
+}
+
+// timelineChanges is what generating a person's timeline of day would
+// change in stored.
+func (s *Service) timelineChanges(ctx context.Context, tx Store, personID int64, day domain.Day, stored []TimelineEntry) (routine.Changes, error) {
+	list, err := tx.RoutineList(ctx, personID)
+	if err != nil {
+		return routine.Changes{}, err
 	}
 	routines := make([]routine.Routine, len(list))
 	for i, r := range list {
@@ -260,13 +297,21 @@ func (s *Service) syncTimeline(ctx context.Context, tx Store, personID int64, da
 	}
 	wake, err := s.wakeUp(ctx, tx, personID, day)
 	if err != nil {
-		return nil, err
+		return routine.Changes{}, err
 	}
+	return routine.Reconcile(entriesOf(stored), routine.Generate(routines, day, s.loc(), wake, routine.DefaultWake)), nil
+}
+
+// syncTimeline generates a person's timeline of day and stores what changed.
+func (s *Service) syncTimeline(ctx context.Context, tx Store, personID int64, day domain.Day) ([]TimelineEntry, error) {
 	stored, err := tx.TimelineDay(ctx, personID, day, false)
 	if err != nil {
 		return nil, err
 	}
-	changes := routine.Reconcile(entriesOf(stored), routine.Generate(routines, day, s.loc(), wake, routine.DefaultWake))
+	changes, err := s.timelineChanges(ctx, tx, personID, day, stored)
+	if err != nil {
+		return nil, err
+	}
 	if changes.Empty() {
 		return stored, nil
 	}
