@@ -240,11 +240,15 @@ func (s *Service) Timeline(ctx context.Context, personRef string, day domain.Day
 	if day.IsZero() {
 		day = s.today()
 	}
-	stored, err := s.store.TimelineDay(ctx, p.Value.ID, day, false)
+	return s.timelineOf(ctx, p.Value.ID, day)
+}
+
+func (s *Service) timelineOf(ctx context.Context, personID int64, day domain.Day) ([]TimelineEntry, error) {
+	stored, err := s.store.TimelineDay(ctx, personID, day, false)
 	if err != nil || day.Before(s.today()) {
 		return stored, err
 	}
-	changes, err := s.timelineChanges(ctx, s.store, p.Value.ID, day, stored)
+	changes, err := s.timelineChanges(ctx, s.store, personID, day, stored)
 	if err != nil {
 		return nil, err
 	}

@@ -534,6 +534,14 @@ func TestTimelineOnlyReads(t *testing.T) {
 			t.Fatalf("timeline of %v: %+v", day, tl)
 		}
 	}
+	// The view every adapter maps from reads the same way.
+	v, err := reader.PersonView(ctx, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Person().Slug != "ana" || len(v.Timeline) != 2 || v.Today.Day != today || v.Character.Person.ID != v.Person().ID {
+		t.Errorf("person view %+v", v)
+	}
 	var rows int
 	if err := f.pool.QueryRow(ctx, "SELECT count(*) FROM timeline_entries WHERE day = $1", today.Add(1)).Scan(&rows); err != nil {
 		t.Fatal(err)

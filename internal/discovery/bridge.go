@@ -20,14 +20,12 @@ import (
 // app's *Service satisfies it.
 type Source interface {
 	People(ctx context.Context) ([]app.Versioned[domain.Person], error)
-	Habits(ctx context.Context, person string) ([]app.Versioned[app.StoredHabit], error)
-	Today(ctx context.Context, person string) (app.TodayView, error)
-	Character(ctx context.Context, person string) (app.CharacterView, error)
+	// PersonView is everything a person's entities show, read in one pass.
+	PersonView(ctx context.Context, person string) (app.PersonView, error)
 	Tree() *character.Tree
 	CheckIn(ctx context.Context, in app.CheckInInput) (app.CheckInResult, error)
 	Allocate(ctx context.Context, person, node string) (app.CharacterView, error)
 	SetVacation(ctx context.Context, person string, on bool) error
-	Timeline(ctx context.Context, person string, day domain.Day) ([]app.TimelineEntry, error)
 	CompleteRoutineItem(ctx context.Context, person, item, status string) error
 }
 
@@ -365,25 +363,17 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 				continue
 			}
 		}
-		ref := strconv.FormatInt(p.Value.ID, 10)
 		person := Person{ID: p.Value.ID, Slug: p.Value.Slug, Name: p.Value.Name}
-		habits, err := b.o.Source.Habits(ctx, ref)
+		view, err := b.o.Source.PersonView(ctx, strconv.FormatInt(p.Value.ID, 10))
 		if err != nil {
 			return h, snap, err
 		}
-		for _, hb := range habits {
-			person.Habits = append(person.Habits, Habit{ID: hb.Value.ID, Slug: hb.Value.Slug, Name: hb.Value.Name, Negative: hb.Value.Kind == domain.HabitNegative})
-		}
-		timeline, err := b.o.Source.Timeline(ctx, ref, domain.Day{})
-		if err != nil {
-			return h, snap, err
+		today, c, timeline := view.Today, view.Character, view.Timeline
+		for _, hb := range today.Habits {
+			person.Habits = append(person.Habits, Habit{ID: hb.Habit.ID, Slug: hb.Habit.Slug, Name: hb.Habit.Name, Negative: hb.Habit.Kind == domain.HabitNegative})
 		}
 		for _, e := range timeline {
 			person.RoutineItems = append(person.RoutineItems, Item{ID: e.ItemID, Title: e.Title})
-		}
-		c, err := b.o.Source.Character(ctx, ref)
-		if err != nil {
-			return h, snap, err
 		}
 		if c.Sheet.UnspentPoints > 0 {
 			for _, id := range c.Allocatable {
@@ -394,10 +384,6 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 		}
 		h.People = append(h.People, person)
 
-		today, err := b.o.Source.Today(ctx, ref)
-		if err != nil {
-			return h, snap, err
-		}
 		ps := personState(today, c)
 		ps.Routine = routineState(timeline)
 		if b.o.Oura != nil {

@@ -22,11 +22,11 @@ type countingSource struct {
 	today map[string]int
 }
 
-func (c *countingSource) Today(ctx context.Context, person string) (app.TodayView, error) {
+func (c *countingSource) PersonView(ctx context.Context, person string) (app.PersonView, error) {
 	c.mu.Lock()
 	c.today[person]++
 	c.mu.Unlock()
-	return c.Service.Today(ctx, person)
+	return c.Service.PersonView(ctx, person)
 }
 
 func (c *countingSource) reads() map[string]int {
@@ -90,8 +90,8 @@ type stallingSource struct {
 	read    chan struct{} // a read is held (when not nil)
 }
 
-func (s *stallingSource) Today(ctx context.Context, person string) (app.TodayView, error) {
-	v, err := s.Service.Today(ctx, person)
+func (s *stallingSource) PersonView(ctx context.Context, person string) (app.PersonView, error) {
+	v, err := s.Service.PersonView(ctx, person)
 	s.mu.Lock()
 	gate, read := s.release, s.read
 	s.mu.Unlock()
