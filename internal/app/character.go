@@ -36,12 +36,16 @@ func (s *Service) characterView(ctx context.Context, tx Store, p domain.Person) 
 	if err != nil {
 		return CharacterView{}, err
 	}
+	return s.characterFrom(p, prog, nodeIDs(nodes)), nil
+}
+
+// characterFrom builds the sheet from the progress and allocations read.
+func (s *Service) characterFrom(p domain.Person, prog Progress, allocated []character.NodeID) CharacterView {
 	level, into, toNext := domain.LevelForTotal(prog.TotalXP)
-	allocated := nodeIDs(nodes)
 	sheet := character.BuildSheet(s.tree, character.SheetInput{
 		Level: level, XP: prog.TotalXP, XPIntoLevel: into, XPToNext: toNext, Allocated: allocated, Growth: prog.Growth,
 	})
-	return CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}, nil
+	return CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}
 }
 
 // Allocate spends one stat point on a tree node. Two allocations racing for

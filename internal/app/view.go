@@ -20,20 +20,28 @@ type PersonView struct {
 func (v PersonView) Person() domain.Person { return v.Today.Person }
 
 // PersonView reads everything a person's entities and pages show in one
-// pass: the person is looked up once, and each part reads only what it
-// adds. It opens no transaction.
+// pass: the person, their progress and their allocations are read once and
+// shared by today (level, streak modifiers) and the character sheet. It
+// opens no transaction.
 func (s *Service) PersonView(ctx context.Context, personRef string) (PersonView, error) {
 	p, err := s.store.PersonGet(ctx, personRef)
 	if err != nil {
 		return PersonView{}, err
 	}
+	prog, err := s.store.ProgressGet(ctx, p.Value.ID)
+	if err != nil {
+		return PersonView{}, err
+	}
+	nodes, err := s.store.Allocations(ctx, p.Value.ID)
+	if err != nil {
+		return PersonView{}, err
+	}
+	allocated := nodeIDs(nodes)
 	var v PersonView
-	if v.Today, err = s.todayOf(ctx, s.store, p.Value); err != nil {
+	if v.Today, err = s.todayFrom(ctx, s.store, p.Value, prog, allocated); err != nil {
 		return v, err
 	}
-	if v.Character, err = s.characterView(ctx, s.store, p.Value); err != nil {
-		return v, err
-	}
+	v.Character = s.characterFrom(p.Value, prog, allocated)
 	v.Timeline, err = s.timelineOf(ctx, p.Value.ID, v.Today.Day)
 	return v, err
 }
