@@ -149,14 +149,15 @@ func (a *Actions) handle(ev Event) {
 		a.log.Error().Err(merr).Str("event", ev.EventType).Msg("action result not encodable")
 		return
 	}
+	a.fire(ctx, ev.EventType, raw)
 	if err == nil && hasID && a.results != nil {
-		// Kept before it is sent: an answer lost on the way is sent again
-		// from here when the caller asks again.
+		// Kept after it is sent, off the caller's wait: a repeat of this
+		// request_id is handled by this same subscription's worker, so
+		// after this returns, and is answered from here.
 		if kerr := a.results.KeepActionResult(ctx, key, ev.EventType, raw); kerr != nil {
 			a.log.Warn().Err(kerr).Str("event", ev.EventType).Msg("action result not kept")
 		}
 	}
-	a.fire(ctx, ev.EventType, raw)
 }
 
 func (a *Actions) fire(ctx context.Context, event string, result json.RawMessage) {

@@ -145,10 +145,10 @@ func TestNoLostAnswersWhileTheSocketDrops(t *testing.T) {
 	// ahead: a script's wait of seconds spans a reconnect, so its second
 	// ask meets a connected LifeOps, which the test's shorter waits model
 	// by asking then.
-	settled := func() bool {
+	settled := func(event string) bool {
 		dropMu.Lock()
 		defer dropMu.Unlock()
-		return ha.Live() > 0 && time.Since(lastDrop) < 200*time.Millisecond
+		return ha.Listeners(event) > 0 && time.Since(lastDrop) < 200*time.Millisecond
 	}
 	var dropper sync.WaitGroup
 	dropper.Go(func() {
@@ -195,11 +195,11 @@ func TestNoLostAnswersWhileTheSocketDrops(t *testing.T) {
 		ha.FireEvent(event, data)
 		if s.answered = heard.await(id, 400*time.Millisecond); !s.answered {
 			s.again = true
-			for deadline := time.Now().Add(2 * time.Second); !settled() && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(2 * time.Second); !settled(event) && time.Now().Before(deadline); {
 				time.Sleep(2 * time.Millisecond)
 			}
 			ha.FireEvent(event, data)
-			s.answered = heard.await(id, 800*time.Millisecond)
+			s.answered = heard.await(id, 3*time.Second)
 		}
 		time.Sleep(20 * time.Millisecond) // the household's pace, so the drops fall across the stream
 	}

@@ -337,6 +337,22 @@ func (s *Server) FireEventAs(eventType string, data any, userID string) int {
 	return s.fireLocked(eventType, raw, Context{ID: s.newContextID(), UserID: userID})
 }
 
+// Listeners is how many live subscriptions an event of eventType would
+// reach now.
+func (s *Server) Listeners(eventType string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for c := range s.conns {
+		for _, sub := range c.subs {
+			if !sub.entities && (sub.eventType == "" || sub.eventType == eventType) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // BurstEntities are the entities Burst changes.
 const BurstEntities = 10
 
