@@ -214,6 +214,9 @@ func TestEveryMutationReachesHA(t *testing.T) {
 	r.addr = p.addr
 	waitFor(t, func() bool { return countCommands(fake, "subscribe_events") >= len(hass.ActionEvents()) })
 	waitRetained(t, brokerURL, discovery.StatusTopic(r.base), func(b []byte) bool { return string(b) == "online" })
+	// The bridge has started (its start-up cleanup of stale configs takes
+	// a second) once the household device is announced.
+	waitRetained(t, brokerURL, r.prefix+"/device/lifeops_household/config", func(b []byte) bool { return len(b) > 0 })
 
 	var ann, bea, water, door, teeth, checkIn, activity, routineID, rule, match int64
 	var ruleVersion, routineVersion int64
