@@ -5,7 +5,7 @@
 CREATE TABLE action_results (
     key        text PRIMARY KEY,          -- ha:<request_id>
     event      text NOT NULL,             -- the action's event type
-    result     jsonb NOT NULL,            -- the lifeops_result event's data
+    result     json NOT NULL,             -- the lifeops_result event's data, as sent
     created_at timestamptz NOT NULL
 );
 CREATE INDEX action_results_created ON action_results (created_at);
