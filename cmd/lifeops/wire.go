@@ -136,6 +136,10 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health, Oura: p.oura,
 	})
 	client.OnConnect(pub.Reannounce)
+	// The connection diagnostics follow the link at once, not at the next
+	// full refresh.
+	client.OnConnect(func() { svc.ConnectionChanged(context.Background(), "mqtt", true) })
+	client.OnConnectionLost(func() { svc.ConnectionChanged(context.Background(), "mqtt", false) })
 	p.startSensorSource(ctx, cfg, client, svc, log)
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("mqtt start")
@@ -148,11 +152,14 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		if err := client.WaitConnected(ctx); err != nil {
 			return
 		}
+		// Subscribed before the start's first read, so a change committed
+		// meanwhile is not lost until the next full refresh: the bridge
+		// queues events until its loop runs.
+		svc.AddSink(bridge)
 		if err := bridge.Start(ctx); err != nil {
 			log.Error().Err(err).Msg("entity bridge start")
 			return
 		}
-		svc.AddSink(bridge)
 		p.bridge = bridge
 	})
 }
@@ -164,7 +171,9 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 		return
 	}
 	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
-	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger())
+	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger()).KeepResults(svc)
+	client.OnLinkChange(func(up bool) { svc.ConnectionChanged(context.Background(), "home_assistant", up) })
+	hass.NewNotificationActions(client, svc, personEntity(svc), log.With().Str("component", "notification_actions").Logger())
 	client.OnConnect(func(ctx context.Context) {
 		c, err := client.GetConfig(ctx)
 		if err != nil {
@@ -221,6 +230,14 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	p.ha = client
 }
 
+// personEntity finds the HA person entity a LifeOps person is linked to.
+func personEntity(svc *app.Service) hass.PersonEntity {
+	return func(ctx context.Context, personID int64) (string, error) {
+		person, err := svc.Person(ctx, strconv.FormatInt(personID, 10))
+		return person.Value.EntityID, err
+	}
+}
+
 // logNotifier stands in for Home Assistant when it is not configured: the
 // reminder is still due, and the log is where a person without HA looks.
 type logNotifier struct{ log zerolog.Logger }
@@ -236,10 +253,7 @@ func (n logNotifier) Notify(_ context.Context, note app.Notification) error {
 func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Service, z *zone, metrics *httpapi.Metrics, log zerolog.Logger) error {
 	var notifier app.Notifier = logNotifier{log: log.With().Str("component", "reminders").Logger()}
 	if p.ha != nil {
-		notifier = hass.NewNotifier(p.ha, func(ctx context.Context, personID int64) (string, error) {
-			person, err := svc.Person(ctx, strconv.FormatInt(personID, 10))
-			return person.Value.EntityID, err
-		})
+		notifier = hass.NewNotifier(p.ha, personEntity(svc))
 		svc.AddSink(hass.NewCelebrations(ctx, notifier, log.With().Str("component", "celebrations").Logger()))
 	}
 	if p.ouraNotes != nil {
@@ -249,6 +263,11 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 		OnReport: func(rep jobs.Report) { metrics.JobRun(rep.Job, rep.Err, rep.Duration) }})
 	if err := r.Add(jobs.Job{Name: "timeline_tick", Schedule: jobs.Every(time.Minute), CatchUp: true,
 		Run: func(ctx context.Context, slot time.Time) error { return svc.TimelineTick(ctx, slot, notifier) }}); err != nil {
+		return err
+	}
+	// Answers to HA actions are kept a day for callers that ask again.
+	if err := r.Add(jobs.Job{Name: "action_results_prune", Schedule: jobs.Every(time.Hour),
+		Run: func(ctx context.Context, _ time.Time) error { _, err := svc.PruneActionResults(ctx); return err }}); err != nil {
 		return err
 	}
 	// A condition that holds long enough fires without a new reading.

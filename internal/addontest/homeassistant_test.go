@@ -540,8 +540,16 @@ func (c *haCheck) checkScripts(file string, scripts *yaml.Node) {
 			}
 		}
 		c.scriptFields[id], c.scriptNeeds[id] = fields, needs
+		// The step that fires the action is sent again, as the very same
+		// step (an alias, so with the same request_id), when no answer
+		// came: fired twice, one node.
+		sends := len(fired)
+		fired = slices.CompactFunc(fired, func(a, b *yaml.Node) bool { return a == b })
 		if len(fired) != 1 {
 			continue
+		}
+		if _, isAction := c.pub.actions[scalar(get(fired[0], "event"))]; isAction && sends != 2 {
+			c.bad(file, "script %s fires its action %d times: once, then once more with the same request_id when no answer came", id, sends)
 		}
 		ev := scalar(get(fired[0], "event"))
 		actionFields, ok := c.pub.actions[ev]

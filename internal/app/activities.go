@@ -160,6 +160,7 @@ func (s *Service) UndoActivity(ctx context.Context, personRef string, id int64) 
 		if err != nil {
 			return err
 		}
+		s.touched(ev, p.Value.ID, domain.ChangeUndo)
 		return s.undoActivityTx(ctx, tx, p.Value.ID, id, ev)
 	})
 }

@@ -36,19 +36,23 @@ func (s *Service) characterView(ctx context.Context, tx Store, p domain.Person) 
 	if err != nil {
 		return CharacterView{}, err
 	}
+	return s.characterFrom(p, prog, nodeIDs(nodes)), nil
+}
+
+// characterFrom builds the sheet from the progress and allocations read.
+func (s *Service) characterFrom(p domain.Person, prog Progress, allocated []character.NodeID) CharacterView {
 	level, into, toNext := domain.LevelForTotal(prog.TotalXP)
-	allocated := nodeIDs(nodes)
 	sheet := character.BuildSheet(s.tree, character.SheetInput{
 		Level: level, XP: prog.TotalXP, XPIntoLevel: into, XPToNext: toNext, Allocated: allocated, Growth: prog.Growth,
 	})
-	return CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}, nil
+	return CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}
 }
 
 // Allocate spends one stat point on a tree node. Two allocations racing for
 // the last point spend it once: the person's progress row is locked first.
 func (s *Service) Allocate(ctx context.Context, personRef string, node string) (CharacterView, error) {
 	var out CharacterView
-	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		p, err := tx.PersonGet(ctx, personRef)
 		if err != nil {
 			return err
@@ -70,6 +74,7 @@ func (s *Service) Allocate(ctx context.Context, personRef string, node string) (
 		if err := tx.AllocationInsert(ctx, p.Value.ID, node, s.now()); err != nil {
 			return err
 		}
+		s.touched(ev, p.Value.ID, domain.ChangeAllocation)
 		out, err = s.characterView(ctx, tx, p.Value)
 		return err
 	})
@@ -79,7 +84,7 @@ func (s *Service) Allocate(ctx context.Context, personRef string, node string) (
 // Respec refunds every allocated point (at most once a week).
 func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, error) {
 	var out CharacterView
-	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		p, err := tx.PersonGet(ctx, personRef)
 		if err != nil {
 			return err
@@ -108,6 +113,7 @@ func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, 
 		if err := tx.RespecInsert(ctx, p.Value.ID, now, res.Refunded); err != nil {
 			return err
 		}
+		s.touched(ev, p.Value.ID, domain.ChangeRespec)
 		out, err = s.characterView(ctx, tx, p.Value)
 		return err
 	})

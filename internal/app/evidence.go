@@ -346,6 +346,7 @@ func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCa
 		if err := s.doEvidenceAction(ctx, tx, rule, m, qty, &rec, ev); err != nil {
 			return err
 		}
+		s.touched(ev, rule.PersonID, domain.ChangeEvidenceMatch)
 		return tx.EvidenceMatchUpdate(ctx, rec)
 	})
 	switch {
@@ -462,6 +463,7 @@ func (s *Service) UndoMatch(ctx context.Context, personRef string, id int64) (Ev
 		now := s.now()
 		m.UndoneAt = &now
 		out = m
+		s.touched(ev, p.Value.ID, domain.ChangeEvidenceMatch)
 		return tx.EvidenceMatchUpdate(ctx, m)
 	})
 	return out, err

@@ -174,20 +174,43 @@ func nodeIDs(nodes []string) []character.NodeID {
 // `from` on are touched, so a backdated check-in costs the same whatever the
 // length of the history.
 func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, from domain.Day, ev *[]domain.Event) error {
+	_, err := s.refold(ctx, tx, h, from, ev)
+	return err
+}
+
+// folded is what refold derived: the rows it wrote and the modifiers it
+// folded with, so a caller describing a day reads neither again.
+type folded struct {
+	rows []HabitDay
+	mods domain.Modifiers
+}
+
+// row is the derived row of day, if refold wrote one.
+func (f folded) row(day domain.Day) (HabitDay, bool) {
+	for _, r := range f.rows {
+		if r.Day == day {
+			return r, true
+		}
+	}
+	return HabitDay{}, false
+}
+
+// refold is refoldHabit returning what it derived.
+func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from domain.Day, ev *[]domain.Event) (folded, error) {
 	loc, today := s.loc(), s.today()
 	if from.Before(h.Start) {
 		from = h.Start
 	}
 	if from.After(today) {
-		return nil
+		return folded{}, nil
 	}
 	mods, err := s.modifiers(ctx, tx, h.PersonID)
 	if err != nil {
-		return err
+		return folded{}, err
 	}
 	prev, ok, err := tx.HabitDayBefore(ctx, h.ID, from)
 	if err != nil {
-		return err
+		return folded{}, err
 	}
 	var streak domain.StreakState
 	var strength domain.StrengthState
@@ -208,7 +231,7 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 	}
 	old, err := tx.HabitDays(ctx, h.ID, start, today)
 	if err != nil {
-		return err
+		return folded{}, err
 	}
 	oldByDay := make(map[domain.Day]HabitDay, len(old))
 	for _, r := range old {
@@ -218,7 +241,7 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 	periodStart, _ := h.Schedule.Period(start, h.Start)
 	checkIns, err := tx.CheckIns(ctx, h.ID, minDay(periodStart, start), today)
 	if err != nil {
-		return err
+		return folded{}, err
 	}
 	results := domain.EvaluateRangeAt(h, start, today, checkIns, loc, s.now())
 	freq := h.Schedule.Frequency()
@@ -247,7 +270,7 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 		rows = append(rows, row)
 	}
 	if err := tx.HabitDaysUpsert(ctx, h.ID, rows); err != nil {
-		return err
+		return folded{}, err
 	}
 	// Limit habits earn their XP when a kept day closes.
 	for _, r := range rows {
@@ -255,14 +278,14 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 			source := fmt.Sprintf("%d:%s", h.ID, r.Day)
 			if xp := domain.ClosedDayXP(h, r.Result); xp > 0 {
 				if err := s.awardXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, xp, ev); err != nil {
-					return err
+					return folded{}, err
 				}
 			} else if err := s.revokeXP(ctx, tx, h.PersonID, xpHabitDay, source, ev); err != nil {
-				return err
+				return folded{}, err
 			}
 		}
 	}
-	return s.noteLongestStreak(ctx, tx, h.PersonID, streak.Best)
+	return folded{rows: rows, mods: mods}, s.noteLongestStreak(ctx, tx, h.PersonID, streak.Best)
 }
 
 func isStreakMilestone(n int) bool {
@@ -327,6 +350,9 @@ type CheckInResult struct {
 	Streak   domain.StreakView
 	XP       int
 	Replayed bool // the idempotency key was seen before: nothing changed
+	// Level is the person's level after the check-in (and whatever it
+	// unlocked).
+	Level int
 }
 
 // CheckIn records a check-in and everything it changes: the habit's day,
@@ -335,7 +361,11 @@ func (s *Service) CheckIn(ctx context.Context, in CheckInInput) (CheckInResult, 
 	var out CheckInResult
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		var err error
-		out, err = s.checkInTx(ctx, tx, in, ev)
+		if out, err = s.checkInTx(ctx, tx, in, ev); err != nil {
+			return err
+		}
+		prog, err := tx.ProgressGet(ctx, out.CheckIn.PersonID)
+		out.Level, _, _ = domain.LevelForTotal(prog.TotalXP)
 		return err
 	})
 	return out, err
@@ -398,7 +428,8 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 	if err := s.awardXP(ctx, tx, p.Value.ID, day, xpCheckIn, sourceID(c.ID), out.XP, ev); err != nil {
 		return out, err
 	}
-	if err := s.refoldHabit(ctx, tx, h.Value.Habit, day, ev); err != nil {
+	f, err := s.refold(ctx, tx, h.Value.Habit, day, ev)
+	if err != nil {
 		return out, err
 	}
 	prog, err := tx.ProgressGet(ctx, p.Value.ID)
@@ -409,8 +440,10 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 	if err := tx.ProgressPut(ctx, p.Value.ID, prog); err != nil {
 		return out, err
 	}
-	out, err = s.describeCheckIn(ctx, tx, out, c)
-	if err != nil {
+	// The day and streak come from the fold just made, not read again.
+	if r, ok := f.row(day); ok {
+		out.Day, out.Streak = r.Result, streakView(r, s.today(), f.mods)
+	} else if out, err = s.describeCheckIn(ctx, tx, out, c); err != nil {
 		return out, err
 	}
 	*ev = append(*ev, domain.Event{Kind: domain.EventCheckIn, PersonID: p.Value.ID, At: now,
@@ -457,6 +490,7 @@ func (s *Service) UndoCheckIn(ctx context.Context, personRef string, id int64) e
 		if err := s.undoCheckInTx(ctx, tx, c, ev); err != nil {
 			return err
 		}
+		s.touched(ev, p.Value.ID, domain.ChangeUndo)
 		return s.afterChange(ctx, tx, p.Value.ID, domain.DayOf(c.At, s.loc()), ev)
 	})
 }

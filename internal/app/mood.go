@@ -59,6 +59,7 @@ func (s *Service) LogMood(ctx context.Context, in MoodInput) (domain.Mood, bool,
 		if err := tx.ProgressPut(ctx, p.Value.ID, prog); err != nil {
 			return err
 		}
+		s.touched(ev, p.Value.ID, domain.ChangeMood)
 		return s.afterChange(ctx, tx, p.Value.ID, day, ev)
 	})
 	return out, replayed, err

@@ -294,7 +294,15 @@ func (o *Oura) exchange(ctx context.Context, gw OuraGateway, personID int64, cod
 		}
 		return fmt.Errorf("person %d: connect oura: %w", personID, err)
 	}
+	o.changed(ctx, personID, domain.ChangeOuraLink)
 	return nil
+}
+
+// changed announces a change to a person's Oura state, which is written
+// outside the service's transactions (tokens by the gateway, sync results).
+func (o *Oura) changed(ctx context.Context, personID int64, what domain.Change) {
+	o.svc.emit(ctx, []domain.Event{{Kind: domain.EventPersonChanged, PersonID: personID, At: o.svc.now(),
+		Changed: &domain.PersonChangedData{What: what}}})
 }
 
 // Disconnect forgets a person's tokens. The facts already synced stay.
@@ -306,7 +314,11 @@ func (o *Oura) Disconnect(ctx context.Context, personRef string) error {
 	if err != nil {
 		return err
 	}
-	return o.svc.store.OuraTokenDelete(ctx, p.Value.ID)
+	if err := o.svc.store.OuraTokenDelete(ctx, p.Value.ID); err != nil {
+		return err
+	}
+	o.changed(ctx, p.Value.ID, domain.ChangeOuraLink)
+	return nil
 }
 
 // OuraStatus is one person's Oura connection as the API and HA show it.
@@ -465,6 +477,8 @@ func (o *Oura) finish(ctx context.Context, personID int64, syncErr error, backfi
 	if err := o.svc.store.OuraSyncResult(ctx, personID, o.svc.now(), errText, backfill && syncErr == nil); err != nil {
 		return errors.Join(syncErr, err)
 	}
+	o.changed(ctx, personID, domain.ChangeOuraSync)
+	o.svc.ConnectionChanged(ctx, "oura", syncErr == nil)
 	if !errors.Is(syncErr, ErrOuraReauth) {
 		return syncErr
 	}
@@ -556,6 +570,7 @@ var ouraDayCollections = []string{"daily_sleep", "daily_readiness", "daily_activ
 func (o *Oura) OuraIngest(ctx context.Context, personID int64, w OuraWindow) error {
 	s := o.svc
 	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		s.touched(ev, personID, domain.ChangeOuraSync)
 		changed, err := tx.OuraDocumentsUpsert(ctx, personID, w.Documents)
 		if err != nil {
 			return err

@@ -27,7 +27,13 @@ func (s *Service) Rollover(ctx context.Context) error {
 
 func (s *Service) rolloverPerson(ctx context.Context, personID int64) error {
 	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		s.touched(ev, personID, domain.ChangeRollover)
 		today := s.today()
+		// The new day's timeline is generated here, not by whoever reads
+		// it first.
+		if _, err := s.syncTimeline(ctx, tx, personID, today); err != nil {
+			return err
+		}
 		habits, err := tx.HabitList(ctx, personID)
 		if err != nil {
 			return err

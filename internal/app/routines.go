@@ -1,9 +1,11 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,9 +65,10 @@ type NotificationKind string
 
 // Notification kinds.
 const (
-	NotifyRoutineDue  NotificationKind = "routine_due"
-	NotifyLevelUp     NotificationKind = "level_up"
-	NotifyAchievement NotificationKind = "achievement_unlocked"
+	NotifyRoutineDue    NotificationKind = "routine_due"
+	NotifyRoutineMissed NotificationKind = "routine_missed"
+	NotifyLevelUp       NotificationKind = "level_up"
+	NotifyAchievement   NotificationKind = "achievement_unlocked"
 )
 
 // Notification is one message to one person. ItemID and Day name the
@@ -223,35 +226,74 @@ func (s *Service) validateRoutine(ctx context.Context, tx Store, r routine.Routi
 	return v.Err()
 }
 
-// Timeline is a person's timeline of day (zero: today). Today's and later days' timelines
-// are generated (or brought in line with changed routines and a newly known
-// wake-up) first; generating twice changes nothing. Past days are read as
-// they were.
+// Timeline is a person's timeline of day (zero: today). It only reads: past
+// days as they were stored; today and later days as the stored entries
+// brought in line with the routines and a newly known wake-up, in memory.
+// Storing that is the job of the use cases that change a timeline (the
+// rollover and the minutely tick generate the day, a routine's change and
+// an item's status store theirs).
 func (s *Service) Timeline(ctx context.Context, personRef string, day domain.Day) ([]TimelineEntry, error) {
-	var out []TimelineEntry
-	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
-		p, err := tx.PersonGet(ctx, personRef)
-		if err != nil {
-			return err
-		}
-		if day.IsZero() {
-			day = s.today()
-		}
-		if day.Before(s.today()) {
-			out, err = tx.TimelineDay(ctx, p.Value.ID, day, false)
-			return err
-		}
-		out, err = s.syncTimeline(ctx, tx, p.Value.ID, day)
-		return err
-	})
-	return out, err
-}
-
-// syncTimeline generates a person's timeline of day and stores what changed.
-func (s *Service) syncTimeline(ctx context.Context, tx Store, personID int64, day domain.Day) ([]TimelineEntry, error) {
-	list, err := tx.RoutineList(ctx, personID)
+	p, err := s.store.PersonGet(ctx, personRef)
 	if err != nil {
 		return nil, err
+	}
+	if day.IsZero() {
+		day = s.today()
+	}
+	return s.timelineOf(ctx, p.Value.ID, day)
+}
+
+func (s *Service) timelineOf(ctx context.Context, personID int64, day domain.Day) ([]TimelineEntry, error) {
+	stored, err := s.store.TimelineDay(ctx, personID, day, false)
+	if err != nil || day.Before(s.today()) {
+		return stored, err
+	}
+	changes, err := s.timelineChanges(ctx, s.store, personID, day, stored)
+	if err != nil {
+		return nil, err
+	}
+	return planned(stored, changes), nil
+}
+
+// planned is stored with changes applied, as TimelineApply would store
+// them, in the stored order (planned time, routine, item).
+func planned(stored []TimelineEntry, c routine.Changes) []TimelineEntry {
+	if c.Empty() {
+		return stored
+	}
+	gone := make(map[routine.Key]bool, len(c.Delete))
+	for _, k := range c.Delete {
+		gone[k] = true
+	}
+	updated := make(map[routine.Key]routine.Entry, len(c.Update))
+	for _, u := range c.Update {
+		updated[u.Key()] = u
+	}
+	out := make([]TimelineEntry, 0, len(stored)+len(c.Insert))
+	for _, e := range stored {
+		if gone[e.Key()] {
+			continue
+		}
+		if u, ok := updated[e.Key()]; ok {
+			e.Entry = u
+		}
+		out = append(out, e)
+	}
+	for _, e := range c.Insert {
+		out = append(out, TimelineEntry{Entry: e})
+	}
+	slices.SortStableFunc(out, func(a, b TimelineEntry) int {
+		return cmp.Or(a.Planned.Compare(b.Planned), cmp.Compare(a.RoutineID, b.RoutineID), cmp.Compare(a.ItemID, b.ItemID))
+	})
+	return out
+}
+
+// timelineChanges is what generating a person's timeline of day would
+// change in stored.
+func (s *Service) timelineChanges(ctx context.Context, tx Store, personID int64, day domain.Day, stored []TimelineEntry) (routine.Changes, error) {
+	list, err := tx.RoutineList(ctx, personID)
+	if err != nil {
+		return routine.Changes{}, err
 	}
 	routines := make([]routine.Routine, len(list))
 	for i, r := range list {
@@ -259,13 +301,21 @@ func (s *Service) syncTimeline(ctx context.Context, tx Store, personID int64, da
 	}
 	wake, err := s.wakeUp(ctx, tx, personID, day)
 	if err != nil {
-		return nil, err
+		return routine.Changes{}, err
 	}
+	return routine.Reconcile(entriesOf(stored), routine.Generate(routines, day, s.loc(), wake, routine.DefaultWake)), nil
+}
+
+// syncTimeline generates a person's timeline of day and stores what changed.
+func (s *Service) syncTimeline(ctx context.Context, tx Store, personID int64, day domain.Day) ([]TimelineEntry, error) {
 	stored, err := tx.TimelineDay(ctx, personID, day, false)
 	if err != nil {
 		return nil, err
 	}
-	changes := routine.Reconcile(entriesOf(stored), routine.Generate(routines, day, s.loc(), wake, routine.DefaultWake))
+	changes, err := s.timelineChanges(ctx, tx, personID, day, stored)
+	if err != nil {
+		return nil, err
+	}
 	if changes.Empty() {
 		return stored, nil
 	}
@@ -419,6 +469,10 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 	if err := tx.TimelineUpdate(ctx, e); err != nil {
 		return out, err
 	}
+	s.touched(ev, personID, domain.ChangeRoutineItem)
+	if e.Status == routine.StatusDone || e.Status == routine.StatusSkipped {
+		*ev = append(*ev, domain.Event{Kind: domain.EventRoutineItemClosed, PersonID: personID, At: now, Item: itemData(e)})
+	}
 	out.Entry = e
 	return out, s.afterChange(ctx, tx, personID, day, ev)
 }
@@ -528,6 +582,8 @@ func (s *Service) TimelineTick(ctx context.Context, now time.Time, n Notifier) e
 				if e.Entry, err = e.Set(routine.StatusMissed, now, ""); err != nil {
 					return err
 				}
+				*ev = append(*ev, domain.Event{Kind: domain.EventRoutineMissed, PersonID: e.PersonID, At: now, Item: itemData(e)})
+				s.touched(ev, e.PersonID, domain.ChangeRoutineItem)
 				if k := (personDay{e.PersonID, e.Day}); !changed[k] {
 					changed[k] = true
 					order = append(order, k)
@@ -559,6 +615,11 @@ func (s *Service) TimelineTick(ctx context.Context, now time.Time, n Notifier) e
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// itemData is what the routine events say of an entry.
+func itemData(e TimelineEntry) *domain.RoutineItemData {
+	return &domain.RoutineItemData{ItemID: e.ItemID, RoutineID: e.RoutineID, Title: e.Title, Day: e.Day, Planned: e.Planned, Status: string(e.Status)}
 }
 
 func reminder(e TimelineEntry) Notification {

@@ -497,3 +497,56 @@ func BenchmarkTimeline(b *testing.B) {
 		}
 	})
 }
+
+// noTx is the real store that refuses transactions: what runs on it only
+// reads.
+type noTx struct{ app.Store }
+
+func (noTx) InTx(context.Context, func(app.Store) error) error {
+	return errors.New("a read opened a transaction")
+}
+
+// TestTimelineOnlyReads: reading a timeline writes nothing, today's or a
+// later day's; what a changed routine or wake-up would change shows at once
+// (in memory), and the tick or the rollover stores it.
+func TestTimelineOnlyReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, time.June, 10, 5, 0, 0))
+	f.person(t, "Ana")
+	if _, err := f.svc.CreateRoutine(ctx, "ana", app.RoutineInput{Name: "Morning", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
+		Items: []routine.Item{clockItem("Stretch", 7, 0, 20, 30), clockItem("Vitamins", 7, 30, 5, 60)}}); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := character.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := app.New(app.Options{Store: noTx{f.store}, Logger: zerolog.Nop(), Now: f.clock.Now,
+		Location: func() *time.Location { return berlin }, Tree: tree})
+	today := domain.NewDay(2026, time.June, 10)
+	for _, day := range []domain.Day{{}, today, today.Add(1)} {
+		tl, err := reader.Timeline(ctx, "ana", day)
+		if err != nil {
+			t.Fatalf("timeline of %v: %v", day, err)
+		}
+		if len(tl) != 2 || tl[0].Title != "Stretch" || tl[1].Title != "Vitamins" {
+			t.Fatalf("timeline of %v: %+v", day, tl)
+		}
+	}
+	// The view every adapter maps from reads the same way.
+	v, err := reader.PersonView(ctx, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Person().Slug != "ana" || len(v.Timeline) != 2 || v.Today.Day != today || v.Character.Person.ID != v.Person().ID {
+		t.Errorf("person view %+v", v)
+	}
+	var rows int
+	if err := f.pool.QueryRow(ctx, "SELECT count(*) FROM timeline_entries WHERE day = $1", today.Add(1)).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 {
+		t.Errorf("reading tomorrow stored %d entries", rows)
+	}
+}

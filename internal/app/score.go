@@ -184,6 +184,7 @@ func (s *Service) SetScoreWeights(ctx context.Context, w domain.ScoreWeights) (d
 		if err := tx.HouseholdWeightsPut(ctx, w); err != nil {
 			return err
 		}
+		s.touched(ev, 0, domain.ChangeScoreWeights)
 		people, err := tx.PersonList(ctx)
 		if err != nil {
 			return err

@@ -79,6 +79,21 @@ func (s *Service) changed(ev *[]domain.Event, personID int64) {
 	*ev = append(*ev, domain.Event{Kind: domain.EventDefinitionsChanged, PersonID: personID, At: s.now()})
 }
 
+// touched notes that what changed for a person (0: everyone) in a way no
+// other event of the use case announces, so every adapter that shows it
+// hears of it after the commit instead of at its next full read.
+func (s *Service) touched(ev *[]domain.Event, personID int64, what domain.Change) {
+	*ev = append(*ev, domain.Event{Kind: domain.EventPersonChanged, PersonID: personID, At: s.now(),
+		Changed: &domain.PersonChangedData{What: what}})
+}
+
+// ConnectionChanged announces that a connection (home_assistant, mqtt,
+// oura) went up or down, so the diagnostic entities follow at once. It
+// changes nothing stored.
+func (s *Service) ConnectionChanged(ctx context.Context, name string, up bool) {
+	s.emit(ctx, []domain.Event{{Kind: domain.EventConnectionChanged, At: s.now(), Connection: &domain.ConnectionData{Name: name, Up: up}}})
+}
+
 // today is the household's local day now.
 func (s *Service) today() domain.Day { return domain.DayOf(s.now(), s.loc()) }
 
@@ -99,13 +114,19 @@ func (s *Service) tx(ctx context.Context, fn func(tx Store, ev *[]domain.Event) 
 	if err != nil {
 		return err
 	}
-	if len(events) > 0 {
-		s.sinksMu.RLock()
-		sinks := s.sinks
-		s.sinksMu.RUnlock()
-		for _, sink := range sinks {
-			sink.Publish(ctx, events)
-		}
-	}
+	s.emit(ctx, events)
 	return nil
+}
+
+// emit hands committed events to every sink.
+func (s *Service) emit(ctx context.Context, events []domain.Event) {
+	if len(events) == 0 {
+		return
+	}
+	s.sinksMu.RLock()
+	sinks := s.sinks
+	s.sinksMu.RUnlock()
+	for _, sink := range sinks {
+		sink.Publish(ctx, events)
+	}
 }

@@ -28,6 +28,7 @@ type Store interface {
 	EvidenceStore
 	OuraStore
 	AuditStore
+	ActionResultStore
 }
 
 // PersonStore keeps the household's people.

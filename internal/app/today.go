@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
 // HabitToday is one habit as it stands today.
@@ -46,6 +47,20 @@ func (s *Service) Today(ctx context.Context, personRef string) (TodayView, error
 }
 
 func (s *Service) todayOf(ctx context.Context, tx Store, p domain.Person) (TodayView, error) {
+	prog, err := tx.ProgressGet(ctx, p.ID)
+	if err != nil {
+		return TodayView{}, err
+	}
+	nodes, err := tx.Allocations(ctx, p.ID)
+	if err != nil {
+		return TodayView{}, err
+	}
+	return s.todayFrom(ctx, tx, p, prog, nodeIDs(nodes))
+}
+
+// todayFrom is todayOf with the person's progress and allocations read
+// already (PersonView reads them once for today and the character).
+func (s *Service) todayFrom(ctx context.Context, tx Store, p domain.Person, prog Progress, allocated []character.NodeID) (TodayView, error) {
 	today := s.today()
 	v := TodayView{Person: p, Day: today}
 	var err error
@@ -60,10 +75,7 @@ func (s *Service) todayOf(ctx context.Context, tx Store, p domain.Person) (Today
 	if err != nil {
 		return v, err
 	}
-	mods, err := s.modifiers(ctx, tx, p.ID)
-	if err != nil {
-		return v, err
-	}
+	mods := character.Modifiers(s.tree, allocated)
 	for _, h := range habits {
 		ht := HabitToday{Habit: h.Value}
 		if r, ok := days[h.Value.ID]; ok && r.Day == today {
@@ -74,10 +86,6 @@ func (s *Service) todayOf(ctx context.Context, tx Store, p domain.Person) (Today
 			ht.Result = domain.DayResult{Day: today, Status: domain.StatusNotDue}
 		}
 		v.Habits = append(v.Habits, ht)
-	}
-	prog, err := tx.ProgressGet(ctx, p.ID)
-	if err != nil {
-		return v, err
 	}
 	v.TotalXP = prog.TotalXP
 	v.Level, v.XPIntoLevel, v.XPToNext = domain.LevelForTotal(prog.TotalXP)

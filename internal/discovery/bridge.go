@@ -20,14 +20,12 @@ import (
 // app's *Service satisfies it.
 type Source interface {
 	People(ctx context.Context) ([]app.Versioned[domain.Person], error)
-	Habits(ctx context.Context, person string) ([]app.Versioned[app.StoredHabit], error)
-	Today(ctx context.Context, person string) (app.TodayView, error)
-	Character(ctx context.Context, person string) (app.CharacterView, error)
+	// PersonView is everything a person's entities show, read in one pass.
+	PersonView(ctx context.Context, person string) (app.PersonView, error)
 	Tree() *character.Tree
 	CheckIn(ctx context.Context, in app.CheckInInput) (app.CheckInResult, error)
 	Allocate(ctx context.Context, person, node string) (app.CharacterView, error)
 	SetVacation(ctx context.Context, person string, on bool) error
-	Timeline(ctx context.Context, person string, day domain.Day) ([]app.TimelineEntry, error)
 	CompleteRoutineItem(ctx context.Context, person, item, status string) error
 }
 
@@ -119,6 +117,10 @@ func NewBridge(o BridgeOptions) *Bridge {
 func (b *Bridge) Publish(_ context.Context, events []domain.Event) {
 	b.mu.Lock()
 	for _, ev := range events {
+		if ev.Kind == domain.EventConnectionChanged {
+			// The connections are read on every sync; no person to reread.
+			continue
+		}
 		if ev.PersonID == 0 {
 			b.dirtyAll = true
 		} else {
@@ -302,6 +304,9 @@ func eventFor(ev domain.Event) (Event, bool) {
 		return Event{Type: EventStreakBroken, Data: map[string]any{"habit_id": ev.Streak.HabitID, "previous": ev.Streak.Previous, "day": ev.Streak.Day.String()}}, true
 	case ev.Kind == domain.EventStreakMilestone && ev.Streak != nil:
 		return Event{Type: EventStreakMilestone, Data: map[string]any{"habit_id": ev.Streak.HabitID, "milestone": ev.Streak.Milestone}}, true
+	case ev.Kind == domain.EventRoutineMissed && ev.Item != nil:
+		return Event{Type: EventRoutineMissed, Data: map[string]any{"item_id": ev.Item.ItemID, "title": ev.Item.Title,
+			"day": ev.Item.Day.String(), "planned": ev.Item.Planned.UTC().Format(time.RFC3339)}}, true
 	}
 	return Event{}, false
 }
@@ -358,25 +363,17 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 				continue
 			}
 		}
-		ref := strconv.FormatInt(p.Value.ID, 10)
 		person := Person{ID: p.Value.ID, Slug: p.Value.Slug, Name: p.Value.Name}
-		habits, err := b.o.Source.Habits(ctx, ref)
+		view, err := b.o.Source.PersonView(ctx, strconv.FormatInt(p.Value.ID, 10))
 		if err != nil {
 			return h, snap, err
 		}
-		for _, hb := range habits {
-			person.Habits = append(person.Habits, Habit{ID: hb.Value.ID, Slug: hb.Value.Slug, Name: hb.Value.Name, Negative: hb.Value.Kind == domain.HabitNegative})
-		}
-		timeline, err := b.o.Source.Timeline(ctx, ref, domain.Day{})
-		if err != nil {
-			return h, snap, err
+		today, c, timeline := view.Today, view.Character, view.Timeline
+		for _, hb := range today.Habits {
+			person.Habits = append(person.Habits, Habit{ID: hb.Habit.ID, Slug: hb.Habit.Slug, Name: hb.Habit.Name, Negative: hb.Habit.Kind == domain.HabitNegative})
 		}
 		for _, e := range timeline {
 			person.RoutineItems = append(person.RoutineItems, Item{ID: e.ItemID, Title: e.Title})
-		}
-		c, err := b.o.Source.Character(ctx, ref)
-		if err != nil {
-			return h, snap, err
 		}
 		if c.Sheet.UnspentPoints > 0 {
 			for _, id := range c.Allocatable {
@@ -387,10 +384,6 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 		}
 		h.People = append(h.People, person)
 
-		today, err := b.o.Source.Today(ctx, ref)
-		if err != nil {
-			return h, snap, err
-		}
 		ps := personState(today, c)
 		ps.Routine = routineState(timeline)
 		if b.o.Oura != nil {
@@ -523,6 +516,13 @@ func (b *Bridge) onCommand(ctx context.Context, topic string, payload []byte, re
 		err = b.o.Source.SetVacation(ctx, person, cmd.On)
 	default:
 		err = fmt.Errorf("command %s is not handled yet", cmd.Kind)
+	}
+	if err != nil && isCallerError(err) {
+		// Nothing changed, but HA's optimistic entity may show the refused
+		// value: read the person again so their states are set back.
+		b.mu.Lock()
+		b.dirty[cmd.PersonID] = true
+		b.mu.Unlock()
 	}
 	if err != nil {
 		level := log.Warn()

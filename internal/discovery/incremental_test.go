@@ -3,6 +3,7 @@ package discovery_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/discovery"
 	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/routine"
 	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
 )
 
@@ -20,11 +22,11 @@ type countingSource struct {
 	today map[string]int
 }
 
-func (c *countingSource) Today(ctx context.Context, person string) (app.TodayView, error) {
+func (c *countingSource) PersonView(ctx context.Context, person string) (app.PersonView, error) {
 	c.mu.Lock()
 	c.today[person]++
 	c.mu.Unlock()
-	return c.Service.Today(ctx, person)
+	return c.Service.PersonView(ctx, person)
 }
 
 func (c *countingSource) reads() map[string]int {
@@ -88,8 +90,8 @@ type stallingSource struct {
 	read    chan struct{} // a read is held (when not nil)
 }
 
-func (s *stallingSource) Today(ctx context.Context, person string) (app.TodayView, error) {
-	v, err := s.Service.Today(ctx, person)
+func (s *stallingSource) PersonView(ctx context.Context, person string) (app.PersonView, error) {
+	v, err := s.Service.PersonView(ctx, person)
 	s.mu.Lock()
 	gate, read := s.release, s.read
 	s.mu.Unlock()
@@ -207,4 +209,47 @@ func TestReadOlderThanAPatchDoesNotUndoIt(t *testing.T) {
 	if fmt.Sprint(got) != "[1]" {
 		t.Errorf("streak payloads after the check-in: %v, want [1]", got)
 	}
+}
+
+// noNotes drops reminders: this test is about the event entity.
+type noNotes struct{}
+
+func (noNotes) Notify(context.Context, app.Notification) error { return nil }
+
+// TestRoutineMissedFiresTheEventEntity: the tick that marks an item missed
+// fires routine_missed on the person's event entity at once, and the
+// routine's progress follows without waiting for the periodic read.
+func TestRoutineMissedFiresTheEventEntity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newBridgeEnv(t)
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Alex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateRoutine(ctx, "alex", app.RoutineInput{Name: "Noon", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
+		Items: []routine.Item{{Title: "Walk", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(11, 57)}, GraceMin: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	obs := mqtttest.NewObserver(t, e.url, e.root+"/#")
+	e.startBridge(t, discovery.BridgeOptions{Refresh: time.Hour})
+	events := fmt.Sprintf("%s/%d/events", e.base, p.Value.ID)
+	obs.WaitFor(5*time.Second, "the first states", func(r mqtttest.Received) bool {
+		return r.Topic == fmt.Sprintf("%s/%d/routine/next_item/state", e.base, p.Value.ID) && string(r.Payload) == "Walk"
+	})
+	today := e.svc.CurrentDay()
+	noon := time.Date(today.Year, today.Month, today.Day, 12, 0, 0, 0, time.UTC)
+	if err := e.svc.TimelineTick(ctx, noon, noNotes{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	m := obs.WaitFor(time.Second, "routine_missed on "+events, func(r mqtttest.Received) bool {
+		return r.Topic == events && strings.Contains(string(r.Payload), `"event_type":"routine_missed"`)
+	})
+	if !strings.Contains(string(m.Payload), `"title":"Walk"`) {
+		t.Errorf("event %s", m.Payload)
+	}
+	obs.WaitFor(time.Second-time.Since(start), "no next item", func(r mqtttest.Received) bool {
+		return r.Topic == fmt.Sprintf("%s/%d/routine/next_item/state", e.base, p.Value.ID) && string(r.Payload) == discovery.PayloadNone
+	})
 }

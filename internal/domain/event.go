@@ -25,6 +25,38 @@ const (
 	// changed or removed: what HA shows of the household changes shape. It
 	// carries no data.
 	EventDefinitionsChanged EventKind = "definitions_changed"
+	// EventPersonChanged says something a person's entities show changed
+	// (Changed.What names it) that no more specific event announces (a
+	// pause has pause_changed): an allocation, a routine item's status, an
+	// Oura sync. A zero
+	// PersonID means everyone (the household's score weights, a rollover).
+	EventPersonChanged EventKind = "person_changed"
+	// EventRoutineMissed says the timeline tick marked a routine item
+	// missed.
+	EventRoutineMissed EventKind = "routine_missed"
+	// EventRoutineItemClosed says a person marked a routine item done or
+	// skipped: its reminder is no longer wanted.
+	EventRoutineItemClosed EventKind = "routine_item_closed"
+	// EventConnectionChanged says a connection (Home Assistant, MQTT, Oura)
+	// went up or down. It names no person.
+	EventConnectionChanged EventKind = "connection_changed"
+)
+
+// Change names what a person_changed event is about.
+type Change string
+
+// The changes person_changed names.
+const (
+	ChangeAllocation    Change = "allocation"
+	ChangeRespec        Change = "respec"
+	ChangeScoreWeights  Change = "score_weights"
+	ChangeMood          Change = "mood"
+	ChangeUndo          Change = "undo"
+	ChangeRoutineItem   Change = "routine_item"
+	ChangeOuraSync      Change = "oura_sync"
+	ChangeOuraLink      Change = "oura_link"
+	ChangeRollover      Change = "rollover"
+	ChangeEvidenceMatch Change = "evidence_match"
 )
 
 // Event is something that happened to a person. Exactly the data field that
@@ -40,6 +72,9 @@ type Event struct {
 	Streak      *StreakData              `json:"streak,omitempty"`
 	Score       *ScoreChangedData        `json:"score,omitempty"`
 	Pause       *PauseChangedData        `json:"pause,omitempty"`
+	Changed     *PersonChangedData       `json:"changed,omitempty"`
+	Item        *RoutineItemData         `json:"item,omitempty"`
+	Connection  *ConnectionData          `json:"connection,omitempty"`
 }
 
 // PauseChangedData is the data of pause_changed: the pause as it is now
@@ -51,6 +86,28 @@ type PauseChangedData struct {
 	From    Day         `json:"from"`
 	Until   Day         `json:"until,omitzero"`
 	Removed bool        `json:"removed,omitempty"`
+}
+
+// PersonChangedData is the data of person_changed.
+type PersonChangedData struct {
+	What Change `json:"what"`
+}
+
+// RoutineItemData is the data of routine_missed and routine_item_closed:
+// one timeline entry and the status it reached.
+type RoutineItemData struct {
+	ItemID    int64     `json:"item_id"`
+	RoutineID int64     `json:"routine_id"`
+	Title     string    `json:"title"`
+	Day       Day       `json:"day"`
+	Planned   time.Time `json:"planned"`
+	Status    string    `json:"status"` // done, skipped, missed
+}
+
+// ConnectionData is the data of connection_changed.
+type ConnectionData struct {
+	Name string `json:"name"` // home_assistant, mqtt, oura
+	Up   bool   `json:"up"`
 }
 
 // ActivityLoggedData is the data of activity_logged.
@@ -116,11 +173,16 @@ func (e Event) Validate() error {
 		EventStreakExtended:      e.Streak != nil,
 		EventScoreChanged:        e.Score != nil,
 		EventPauseChanged:        e.Pause != nil,
+		EventPersonChanged:       e.Changed != nil,
+		EventRoutineMissed:       e.Item != nil,
+		EventConnectionChanged:   e.Connection != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {
-		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil || e.Pause != nil {
-			return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
+		for _, has := range set {
+			if has {
+				return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
+			}
 		}
 		if e.At.IsZero() {
 			return fmt.Errorf("event %s: %w", e.Kind, Invalid("at", nil, "event needs a time"))
@@ -130,6 +192,9 @@ func (e Event) Validate() error {
 	if want == EventStreakBroken || want == EventStreakMilestone {
 		want = EventStreakExtended
 	}
+	if want == EventRoutineItemClosed {
+		want = EventRoutineMissed
+	}
 	if _, known := set[want]; !known {
 		return Invalid("kind", e.Kind, "is not a known event kind")
 	}
@@ -138,7 +203,9 @@ func (e Event) Validate() error {
 			return fmt.Errorf("event %s: %w", e.Kind, Invalid(string(k), nil, "data does not match the kind"))
 		}
 	}
-	if e.PersonID <= 0 || e.At.IsZero() {
+	// Only these may name no person: the household as a whole.
+	everyone := want == EventConnectionChanged || want == EventPersonChanged
+	if e.PersonID < 0 || (e.PersonID == 0 && !everyone) || e.At.IsZero() {
 		return fmt.Errorf("event %s: %w", e.Kind, Invalid("person_id", e.PersonID, "event needs a person and a time"))
 	}
 	return nil

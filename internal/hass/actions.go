@@ -49,13 +49,31 @@ type RoutineActor interface {
 	CompleteRoutineItem(ctx context.Context, person, item, status string) error
 }
 
+// Results keeps the answers to applied actions; *app.Service is one.
+type Results interface {
+	ActionResult(ctx context.Context, key string) (json.RawMessage, bool, error)
+	KeepActionResult(ctx context.Context, key, event string, result json.RawMessage) error
+}
+
+var _ Results = (*app.Service)(nil)
+
 // Actions subscribes to the action events and answers each one.
 type Actions struct {
 	client   *Client
 	actor    Actor
 	routines RoutineActor
+	results  Results
 	log      zerolog.Logger
 	timeout  time.Duration
+}
+
+// KeepResults makes a stores the answer to every applied action with a
+// request_id and answer that request_id again from the store, instead of
+// applying the action again: the caller who missed the answer (HA's socket
+// dropped) asks again with the same request_id.
+func (a *Actions) KeepResults(r Results) *Actions {
+	a.results = r
+	return a
 }
 
 // NewActions registers the subscriptions on client (they are re-made after
@@ -92,15 +110,31 @@ func (a *Actions) handle(ev Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), a.timeout)
 	defer cancel()
 	var d actionData
+	var done map[string]any
 	err := json.Unmarshal(numbersAsText(ev.Data), &d)
+	hasID := len(d.RequestID) > 0 && string(d.RequestID) != "null"
+	key := eventKey(d, ev)
+	if err == nil && hasID && a.results != nil {
+		kept, found, kerr := a.results.ActionResult(ctx, key)
+		if kerr != nil {
+			a.log.Warn().Err(kerr).Str("event", ev.EventType).Msg("kept action result not readable")
+		} else if found {
+			// Applied before: answer again what was answered then.
+			a.fire(ctx, ev.EventType, kept)
+			return
+		}
+	}
 	if err != nil {
 		err = domain.Invalid("data", nil, "must be an object of the action's fields")
 	} else {
-		err = a.run(ctx, ev.EventType, d, eventKey(d, ev))
+		done, err = a.run(ctx, ev.EventType, d, key)
 	}
 	result := map[string]any{"ok": err == nil, "action": ev.EventType}
-	if len(d.RequestID) > 0 && string(d.RequestID) != "null" {
+	if hasID {
 		result["request_id"] = d.RequestID
+	}
+	if err == nil && len(done) > 0 {
+		result["done"] = done
 	}
 	if err != nil {
 		result["error"] = Sentence(err)
@@ -110,8 +144,25 @@ func (a *Actions) handle(ev Event) {
 		}
 		log.Err(err).Str("event", ev.EventType).Str("person", d.Person).Msg("action failed")
 	}
+	raw, merr := json.Marshal(result)
+	if merr != nil {
+		a.log.Error().Err(merr).Str("event", ev.EventType).Msg("action result not encodable")
+		return
+	}
+	a.fire(ctx, ev.EventType, raw)
+	if err == nil && hasID && a.results != nil {
+		// Kept after it is sent, off the caller's wait: a repeat of this
+		// request_id is handled by this same subscription's worker, so
+		// after this returns, and is answered from here.
+		if kerr := a.results.KeepActionResult(ctx, key, ev.EventType, raw); kerr != nil {
+			a.log.Warn().Err(kerr).Str("event", ev.EventType).Msg("action result not kept")
+		}
+	}
+}
+
+func (a *Actions) fire(ctx context.Context, event string, result json.RawMessage) {
 	if ferr := a.client.FireEvent(ctx, ResultEvent, result); ferr != nil {
-		a.log.Warn().Err(ferr).Str("event", ev.EventType).Msg("action result not delivered")
+		a.log.Warn().Err(ferr).Str("event", event).Msg("action result not delivered")
 	}
 }
 
@@ -129,13 +180,14 @@ func eventKey(d actionData, ev Event) string {
 	return ""
 }
 
-func (a *Actions) run(ctx context.Context, event string, d actionData, key string) error {
+// run applies one action and says what it did (the answer's "done").
+func (a *Actions) run(ctx context.Context, event string, d actionData, key string) (map[string]any, error) {
 	if d.Person == "" {
-		return domain.Invalid("person", nil, "is required (the person's slug)")
+		return nil, domain.Invalid("person", nil, "is required (the person's slug)")
 	}
 	at, err := parseAt(d.At)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch event {
 	case EventLogActivity:
@@ -146,56 +198,78 @@ func (a *Actions) run(ctx context.Context, event string, d actionData, key strin
 		case d.Quantity != nil:
 			amount = *d.Quantity
 		default:
-			return domain.Invalid("duration_min", nil, "duration_min or quantity is required")
+			return nil, domain.Invalid("duration_min", nil, "duration_min or quantity is required")
 		}
-		_, err = a.actor.LogActivity(ctx, app.ActivityInput{Person: d.Person, Type: d.Activity, Amount: amount, At: at,
+		res, err := a.actor.LogActivity(ctx, app.ActivityInput{Person: d.Person, Type: d.Activity, Amount: amount, At: at,
 			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: key})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"activity_id": res.Activity.ID, "xp": res.Activity.XP}, nil
 	case EventCheckIn:
 		if d.Habit == "" {
-			return domain.Invalid("habit", nil, "is required (id, slug or name)")
+			return nil, domain.Invalid("habit", nil, "is required (id, slug or name)")
 		}
 		q := 0.0
 		if d.Quantity != nil {
 			q = *d.Quantity
 		}
-		_, err = a.actor.CheckIn(ctx, app.CheckInInput{Person: d.Person, Habit: d.Habit, Quantity: q, At: at,
+		res, err := a.actor.CheckIn(ctx, app.CheckInInput{Person: d.Person, Habit: d.Habit, Quantity: q, At: at,
 			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: key})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"check_in_id": res.CheckIn.ID, "habit": res.Habit.Name, "streak": res.Streak.Current,
+			"xp": res.XP, "level": res.Level}, nil
 	case EventCompleteRoutineItem:
 		if a.routines == nil {
-			return fmt.Errorf("routines are not set up in this LifeOps: %w", domain.ErrNotFound)
+			return nil, fmt.Errorf("routines are not set up in this LifeOps: %w", domain.ErrNotFound)
 		}
 		status := d.Status
 		if status == "" {
 			status = "done"
 		}
-		err = a.routines.CompleteRoutineItem(ctx, d.Person, d.Item, status)
+		if err := a.routines.CompleteRoutineItem(ctx, d.Person, d.Item, status); err != nil {
+			return nil, err
+		}
+		return map[string]any{"item": d.Item, "status": status}, nil
 	case EventAllocateStatPoint:
 		if d.Node == "" {
-			return domain.Invalid("node", nil, "is required (a stat-tree node id)")
+			return nil, domain.Invalid("node", nil, "is required (a stat-tree node id)")
 		}
-		_, err = a.actor.Allocate(ctx, d.Person, d.Node)
+		c, err := a.actor.Allocate(ctx, d.Person, d.Node)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"node": d.Node, "unspent_points": c.Sheet.UnspentPoints}, nil
 	case EventLogMood:
 		if d.Value == nil {
-			return domain.Invalid("value", nil, "is required (1 to 9)")
+			return nil, domain.Invalid("value", nil, "is required (1 to 9)")
 		}
-		_, _, err = a.actor.LogMood(ctx, app.MoodInput{Person: d.Person, Value: *d.Value, Note: d.Note, At: at,
+		m, _, err := a.actor.LogMood(ctx, app.MoodInput{Person: d.Person, Value: *d.Value, Note: d.Note, At: at,
 			Source: domain.SourceHA, IdempotencyKey: key})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"mood": m.Value}, nil
 	case EventPause:
 		until, perr := domain.ParseDay(d.Until)
 		if perr != nil {
-			return domain.Invalid("until", d.Until, "must be a date like 2026-12-24")
+			return nil, domain.Invalid("until", d.Until, "must be a date like 2026-12-24")
 		}
 		var from domain.Day
 		if d.From != "" {
 			if from, perr = domain.ParseDay(d.From); perr != nil {
-				return domain.Invalid("from", d.From, "must be a date like 2026-12-24")
+				return nil, domain.Invalid("from", d.From, "must be a date like 2026-12-24")
 			}
 		}
-		_, err = a.actor.Pause(ctx, app.PauseInput{Person: d.Person, Habit: d.Habit, Reason: domain.PauseReason(d.Reason), From: from, Until: until})
-	default:
-		return fmt.Errorf("unknown action %q", event)
+		pause, err := a.actor.Pause(ctx, app.PauseInput{Person: d.Person, Habit: d.Habit, Reason: domain.PauseReason(d.Reason), From: from, Until: until})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"reason": d.Reason, "until": until.String(), "pause_id": pause.Value.ID}, nil
 	}
-	return err
+	return nil, fmt.Errorf("unknown action %q", event)
 }
 
 func parseAt(s string) (time.Time, error) {

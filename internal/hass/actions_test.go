@@ -53,7 +53,7 @@ func actionsFixtureHA(t testing.TB) (*app.Service, *hass.Client, chan result, *h
 	}
 	ha := hatest.Start(t, hatest.Options{})
 	lifeops := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
-	hass.NewActions(lifeops, svc, nil, zerolog.Nop())
+	hass.NewActions(lifeops, svc, nil, zerolog.Nop()).KeepResults(svc) // as serve wires it
 	caller := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
 	results := make(chan result, 1024)
 	caller.SubscribeEvents(hass.ResultEvent, func(ev hass.Event) {

@@ -136,6 +136,7 @@ type Client struct {
 	ready     chan struct{}
 	subs      []*subscription
 	onConnect []func(context.Context)
+	onLink    []func(up bool)
 	status    Status
 
 	cancel   context.CancelFunc
@@ -236,15 +237,35 @@ func (c *Client) OnConnect(fn func(ctx context.Context)) {
 	c.onConnect = append(c.onConnect, fn)
 }
 
-func (c *Client) setStatus(state LinkState, err error) {
+// OnLinkChange registers fn to run whenever the link comes up (logged in)
+// or goes down, so a diagnostic follows at once rather than at its next
+// poll. fn runs on the connection loop and must not block.
+func (c *Client) OnLinkChange(fn func(up bool)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.onLink = append(c.onLink, fn)
+}
+
+func (c *Client) setStatus(state LinkState, err error) {
+	c.mu.Lock()
+	wasUp := c.status.State == LinkOK
 	if c.status.State != state {
 		c.status.Since = time.Now()
 	}
 	c.status.State = state
 	if err != nil {
 		c.status.LastError = err.Error()
+	}
+	hooks := append([](func(bool))(nil), c.onLink...)
+	c.mu.Unlock()
+	if wasUp && state != LinkOK {
+		c.linkChanged(hooks, false)
+	}
+}
+
+func (c *Client) linkChanged(hooks []func(bool), up bool) {
+	for _, fn := range hooks {
+		c.safely("on_link_change", func() { fn(up) })
 	}
 }
 
@@ -336,6 +357,10 @@ func (c *Client) connectAndServe(ctx context.Context) (loggedIn bool, err error)
 
 	subs, hooks := c.activate(s, version)
 	defer c.deactivate(s)
+	c.mu.Lock()
+	linkHooks := append([](func(bool))(nil), c.onLink...)
+	c.mu.Unlock()
+	c.linkChanged(linkHooks, true)
 	c.log.Info().Str("ha_version", version).Int("subscriptions", len(subs)).Msg("connected to home assistant")
 	for _, sub := range subs {
 		if err := s.subscribe(hctx, sub); err != nil {

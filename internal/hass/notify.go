@@ -52,17 +52,31 @@ func NewNotifier(client *Client, person PersonEntity) *Notifier {
 	return &Notifier{client: client, person: person, now: time.Now, routes: map[int64]route{}}
 }
 
-// Notify implements app.Notifier.
-func (n *Notifier) Notify(ctx context.Context, note app.Notification) error {
-	id := fmt.Sprintf("lifeops_%d_%s_%d_%s", note.PersonID, note.Kind, note.ItemID, note.Day)
+// Tag is the id a notification is sent with (the mobile app's tag, the
+// persistent notification's id): one per person, kind, and item and day or
+// Ref, so a repeated one replaces the earlier and it can be cleared.
+func Tag(note app.Notification) string {
 	if note.Ref != "" {
-		id = fmt.Sprintf("lifeops_%d_%s_%s", note.PersonID, note.Kind, note.Ref)
+		return fmt.Sprintf("lifeops_%d_%s_%s", note.PersonID, note.Kind, note.Ref)
+	}
+	return fmt.Sprintf("lifeops_%d_%s_%d_%s", note.PersonID, note.Kind, note.ItemID, note.Day)
+}
+
+// Notify implements app.Notifier. A routine reminder on a phone offers
+// DONE and SNOOZE (see NotificationActions).
+func (n *Notifier) Notify(ctx context.Context, note app.Notification) error {
+	id := Tag(note)
+	data := map[string]any{"tag": id, "group": "lifeops"}
+	if note.Kind == app.NotifyRoutineDue && note.ItemID != 0 {
+		data["actions"] = []map[string]any{
+			{"action": ActionID(ActionDone, note.PersonID, note.ItemID, note.Day), "title": "Done"},
+			{"action": ActionID(ActionSnooze, note.PersonID, note.ItemID, note.Day), "title": fmt.Sprintf("Snooze %d min", SnoozeMinutes)},
+		}
 	}
 	var errs []error
 	for _, svc := range n.route(ctx, note.PersonID) {
 		err := n.client.CallService(ctx, "notify", svc, map[string]any{
-			"title": note.Title, "message": note.Message,
-			"data": map[string]any{"tag": id, "group": "lifeops"},
+			"title": note.Title, "message": note.Message, "data": data,
 		}, nil)
 		if err == nil {
 			return nil
@@ -76,6 +90,26 @@ func (n *Notifier) Notify(ctx context.Context, note app.Notification) error {
 		return errors.Join(append(errs, err)...)
 	}
 	return nil
+}
+
+// Clear takes a notification back: clear_notification on the person's
+// phones, or, for a person without one, the persistent notification
+// dismissed.
+func (n *Notifier) Clear(ctx context.Context, note app.Notification) error {
+	id := Tag(note)
+	services := n.route(ctx, note.PersonID)
+	if len(services) == 0 {
+		return n.client.CallService(ctx, "persistent_notification", "dismiss", map[string]any{"notification_id": id}, nil)
+	}
+	var errs []error
+	for _, svc := range services {
+		if err := n.client.CallService(ctx, "notify", svc, map[string]any{
+			"message": "clear_notification", "data": map[string]any{"tag": id},
+		}, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // route resolves, and caches, the notify services of a person's devices.
@@ -144,12 +178,25 @@ func notifyServices(person State, notify map[string]json.RawMessage) []string {
 	return out
 }
 
-// Celebrations tells people of their level-ups and achievements. It is an
-// app.EventSink: it queues and returns, and a worker delivers.
+// Clearer takes a notification back; *Notifier is one.
+type Clearer interface {
+	Clear(ctx context.Context, note app.Notification) error
+}
+
+// Celebrations tells people of their level-ups, achievements and missed
+// routine items, and clears a routine reminder once its item is done,
+// skipped or missed. It is an app.EventSink: it queues and returns, and a
+// worker delivers.
 type Celebrations struct {
 	notifier app.Notifier
 	log      zerolog.Logger
-	queue    chan app.Notification
+	queue    chan delivery
+}
+
+// delivery is one notification to send, or to clear.
+type delivery struct {
+	note  app.Notification
+	clear bool
 }
 
 var _ app.EventSink = (*Celebrations)(nil)
@@ -157,7 +204,7 @@ var _ app.EventSink = (*Celebrations)(nil)
 // NewCelebrations starts a worker that delivers through notifier until ctx
 // ends.
 func NewCelebrations(ctx context.Context, notifier app.Notifier, log zerolog.Logger) *Celebrations {
-	c := &Celebrations{notifier: notifier, log: log, queue: make(chan app.Notification, 256)}
+	c := &Celebrations{notifier: notifier, log: log, queue: make(chan delivery, 256)}
 	go c.run(ctx)
 	return c
 }
@@ -165,17 +212,28 @@ func NewCelebrations(ctx context.Context, notifier app.Notifier, log zerolog.Log
 // Publish implements app.EventSink.
 func (c *Celebrations) Publish(_ context.Context, events []domain.Event) {
 	for _, ev := range events {
-		note, ok := celebration(ev)
-		if !ok {
-			continue
+		var out []delivery
+		if note, ok := celebration(ev); ok {
+			out = append(out, delivery{note: note})
 		}
-		select {
-		case c.queue <- note:
-		default:
-			// A burst this large is a replay or a bug; the entities and the
-			// event entity still show it, so dropping a message is the lesser harm.
-			c.log.Warn().Int64("person", ev.PersonID).Str("kind", string(ev.Kind)).Msg("notification queue full; dropped")
+		if (ev.Kind == domain.EventRoutineMissed || ev.Kind == domain.EventRoutineItemClosed) && ev.Item != nil {
+			// The reminder was sent with the item's tag (see Tag).
+			out = append(out, delivery{clear: true, note: app.Notification{PersonID: ev.PersonID, Kind: app.NotifyRoutineDue,
+				ItemID: ev.Item.ItemID, Day: ev.Item.Day}})
 		}
+		for _, d := range out {
+			c.enqueue(ev, d)
+		}
+	}
+}
+
+func (c *Celebrations) enqueue(ev domain.Event, d delivery) {
+	select {
+	case c.queue <- d:
+	default:
+		// A burst this large is a replay or a bug; the entities and the
+		// event entity still show it, so dropping a message is the lesser harm.
+		c.log.Warn().Int64("person", ev.PersonID).Str("kind", string(ev.Kind)).Msg("notification queue full; dropped")
 	}
 }
 
@@ -184,10 +242,17 @@ func (c *Celebrations) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case note := <-c.queue:
+		case d := <-c.queue:
 			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			if err := c.notifier.Notify(sctx, note); err != nil {
-				c.log.Warn().Err(err).Int64("person", note.PersonID).Str("kind", string(note.Kind)).Msg("notification not delivered")
+			note := d.note
+			if !d.clear {
+				if err := c.notifier.Notify(sctx, note); err != nil {
+					c.log.Warn().Err(err).Int64("person", note.PersonID).Str("kind", string(note.Kind)).Msg("notification not delivered")
+				}
+			} else if cl, ok := c.notifier.(Clearer); ok {
+				if err := cl.Clear(sctx, note); err != nil {
+					c.log.Warn().Err(err).Int64("person", note.PersonID).Int64("item_id", note.ItemID).Msg("reminder not cleared")
+				}
 			}
 			cancel()
 		}
@@ -205,6 +270,9 @@ func celebration(ev domain.Event) (app.Notification, bool) {
 			note.Message += fmt.Sprintf(" %d stat point%s to spend.", p, plural(p))
 		}
 		note.Ref = fmt.Sprint(ev.LevelUp.Level)
+	case ev.Kind == domain.EventRoutineMissed && ev.Item != nil:
+		note.Kind, note.Title = app.NotifyRoutineMissed, "Routine item missed"
+		note.Message, note.ItemID, note.Day = ev.Item.Title, ev.Item.ItemID, ev.Item.Day
 	case ev.Kind == domain.EventAchievementUnlocked && ev.Achievement != nil:
 		note.Kind, note.Title = app.NotifyAchievement, "Achievement unlocked"
 		note.Message, note.Ref = ev.Achievement.Name, ev.Achievement.Key

@@ -118,15 +118,11 @@ func registerToday(api huma.API, svc *app.Service, cache *todayCache) {
 	tags := []string{"today"}
 	today := func(ctx context.Context, ref string) (*todayOutput, error) {
 		b, err := cache.get(ctx, ref, func() (*TodayBody, error) {
-			v, err := svc.Today(ctx, ref)
+			v, err := svc.PersonView(ctx, ref)
 			if err != nil {
 				return nil, err
 			}
-			timeline, err := svc.Timeline(ctx, ref, v.Day)
-			if err != nil {
-				return nil, err
-			}
-			return todayBody(v, timeline), nil
+			return todayBody(v.Today, v.Timeline), nil
 		})
 		if err != nil {
 			return nil, err

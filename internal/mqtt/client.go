@@ -153,6 +153,7 @@ type Client struct {
 	mu        sync.Mutex
 	subs      map[string]subscription
 	hooks     []func()
+	lostHooks []func()      // run when the connection drops
 	lost      chan struct{} // closed when the current connection drops
 	ready     chan struct{} // closed once online is published and subscriptions are back
 	up        bool
@@ -556,10 +557,22 @@ func (c *Client) onConnect(cl paho.Client) {
 	}
 }
 
+// OnConnectionLost registers fn to run when the connection drops. It runs
+// on Paho's callback goroutine and must not block.
+func (c *Client) OnConnectionLost(fn func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lostHooks = append(c.lostHooks, fn)
+}
+
 func (c *Client) onConnectionLost(_ paho.Client, err error) {
 	c.mu.Lock()
 	c.markDown(err)
+	hooks := append([]func(){}, c.lostHooks...)
 	c.mu.Unlock()
+	for _, h := range hooks {
+		h()
+	}
 	c.log.Warn().Err(err).Msg("mqtt connection lost")
 }
 

@@ -100,16 +100,12 @@ func (h *Handler) showToday(w http.ResponseWriter, r *http.Request, p *page) {
 	}
 	ctx := r.Context()
 	ref := p.Person.Slug
-	view, err := h.opts.Service.Today(ctx, ref)
+	pv, err := h.opts.Service.PersonView(ctx, ref)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	entries, err := h.opts.Service.Timeline(ctx, ref, view.Day)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	view, entries := pv.Today, pv.Timeline
 	d := todayData{View: view, Key: rand.Text()}
 	if total := view.XPIntoLevel + view.XPToNext; total > 0 {
 		d.XPPercent = int(100 * view.XPIntoLevel / total)

@@ -106,6 +106,10 @@ type Options struct {
 	// OnCommand is called after each accepted command was handled, outside
 	// the fake's locks, so a test can react (drop the socket, change state).
 	OnCommand func(Command)
+	// Listen hears every event fired on the bus, whoever is connected, as
+	// a script's wait_for_trigger inside HA does. It runs under the fake's
+	// lock: it must not block or call the fake.
+	Listen func(eventType string, data json.RawMessage)
 }
 
 // Server is the fake. Its zero value is not usable; call New or Start.
@@ -321,6 +325,34 @@ func (s *Server) FireEvent(eventType string, data any) int {
 	return s.fireLocked(eventType, raw, Context{ID: s.newContextID()})
 }
 
+// FireEventAs fires an event whose context names userID, as an event a
+// person's own device sends (a tapped notification action) arrives.
+func (s *Server) FireEventAs(eventType string, data any, userID string) int {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		panic(fmt.Sprintf("hatest: event data: %v", err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fireLocked(eventType, raw, Context{ID: s.newContextID(), UserID: userID})
+}
+
+// Listeners is how many live subscriptions an event of eventType would
+// reach now.
+func (s *Server) Listeners(eventType string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for c := range s.conns {
+		for _, sub := range c.subs {
+			if !sub.entities && (sub.eventType == "" || sub.eventType == eventType) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // BurstEntities are the entities Burst changes.
 const BurstEntities = 10
 
@@ -509,6 +541,9 @@ func (s *Server) fireLocked(eventType string, data json.RawMessage, ctx Context)
 func (s *Server) fireAtLocked(eventType string, data json.RawMessage, ctx Context, fired time.Time) int {
 	if len(data) == 0 || string(data) == "null" {
 		data = json.RawMessage("{}")
+	}
+	if s.opts.Listen != nil {
+		s.opts.Listen(eventType, data)
 	}
 	var ev []byte
 	n := 0
