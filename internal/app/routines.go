@@ -619,7 +619,8 @@ func (s *Service) TimelineTick(ctx context.Context, now time.Time, n Notifier) e
 
 // itemData is what the routine events say of an entry.
 func itemData(e TimelineEntry) *domain.RoutineItemData {
-	return &domain.RoutineItemData{ItemID: e.ItemID, RoutineID: e.RoutineID, Title: e.Title, Day: e.Day, Planned: e.Planned, Status: string(e.Status)}
+	return &domain.RoutineItemData{ItemID: e.ItemID, RoutineID: e.RoutineID, Title: e.Title, Day: e.Day, Planned: e.Planned,
+		Status: string(e.Status), Reminded: !e.RemindedAt.IsZero()}
 }
 
 func reminder(e TimelineEntry) Notification {

@@ -91,3 +91,36 @@ func TestEveryChangeIsAnnounced(t *testing.T) {
 		}
 	}
 }
+
+// TestActionResultsKeptADay: an answer is found by its key, a second keep
+// of the same key leaves the first, and the prune drops answers only after
+// ActionResultTTL.
+func TestActionResultsKeptADay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, time.June, 10, 7, 0, 0))
+	if err := f.svc.KeepActionResult(ctx, "ha:a", "lifeops_check_in", []byte(`{"ok":true,"request_id":"a"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.KeepActionResult(ctx, "ha:a", "lifeops_check_in", []byte(`{"ok":false}`)); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(app.ActionResultTTL - time.Minute)
+	if n, err := f.svc.PruneActionResults(ctx); err != nil || n != 0 {
+		t.Fatalf("pruned %d before a day: %v", n, err)
+	}
+	got, found, err := f.svc.ActionResult(ctx, "ha:a")
+	if err != nil || !found || string(got) != `{"ok":true,"request_id":"a"}` {
+		t.Fatalf("kept %s %v %v", got, found, err)
+	}
+	if _, found, err := f.svc.ActionResult(ctx, "ha:b"); err != nil || found {
+		t.Fatalf("unknown key found %v %v", found, err)
+	}
+	f.clock.Add(2 * time.Minute)
+	if n, err := f.svc.PruneActionResults(ctx); err != nil || n != 1 {
+		t.Fatalf("pruned %d after a day: %v", n, err)
+	}
+	if _, found, _ := f.svc.ActionResult(ctx, "ha:a"); found {
+		t.Error("an answer older than a day is still kept")
+	}
+}

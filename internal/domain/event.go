@@ -102,6 +102,9 @@ type RoutineItemData struct {
 	Day       Day       `json:"day"`
 	Planned   time.Time `json:"planned"`
 	Status    string    `json:"status"` // done, skipped, missed
+	// Reminded says a reminder of the entry went out, which is now to be
+	// taken back.
+	Reminded bool `json:"reminded,omitempty"`
 }
 
 // ConnectionData is the data of connection_changed.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -20,10 +21,11 @@ import (
 )
 
 type result struct {
-	RequestID string `json:"request_id"`
-	OK        bool   `json:"ok"`
-	Error     string `json:"error"`
-	Action    string `json:"action"`
+	RequestID string         `json:"request_id"`
+	OK        bool           `json:"ok"`
+	Error     string         `json:"error"`
+	Action    string         `json:"action"`
+	Done      map[string]any `json:"done"`
 }
 
 // actionsFixture runs LifeOps' actions against a fake HA, with a second
@@ -104,12 +106,17 @@ func TestActionsAnswerWithResult(t *testing.T) {
 		}
 		return await(t, results, id)
 	}
-	if r := fire(hass.EventCheckIn, "r1", map[string]any{"person": "alex", "habit": "Water"}); !r.OK || r.Error != "" {
-		t.Fatalf("check-in: %+v", r)
+	first := fire(hass.EventCheckIn, "r1", map[string]any{"person": "alex", "habit": "Water"})
+	if !first.OK || first.Error != "" {
+		t.Fatalf("check-in: %+v", first)
 	}
-	// The same request_id again takes effect once.
-	if r := fire(hass.EventCheckIn, "r1", map[string]any{"person": "alex", "habit": "Water"}); !r.OK {
-		t.Fatalf("replayed check-in: %+v", r)
+	// The answer says what was done: the streak, the XP gained, the level.
+	if d := first.Done; d["streak"] != 1.0 || d["xp"] == nil || d["xp"].(float64) <= 0 || d["level"] != 1.0 || d["habit"] != "Water" {
+		t.Errorf("check-in done: %+v", d)
+	}
+	// The same request_id again takes effect once, answered as the first time.
+	if r := fire(hass.EventCheckIn, "r1", map[string]any{"person": "alex", "habit": "Water"}); !r.OK || !reflect.DeepEqual(r, first) {
+		t.Fatalf("replayed check-in: %+v, first %+v", r, first)
 	}
 	today, err := svc.Today(ctx, "alex")
 	if err != nil {

@@ -216,7 +216,7 @@ func (c *Celebrations) Publish(_ context.Context, events []domain.Event) {
 		if note, ok := celebration(ev); ok {
 			out = append(out, delivery{note: note})
 		}
-		if (ev.Kind == domain.EventRoutineMissed || ev.Kind == domain.EventRoutineItemClosed) && ev.Item != nil {
+		if (ev.Kind == domain.EventRoutineMissed || ev.Kind == domain.EventRoutineItemClosed) && ev.Item != nil && ev.Item.Reminded {
 			// The reminder was sent with the item's tag (see Tag).
 			out = append(out, delivery{clear: true, note: app.Notification{PersonID: ev.PersonID, Kind: app.NotifyRoutineDue,
 				ItemID: ev.Item.ItemID, Day: ev.Item.Day}})
