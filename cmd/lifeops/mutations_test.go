@@ -227,6 +227,7 @@ func TestEveryMutationReachesHA(t *testing.T) {
 	var ruleVersion, routineVersion int64
 	var items []any
 	until := time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)
+	today := time.Now().UTC().Format(time.DateOnly)
 	item := func(title string) int64 {
 		tl := r.call("GET", "/api/v1/people/ann/timeline", nil)
 		list, _ := tl["items"].([]any)
