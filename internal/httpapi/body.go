@@ -61,19 +61,24 @@ func (c *bufferedContext) BodyWriter() io.Writer {
 	return io.MultiWriter(c.hctx.BodyWriter(), &c.out)
 }
 
-// readBody reads the request body of operations that take one: more than
-// MaxBodyBytes is 413, text that is not UTF-8 is 400 (encoding/json would
-// silently turn it into U+FFFD and store garbled names).
+// readBody checks what a request carries before any handler sees it: bad
+// text in a path or query parameter or anywhere in a JSON body is a 422
+// naming the field (text.go); a body larger than MaxBodyBytes is 413 on every
+// method, also where the operation takes none; a body that is not UTF-8
+// outside its strings is 400 (encoding/json would silently turn it into
+// U+FFFD and store garbled names).
 func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
-	// PostgreSQL text cannot hold NUL: a path or query with one would reach
-	// the database and fail there as a 500.
+	o := ctx.Operation()
+	if o != nil {
+		if d := checkParams(ctx, o); d != nil {
+			textProblem(s.api, ctx, d)
+			return
+		}
+	}
+	// A NUL or invalid UTF-8 outside any declared parameter would still
+	// reach the database through a handler that reads the URL.
 	if u := ctx.URL(); strings.ContainsRune(u.Path, 0) || strings.Contains(u.RawQuery, "%00") || !utf8.ValidString(u.Path) {
 		writeProblem(s.api, ctx, 400, "the request path or query holds a NUL character or invalid UTF-8")
-		return
-	}
-	o := ctx.Operation()
-	if o == nil || o.RequestBody == nil {
-		next(ctx)
 		return
 	}
 	b, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), MaxBodyBytes+1))
@@ -84,7 +89,16 @@ func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
 	case len(b) > MaxBodyBytes:
 		writeProblem(s.api, ctx, 413, "the request body is larger than 1 MiB")
 		return
-	case !utf8.Valid(b):
+	}
+	if o == nil || o.RequestBody == nil {
+		next(ctx)
+		return
+	}
+	if d := checkBody(b); d != nil {
+		textProblem(s.api, ctx, d)
+		return
+	}
+	if !utf8.Valid(b) {
 		writeProblem(s.api, ctx, 400, "the request body is not valid UTF-8")
 		return
 	}
