@@ -204,7 +204,11 @@ func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
 	format := cfg.LogFormat
 	if format == "" {
 		format = "json"
-		if f, ok := w.(*os.File); ok {
+		under := w
+		if rw, ok := w.(interface{ Unwrap() io.Writer }); ok {
+			under = rw.Unwrap()
+		}
+		if f, ok := under.(*os.File); ok {
 			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 				format = "console"
 			}

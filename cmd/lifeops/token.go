@@ -39,6 +39,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return usagef("--name is required and --scope must be read, write or admin\n%s", tokenUsage)
 	}
 	cfg, err := loader.Load(getenv)
+	learnSecrets(stderr, cfg)
 	if err == nil {
 		err = cfg.Validate()
 	}

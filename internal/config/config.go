@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lifeops/lifeops/internal/redact"
 )
 
 const defaultMQTTURL = "tcp://127.0.0.1:1883"
@@ -465,34 +467,33 @@ func (c Config) Redacted() []Setting {
 	return out
 }
 
-// show is how a value of f may appear in output: secrets redacted, database
-// URLs with their password hidden.
+// show is how a value of f may appear in output: secrets redacted, URLs
+// (the database's among them) with their passwords hidden, key/value
+// connection strings with password= hidden.
 func (f field) show(v string) string {
-	switch {
-	case f.key == "database_url":
-		return redactURL(v)
-	case f.secret && v != "":
+	if f.secret && v != "" && f.key != "database_url" {
 		return redacted
 	}
-	return v
+	return redact.String(v)
 }
 
-// redactURL keeps a database URL useful for diagnosis (host, database) while
-// hiding its password.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return redacted
+// Secrets are the values that must never be printed: every secret setting,
+// the passwords inside URLs, and the Supervisor's token. main gives them to
+// the redactor of every log line and command output.
+func (c Config) Secrets() []string {
+	out := []string{c.SupervisorToken}
+	for _, f := range fields() {
+		v := f.get(&c)
+		if f.secret && f.key != "database_url" && f.key != "tls_key_file" {
+			out = append(out, v)
+		}
+		if u, err := url.Parse(v); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				out = append(out, pw, url.QueryEscape(pw))
+			}
+		}
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
+	return out
 }
 
 // Keys lists the option names, for the add-on's schema and translations tests.
