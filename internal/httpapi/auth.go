@@ -282,6 +282,21 @@ func (s *Server) Ingress(r *http.Request) (user string, scope app.Scope, ok bool
 	return user, s.opts.IngressRole, ok
 }
 
+// AuthBlocked reports whether the address of remote (a RemoteAddr) has
+// used up its failed authentications, and how long until it may try again.
+// The add-on's pages ask it before trying a login or a session cookie, so
+// API and pages share one failed-auth limit per address.
+func (s *Server) AuthBlocked(remote string) (time.Duration, bool) {
+	addr, now := peerIP(remote), time.Now()
+	if !s.failLimits.exhausted(addr, now) {
+		return 0, false
+	}
+	return s.failLimits.wait(addr, now), true
+}
+
+// AuthFailed spends one of the failed authentications of remote's address.
+func (s *Server) AuthFailed(remote string) { s.failLimits.allow(peerIP(remote), time.Now()) }
+
 // ForgetTokens drops every cached token, so a revocation made elsewhere in
 // this process (the add-on's pages) takes effect at once.
 func (s *Server) ForgetTokens() { s.tokens.forget() }
