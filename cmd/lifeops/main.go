@@ -142,11 +142,8 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv func(string
 		}
 		return config.Config{}, fs, usagef("%v", err)
 	}
-	cfg, err := loader.Load(getenv)
+	cfg, err := loader.LoadChecked(getenv)
 	learnSecrets(stderr, cfg)
-	if err == nil {
-		err = cfg.Validate()
-	}
 	return cfg, fs, err
 }
 

@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -131,7 +134,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, cfg config.
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		ErrorLog:          httpErrorLog(log),
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -230,4 +233,26 @@ func settingsMap(cfg config.Config) map[string]string {
 		m[s.Key] = s.Value
 	}
 	return m
+}
+
+// httpErrorLog turns what net/http logs (TLS handshake failures, accept
+// errors, panics it recovered) into structured zerolog lines; by default
+// they would be plain text inside the JSON log.
+func httpErrorLog(log zerolog.Logger) *stdlog.Logger {
+	return stdlog.New(httpLogWriter{log: log.With().Str("component", "http").Logger()}, "", 0)
+}
+
+type httpLogWriter struct{ log zerolog.Logger }
+
+// net/http writes "http: TLS handshake error from 10.0.0.7:51234: EOF".
+var tlsHandshakeLine = regexp.MustCompile(`^http: TLS handshake error from (\S+): (.*)$`)
+
+func (w httpLogWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if m := tlsHandshakeLine.FindStringSubmatch(msg); m != nil {
+		w.log.Warn().Str("remote_addr", m[1]).Str("error", m[2]).Msg("TLS handshake failed")
+		return len(p), nil
+	}
+	w.log.Warn().Str("error", strings.TrimPrefix(msg, "http: ")).Msg("http server")
+	return len(p), nil
 }

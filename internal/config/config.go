@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -186,8 +187,15 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 	if l.optionsPath != nil && *l.optionsPath != "" {
 		path, explicit = *l.optionsPath, true
 	}
+	// Problems in the options file (unknown options, values of the wrong
+	// type) are reported with every other problem, not instead of them.
+	var verr Error
 	if err := readOptions(path, explicit, vals); err != nil {
-		return c, err
+		var oerr *Error
+		if !errors.As(err, &oerr) {
+			return c, err
+		}
+		verr.Problems = append(verr.Problems, oerr.Problems...)
 	}
 	for _, f := range fields() {
 		if v, ok := lookupEnv(getenv, EnvName(f.key)); ok {
@@ -206,7 +214,6 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 
 	c.MQTTFromSupervisor = c.SupervisorToken != "" && vals["mqtt_url"] == defaultMQTTURL && !l.explicit("mqtt_url", getenv)
 
-	var verr Error
 	for _, f := range fields() {
 		if err := f.set(&c, vals[f.key]); err != nil {
 			verr.add(f, vals[f.key], err.Error())
@@ -216,6 +223,34 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 		c.DataDir = "data"
 	}
 	return c, verr.err()
+}
+
+// LoadChecked is Load then Validate, with every problem of both in one
+// *Error: a value of the wrong type does not hide an invalid URL. A setting
+// Load already refused is not reported again by Validate.
+func (l *Loader) LoadChecked(getenv func(string) string) (Config, error) {
+	c, err := l.Load(getenv)
+	var lerr *Error
+	if err != nil && !errors.As(err, &lerr) {
+		return c, err
+	}
+	var all Error
+	named := map[string]bool{}
+	if lerr != nil {
+		all.Problems = append(all.Problems, lerr.Problems...)
+		for _, p := range lerr.Problems {
+			named[p.Field] = true
+		}
+	}
+	var verr *Error
+	if errors.As(c.Validate(), &verr) {
+		for _, p := range verr.Problems {
+			if !named[p.Field] {
+				all.Problems = append(all.Problems, p)
+			}
+		}
+	}
+	return c, all.err()
 }
 
 // explicit reports whether env or a flag set key, even to its default value.
@@ -406,8 +441,8 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.OuraAPIURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 		bad("oura_api_url", "must be an http(s) URL")
 	}
-	if u, err := url.Parse(c.OuraRedirectURL); c.OuraClientID != "" && (err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "") {
-		bad("oura_redirect_url", "must be an http(s) URL when oura_client_id is set")
+	if u, err := url.Parse(c.OuraRedirectURL); (c.OuraClientID != "" || c.OuraRedirectURL != "") && (err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "") {
+		bad("oura_redirect_url", "must be an http(s) URL with a host (LifeOps' /api/v1/oura/callback)")
 	}
 	if (c.OuraClientID == "") != (c.OuraClientSecret == "") {
 		bad("oura_client_secret", "oura_client_id and oura_client_secret go together")
@@ -418,10 +453,35 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.SensorAllowList, "+#") {
 		bad("sensor_allow_list", "must not contain the MQTT wildcards + or #")
 	}
-	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+	switch {
+	case (c.TLSCertFile == "") != (c.TLSKeyFile == ""):
 		bad("tls_cert_file", "tls_cert_file and tls_key_file go together")
+	case c.TLSCertFile != "":
+		// serve would otherwise log "ready" and then exit when the first
+		// connection needs the pair.
+		if reason := tlsPairProblem(c.TLSCertFile, c.TLSKeyFile); reason != "" {
+			bad("tls_cert_file", reason)
+		}
 	}
 	return e.err()
+}
+
+// tlsPairProblem says why the certificate and key files cannot serve TLS:
+// unreadable, not PEM, or not a matching pair.
+func tlsPairProblem(certFile, keyFile string) string {
+	for _, f := range []struct{ key, path string }{{"tls_cert_file", certFile}, {"tls_key_file", keyFile}} {
+		if _, err := os.ReadFile(f.path); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return fmt.Sprintf("%s cannot be read: %v", f.key, err)
+		}
+	}
+	if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+		return "tls_cert_file and tls_key_file are not a valid certificate and key pair: " + strings.TrimPrefix(err.Error(), "tls: ")
+	}
+	return ""
 }
 
 func validPort(p string) bool {
