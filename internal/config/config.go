@@ -56,6 +56,10 @@ type Config struct {
 	SensorAllowList       string // comma separated sensor keys, Zigbee2MQTT friendly names or ESPHome nodes
 	TLSCertFile           string
 	TLSKeyFile            string
+	// APIRate and APIBurst limit each REST caller (token or HA user):
+	// requests per second, and how many may come at once.
+	APIRate  float64
+	APIBurst int
 	// SupervisorToken is set by the Supervisor inside an add-on; it is not a
 	// setting of ours but changes defaults, so it lives here.
 	SupervisorToken string
@@ -137,6 +141,30 @@ func fields() []field {
 		f("sensor_allow_list", "", "sensors to store besides those evidence rules read: comma separated sensor keys (zigbee2mqtt/bed/occupancy, esphome/desk/sensor/power, binary_sensor.bed), Zigbee2MQTT friendly names or ESPHome nodes", false, func(c *Config) *string { return &c.SensorAllowList }),
 		f("tls_cert_file", "", "TLS certificate for the REST API (PEM)", false, func(c *Config) *string { return &c.TLSCertFile }),
 		f("tls_key_file", "", "TLS private key for the REST API (PEM)", true, func(c *Config) *string { return &c.TLSKeyFile }),
+		{
+			key: "api_rate", def: "20", usage: "REST requests per second each caller (token or HA user) may make",
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return errors.New("must be a number")
+				}
+				c.APIRate = n
+				return nil
+			},
+			get: func(c *Config) string { return strconv.FormatFloat(c.APIRate, 'f', -1, 64) },
+		},
+		{
+			key: "api_burst", def: "40", usage: "REST requests each caller may make at once, above api_rate",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return errors.New("must be a whole number")
+				}
+				c.APIBurst = n
+				return nil
+			},
+			get: func(c *Config) string { return strconv.Itoa(c.APIBurst) },
+		},
 	}
 }
 
@@ -449,6 +477,12 @@ func (c Config) Validate() error {
 	}
 	if c.ReadingsRetentionDays < 1 || c.ReadingsRetentionDays > 3650 {
 		bad("readings_retention_days", "must be between 1 and 3650")
+	}
+	if !(c.APIRate >= 1 && c.APIRate <= 10000) { // written so NaN fails too
+		bad("api_rate", "must be between 1 and 10000 requests per second")
+	}
+	if c.APIBurst < 1 || c.APIBurst > 100000 {
+		bad("api_burst", "must be between 1 and 100000")
 	}
 	if strings.ContainsAny(c.SensorAllowList, "+#") {
 		bad("sensor_allow_list", "must not contain the MQTT wildcards + or #")
