@@ -127,6 +127,7 @@ func TestNoSecretPrinted(t *testing.T) {
 		t.Fatalf("no start-up line:\n%s", out.String())
 	}
 	check("serve", []byte(out.String()))
+	checkLogLines(t, "serve", out.String())
 }
 
 // syncBuffer is a bytes.Buffer a process writes while the test reads it.

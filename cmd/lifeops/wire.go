@@ -106,7 +106,7 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 // connectMQTT starts the MQTT client on a known broker, the sensor source
 // and, once the broker answers, the entity bridge.
 func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, pass string, svc *app.Service, health *app.Health, tracker *app.Tracker, log zerolog.Logger) {
-	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log.With().Str("component", "mqtt").Logger()})
+	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log})
 	if err != nil {
 		tracker.Set(time.Now(), app.DepDown, err)
 		log.Error().Err(err).Msg("mqtt disabled")
@@ -126,7 +126,7 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		}
 		return s
 	})
-	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: log.With().Str("component", "discovery").Logger()})
+	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: log})
 	if err != nil {
 		log.Error().Err(err).Msg("mqtt discovery disabled")
 		return
@@ -163,7 +163,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	if cfg.HAURL == "" {
 		return
 	}
-	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
+	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log})
 	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger())
 	client.OnConnect(func(ctx context.Context) {
 		c, err := client.GetConfig(ctx)
