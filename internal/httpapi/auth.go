@@ -200,8 +200,7 @@ func (s *Server) identify(ctx huma.Context) (principal, bool) {
 	tok, err := s.lookupToken(ctx.Context(), secret, now)
 	if err != nil {
 		if !errors.Is(err, domain.ErrNotFound) {
-			zerolog.Ctx(ctx.Context()).Error().Err(err).Msg("token lookup failed")
-			writeProblem(s.api, ctx, 500, detailInternal)
+			serverError(s.api, ctx, err, "token lookup failed")
 			return principal{}, false
 		}
 		s.failLimits.allow(addr, now) // spend one of the address's failures
@@ -259,8 +258,7 @@ func (s *Server) personAllowed(ctx huma.Context, acc access, bound int64) bool {
 			return true
 		}
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
-			zerolog.Ctx(ctx.Context()).Error().Err(err).Msg("resolve person for a bound token")
-			writeProblem(s.api, ctx, 500, detailInternal)
+			serverError(s.api, ctx, err, "resolve person for a bound token")
 			return false
 		}
 	}

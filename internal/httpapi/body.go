@@ -147,8 +147,7 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 			Message: "was already used for a different request; use a new key for a new request"})
 		return
 	case !errors.Is(err, domain.ErrNotFound):
-		zerolog.Ctx(ctx.Context()).Error().Err(err).Msg("idempotency lookup failed")
-		writeProblem(s.api, ctx, 500, detailInternal)
+		serverError(s.api, ctx, err, "idempotency lookup failed")
 		return
 	}
 	bc.record = true

@@ -183,7 +183,8 @@ func guard(o huma.Operation, acc access) huma.Operation {
 	// 400: readBody refuses a NUL or invalid UTF-8 outside the declared
 	// parameters (and, with a body, one not UTF-8 or not JSON); 413 a body
 	// too large on any method; 422 bad text in a parameter or the body.
-	o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
+	// 503: the database stayed unavailable through the store's retries.
+	o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusServiceUnavailable)
 	if acc.scope == "" {
 		// One empty requirement: callable without credentials.
 		o.Security = []map[string][]string{{}}
