@@ -96,10 +96,29 @@ func faultSetup(t *testing.T) (faultClient, string) {
 		t.Fatalf("token create: %d %s", code, errOut.String())
 	}
 	p := start(t, dbURL, "LIFEOPS_TIMEZONE=UTC", "LIFEOPS_API_RATE=10000", "LIFEOPS_API_BURST=10000")
+	var errMu sync.Mutex
+	var errLines []string
 	go func() {
-		for range p.lines {
+		for line := range p.lines {
+			if line["level"] == "error" {
+				b, _ := json.Marshal(line)
+				errMu.Lock()
+				if len(errLines) < 5 {
+					errLines = append(errLines, string(b))
+				}
+				errMu.Unlock()
+			}
 		}
 	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			errMu.Lock()
+			defer errMu.Unlock()
+			for _, l := range errLines {
+				t.Logf("logged: %s", l)
+			}
+		}
+	})
 	c := faultClient{t: t, addr: p.addr, token: strings.TrimSpace(out.String()), client: &http.Client{Timeout: 20 * time.Second}}
 	if code, _, b, err := c.post("/api/v1/people", "", map[string]any{"name": "Ann"}); code != 201 {
 		t.Fatalf("create person: %d %s %v", code, b, err)

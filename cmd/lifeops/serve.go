@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -165,23 +166,19 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, cfg config.
 // openDatabase waits for PostgreSQL: in the add-on the bundled server may
 // still be starting, and a household's database may be rebooting.
 func openDatabase(ctx context.Context, url string, log zerolog.Logger) (*pgxpool.Pool, error) {
-	delay := 250 * time.Millisecond
-	for {
+	var last error
+	pool, err := backoff.Retry(ctx, func() (*pgxpool.Pool, error) {
 		pool, err := postgres.Open(ctx, url)
-		if err == nil {
-			return pool, nil
-		}
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		log.Warn().Err(err).Dur("retry_in", delay).Msg("database not reachable yet")
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 5*time.Second)
+		last = err
+		return pool, err
+	}, backoff.WithBackOff(waitingBackOff(250*time.Millisecond, 5*time.Second)), backoff.WithMaxElapsedTime(0),
+		backoff.WithNotify(func(err error, wait time.Duration) {
+			log.Warn().Err(err).Dur("retry_in", wait).Msg("database not reachable yet")
+		}))
+	if err != nil && last != nil {
+		return nil, last // what was wrong with the database, not that we stopped waiting
 	}
+	return pool, err
 }
 
 // databaseProbe is ready when PostgreSQL answers and its schema is the one

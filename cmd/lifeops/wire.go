@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -84,23 +85,23 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 	// HEALTHCHECK) and the API answer meanwhile.
 	p.wg.Go(func() {
 		sup := supervisor.New(cfg.SupervisorURL, cfg.SupervisorToken, nil)
-		delay := time.Second
-		for {
-			svcInfo, err := sup.MQTT(ctx)
-			if err == nil {
-				p.connectMQTT(ctx, cfg, svcInfo.URL(), svcInfo.Username, svcInfo.Password, svc, health, tracker, log)
-				return
-			}
-			tracker.Set(time.Now(), app.DepDown, err)
-			log.Warn().Err(err).Dur("retry_in", delay).Msg("no MQTT broker from the Supervisor yet")
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(delay):
-			}
-			delay = min(delay*2, time.Minute)
+		svcInfo, err := backoff.Retry(ctx, func() (supervisor.MQTTService, error) { return sup.MQTT(ctx) },
+			backoff.WithBackOff(waitingBackOff(time.Second, time.Minute)), backoff.WithMaxElapsedTime(0),
+			backoff.WithNotify(func(err error, wait time.Duration) {
+				tracker.Set(time.Now(), app.DepDown, err)
+				log.Warn().Err(err).Dur("retry_in", wait).Msg("no MQTT broker from the Supervisor yet")
+			}))
+		if err == nil {
+			p.connectMQTT(ctx, cfg, svcInfo.URL(), svcInfo.Username, svcInfo.Password, svc, health, tracker, log)
 		}
 	})
+}
+
+// waitingBackOff is the schedule for waiting on a dependency at start-up
+// (the database, the Supervisor's broker): capped exponential with jitter,
+// without an end, since the add-on may start before them.
+func waitingBackOff(first, most time.Duration) backoff.BackOff {
+	return &backoff.ExponentialBackOff{InitialInterval: first, RandomizationFactor: 0.2, Multiplier: 2, MaxInterval: most}
 }
 
 // connectMQTT starts the MQTT client on a known broker, the sensor source

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -19,6 +20,9 @@ import (
 
 // MaxBodyBytes caps every request body.
 const MaxBodyBytes = 1 << 20
+
+// bodyReadTimeout bounds how long a client may take to send its body.
+const bodyReadTimeout = 5 * time.Second
 
 // headerIdempotencyKey makes a POST safe to retry.
 const headerIdempotencyKey = "Idempotency-Key"
@@ -41,6 +45,14 @@ type bufferedContext struct {
 }
 
 func (c *bufferedContext) BodyReader() io.Reader { return bytes.NewReader(c.body) }
+
+// SetReadDeadline does nothing: the body is already read. Huma sets one
+// before it decodes a body (BodyReadTimeout, 5 s) and never clears it; on
+// the real connection it would fire during net/http's background read
+// after the body, cancel the connection's context, and with it the request
+// under way (when it takes longer, e.g. while the database is retried) and
+// every later request on that keep-alive connection.
+func (c *bufferedContext) SetReadDeadline(time.Time) error { return nil }
 
 func (c *bufferedContext) SetStatus(code int) {
 	c.status = code
@@ -81,7 +93,11 @@ func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
 		writeProblem(s.api, ctx, 400, "the request path or query holds a NUL character or invalid UTF-8")
 		return
 	}
+	// A slow client gets bodyReadTimeout for its body, as Huma would give
+	// it; the deadline is cleared once the body is in.
+	_ = ctx.SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	b, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), MaxBodyBytes+1))
+	_ = ctx.SetReadDeadline(time.Time{})
 	switch {
 	case err != nil:
 		writeProblem(s.api, ctx, 400, "could not read the request body")

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 )
 
@@ -304,36 +304,34 @@ func (i *Ingester) take() []Reading {
 	return batch
 }
 
-// write stores batch, retrying with backoff; false when ctx ended first.
+// write stores batch, retrying with capped, jittered exponential backoff
+// for as long as it takes; false when ctx ended first.
 func (i *Ingester) write(ctx context.Context, batch []Reading) bool {
-	backoff := i.o.MinBackoff
-	for attempt := 1; ; attempt++ {
+	attempt := 0
+	stored, err := backoff.Retry(ctx, func() ([]Reading, error) {
+		attempt++
 		stored, err := i.o.Store.ReadingsInsert(ctx, batch)
-		if err == nil {
-			i.batches.Add(1)
-			i.stored.Add(uint64(len(stored)))
-			i.unchanged.Add(uint64(len(batch) - len(stored)))
-			if attempt > 1 {
-				i.log.Info().Int("attempts", attempt).Int("readings", len(batch)).Msg("sensor readings written after retries")
-			}
-			i.observe(ctx, stored)
-			return true
+		if err != nil {
+			i.writeErrs.Add(1)
 		}
-		i.writeErrs.Add(1)
-		if ctx.Err() != nil {
-			i.requeue(batch)
-			return false
-		}
-		wait := backoff/2 + rand.N(backoff/2+1)
+		return stored, err
+	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
+		InitialInterval: i.o.MinBackoff, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: i.o.MaxBackoff,
+	}), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
 		i.log.Warn().Err(err).Int("attempt", attempt).Int("readings", len(batch)).Dur("retry_in", wait).Msg("sensor readings not written; retrying")
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			i.requeue(batch)
-			return false
-		}
-		backoff = min(backoff*2, i.o.MaxBackoff)
+	}))
+	if err != nil {
+		i.requeue(batch)
+		return false
 	}
+	i.batches.Add(1)
+	i.stored.Add(uint64(len(stored)))
+	i.unchanged.Add(uint64(len(batch) - len(stored)))
+	if attempt > 1 {
+		i.log.Info().Int("attempts", attempt).Int("readings", len(batch)).Msg("sensor readings written after retries")
+	}
+	i.observe(ctx, stored)
+	return true
 }
 
 // requeue puts an unwritten batch back at the head of the queue so Stop
