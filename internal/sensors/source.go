@@ -26,6 +26,16 @@ type Message struct {
 	Duplicate bool   // MQTT's DUP flag: a redelivery
 	PacketID  uint16 // kept by a redelivery
 	QoS       byte
+	// Ack acknowledges the message to the broker; nil when it needs none.
+	// The source calls it once the message is safe: its readings
+	// committed, or nothing in it to keep.
+	Ack func()
+}
+
+func (m Message) ack() {
+	if m.Ack != nil {
+		m.Ack()
+	}
 }
 
 // MessageHandler handles one message; it must not block.
@@ -42,7 +52,9 @@ type Subscriber interface {
 
 // Sink takes parsed readings without blocking (*Ingester is one).
 type Sink interface {
-	Add(readings ...Reading) bool
+	// AddAcked queues readings and calls ack once they are all committed;
+	// false (and no call) when they do not fit.
+	AddAcked(ack func(), readings ...Reading) bool
 }
 
 // DefaultRefreshInterval is how often the source re-reads the sensors that
@@ -308,60 +320,79 @@ func (s *Source) redelivery(m Message) bool {
 	return false
 }
 
+// handleZ2M and handleESPHome acknowledge a message at once when there is
+// nothing in it to keep, else when the ingester has committed its readings
+// (emit).
 func (s *Source) handleZ2M(_ context.Context, m Message) {
 	if s.redelivery(m) {
+		m.ack()
 		return
 	}
 	topic, payload := m.Topic, m.Payload
 	t, ok := s.z2m.Classify(topic)
 	if !ok || t.Kind == KindIgnored {
+		m.ack()
 		return
 	}
 	if t.Kind != KindZ2MDevices && !s.o.Selection.Device(SourceZigbee2MQTT, t.Device) {
 		s.count(func() { s.unselected++ })
+		m.ack()
 		return
 	}
 	readings, err := s.z2m.Decode(t, payload, s.o.Now())
 	if err != nil {
 		s.refused(topic, err)
+		m.ack()
 		return
 	}
 	if t.Kind == KindZ2MDevices {
 		s.log.Info().Int("devices", len(s.z2m.Devices())).Msg("zigbee2mqtt devices learnt")
+		m.ack()
 		return
 	}
-	s.emit(SourceZigbee2MQTT, t.Device, readings)
+	s.emit(SourceZigbee2MQTT, t.Device, readings, m)
 }
 
 func (s *Source) handleESPHome(_ context.Context, m Message) {
 	if s.redelivery(m) {
+		m.ack()
 		return
 	}
 	topic, payload := m.Topic, m.Payload
 	t, ok := ClassifyESPHome(topic)
 	if !ok {
+		m.ack()
 		return
 	}
 	if !s.o.Selection.Device(SourceESPHome, t.Node) {
 		s.count(func() { s.unselected++ })
+		m.ack()
 		return
 	}
 	readings, err := DecodeESPHome(t, payload, s.o.Now())
 	if err != nil {
 		s.refused(topic, err)
+		m.ack()
 		return
 	}
-	s.emit(SourceESPHome, t.Node, readings)
+	s.emit(SourceESPHome, t.Node, readings, m)
 }
 
-func (s *Source) emit(source, device string, readings []Reading) {
+func (s *Source) emit(source, device string, readings []Reading, m Message) {
 	keep := readings[:0]
 	for _, r := range readings {
 		if s.o.Selection.Sensor(source, device, r.Sensor) {
 			keep = append(keep, r)
 		}
 	}
-	if len(keep) > 0 && !s.o.Sink.Add(keep...) {
+	if len(keep) == 0 {
+		m.ack()
+		return
+	}
+	if !s.o.Sink.AddAcked(m.Ack, keep...) {
+		// Lost either way: held, it would block the broker's in-flight
+		// window for the whole session.
+		m.ack()
 		s.count(func() { s.dropped++ })
 	}
 }
