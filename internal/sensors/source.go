@@ -76,7 +76,14 @@ type SourceOptions struct {
 	// wildcard subscription for ESPHome: "+/+/+/state" on a shared broker
 	// would deliver every device's every state to LifeOps.
 	ESPHome bool
-	Logger  zerolog.Logger
+	// ShareGroup, when set, makes the subscriptions that carry readings
+	// shared ones ($share/<group>/…): the broker hands each message to
+	// one subscriber of the group, so replicas of one household handle
+	// each reading once. What is retained and read at start (Zigbee2MQTT's
+	// bridge topics and availability, ESPHome's status) stays a plain
+	// subscription, since a shared one gets no retained messages.
+	ShareGroup string
+	Logger     zerolog.Logger
 	// Now stamps readings; nil is time.Now.
 	Now             func() time.Time
 	RefreshInterval time.Duration
@@ -174,9 +181,15 @@ func (s *Source) Start(ctx context.Context) error {
 		s.log.Warn().Err(err).Msg("evidence rule sensors not read yet")
 	}
 	if s.z2m != nil {
-		filter := s.z2m.Base() + "/#"
-		if err := s.o.Subscriber.Subscribe(ctx, filter, 1, s.handleZ2M); err != nil {
-			s.log.Warn().Err(err).Str("topic", filter).Msg("subscribe failed; retried on the next connect")
+		filters := []string{s.z2m.Base() + "/#"}
+		if s.o.ShareGroup != "" {
+			base := s.z2m.Base()
+			filters = []string{s.shared(base + "/#"), base + "/bridge/#", base + "/+/availability"}
+		}
+		for _, filter := range filters {
+			if err := s.o.Subscriber.Subscribe(ctx, filter, 1, s.handleZ2M); err != nil {
+				s.log.Warn().Err(err).Str("topic", filter).Msg("subscribe failed; retried on the next connect")
+			}
 		}
 	}
 	s.syncNodes(ctx)
@@ -261,7 +274,7 @@ func (s *Source) syncNodes(ctx context.Context) {
 	want := s.o.Selection.Nodes()
 	for _, n := range s.nodes {
 		if !slices.Contains(want, n) {
-			for _, f := range esphomeFilters(n) {
+			for _, f := range s.esphomeFilters(n) {
 				if err := s.o.Subscriber.Unsubscribe(ctx, f); err != nil {
 					s.log.Warn().Err(err).Str("topic", f).Msg("unsubscribe failed")
 				}
@@ -270,7 +283,7 @@ func (s *Source) syncNodes(ctx context.Context) {
 	}
 	for _, n := range want {
 		if !slices.Contains(s.nodes, n) {
-			for _, f := range esphomeFilters(n) {
+			for _, f := range s.esphomeFilters(n) {
 				if err := s.o.Subscriber.Subscribe(ctx, f, 1, s.handleESPHome); err != nil {
 					s.log.Warn().Err(err).Str("topic", f).Msg("subscribe failed; retried on the next connect")
 				}
@@ -280,8 +293,17 @@ func (s *Source) syncNodes(ctx context.Context) {
 	s.nodes = want
 }
 
-func esphomeFilters(node string) []string {
-	return []string{node + "/status", node + "/+/+/state"}
+func (s *Source) esphomeFilters(node string) []string {
+	return []string{node + "/status", s.shared(node + "/+/+/state")}
+}
+
+// shared is filter as a shared subscription of ShareGroup (filter itself
+// without one).
+func (s *Source) shared(filter string) string {
+	if s.o.ShareGroup == "" {
+		return filter
+	}
+	return "$share/" + s.o.ShareGroup + "/" + filter
 }
 
 // Stats returns the source's counters.
