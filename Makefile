@@ -36,11 +36,14 @@ test: test-services ## run every test (race detector on) against real PostgreSQL
 	go test -race -count=1 ./...
 
 .PHONY: lint
-lint: ## go vet, staticcheck, gofmt and the layering rules
+lint: ## go vet, staticcheck, gofmt, the layering rules and the alert rules' unit tests (promtool)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 	go vet ./...
 	go tool staticcheck ./...
 	go test -count=1 ./internal/archtest/
+	@command -v promtool >/dev/null || bash scripts/services promtool
+	promtool check rules deploy/prometheus/alerts.yaml
+	promtool test rules deploy/prometheus/alerts_test.yaml
 
 .PHONY: bench
 bench: services ## run every benchmark and print one table of ratios against baselines measured in the same run

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -227,5 +228,136 @@ func TestDeployFilesUseExportedMetrics(t *testing.T) {
 	}
 	if dash.UID == "" || len(dash.Panels) < 10 {
 		t.Errorf("dashboard uid %q with %d panels", dash.UID, len(dash.Panels))
+	}
+}
+
+// TestMetricLabelsLeavePrometheusAlone: a label Prometheus sets itself (job,
+// instance) would be renamed exported_… when scraped, and alerts and panels
+// written for it would read the scrape's value instead.
+func TestMetricLabelsLeavePrometheusAlone(t *testing.T) {
+	t.Parallel()
+	m := httpapi.NewMetrics(nil, nil)
+	m.JobRun("rollover", nil, time.Millisecond)
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, metric := range f.GetMetric() {
+			for _, l := range metric.GetLabel() {
+				if l.GetName() == "job" || l.GetName() == "instance" {
+					t.Errorf("%s has a label %q, which Prometheus sets itself", f.GetName(), l.GetName())
+				}
+			}
+		}
+	}
+}
+
+// TestAlertRulesUnitTested: every alert of alerts.yaml has a promtool case
+// in which it fires and one in which it must not, and promtool passes them.
+func TestAlertRulesUnitTested(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "deploy", "prometheus")
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	var tests struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string           `yaml:"alertname"`
+				ExpAlerts []map[string]any `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	for name, v := range map[string]any{"alerts.yaml": &rules, "alerts_test.yaml": &tests} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(raw, v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	fires, quiet := map[string]bool{}, map[string]bool{}
+	for _, tc := range tests.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			} else {
+				quiet[a.Alertname] = true
+			}
+		}
+	}
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if !fires[r.Alert] || !quiet[r.Alert] {
+				t.Errorf("alert %s: alerts_test.yaml needs a case where it fires (%v) and one where it does not (%v)", r.Alert, fires[r.Alert], quiet[r.Alert])
+			}
+		}
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool is missing: bash scripts/services promtool (installs Debian's prometheus package)")
+	}
+	out, err := exec.Command(promtool, "test", "rules", filepath.Join(dir, "alerts_test.yaml")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
+}
+
+// TestDependencyPanelMapsUpAndDown: the dependency panel shows 0 as a red
+// "down" and 1 as a green "up", not both as green numbers.
+func TestDependencyPanelMapsUpAndDown(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "grafana", "lifeops.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title       string `json:"title"`
+			FieldConfig struct {
+				Defaults struct {
+					Mappings []struct {
+						Type    string `json:"type"`
+						Options map[string]struct {
+							Text  string `json:"text"`
+							Color string `json:"color"`
+						} `json:"options"`
+					} `json:"mappings"`
+				} `json:"defaults"`
+			} `json:"fieldConfig"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 || !strings.HasPrefix(p.Targets[0].Expr, "lifeops_dependency_up") {
+			continue
+		}
+		found = true
+		got := map[string]string{}
+		for _, m := range p.FieldConfig.Defaults.Mappings {
+			if m.Type == "value" {
+				for v, o := range m.Options {
+					got[v] = o.Text + " " + o.Color
+				}
+			}
+		}
+		if got["0"] != "down red" || got["1"] != "up green" {
+			t.Errorf("panel %q maps values %v, want 0 → down red and 1 → up green", p.Title, got)
+		}
+	}
+	if !found {
+		t.Error("no panel shows lifeops_dependency_up")
 	}
 }

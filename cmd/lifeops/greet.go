@@ -28,6 +28,11 @@ func greet(ctx context.Context, w io.Writer, console bool, addr net.Addr, cfg co
 	if cfg.SupervisorToken != "" {
 		return nil
 	}
+	// Past the redactor main puts around stderr: this is the one secret that
+	// must be seen.
+	if rw, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		w = rw.Unwrap()
+	}
 	base := panelURL(addr, cfg.TLSCertFile != "")
 	existing, err := tokens.List(ctx)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/lifeops/lifeops/internal/config"
+	"github.com/lifeops/lifeops/internal/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -67,6 +68,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
+	}
+	// Every word the program prints passes one redactor; loadConfig tells it
+	// the configured secrets. stdout is left alone where it carries data
+	// meant verbatim: a backup stream, the API document, a new token.
+	red := redact.New()
+	stderr = red.Writer(stderr)
+	if !oneOf(args[0], "backup", "openapi", "token") {
+		stdout = red.Writer(stdout)
 	}
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
@@ -133,9 +142,25 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv func(string
 		}
 		return config.Config{}, fs, usagef("%v", err)
 	}
-	cfg, err := loader.Load(getenv)
-	if err == nil {
-		err = cfg.Validate()
-	}
+	cfg, err := loader.LoadChecked(getenv)
+	learnSecrets(stderr, cfg)
 	return cfg, fs, err
+}
+
+// learnSecrets tells the redactor behind stderr (run's, shared with
+// stdout) the configured secrets, before anything can print them, even when
+// the configuration is invalid and its error echoes a value.
+func learnSecrets(stderr io.Writer, cfg config.Config) {
+	if w, ok := stderr.(*redact.Writer); ok {
+		w.Redactor().Add(cfg.Secrets()...)
+	}
+}
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
 }

@@ -84,9 +84,31 @@ func startProcess(t *testing.T, cmd *exec.Cmd) *process {
 		t.Fatal(err)
 	}
 	p := &process{cmd: cmd, lines: make(chan map[string]any, 1000), done: make(chan error, 1)}
+	// Every line the process logs is decoded strictly too (no key twice);
+	// the refused ones are reported once the process is gone.
+	var strictMu sync.Mutex
+	var refused []string
+	drained := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-drained:
+		case <-time.After(5 * time.Second):
+		}
+		strictMu.Lock()
+		defer strictMu.Unlock()
+		for _, r := range refused {
+			t.Errorf("lifeops logged a line a strict JSON decoder refuses: %s", r)
+		}
+	})
 	go func() {
+		defer close(drained)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			if err := strictJSON(sc.Bytes()); err != nil {
+				strictMu.Lock()
+				refused = append(refused, err.Error()+": "+sc.Text())
+				strictMu.Unlock()
+			}
 			var line map[string]any
 			if json.Unmarshal(sc.Bytes(), &line) != nil {
 				t.Logf("non-JSON log line: %s", sc.Text())

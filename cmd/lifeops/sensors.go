@@ -53,7 +53,9 @@ func (p *parts) startSensorSource(ctx context.Context, cfg config.Config, client
 	src, err := sensors.NewSource(sensors.SourceOptions{
 		Subscriber: sensorSubscriber{client}, Selection: sensors.NewSelection(sensors.ParseAllowList(cfg.SensorAllowList)),
 		Sink: p.sensors.ingester, Rules: svc, Z2MBase: cfg.Z2MBaseTopic, ESPHome: true,
-		Logger: log.With().Str("component", "sensors").Logger(),
+		// Replicas of the household share the readings: each is handled once.
+		ShareGroup: "lifeops",
+		Logger:     log.With().Str("component", "sensors").Logger(),
 	})
 	if err == nil {
 		err = src.Start(ctx)

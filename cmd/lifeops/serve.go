@@ -6,16 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -25,6 +28,7 @@ import (
 	"github.com/lifeops/lifeops/internal/httpapi"
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
+	"github.com/lifeops/lifeops/internal/redact"
 	"github.com/lifeops/lifeops/internal/web"
 )
 
@@ -135,7 +139,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health, Service: svc,
 		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics,
-		Oura: ouraUC, OuraWebhook: ouraHook})
+		Oura: ouraUC, OuraWebhook: ouraHook, Rate: cfg.APIRate, Burst: cfg.APIBurst})
 	// Changes made through HA or MQTT end the API's short "today" cache.
 	svc.AddSink(api.EventSink())
 	if err := p.startJobs(ctx, pool, svc, z, metrics, log); err != nil {
@@ -145,7 +149,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	// The add-on's pages share the listener: ingress opens the root, REST
 	// clients use /api/…; both trust the same ingress peer.
 	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC,
-		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens})
+		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
@@ -172,7 +176,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, cfg config.
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		ErrorLog:          httpErrorLog(log),
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -203,24 +207,20 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, cfg config.
 // openDatabase waits for PostgreSQL: in the add-on the bundled server may
 // still be starting, and a household's database may be rebooting.
 func openDatabase(ctx context.Context, url string, log zerolog.Logger, failed func(error)) (*pgxpool.Pool, error) {
-	delay := 250 * time.Millisecond
-	for {
+	var last error
+	pool, err := backoff.Retry(ctx, func() (*pgxpool.Pool, error) {
 		pool, err := postgres.Open(ctx, url)
-		if err == nil {
-			return pool, nil
-		}
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		failed(err)
-		log.Warn().Err(err).Dur("retry_in", delay).Msg("database not reachable yet")
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 5*time.Second)
+		last = err
+		return pool, err
+	}, backoff.WithBackOff(waitingBackOff(250*time.Millisecond, 5*time.Second)), backoff.WithMaxElapsedTime(0),
+		backoff.WithNotify(func(err error, wait time.Duration) {
+			failed(err)
+			log.Warn().Err(err).Dur("retry_in", wait).Msg("database not reachable yet")
+		}))
+	if err != nil && last != nil {
+		return nil, last // what was wrong with the database, not that we stopped waiting
 	}
+	return pool, err
 }
 
 // databaseProbe is ready when PostgreSQL answers and its schema is the one
@@ -245,6 +245,10 @@ func databaseProbe(pool *pgxpool.Pool, m *migrate.Migrator) app.Probe {
 func logFormat(cfg config.Config, w io.Writer) string {
 	if cfg.LogFormat != "" {
 		return cfg.LogFormat
+	}
+	// The redacting writer main wraps around stderr hides the terminal.
+	if rw, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		w = rw.Unwrap()
 	}
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
@@ -332,7 +336,7 @@ func (o *outage) record(err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.cur.What == "LifeOps cannot reach its database" {
-		o.cur.Error = err.Error()
+		o.cur.Error = redact.String(err.Error())
 	}
 }
 
@@ -347,4 +351,26 @@ func (o *outage) get() web.Outage {
 func bundledDatabase(raw string) bool {
 	u, err := url.Parse(raw)
 	return err == nil && (u.Host == "127.0.0.1:5432" || u.Host == "localhost:5432")
+}
+
+// httpErrorLog turns what net/http logs (TLS handshake failures, accept
+// errors, panics it recovered) into structured zerolog lines; by default
+// they would be plain text inside the JSON log.
+func httpErrorLog(log zerolog.Logger) *stdlog.Logger {
+	return stdlog.New(httpLogWriter{log: log.With().Str("component", "http").Logger()}, "", 0)
+}
+
+type httpLogWriter struct{ log zerolog.Logger }
+
+// net/http writes "http: TLS handshake error from 10.0.0.7:51234: EOF".
+var tlsHandshakeLine = regexp.MustCompile(`^http: TLS handshake error from (\S+): (.*)$`)
+
+func (w httpLogWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if m := tlsHandshakeLine.FindStringSubmatch(msg); m != nil {
+		w.log.Warn().Str("remote_addr", m[1]).Str("error", m[2]).Msg("TLS handshake failed")
+		return len(p), nil
+	}
+	w.log.Warn().Str("error", strings.TrimPrefix(msg, "http: ")).Msg("http server")
+	return len(p), nil
 }

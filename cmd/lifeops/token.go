@@ -38,10 +38,8 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *name == "" || !app.Scope(*scope).Valid() {
 		return usagef("--name is required and --scope must be read, write or admin\n%s", tokenUsage)
 	}
-	cfg, err := loader.Load(getenv)
-	if err == nil {
-		err = cfg.Validate()
-	}
+	cfg, err := loader.LoadChecked(getenv)
+	learnSecrets(stderr, cfg)
 	if err != nil {
 		return err
 	}

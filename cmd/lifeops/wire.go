@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -84,29 +85,29 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 	// HEALTHCHECK) and the API answer meanwhile.
 	p.wg.Go(func() {
 		sup := supervisor.New(cfg.SupervisorURL, cfg.SupervisorToken, nil)
-		delay := time.Second
-		for {
-			svcInfo, err := sup.MQTT(ctx)
-			if err == nil {
-				p.connectMQTT(ctx, cfg, svcInfo.URL(), svcInfo.Username, svcInfo.Password, svc, health, tracker, log)
-				return
-			}
-			tracker.Set(time.Now(), app.DepDown, err)
-			log.Warn().Err(err).Dur("retry_in", delay).Msg("no MQTT broker from the Supervisor yet")
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(delay):
-			}
-			delay = min(delay*2, time.Minute)
+		svcInfo, err := backoff.Retry(ctx, func() (supervisor.MQTTService, error) { return sup.MQTT(ctx) },
+			backoff.WithBackOff(waitingBackOff(time.Second, time.Minute)), backoff.WithMaxElapsedTime(0),
+			backoff.WithNotify(func(err error, wait time.Duration) {
+				tracker.Set(time.Now(), app.DepDown, err)
+				log.Warn().Err(err).Dur("retry_in", wait).Msg("no MQTT broker from the Supervisor yet")
+			}))
+		if err == nil {
+			p.connectMQTT(ctx, cfg, svcInfo.URL(), svcInfo.Username, svcInfo.Password, svc, health, tracker, log)
 		}
 	})
+}
+
+// waitingBackOff is the schedule for waiting on a dependency at start-up
+// (the database, the Supervisor's broker): capped exponential with jitter,
+// without an end, since the add-on may start before them.
+func waitingBackOff(first, most time.Duration) backoff.BackOff {
+	return &backoff.ExponentialBackOff{InitialInterval: first, RandomizationFactor: 0.2, Multiplier: 2, MaxInterval: most}
 }
 
 // connectMQTT starts the MQTT client on a known broker, the sensor source
 // and, once the broker answers, the entity bridge.
 func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, pass string, svc *app.Service, health *app.Health, tracker *app.Tracker, log zerolog.Logger) {
-	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log.With().Str("component", "mqtt").Logger()})
+	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log})
 	if err != nil {
 		tracker.Set(time.Now(), app.DepDown, err)
 		log.Error().Err(err).Msg("mqtt disabled")
@@ -126,7 +127,7 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		}
 		return s
 	})
-	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: log.With().Str("component", "discovery").Logger()})
+	pub, err := discovery.NewPublisher(discovery.PublisherOptions{Transport: client, Logger: log})
 	if err != nil {
 		log.Error().Err(err).Msg("mqtt discovery disabled")
 		return
@@ -170,7 +171,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	if cfg.HAURL == "" {
 		return
 	}
-	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log.With().Str("component", "hass").Logger()})
+	client := hass.New(hass.Options{URL: cfg.HAURL, Token: cfg.HAToken, Logger: log})
 	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger()).KeepResults(svc)
 	client.OnLinkChange(func(up bool) { svc.ConnectionChanged(context.Background(), "home_assistant", up) })
 	hass.NewNotificationActions(client, svc, personEntity(svc), log.With().Str("component", "notification_actions").Logger())

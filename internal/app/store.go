@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"time"
 
@@ -9,10 +10,18 @@ import (
 	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
+// ErrUnavailable wraps a storage error that is not the request's fault and
+// may pass: the database stayed unreachable through the store's retries, or
+// the connection was lost while a commit was on its way, so whether it
+// happened is unknown. Adapters answer it as "try again" (HTTP 503 with
+// Retry-After); a write retried with its idempotency key is applied once.
+var ErrUnavailable = errors.New("storage temporarily unavailable")
+
 // Store is the storage the use cases need. Every method of the Store handed
 // to InTx's function runs inside that one transaction; retrying a
-// serialization failure is the implementation's job, so fn may run more than
-// once and must not have side effects outside tx.
+// serialization failure, a deadlock or a lost connection is the
+// implementation's job, so fn may run more than once and must not have side
+// effects outside tx.
 type Store interface {
 	InTx(ctx context.Context, fn func(tx Store) error) error
 	PersonStore

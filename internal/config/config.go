@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lifeops/lifeops/internal/redact"
 )
 
 const defaultMQTTURL = "tcp://127.0.0.1:1883"
@@ -53,6 +56,10 @@ type Config struct {
 	SensorAllowList       string // comma separated sensor keys, Zigbee2MQTT friendly names or ESPHome nodes
 	TLSCertFile           string
 	TLSKeyFile            string
+	// APIRate and APIBurst limit each REST caller (token or HA user):
+	// requests per second, and how many may come at once.
+	APIRate  float64
+	APIBurst int
 	// SupervisorToken is set by the Supervisor inside an add-on; it is not a
 	// setting of ours but changes defaults, so it lives here.
 	SupervisorToken string
@@ -134,6 +141,30 @@ func fields() []field {
 		f("sensor_allow_list", "", "sensors to store besides those evidence rules read: comma separated sensor keys (zigbee2mqtt/bed/occupancy, esphome/desk/sensor/power, binary_sensor.bed), Zigbee2MQTT friendly names or ESPHome nodes", false, func(c *Config) *string { return &c.SensorAllowList }),
 		f("tls_cert_file", "", "TLS certificate for the REST API (PEM)", false, func(c *Config) *string { return &c.TLSCertFile }),
 		f("tls_key_file", "", "TLS private key for the REST API (PEM)", true, func(c *Config) *string { return &c.TLSKeyFile }),
+		{
+			key: "api_rate", def: "20", usage: "REST requests per second each caller (token or HA user) may make",
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return errors.New("must be a number")
+				}
+				c.APIRate = n
+				return nil
+			},
+			get: func(c *Config) string { return strconv.FormatFloat(c.APIRate, 'f', -1, 64) },
+		},
+		{
+			key: "api_burst", def: "40", usage: "REST requests each caller may make at once, above api_rate",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return errors.New("must be a whole number")
+				}
+				c.APIBurst = n
+				return nil
+			},
+			get: func(c *Config) string { return strconv.Itoa(c.APIBurst) },
+		},
 	}
 }
 
@@ -184,8 +215,15 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 	if l.optionsPath != nil && *l.optionsPath != "" {
 		path, explicit = *l.optionsPath, true
 	}
+	// Problems in the options file (unknown options, values of the wrong
+	// type) are reported with every other problem, not instead of them.
+	var verr Error
 	if err := readOptions(path, explicit, vals); err != nil {
-		return c, err
+		var oerr *Error
+		if !errors.As(err, &oerr) {
+			return c, err
+		}
+		verr.Problems = append(verr.Problems, oerr.Problems...)
 	}
 	for _, f := range fields() {
 		if v, ok := lookupEnv(getenv, EnvName(f.key)); ok {
@@ -204,7 +242,6 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 
 	c.MQTTFromSupervisor = c.SupervisorToken != "" && vals["mqtt_url"] == defaultMQTTURL && !l.explicit("mqtt_url", getenv)
 
-	var verr Error
 	for _, f := range fields() {
 		if err := f.set(&c, vals[f.key]); err != nil {
 			verr.add(f, vals[f.key], err.Error())
@@ -214,6 +251,34 @@ func (l *Loader) Load(getenv func(string) string) (Config, error) {
 		c.DataDir = "data"
 	}
 	return c, verr.err()
+}
+
+// LoadChecked is Load then Validate, with every problem of both in one
+// *Error: a value of the wrong type does not hide an invalid URL. A setting
+// Load already refused is not reported again by Validate.
+func (l *Loader) LoadChecked(getenv func(string) string) (Config, error) {
+	c, err := l.Load(getenv)
+	var lerr *Error
+	if err != nil && !errors.As(err, &lerr) {
+		return c, err
+	}
+	var all Error
+	named := map[string]bool{}
+	if lerr != nil {
+		all.Problems = append(all.Problems, lerr.Problems...)
+		for _, p := range lerr.Problems {
+			named[p.Field] = true
+		}
+	}
+	var verr *Error
+	if errors.As(c.Validate(), &verr) {
+		for _, p := range verr.Problems {
+			if !named[p.Field] {
+				all.Problems = append(all.Problems, p)
+			}
+		}
+	}
+	return c, all.err()
 }
 
 // explicit reports whether env or a flag set key, even to its default value.
@@ -407,8 +472,8 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.OuraAPIURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 		bad("oura_api_url", "must be an http(s) URL")
 	}
-	if u, err := url.Parse(c.OuraRedirectURL); c.OuraClientID != "" && (err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "") {
-		bad("oura_redirect_url", "must be an http(s) URL when oura_client_id is set")
+	if u, err := url.Parse(c.OuraRedirectURL); (c.OuraClientID != "" || c.OuraRedirectURL != "") && (err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "") {
+		bad("oura_redirect_url", "must be an http(s) URL with a host (LifeOps' /api/v1/oura/callback)")
 	}
 	if (c.OuraClientID == "") != (c.OuraClientSecret == "") {
 		bad("oura_client_secret", "oura_client_id and oura_client_secret go together")
@@ -416,13 +481,44 @@ func (c Config) Validate() error {
 	if c.ReadingsRetentionDays < 1 || c.ReadingsRetentionDays > 3650 {
 		bad("readings_retention_days", "must be between 1 and 3650")
 	}
+	if !(c.APIRate >= 1 && c.APIRate <= 10000) { // written so NaN fails too
+		bad("api_rate", "must be between 1 and 10000 requests per second")
+	}
+	if c.APIBurst < 1 || c.APIBurst > 100000 {
+		bad("api_burst", "must be between 1 and 100000")
+	}
 	if strings.ContainsAny(c.SensorAllowList, "+#") {
 		bad("sensor_allow_list", "must not contain the MQTT wildcards + or #")
 	}
-	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+	switch {
+	case (c.TLSCertFile == "") != (c.TLSKeyFile == ""):
 		bad("tls_cert_file", "tls_cert_file and tls_key_file go together")
+	case c.TLSCertFile != "":
+		// serve would otherwise log "ready" and then exit when the first
+		// connection needs the pair.
+		if reason := tlsPairProblem(c.TLSCertFile, c.TLSKeyFile); reason != "" {
+			bad("tls_cert_file", reason)
+		}
 	}
 	return e.err()
+}
+
+// tlsPairProblem says why the certificate and key files cannot serve TLS:
+// unreadable, not PEM, or not a matching pair.
+func tlsPairProblem(certFile, keyFile string) string {
+	for _, f := range []struct{ key, path string }{{"tls_cert_file", certFile}, {"tls_key_file", keyFile}} {
+		if _, err := os.ReadFile(f.path); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return fmt.Sprintf("%s cannot be read: %v", f.key, err)
+		}
+	}
+	if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+		return "tls_cert_file and tls_key_file are not a valid certificate and key pair: " + strings.TrimPrefix(err.Error(), "tls: ")
+	}
+	return ""
 }
 
 func validPort(p string) bool {
@@ -468,34 +564,33 @@ func (c Config) Redacted() []Setting {
 	return out
 }
 
-// show is how a value of f may appear in output: secrets redacted, database
-// URLs with their password hidden.
+// show is how a value of f may appear in output: secrets redacted, URLs
+// (the database's among them) with their passwords hidden, key/value
+// connection strings with password= hidden.
 func (f field) show(v string) string {
-	switch {
-	case f.key == "database_url":
-		return redactURL(v)
-	case f.secret && v != "":
+	if f.secret && v != "" && f.key != "database_url" {
 		return redacted
 	}
-	return v
+	return redact.String(v)
 }
 
-// redactURL keeps a database URL useful for diagnosis (host, database) while
-// hiding its password.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return redacted
+// Secrets are the values that must never be printed: every secret setting,
+// the passwords inside URLs, and the Supervisor's token. main gives them to
+// the redactor of every log line and command output.
+func (c Config) Secrets() []string {
+	out := []string{c.SupervisorToken}
+	for _, f := range fields() {
+		v := f.get(&c)
+		if f.secret && f.key != "database_url" && f.key != "tls_key_file" {
+			out = append(out, v)
+		}
+		if u, err := url.Parse(v); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				out = append(out, pw, url.QueryEscape(pw))
+			}
+		}
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
+	return out
 }
 
 // Keys lists the option names, for the add-on's schema and translations tests.

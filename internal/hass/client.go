@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
 )
@@ -273,7 +273,7 @@ func (c *Client) linkChanged(hooks []func(bool), up bool) {
 // It never gives up; HA restarts and updates take minutes.
 func (c *Client) run(ctx context.Context) {
 	defer close(c.done)
-	attempt := 0
+	delays := reconnectBackOff(c.opts.MinBackoff, c.opts.MaxBackoff)
 	for {
 		loggedIn, err := c.connectAndServe(ctx)
 		if ctx.Err() != nil {
@@ -281,7 +281,7 @@ func (c *Client) run(ctx context.Context) {
 			return
 		}
 		if loggedIn {
-			attempt = 0
+			delays.Reset()
 		}
 		var wait time.Duration
 		if errors.Is(err, ErrAuthInvalid) {
@@ -290,8 +290,7 @@ func (c *Client) run(ctx context.Context) {
 			c.log.Error().Err(err).Dur("retry_in", wait).Msg("home assistant refused the token")
 		} else {
 			c.setStatus(LinkDown, err)
-			wait = backoff(attempt, c.opts.MinBackoff, c.opts.MaxBackoff)
-			attempt++
+			wait = delays.NextBackOff()
 			c.log.Warn().Err(err).Dur("retry_in", wait).Msg("home assistant connection lost")
 		}
 		t := time.NewTimer(wait)
@@ -305,17 +304,12 @@ func (c *Client) run(ctx context.Context) {
 	}
 }
 
-// backoff is capped exponential backoff with "equal jitter": a random delay
-// between half and all of min·2^attempt, so that many add-ons restarted with
-// HA do not reconnect in lockstep.
-func backoff(attempt int, lo, hi time.Duration) time.Duration {
-	d := hi
-	if attempt < 32 {
-		if step := lo << attempt; step > 0 && step < hi {
-			d = step
-		}
-	}
-	return d/2 + rand.N(d/2+1)
+// reconnectBackOff is capped exponential backoff with jitter (±50 %), so
+// that many add-ons restarted with HA do not reconnect in lockstep.
+func reconnectBackOff(lo, hi time.Duration) *backoff.ExponentialBackOff {
+	b := &backoff.ExponentialBackOff{InitialInterval: lo, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: hi}
+	b.Reset()
+	return b
 }
 
 // connectAndServe runs one connection from dial to its end. loggedIn tells

@@ -625,12 +625,13 @@ func TestStateNumbers(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	t.Parallel()
 	lo, hi := 500*time.Millisecond, 30*time.Second
-	for attempt := range 40 {
-		step := min(hi, lo<<min(attempt, 30))
-		for range 50 {
-			d := backoff(attempt, lo, hi)
-			if d < step/2 || d > step || d > hi {
-				t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, step/2, step)
+	for range 20 {
+		b := reconnectBackOff(lo, hi)
+		for attempt := range 40 {
+			step := min(hi, lo<<min(attempt, 30))
+			d := b.NextBackOff()
+			if d < step/2 || d > step*3/2 {
+				t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, step/2, step*3/2)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -225,23 +226,17 @@ func (f *EntityFeed) deliver(ctx context.Context) {
 }
 
 func (f *EntityFeed) observe(ctx context.Context, batch []app.Reading) {
-	wait := 500 * time.Millisecond
-	for attempt := 1; ; attempt++ {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		err := f.opts.Observer.Observe(ctx, batch)
-		if err == nil {
-			return
-		}
 		var v *domain.ValidationError
-		if attempt == 5 || errors.As(err, &v) || ctx.Err() != nil {
-			f.log.Error().Err(err).Int("readings", len(batch)).Msg("evidence readings not observed")
-			return
+		if errors.As(err, &v) {
+			return struct{}{}, backoff.Permanent(err) // the same batch fails the same way
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait *= 2
+		return struct{}{}, err
+	}, backoff.WithBackOff(&backoff.ExponentialBackOff{InitialInterval: 500 * time.Millisecond, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: 8 * time.Second}),
+		backoff.WithMaxTries(5), backoff.WithMaxElapsedTime(0))
+	if err != nil && ctx.Err() == nil {
+		f.log.Error().Err(err).Int("readings", len(batch)).Msg("evidence readings not observed")
 	}
 }
 

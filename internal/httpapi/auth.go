@@ -200,8 +200,7 @@ func (s *Server) identify(ctx huma.Context) (principal, bool) {
 	tok, err := s.lookupToken(ctx.Context(), secret, now)
 	if err != nil {
 		if !errors.Is(err, domain.ErrNotFound) {
-			zerolog.Ctx(ctx.Context()).Error().Err(err).Msg("token lookup failed")
-			writeProblem(s.api, ctx, 500, detailInternal)
+			serverError(s.api, ctx, err, "token lookup failed")
 			return principal{}, false
 		}
 		s.failLimits.allow(addr, now) // spend one of the address's failures
@@ -259,8 +258,7 @@ func (s *Server) personAllowed(ctx huma.Context, acc access, bound int64) bool {
 			return true
 		}
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
-			zerolog.Ctx(ctx.Context()).Error().Err(err).Msg("resolve person for a bound token")
-			writeProblem(s.api, ctx, 500, detailInternal)
+			serverError(s.api, ctx, err, "resolve person for a bound token")
 			return false
 		}
 	}
@@ -281,6 +279,21 @@ func (s *Server) Ingress(r *http.Request) (user string, scope app.Scope, ok bool
 	user, ok = ingressUser(peerIP(r.RemoteAddr), r.Header.Get(headerRemoteUserID), s.opts.IngressPeer)
 	return user, s.opts.IngressRole, ok
 }
+
+// AuthBlocked reports whether the address of remote (a RemoteAddr) has
+// used up its failed authentications, and how long until it may try again.
+// The add-on's pages ask it before trying a login or a session cookie, so
+// API and pages share one failed-auth limit per address.
+func (s *Server) AuthBlocked(remote string) (time.Duration, bool) {
+	addr, now := peerIP(remote), time.Now()
+	if !s.failLimits.exhausted(addr, now) {
+		return 0, false
+	}
+	return s.failLimits.wait(addr, now), true
+}
+
+// AuthFailed spends one of the failed authentications of remote's address.
+func (s *Server) AuthFailed(remote string) { s.failLimits.allow(peerIP(remote), time.Now()) }
 
 // ForgetTokens drops every cached token, so a revocation made elsewhere in
 // this process (the add-on's pages) takes effect at once.

@@ -213,7 +213,7 @@ func TestMetricsNeedAdmin(t *testing.T) {
 	}
 	e.srv.opts.Metrics.JobRun("rollover", nil, time.Second)
 	res = e.do(req{method: "GET", path: "/metrics", token: e.admin})
-	if !bytes.Contains(res.body, []byte(`lifeops_job_runs_total{job="rollover",result="ok"} 1`)) {
+	if !bytes.Contains(res.body, []byte(`lifeops_job_runs_total{job_name="rollover",result="ok"} 1`)) {
 		t.Error("job run not counted")
 	}
 }

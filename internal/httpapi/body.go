@@ -23,6 +23,9 @@ import (
 // MaxBodyBytes caps every request body.
 const MaxBodyBytes = 1 << 20
 
+// bodyReadTimeout bounds how long a client may take to send its body.
+const bodyReadTimeout = 5 * time.Second
+
 // headerIdempotencyKey makes a POST safe to retry.
 const headerIdempotencyKey = "Idempotency-Key"
 
@@ -45,6 +48,14 @@ type bufferedContext struct {
 
 func (c *bufferedContext) BodyReader() io.Reader { return bytes.NewReader(c.body) }
 
+// SetReadDeadline does nothing: the body is already read. Huma sets one
+// before it decodes a body (BodyReadTimeout, 5 s) and never clears it; on
+// the real connection it would fire during net/http's background read
+// after the body, cancel the connection's context, and with it the request
+// under way (when it takes longer, e.g. while the database is retried) and
+// every later request on that keep-alive connection.
+func (c *bufferedContext) SetReadDeadline(time.Time) error { return nil }
+
 func (c *bufferedContext) SetStatus(code int) {
 	c.status = code
 	c.hctx.SetStatus(code)
@@ -64,22 +75,31 @@ func (c *bufferedContext) BodyWriter() io.Writer {
 	return io.MultiWriter(c.hctx.BodyWriter(), &c.out)
 }
 
-// readBody reads the request body of operations that take one: more than
-// MaxBodyBytes is 413, text that is not UTF-8 is 400 (encoding/json would
-// silently turn it into U+FFFD and store garbled names).
+// readBody checks what a request carries before any handler sees it: bad
+// text in a path or query parameter or anywhere in a JSON body is a 422
+// naming the field (text.go); a body larger than MaxBodyBytes is 413 on every
+// method, also where the operation takes none; a body that is not UTF-8
+// outside its strings is 400 (encoding/json would silently turn it into
+// U+FFFD and store garbled names).
 func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
-	// PostgreSQL text cannot hold NUL: a path or query with one would reach
-	// the database and fail there as a 500.
+	o := ctx.Operation()
+	if o != nil {
+		if d := checkParams(ctx, o); d != nil {
+			textProblem(s.api, ctx, d)
+			return
+		}
+	}
+	// A NUL or invalid UTF-8 outside any declared parameter would still
+	// reach the database through a handler that reads the URL.
 	if u := ctx.URL(); strings.ContainsRune(u.Path, 0) || strings.Contains(u.RawQuery, "%00") || !utf8.ValidString(u.Path) {
 		writeProblem(s.api, ctx, 400, "the request path or query holds a NUL character or invalid UTF-8")
 		return
 	}
-	o := ctx.Operation()
-	if o == nil || o.RequestBody == nil {
-		next(ctx)
-		return
-	}
+	// A slow client gets bodyReadTimeout for its body, as Huma would give
+	// it; the deadline is cleared once the body is in.
+	_ = ctx.SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	b, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), MaxBodyBytes+1))
+	_ = ctx.SetReadDeadline(time.Time{})
 	switch {
 	case err != nil:
 		writeProblem(s.api, ctx, 400, "could not read the request body")
@@ -87,7 +107,16 @@ func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
 	case len(b) > MaxBodyBytes:
 		writeProblem(s.api, ctx, 413, "the request body is larger than 1 MiB")
 		return
-	case !utf8.Valid(b):
+	}
+	if o == nil || o.RequestBody == nil {
+		next(ctx)
+		return
+	}
+	if d := checkBody(b); d != nil {
+		textProblem(s.api, ctx, d)
+		return
+	}
+	if !utf8.Valid(b) {
 		writeProblem(s.api, ctx, 400, "the request body is not valid UTF-8")
 		return
 	}
@@ -137,7 +166,6 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	hash := h.Sum(nil)
 	scope := p.key()
 	store := s.opts.Idempotency
-	log := zerolog.Ctx(ctx.Context())
 
 	deadline := time.Now().Add(idempotencyWait)
 	delay := 5 * time.Millisecond
@@ -145,8 +173,7 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 		prior, claimed, err := store.IdempotencyClaim(ctx.Context(), scope, key, hash, idempotencyStale)
 		switch {
 		case err != nil:
-			log.Error().Err(err).Msg("idempotency claim failed")
-			writeProblem(s.api, ctx, 500, detailInternal)
+			serverError(s.api, ctx, err, "idempotency claim failed")
 			return
 		case claimed:
 			s.runClaimed(ctx, bc, next, scope, key, hash)

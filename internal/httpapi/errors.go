@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/rs/zerolog"
 
+	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
 )
 
@@ -41,12 +43,41 @@ func problem(ctx context.Context, err error) error {
 		return huma.Error412PreconditionFailed(publicMessage(err))
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrInvalidTransition):
 		return huma.Error409Conflict(publicMessage(err))
+	case errors.Is(err, app.ErrUnavailable):
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("request answered 503: database unavailable")
+		return unavailableError()
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer, the log line is noise.
 		return huma.NewError(499, "client closed request")
 	}
 	zerolog.Ctx(ctx).Error().Err(err).Msg("request failed")
 	return huma.Error500InternalServerError(detailInternal)
+}
+
+// retryAfterUnavailable is what a 503 asks a client to wait: about the
+// store's own retry budget, after which the database is back or /readyz
+// says why not.
+const retryAfterUnavailable = "5"
+
+// detailUnavailable is the 503's detail.
+const detailUnavailable = "the database is unavailable right now; retry after the Retry-After seconds (with the same Idempotency-Key for a write); /readyz says why"
+
+func unavailableError() error {
+	return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(detailUnavailable), http.Header{"Retry-After": {retryAfterUnavailable}})
+}
+
+// serverError answers from a middleware a failure that is not the
+// caller's: 503 with Retry-After when the database is unavailable, else a
+// 500 whose cause goes to the log.
+func serverError(api huma.API, ctx huma.Context, err error, msg string) {
+	if errors.Is(err, app.ErrUnavailable) {
+		zerolog.Ctx(ctx.Context()).Warn().Err(err).Msg(msg)
+		ctx.SetHeader("Retry-After", retryAfterUnavailable)
+		writeProblem(api, ctx, http.StatusServiceUnavailable, "%s", detailUnavailable)
+		return
+	}
+	zerolog.Ctx(ctx.Context()).Error().Err(err).Msg(msg)
+	writeProblem(api, ctx, http.StatusInternalServerError, "%s", detailInternal)
 }
 
 // publicMessage is the text of an error that the domain meant for people:

@@ -35,6 +35,8 @@ type Metrics struct {
 // NewMetrics registers the HTTP, job, runtime, database-pool (when pool is
 // not nil) and dependency (when health is not nil) metrics.
 func NewMetrics(pool PoolStater, health *app.Health) *Metrics {
+	// The job label is job_name: Prometheus sets job on every series it
+	// scrapes and renames a clashing label to exported_job.
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -45,12 +47,12 @@ func NewMetrics(pool PoolStater, health *app.Health) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"operation"}),
 		jobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "lifeops_job_runs_total", Help: "Scheduled job runs by job and result (ok, error).",
-		}, []string{"job", "result"}),
+			Name: "lifeops_job_runs_total", Help: "Scheduled job runs by job name and result (ok, error).",
+		}, []string{"job_name", "result"}),
 		jobTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "lifeops_job_duration_seconds", Help: "Scheduled job run time by job.",
+			Name: "lifeops_job_duration_seconds", Help: "Scheduled job run time by job name.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 4, 8),
-		}, []string{"job"}),
+		}, []string{"job_name"}),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.jobRuns, m.jobTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

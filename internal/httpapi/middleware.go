@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/rs/zerolog"
 )
 
@@ -102,3 +106,52 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the real writer (flush, deadlines).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// problemRoutes answers requests no route takes as problems: an unknown path
+// is 404, a known path with another method 405 with Allow. http.ServeMux
+// would answer them in plain text.
+func problemRoutes(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r) // sets the path values h reads
+			return
+		}
+		// The mux's own answer says which: 404, 405 with Allow, or a
+		// redirect to the cleaned path, which is passed through.
+		rec := &captured{header: http.Header{}, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		switch rec.code {
+		case http.StatusNotFound:
+			writeRouteProblem(w, http.StatusNotFound, "no operation at "+strconv.Quote(r.URL.Path))
+		case http.StatusMethodNotAllowed:
+			allow := rec.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			writeRouteProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here; allowed: "+allow)
+		default:
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.code)
+			_, _ = w.Write(rec.body.Bytes())
+		}
+	})
+}
+
+func writeRouteProblem(w http.ResponseWriter, status int, detail string) {
+	b, _ := json.Marshal(huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// captured keeps the mux's short answer to an unrouted request.
+type captured struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (c *captured) Header() http.Header         { return c.header }
+func (c *captured) WriteHeader(code int)        { c.code = code }
+func (c *captured) Write(b []byte) (int, error) { return c.body.Write(b) }

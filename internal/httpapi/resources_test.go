@@ -53,7 +53,7 @@ func TestPeopleETagsAndInputChecks(t *testing.T) {
 		{"bad colour", map[string]any{"color": "red"}, "", 422, "body.color"},
 		{"unknown field", map[string]any{"nickname": "A"}, "", 422, "body.nickname"},
 		{"wrong type", map[string]any{"name": 7}, "", 422, "body.name"},
-		{"not utf-8", []byte("{\"name\":\"\xff\xfe\"}"), "", 400, ""},
+		{"not utf-8", []byte("{\"name\":\"\xff\xfe\"}"), "", 422, ""},
 		{"not json", "{", "", 400, ""},
 		{"too large", append(append([]byte(`{"name":"`), bytes.Repeat([]byte("a"), MaxBodyBytes)...), `"}`...), "", 413, ""},
 	}

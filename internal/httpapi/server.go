@@ -110,7 +110,7 @@ func New(opts Options) *Server {
 	// their registerXxx here when their issues land.
 
 	s.mux.HandleFunc("GET /docs", serveDocs)
-	s.handler = requestID(opts.Logger, recoverPanics(s.mux))
+	s.handler = requestID(opts.Logger, recoverPanics(problemRoutes(s.mux)))
 	return s
 }
 
@@ -182,17 +182,20 @@ func guard(o huma.Operation, acc access) huma.Operation {
 		o.Metadata = map[string]any{}
 	}
 	o.Metadata[metaAccess] = acc
+	// 400: readBody refuses a NUL or invalid UTF-8 outside the declared
+	// parameters (and, with a body, one not UTF-8 or not JSON); 413 a body
+	// too large on any method; 422 bad text in a parameter or the body.
+	// 503: the database stayed unavailable through the store's retries.
+	o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusServiceUnavailable)
 	if acc.scope == "" {
 		// One empty requirement: callable without credentials.
 		o.Security = []map[string][]string{{}}
 		return o
 	}
-	// 400: readBody refuses a NUL or invalid UTF-8 in the path or query
-	// (and, with a body, one too large, not UTF-8 or not JSON).
-	o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
+	o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
 	if o.Method == http.MethodPost || o.Method == http.MethodPut || o.Method == http.MethodPatch {
 		// Huma's answer to a content type other than JSON.
-		o.Errors = append(o.Errors, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+		o.Errors = append(o.Errors, http.StatusUnsupportedMediaType)
 	}
 	return o
 }

@@ -101,6 +101,12 @@ type Message struct {
 	// keeps the original's.
 	PacketID uint16
 	QoS      byte
+	// Ack acknowledges the message to the broker (once; later calls do
+	// nothing). A MessageHandler must call it when the message is safe:
+	// handled, or stored. Until then the broker keeps it for this
+	// persistent session and sends it again after a crash. nil for a
+	// message that needs no acknowledgement.
+	Ack func()
 }
 
 // MessageHandler is Handler with the delivery details; see SubscribeMessages.
@@ -223,7 +229,11 @@ func New(opts Options) (*Client, error) {
 		// Messages the broker kept for our persistent session can arrive
 		// between CONNACK and our SUBSCRIBE, before Paho knows a route for
 		// them; they land here and are matched against our own table.
-		SetDefaultPublishHandler(c.onUnrouted)
+		SetDefaultPublishHandler(c.onUnrouted).
+		// A QoS 1 message is acknowledged when it is safe (see
+		// Message.Ack), not when it arrives: a crash before then gets it
+		// redelivered.
+		SetAutoAckDisabled(true)
 	c.paho = paho.NewClient(po)
 	return c, nil
 }
@@ -656,7 +666,8 @@ func (c *Client) enqueueFor(filter string, m paho.Message) {
 	s, ok := c.subs[filter]
 	c.mu.Unlock()
 	if !ok {
-		return // unsubscribed while the message was on its way
+		m.Ack() // unsubscribed while the message was on its way
+		return
 	}
 	c.enqueue(s, m)
 }
@@ -670,12 +681,31 @@ func (c *Client) onUnrouted(_ paho.Client, m paho.Message) {
 		}
 	}
 	c.mu.Unlock()
+	if len(hs) == 0 {
+		m.Ack()
+		return
+	}
+	// Several subscriptions share one acknowledgement: it goes when the
+	// last of them is done with the message.
+	ack := m.Ack
+	if len(hs) > 1 {
+		var left atomic.Int32
+		left.Store(int32(len(hs)))
+		ack = func() {
+			if left.Add(-1) == 0 {
+				m.Ack()
+			}
+		}
+	}
 	for _, s := range hs {
-		c.enqueue(s, m)
+		c.enqueueAck(s, m, ack)
 	}
 }
 
-func (c *Client) enqueue(s subscription, m paho.Message) {
+func (c *Client) enqueue(s subscription, m paho.Message) { c.enqueueAck(s, m, m.Ack) }
+
+func (c *Client) enqueueAck(s subscription, m paho.Message, ack func()) {
+	var once sync.Once
 	d := delivery{
 		sub: s.handler,
 		msg: s.message,
@@ -686,11 +716,15 @@ func (c *Client) enqueue(s subscription, m paho.Message) {
 			Duplicate: m.Duplicate(),
 			PacketID:  m.MessageID(),
 			QoS:       m.Qos(),
+			Ack:       func() { once.Do(ack) },
 		},
 	}
 	select {
 	case c.queue <- d:
 	default:
+		// Lost either way; held, it would block the broker's in-flight
+		// window for the whole session.
+		d.m.Ack()
 		if n := c.dropped.Add(1); n == 1 || n%100 == 0 {
 			c.log.Warn().Str("topic", d.m.Topic).Uint64("dropped", n).Msg("mqtt handler queue full, message dropped")
 		}
@@ -712,14 +746,16 @@ func (c *Client) deliver() {
 func (c *Client) handle(d delivery) {
 	defer func() {
 		if r := recover(); r != nil {
+			d.m.Ack() // it will fail the same way again
 			c.log.Error().Str("topic", d.m.Topic).Interface("panic", r).Msg("mqtt handler panicked")
 		}
 	}()
 	if d.msg != nil {
-		d.msg(c.runCtx, d.m)
+		d.msg(c.runCtx, d.m) // acknowledges itself, when the message is safe
 		return
 	}
 	d.sub(c.runCtx, d.m.Topic, d.m.Payload, d.m.Retained)
+	d.m.Ack()
 }
 
 func closedChan() chan struct{} {

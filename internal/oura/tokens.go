@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
+
 	"github.com/lifeops/lifeops/internal/domain"
 )
 
@@ -88,18 +90,14 @@ func (ts *tokens) token(ctx context.Context, personID int64, rejected string) (T
 }
 
 func (ts *tokens) save(ctx context.Context, personID int64, tok Token) error {
-	var err error
-	for attempt := range saveAttempts {
-		if attempt > 0 {
-			if werr := sleep(ctx, time.Duration(attempt)*ts.client.cfg.BackoffBase); werr != nil {
-				return fmt.Errorf("person %d: store rotated oura token: %w", personID, werr)
-			}
-		}
-		if err = ts.store.Save(ctx, personID, tok); err == nil {
-			return nil
-		}
+	_, err := backoff.Retry(ctx, func() (struct{}, error) { return struct{}{}, ts.store.Save(ctx, personID, tok) },
+		backoff.WithBackOff(&backoff.ExponentialBackOff{InitialInterval: ts.client.cfg.BackoffBase, RandomizationFactor: 0.5,
+			Multiplier: 2, MaxInterval: ts.client.cfg.BackoffMax}),
+		backoff.WithMaxTries(saveAttempts), backoff.WithMaxElapsedTime(0))
+	if err != nil {
+		return fmt.Errorf("person %d: store rotated oura token: %w", personID, err)
 	}
-	return fmt.Errorf("person %d: store rotated oura token: %w", personID, err)
+	return nil
 }
 
 // sleep waits d or until ctx ends.

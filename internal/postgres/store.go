@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,29 +39,20 @@ type lockedRows struct {
 
 var _ app.Store = (*Store)(nil)
 
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: pool} }
+// NewStore returns a Store on pool. Its statements are retried on
+// transient errors (retry.go); what stays unreachable is app.ErrUnavailable.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: retryingPool{pool}} }
 
-// maxAttempts bounds retries of a transaction that lost a serialization race
-// or a deadlock; these resolve on retry, anything else is returned at once.
-const maxAttempts = 5
-
-// InTx runs fn in one transaction. A nested call joins the outer one.
+// InTx runs fn in one transaction, retried as a whole on a serialization
+// failure, a deadlock or a lost connection (runTx). A nested call joins the
+// outer one.
 func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			return fn(&Store{pool: s.pool, q: tx, inTx: true, rows: &lockedRows{progress: map[int64]app.Progress{}}})
-		})
-		if !retryable(err) || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
-	}
-	return fmt.Errorf("transaction failed after %d attempts: %w", maxAttempts, err)
+	return runTx(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		return fn(&Store{pool: s.pool, q: tx, inTx: true, rows: &lockedRows{progress: map[int64]app.Progress{}}})
+	})
 }
 
 // lazyCommit lets the transaction it runs in commit without waiting for
@@ -76,10 +66,6 @@ func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 // default, up to three times that). A disk whose flushes stall (an SD
 // card, a busy virtual disk) then no longer holds up a button press.
 const lazyCommit = `SELECT set_config('synchronous_commit', 'off', true)`
-
-func retryable(err error) bool {
-	return isCode(err, "40001") || isCode(err, "40P01")
-}
 
 // uniqueViolation reports whether err broke the named unique constraint.
 func uniqueViolation(err error, constraint string) bool {

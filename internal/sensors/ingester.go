@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 )
 
@@ -75,6 +75,10 @@ type Ingester struct {
 	buf    []Reading
 	closed bool // Stop was called: nothing more is accepted
 	wake   chan struct{}
+	// queued and written count readings ever queued and committed; acks
+	// wait for written to reach their mark (AddAcked).
+	queued, written uint64
+	acks            []pendingAck
 
 	received, dropped, stored, unchanged, batches, writeErrs, observeErrs atomic.Uint64
 
@@ -87,6 +91,39 @@ type Ingester struct {
 }
 
 var _ Observer = (*Ingester)(nil)
+
+// AckFlush is how many acknowledgements may wait for a batch before it is
+// written without lingering.
+const AckFlush = 10
+
+type pendingAck struct {
+	upTo uint64
+	ack  func()
+}
+
+// ackWaiting is the number of acknowledgements waiting for a write.
+func (i *Ingester) ackWaiting() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return len(i.acks)
+}
+
+// committed records that n more readings are stored and acknowledges the
+// messages whose readings all are.
+func (i *Ingester) committed(n int) {
+	i.mu.Lock()
+	i.written += uint64(n)
+	k := 0
+	for k < len(i.acks) && i.acks[k].upTo <= i.written {
+		k++
+	}
+	due := append([]pendingAck(nil), i.acks[:k]...)
+	i.acks = append(i.acks[:0], i.acks[k:]...)
+	i.mu.Unlock()
+	for _, a := range due {
+		a.ack()
+	}
+}
 
 // NewIngester checks o and returns an ingester that is not yet running;
 // Add works before Start (readings wait in the queue).
@@ -122,8 +159,21 @@ func NewIngester(o IngesterOptions) (*Ingester, error) {
 // Add queues readings for writing and reports whether they fit; it never
 // blocks. The readings of one call are queued whole or not at all. After
 // Stop nothing fits.
-func (i *Ingester) Add(readings ...Reading) bool {
+func (i *Ingester) Add(readings ...Reading) bool { return i.AddAcked(nil, readings...) }
+
+// AddAcked is Add that calls ack (when not nil) once every one of readings
+// is committed, so an MQTT message is acknowledged to the broker only when
+// nothing of it can be lost any more. Batches are written in queue order,
+// so the readings queued up to a mark are committed once the count of
+// written readings reaches it. With acknowledgements waiting, a batch is
+// written without lingering once AckFlush of them are pending, well below
+// the broker's in-flight window (Mosquitto's default is 20), which would
+// otherwise stop the stream until the linger ends.
+func (i *Ingester) AddAcked(ack func(), readings ...Reading) bool {
 	if len(readings) == 0 {
+		if ack != nil {
+			ack()
+		}
 		return true
 	}
 	i.mu.Lock()
@@ -135,6 +185,10 @@ func (i *Ingester) Add(readings ...Reading) bool {
 		return false
 	}
 	i.buf = append(i.buf, readings...)
+	i.queued += uint64(len(readings))
+	if ack != nil {
+		i.acks = append(i.acks, pendingAck{upTo: i.queued, ack: ack})
+	}
 	i.mu.Unlock()
 	i.received.Add(uint64(len(readings)))
 	select {
@@ -236,7 +290,7 @@ func (i *Ingester) run(ctx context.Context) {
 				return
 			}
 		}
-		if !stopping && (lastSize > 1 || i.depth() > 1) && lastSize < i.o.BatchSize {
+		if !stopping && (lastSize > 1 || i.depth() > 1) && lastSize < i.o.BatchSize && i.ackWaiting() < AckFlush {
 			// Readings keep coming: wait for the rest of the interval since
 			// the last write, or until a full batch is queued, so a stream
 			// becomes a few large batches. A lone reading after a lone
@@ -262,7 +316,7 @@ func (i *Ingester) run(ctx context.Context) {
 func (i *Ingester) linger(ctx context.Context, deadline time.Time) bool {
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
-	for i.depth() < i.o.BatchSize {
+	for i.depth() < i.o.BatchSize && i.ackWaiting() < AckFlush {
 		select {
 		case <-t.C:
 			return false
@@ -304,36 +358,35 @@ func (i *Ingester) take() []Reading {
 	return batch
 }
 
-// write stores batch, retrying with backoff; false when ctx ended first.
+// write stores batch, retrying with capped, jittered exponential backoff
+// for as long as it takes; false when ctx ended first.
 func (i *Ingester) write(ctx context.Context, batch []Reading) bool {
-	backoff := i.o.MinBackoff
-	for attempt := 1; ; attempt++ {
+	attempt := 0
+	stored, err := backoff.Retry(ctx, func() ([]Reading, error) {
+		attempt++
 		stored, err := i.o.Store.ReadingsInsert(ctx, batch)
-		if err == nil {
-			i.batches.Add(1)
-			i.stored.Add(uint64(len(stored)))
-			i.unchanged.Add(uint64(len(batch) - len(stored)))
-			if attempt > 1 {
-				i.log.Info().Int("attempts", attempt).Int("readings", len(batch)).Msg("sensor readings written after retries")
-			}
-			i.observe(ctx, stored)
-			return true
+		if err != nil {
+			i.writeErrs.Add(1)
 		}
-		i.writeErrs.Add(1)
-		if ctx.Err() != nil {
-			i.requeue(batch)
-			return false
-		}
-		wait := backoff/2 + rand.N(backoff/2+1)
+		return stored, err
+	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
+		InitialInterval: i.o.MinBackoff, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: i.o.MaxBackoff,
+	}), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
 		i.log.Warn().Err(err).Int("attempt", attempt).Int("readings", len(batch)).Dur("retry_in", wait).Msg("sensor readings not written; retrying")
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			i.requeue(batch)
-			return false
-		}
-		backoff = min(backoff*2, i.o.MaxBackoff)
+	}))
+	if err != nil {
+		i.requeue(batch)
+		return false
 	}
+	i.committed(len(batch))
+	i.batches.Add(1)
+	i.stored.Add(uint64(len(stored)))
+	i.unchanged.Add(uint64(len(batch) - len(stored)))
+	if attempt > 1 {
+		i.log.Info().Int("attempts", attempt).Int("readings", len(batch)).Msg("sensor readings written after retries")
+	}
+	i.observe(ctx, stored)
+	return true
 }
 
 // requeue puts an unwritten batch back at the head of the queue so Stop

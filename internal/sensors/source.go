@@ -26,6 +26,16 @@ type Message struct {
 	Duplicate bool   // MQTT's DUP flag: a redelivery
 	PacketID  uint16 // kept by a redelivery
 	QoS       byte
+	// Ack acknowledges the message to the broker; nil when it needs none.
+	// The source calls it once the message is safe: its readings
+	// committed, or nothing in it to keep.
+	Ack func()
+}
+
+func (m Message) ack() {
+	if m.Ack != nil {
+		m.Ack()
+	}
 }
 
 // MessageHandler handles one message; it must not block.
@@ -42,7 +52,9 @@ type Subscriber interface {
 
 // Sink takes parsed readings without blocking (*Ingester is one).
 type Sink interface {
-	Add(readings ...Reading) bool
+	// AddAcked queues readings and calls ack once they are all committed;
+	// false (and no call) when they do not fit.
+	AddAcked(ack func(), readings ...Reading) bool
 }
 
 // DefaultRefreshInterval is how often the source re-reads the sensors that
@@ -64,7 +76,14 @@ type SourceOptions struct {
 	// wildcard subscription for ESPHome: "+/+/+/state" on a shared broker
 	// would deliver every device's every state to LifeOps.
 	ESPHome bool
-	Logger  zerolog.Logger
+	// ShareGroup, when set, makes the subscriptions that carry readings
+	// shared ones ($share/<group>/…): the broker hands each message to
+	// one subscriber of the group, so replicas of one household handle
+	// each reading once. What is retained and read at start (Zigbee2MQTT's
+	// bridge topics and availability, ESPHome's status) stays a plain
+	// subscription, since a shared one gets no retained messages.
+	ShareGroup string
+	Logger     zerolog.Logger
 	// Now stamps readings; nil is time.Now.
 	Now             func() time.Time
 	RefreshInterval time.Duration
@@ -162,9 +181,15 @@ func (s *Source) Start(ctx context.Context) error {
 		s.log.Warn().Err(err).Msg("evidence rule sensors not read yet")
 	}
 	if s.z2m != nil {
-		filter := s.z2m.Base() + "/#"
-		if err := s.o.Subscriber.Subscribe(ctx, filter, 1, s.handleZ2M); err != nil {
-			s.log.Warn().Err(err).Str("topic", filter).Msg("subscribe failed; retried on the next connect")
+		filters := []string{s.z2m.Base() + "/#"}
+		if s.o.ShareGroup != "" {
+			base := s.z2m.Base()
+			filters = []string{s.shared(base + "/#"), base + "/bridge/#", base + "/+/availability"}
+		}
+		for _, filter := range filters {
+			if err := s.o.Subscriber.Subscribe(ctx, filter, 1, s.handleZ2M); err != nil {
+				s.log.Warn().Err(err).Str("topic", filter).Msg("subscribe failed; retried on the next connect")
+			}
 		}
 	}
 	s.syncNodes(ctx)
@@ -249,7 +274,7 @@ func (s *Source) syncNodes(ctx context.Context) {
 	want := s.o.Selection.Nodes()
 	for _, n := range s.nodes {
 		if !slices.Contains(want, n) {
-			for _, f := range esphomeFilters(n) {
+			for _, f := range s.esphomeFilters(n) {
 				if err := s.o.Subscriber.Unsubscribe(ctx, f); err != nil {
 					s.log.Warn().Err(err).Str("topic", f).Msg("unsubscribe failed")
 				}
@@ -258,7 +283,7 @@ func (s *Source) syncNodes(ctx context.Context) {
 	}
 	for _, n := range want {
 		if !slices.Contains(s.nodes, n) {
-			for _, f := range esphomeFilters(n) {
+			for _, f := range s.esphomeFilters(n) {
 				if err := s.o.Subscriber.Subscribe(ctx, f, 1, s.handleESPHome); err != nil {
 					s.log.Warn().Err(err).Str("topic", f).Msg("subscribe failed; retried on the next connect")
 				}
@@ -268,8 +293,17 @@ func (s *Source) syncNodes(ctx context.Context) {
 	s.nodes = want
 }
 
-func esphomeFilters(node string) []string {
-	return []string{node + "/status", node + "/+/+/state"}
+func (s *Source) esphomeFilters(node string) []string {
+	return []string{node + "/status", s.shared(node + "/+/+/state")}
+}
+
+// shared is filter as a shared subscription of ShareGroup (filter itself
+// without one).
+func (s *Source) shared(filter string) string {
+	if s.o.ShareGroup == "" {
+		return filter
+	}
+	return "$share/" + s.o.ShareGroup + "/" + filter
 }
 
 // Stats returns the source's counters.
@@ -308,60 +342,79 @@ func (s *Source) redelivery(m Message) bool {
 	return false
 }
 
+// handleZ2M and handleESPHome acknowledge a message at once when there is
+// nothing in it to keep, else when the ingester has committed its readings
+// (emit).
 func (s *Source) handleZ2M(_ context.Context, m Message) {
 	if s.redelivery(m) {
+		m.ack()
 		return
 	}
 	topic, payload := m.Topic, m.Payload
 	t, ok := s.z2m.Classify(topic)
 	if !ok || t.Kind == KindIgnored {
+		m.ack()
 		return
 	}
 	if t.Kind != KindZ2MDevices && !s.o.Selection.Device(SourceZigbee2MQTT, t.Device) {
 		s.count(func() { s.unselected++ })
+		m.ack()
 		return
 	}
 	readings, err := s.z2m.Decode(t, payload, s.o.Now())
 	if err != nil {
 		s.refused(topic, err)
+		m.ack()
 		return
 	}
 	if t.Kind == KindZ2MDevices {
 		s.log.Info().Int("devices", len(s.z2m.Devices())).Msg("zigbee2mqtt devices learnt")
+		m.ack()
 		return
 	}
-	s.emit(SourceZigbee2MQTT, t.Device, readings)
+	s.emit(SourceZigbee2MQTT, t.Device, readings, m)
 }
 
 func (s *Source) handleESPHome(_ context.Context, m Message) {
 	if s.redelivery(m) {
+		m.ack()
 		return
 	}
 	topic, payload := m.Topic, m.Payload
 	t, ok := ClassifyESPHome(topic)
 	if !ok {
+		m.ack()
 		return
 	}
 	if !s.o.Selection.Device(SourceESPHome, t.Node) {
 		s.count(func() { s.unselected++ })
+		m.ack()
 		return
 	}
 	readings, err := DecodeESPHome(t, payload, s.o.Now())
 	if err != nil {
 		s.refused(topic, err)
+		m.ack()
 		return
 	}
-	s.emit(SourceESPHome, t.Node, readings)
+	s.emit(SourceESPHome, t.Node, readings, m)
 }
 
-func (s *Source) emit(source, device string, readings []Reading) {
+func (s *Source) emit(source, device string, readings []Reading, m Message) {
 	keep := readings[:0]
 	for _, r := range readings {
 		if s.o.Selection.Sensor(source, device, r.Sensor) {
 			keep = append(keep, r)
 		}
 	}
-	if len(keep) > 0 && !s.o.Sink.Add(keep...) {
+	if len(keep) == 0 {
+		m.ack()
+		return
+	}
+	if !s.o.Sink.AddAcked(m.Ack, keep...) {
+		// Lost either way: held, it would block the broker's in-flight
+		// window for the whole session.
+		m.ack()
 		s.count(func() { s.dropped++ })
 	}
 }

@@ -84,7 +84,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	api := httpapi.New(httpapi.Options{Version: "test", Logger: zerolog.Nop(), Health: health, Service: svc, Tokens: tokens,
 		IngressPeer: o.ingressPeer, IngressRole: o.ingressRole, Rate: 1000, Burst: 1000, Oura: ouraUC})
 	pages, err := web.New(web.Options{Service: svc, Tokens: tokens, Health: health, Oura: ouraUC, Logger: zerolog.Nop(), Version: "test",
-		Location: utc, Ingress: api.Ingress, Revoked: api.ForgetTokens})
+		Location: utc, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api})
 	if err != nil {
 		t.Fatal(err)
 	}

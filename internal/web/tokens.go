@@ -206,7 +206,13 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, "Enter an admin token.", http.StatusUnauthorized)
 		return
 	}
+	if h.tooMany(w, r) {
+		return
+	}
 	if _, err := h.adminToken(r.Context(), secret); err != nil {
+		if errorsIsNotFound(err) {
+			h.failed(r)
+		}
 		msg := "That token is unknown or revoked."
 		if err == errNotAdmin {
 			msg = upperFirst(errNotAdmin.Error()) + "."

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,18 @@ type Options struct {
 	// Revoked is called after a token is revoked here, so the REST API's
 	// token cache forgets it at once; nil does nothing.
 	Revoked func()
+	// FailedAuth limits failed sign-ins and session cookies per address;
+	// main passes the REST API's, so both share one limit. nil: no limit.
+	FailedAuth FailedAuth
+}
+
+// FailedAuth is a failed-authentication limit per client address
+// (http.Request.RemoteAddr).
+type FailedAuth interface {
+	// AuthBlocked reports whether remote may not try now, and for how long.
+	AuthBlocked(remote string) (time.Duration, bool)
+	// AuthFailed counts one failure of remote.
+	AuthFailed(remote string)
 }
 
 // Handler serves the pages.
@@ -229,6 +242,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		h.mux.ServeHTTP(w, r)
 		return
 	}
+	if h.sessionCookie(r) != "" && !h.viaIngress(r) && h.tooMany(w, r) {
+		return
+	}
 	v, ok := h.identify(r)
 	if !ok {
 		h.renderLogin(w, r, "", http.StatusUnauthorized)
@@ -278,15 +294,57 @@ func (h *Handler) identify(r *http.Request) (viewer, bool) {
 			return viewer{Name: name, Scope: scope, Ingress: true}, true
 		}
 	}
-	c, err := r.Cookie(cookieSession)
-	if err != nil || c.Value == "" || h.opts.Tokens == nil {
+	secret := h.sessionCookie(r)
+	if secret == "" || h.opts.Tokens == nil {
 		return viewer{}, false
 	}
-	tok, err := h.adminToken(r.Context(), c.Value)
+	tok, err := h.adminToken(r.Context(), secret)
 	if err != nil {
+		if errorsIsNotFound(err) {
+			// A cookie nobody issued (or revoked) is a guess like a wrong token.
+			h.failed(r)
+		}
 		return viewer{}, false
 	}
 	return viewer{Name: tok.Name, Scope: tok.Scope}, true
+}
+
+func (h *Handler) sessionCookie(r *http.Request) string {
+	c, err := r.Cookie(cookieSession)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (h *Handler) viaIngress(r *http.Request) bool {
+	if h.opts.Ingress == nil {
+		return false
+	}
+	_, _, ok := h.opts.Ingress(r)
+	return ok
+}
+
+func (h *Handler) failed(r *http.Request) {
+	if h.opts.FailedAuth != nil {
+		h.opts.FailedAuth.AuthFailed(r.RemoteAddr)
+	}
+}
+
+// tooMany answers 429 with the sign-in form and a message when the
+// visitor's address has used up its failed authentications.
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request) bool {
+	if h.opts.FailedAuth == nil {
+		return false
+	}
+	wait, blocked := h.opts.FailedAuth.AuthBlocked(r.RemoteAddr)
+	if !blocked {
+		return false
+	}
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	h.renderLogin(w, r, fmt.Sprintf("Too many failed sign-ins from this address. Try again in %d seconds.", secs), http.StatusTooManyRequests)
+	return true
 }
 
 // errNotAdmin refuses a token that may not open the pages.
