@@ -176,3 +176,17 @@ func BiometricXP(sleep *float64, sleepBase Baseline, readiness *float64, readine
 	}
 	return xp
 }
+
+// Fair-play rules, documented in docs/rules.md.
+const (
+	// XPWindowDays is how many days before today a fact may be dated and
+	// still pay XP: today, yesterday and the day before. Older facts are
+	// recorded (history may be corrected back to a habit's start) but pay
+	// nothing.
+	XPWindowDays = 2
+	// DailyXPCeiling is the most XP one person-day can credit to the total,
+	// across every source (check-ins, habit days, activities, routine items,
+	// biometrics, achievements). The ledger keeps what each source earned;
+	// the total counts each day up to the ceiling.
+	DailyXPCeiling = 500
+)
