@@ -131,6 +131,7 @@ func (s *Service) logActivityTx(ctx context.Context, tx Store, in ActivityInput,
 		}
 	}
 	day := domain.DayOf(a.At, s.loc())
+	a.Recorded = now
 	a, err = tx.ActivityInsert(ctx, a, day, in.IdempotencyKey, in.ExternalID)
 	if err != nil {
 		return out, err
@@ -180,7 +181,7 @@ func (s *Service) undoActivityTx(ctx context.Context, tx Store, personID, id int
 	if err := tx.ActivityDelete(ctx, a.ID); err != nil {
 		return err
 	}
-	if err := s.revokeXP(ctx, tx, personID, xpActivity, sourceID(a.ID), ev); err != nil {
+	if _, err := s.revokeXP(ctx, tx, personID, xpActivity, sourceID(a.ID), ev); err != nil {
 		return err
 	}
 	day := domain.DayOf(a.At, s.loc())
@@ -213,8 +214,13 @@ func (s *Service) reprice(ctx context.Context, tx Store, personID int64, day dom
 	}
 	already := 0.0
 	for _, a := range acts {
-		xp := domain.ActivityXP(t, already, a.Amount, mods)
-		already += a.Amount
+		// One recorded too long after its day pays nothing and does not
+		// tire the day's curve for the others.
+		xp := 0
+		if domain.PaysXP(day, a.Recorded, s.loc()) {
+			xp = domain.ActivityXP(t, already, a.Amount, mods)
+			already += a.Amount
+		}
 		if xp == a.XP {
 			// Unchanged: still make sure the ledger has it (first pricing).
 			if err := s.awardXP(ctx, tx, personID, day, xpActivity, sourceID(a.ID), xp, ev); err != nil {

@@ -385,7 +385,7 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		return "", err
 	}
 	if checkIn != nil {
-		gained := kindXP(after, "check_in") - kindXP(before, "check_in")
+		gained := kindXP(after, "check_in") + kindXP(after, "check_in_day") - kindXP(before, "check_in") - kindXP(before, "check_in_day")
 		switch {
 		case qty == 0 && m.variants[op.A%len(m.variants)] == 2:
 			return "check-in with quantity 0 was accepted", nil

@@ -360,6 +360,10 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 	if day.IsZero() {
 		day = s.today()
 	}
+	// The future is not a fact yet (fair play, docs/rules.md).
+	if today := s.today(); day.After(today) || day.Before(domain.MinDate) {
+		return out, domain.Invalid("day", day.String(), fmt.Sprintf("must be between %s and today (%s)", domain.MinDate, today))
+	}
 	if !day.Before(s.today()) {
 		if _, err := s.syncTimeline(ctx, tx, personID, day); err != nil {
 			return out, err
@@ -389,6 +393,9 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 			return out, err
 		}
 		out.XP = e.XPAt(now, mods)
+		if day.Before(s.today().Add(-domain.XPWindowDays)) {
+			out.XP = 0 // recorded, but too late to pay
+		}
 		if err := s.awardXP(ctx, tx, personID, day, xpRoutineItem, xpRoutineSource(e.ItemID, day), out.XP, ev); err != nil {
 			return out, err
 		}
@@ -399,14 +406,9 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 			out.CheckedIn = e.CheckInID != 0
 		}
 	case was.Status == routine.StatusDone: // undo
-		amount, err := tx.XPRevoke(ctx, personID, xpRoutineItem, xpRoutineSource(e.ItemID, day))
+		amount, err := s.revokeXP(ctx, tx, personID, xpRoutineItem, xpRoutineSource(e.ItemID, day), ev)
 		if err != nil {
 			return out, err
-		}
-		if amount > 0 {
-			if err := s.adjustXP(ctx, tx, personID, -int64(amount), ev); err != nil {
-				return out, err
-			}
 		}
 		out.XP = -amount
 		if was.CheckInID != 0 {

@@ -9,14 +9,35 @@ import (
 )
 
 // afterChange re-derives what a change of a person's facts on day can
-// affect: that day's score (and today's, when they differ) and achievements.
+// affect: the scores of that day and of the days after it up to today (a
+// day's score reads the days before it as its baseline, and a week's quota
+// judges its other days), what closing those days earned, and achievements.
 func (s *Service) afterChange(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
-	if err := s.recomputeScore(ctx, tx, personID, day, ev); err != nil {
-		return err
+	today := s.today()
+	if day.After(today) {
+		day = today
 	}
-	if today := s.today(); day != today {
-		if err := s.recomputeScore(ctx, tx, personID, today, ev); err != nil {
+	if first := today.Add(-domain.BaselineDays); day.Before(first) {
+		// Older days keep what they closed with, as after a long outage.
+		if err := s.recomputeScore(ctx, tx, personID, day, ev); err != nil {
 			return err
+		}
+		if err := s.closeDay(ctx, tx, personID, day, ev); err != nil {
+			return err
+		}
+		day = first
+	}
+	for d := day; !d.After(today); d = d.Add(1) {
+		if err := s.recomputeScore(ctx, tx, personID, d, ev); err != nil {
+			return err
+		}
+		// A past day is closed (recomputeScore has just stored it final):
+		// what closing it earns follows the correction, as the rollover
+		// would have awarded it.
+		if d.Before(today) {
+			if err := s.closeDay(ctx, tx, personID, d, ev); err != nil {
+				return err
+			}
 		}
 	}
 	return s.checkAchievements(ctx, tx, personID, ev)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
@@ -163,13 +164,18 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	}
 
 	// XP: the totals are the ledger's sum; level and stat points follow.
+	// Each day credits what its awards earned, up to the daily ceiling.
 	var ledgerXP int64
 	perfect := int64(0)
+	earned := map[domain.Day]int{}
 	for _, e := range ledger {
-		ledgerXP += int64(e.Amount)
+		earned[e.Day] += e.Amount
 		if e.Kind == xpPerfectDay {
 			perfect++
 		}
+	}
+	for _, xp := range earned {
+		ledgerXP += int64(domain.CreditedXP(xp))
 	}
 	v.check("total XP", fmt.Sprint(stored.TotalXP), fmt.Sprint(ledgerXP))
 	v.check("perfect days", fmt.Sprint(stored.PerfectDays), fmt.Sprint(perfect))
@@ -191,7 +197,7 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 		return err
 	}
 	longest := 0
-	checkInXP := map[string]int{}
+	active := map[string]bool{} // habit ids whose day awards were derived again
 	for _, h := range habits {
 		before, err := tx.HabitDays(ctx, h.Value.ID, h.Value.Start, today)
 		if err != nil {
@@ -220,19 +226,7 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 				v.check(what, "missing", habitDayString(r))
 			}
 		}
-		// Check-in XP: each check-in earns by how many of the day came
-		// before it.
-		cs, err := tx.CheckIns(ctx, h.Value.ID, h.Value.Start, today)
-		if err != nil {
-			return err
-		}
-		sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-		perDay := map[domain.Day]int{}
-		for _, c := range cs {
-			d := domain.DayOf(c.At, s.loc())
-			checkInXP[sourceID(c.ID)] = domain.CheckInXPFor(h.Value.Habit, perDay[d])
-			perDay[d]++
-		}
+		active[sourceID(h.Value.ID)] = true
 	}
 	if stored.LongestStreak < longest {
 		v.check("longest streak", fmt.Sprint(stored.LongestStreak), fmt.Sprint(longest))
@@ -291,7 +285,7 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 		}
 		v.check(fmt.Sprintf("score of %s", sc.Day), scoreString(sc.Score), scoreString(got))
 		for _, kind := range []string{xpBiometric, xpPerfectDay} {
-			if _, err := tx.XPRevoke(ctx, p.ID, kind, sc.Day.String()); err != nil {
+			if _, _, err := tx.XPRevoke(ctx, p.ID, kind, sc.Day.String()); err != nil {
 				return err
 			}
 		}
@@ -326,15 +320,14 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 			want[xpAchievement+" "+a.Key] = a.XP
 		}
 	}
-	for src, amount := range checkInXP {
-		if amount > 0 {
-			want[xpCheckIn+" "+src] = amount
-		}
-	}
 	have := map[string]int{}
 	for _, e := range ledger {
-		if recomputedKinds[e.Kind] || e.Kind == xpCheckIn || e.Kind == xpAchievement {
+		if recomputedKinds[e.Kind] || e.Kind == xpAchievement {
 			have[e.Kind+" "+e.Source] = e.Amount
+		}
+		// An archived habit's days are history: its awards stand as paid.
+		if habit, _, ok := strings.Cut(e.Source, ":"); ok && (e.Kind == xpCheckInDay || e.Kind == xpHabitDay) && !active[habit] {
+			want[e.Kind+" "+e.Source] = e.Amount
 		}
 	}
 	keys := map[string]bool{}
@@ -382,9 +375,10 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 }
 
 // recomputedKinds are the ledger's kinds Verify awards again through the
-// write path; check-ins and achievements it derives directly, routine items
-// (priced by when they were done) only count towards the total.
-var recomputedKinds = map[string]bool{xpActivity: true, xpHabitDay: true, xpBiometric: true, xpPerfectDay: true}
+// write path; achievements it derives directly; routine items (priced by
+// when they were done) and per-check-in awards of earlier releases only
+// count towards the total.
+var recomputedKinds = map[string]bool{xpActivity: true, xpHabitDay: true, xpCheckInDay: true, xpBiometric: true, xpPerfectDay: true}
 
 func scoreString(s domain.DayScore) string {
 	if !s.HasData {

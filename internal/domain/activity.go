@@ -244,8 +244,8 @@ func (c Catalogue) Types() []ActivityType {
 
 // Limits for logging facts.
 const (
-	// MaxBackdate is how far in the past an activity, check-in or mood may be
-	// logged.
+	// MaxBackdate is how far in the past an activity or mood may be logged
+	// (check-ins go back to their habit's start; see ValidateCheckIn).
 	MaxBackdate = 7 * 24 * time.Hour
 	// ClockSkew is how far in the future a timestamp may be, to forgive clocks
 	// of phones and sensors that run a little ahead.
@@ -264,6 +264,9 @@ type Activity struct {
 	Note     string
 	Source   Source
 	XP       int // the marginal XP awarded when it was logged (see ActivityXP)
+	// Recorded is when the activity was stored (zero: before the XP window
+	// rule); an activity recorded too late after its day pays nothing.
+	Recorded time.Time
 }
 
 // ValidateActivity checks an activity about to be logged at now.
@@ -288,12 +291,7 @@ func ValidateActivity(a Activity, cat Catalogue, now time.Time) error {
 }
 
 func validateAt(v *ValidationError, at, now time.Time) {
-	switch {
-	case at.IsZero():
-		v.Add("at", nil, "must be set")
-	case at.After(now.Add(ClockSkew)):
-		v.Add("at", at.Format(time.RFC3339), "must not be in the future")
-	case at.Before(now.Add(-MaxBackdate)):
+	if validateFactTime(v, "at", at, now) && at.Before(now.Add(-MaxBackdate)) {
 		v.Add("at", at.Format(time.RFC3339), "must be within the last 7 days")
 	}
 }

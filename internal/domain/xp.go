@@ -4,10 +4,9 @@ import "math"
 
 // XP values, documented in docs/rules.md.
 const (
-	// CheckInXP is earned per counted check-in of a positive habit...
+	// CheckInXP is earned once per day of a positive habit with at least
+	// one counted check-in (CheckInDayXP).
 	CheckInXP = 10
-	// MaxXPCheckInsPerDay ...for this many check-ins per habit per day.
-	MaxXPCheckInsPerDay = 5
 	// KeptDayXP is earned when a day of a habit kept by a limit (negative
 	// habit, at-most target) closes done.
 	KeptDayXP = 10
@@ -81,17 +80,6 @@ func PointsForLevel(level int) int {
 		return 0
 	}
 	return level - 1 + level/5
-}
-
-// CheckInXPFor is the XP of one check-in of h, given how many check-ins of h
-// already counted that day. Slips of negative habits earn nothing. Like
-// ActivityXP it depends only on the day's count, so undoing the latest
-// check-in returns exactly its XP.
-func CheckInXPFor(h Habit, countedBefore int) int {
-	if h.Avoids() || countedBefore < 0 || countedBefore >= MaxXPCheckInsPerDay {
-		return 0
-	}
-	return CheckInXP
 }
 
 // ClosedDayXP is the XP a closed day of h earns by itself: KeptDayXP for a

@@ -165,8 +165,11 @@ func (s *Store) HabitUpdate(ctx context.Context, h app.StoredHabit, version int)
 }
 
 // HabitArchive implements app.HabitStore.
-func (s *Store) HabitArchive(ctx context.Context, id int64) error {
-	_, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = coalesce(archived_at, now()), version = version + 1 WHERE id = $1", id)
+func (s *Store) HabitArchive(ctx context.Context, id int64, from domain.Day) error {
+	if _, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = coalesce(archived_at, now()), version = version + 1 WHERE id = $1", id); err != nil {
+		return err
+	}
+	_, err := s.q.Exec(ctx, "DELETE FROM habit_days WHERE habit_id = $1 AND day >= $2", id, from)
 	return err
 }
 
@@ -250,10 +253,12 @@ func (s *Store) HabitDaysOfPerson(ctx context.Context, personID int64, day domai
 	return collectHabitDaysOfPerson(rows)
 }
 
+// habitDaysOfPersonSQL reads archived habits too: their days up to the
+// archiving count as they were (archiving removes the days from then on).
 const habitDaysOfPersonSQL = `
 	SELECT d.habit_id, d.day, d.status, d.value, d.completion, d.streak, d.final
 	  FROM habit_days d JOIN habits h ON h.id = d.habit_id
-	 WHERE h.person_id = $1 AND h.archived_at IS NULL AND d.day = $2`
+	 WHERE h.person_id = $1 AND d.day = $2`
 
 func collectHabitDaysOfPerson(rows pgx.Rows) (map[int64]app.HabitDay, error) {
 	defer rows.Close()
