@@ -9,7 +9,7 @@ import (
 
 // XP sources as recorded in the ledger.
 const (
-	xpActivity    = "activity"
+	xpActivity = "activity"
 	// xpCheckIn is the per-check-in award of releases before the daily
 	// check-in XP: such rows stay in the ledger as paid, and undoing their
 	// check-in still gives them back.
