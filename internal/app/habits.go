@@ -129,8 +129,12 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 		}
 		out = Versioned[StoredHabit]{Value: h, Version: v}
 		s.changed(ev, h.PersonID)
-		// A new definition changes how every past day is judged.
-		return s.refoldHabit(ctx, tx, h.Habit, h.Start, ev)
+		// A new definition changes how every past day is judged, and so
+		// those days' scores.
+		if err := s.refoldHabit(ctx, tx, h.Habit, h.Start, ev); err != nil {
+			return err
+		}
+		return s.afterChange(ctx, tx, h.PersonID, minDay(h.Start, cur.Value.Start), ev)
 	})
 	return out, err
 }

@@ -398,14 +398,21 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 	return m.invariants()
 }
 
-// checkInsOf counts a habit's stored check-ins of day.
+// checkInsOf counts a habit's stored check-ins of day that count (inside
+// its window, with a quantity where it needs one).
 func (m *modelRun) checkInsOf(slug string, day domain.Day) (int, error) {
 	h, err := m.svc.Habit(m.ctx, "kid", slug)
 	if err != nil {
 		return 0, err
 	}
 	cs, err := m.store.CheckIns(m.ctx, h.Value.ID, day, day)
-	return len(cs), err
+	n := 0
+	for _, c := range cs {
+		if h.Value.Counts(c, berlin) {
+			n++
+		}
+	}
+	return n, err
 }
 
 // invariants checks what must hold after every step.
