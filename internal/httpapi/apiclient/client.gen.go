@@ -736,7 +736,7 @@ type ActivityCreate struct {
 	// Amount in the type's unit
 	Amount float64 `json:"amount"`
 
-	// At when it happened; default: now. At most 7 days back.
+	// At when it happened; default: now. At most 7 days back; pays XP only within 2 days of its day (docs/rules.md).
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
@@ -839,11 +839,11 @@ type CheckInBodyStatus string
 
 // CheckInCreate defines model for CheckInCreate.
 type CheckInCreate struct {
-	// At default: now. At most 7 days back.
+	// At default: now. Back to the habit's start, at most 5 minutes ahead; pays XP only within 2 days of its day (docs/rules.md).
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
-	// Quantity for at_least / at_most targets
+	// Quantity for at_least / at_most targets: more than 0
 	Quantity *float64 `json:"quantity,omitempty"`
 }
 
@@ -984,7 +984,7 @@ type HabitInput struct {
 	// Slug default: derived from the name
 	Slug *string `json:"slug,omitempty"`
 
-	// Start default: today
+	// Start default: today. Not before the day the habit is created (older history comes in through import), at most a year ahead.
 	Start  *openapi_types.Date `json:"start,omitempty"`
 	Target *TargetBody         `json:"target,omitempty"`
 	Window *WindowBody         `json:"window,omitempty"`
@@ -1088,7 +1088,7 @@ type MoodBody struct {
 
 // MoodCreate defines model for MoodCreate.
 type MoodCreate struct {
-	// At default: now
+	// At default: now. At most 7 days back.
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
