@@ -32,8 +32,8 @@ func activityBody(a domain.Activity) ActivityBody {
 
 // ActivityCreate is the body of POST …/activities.
 type ActivityCreate struct {
-	Type   string    `json:"type" minLength:"1" maxLength:"40" doc:"an activity type key (GET /api/v1/activity-types)"`
-	Amount float64   `json:"amount" exclusiveMinimum:"0" maximum:"1440" doc:"in the type's unit"`
+	Type   string     `json:"type" minLength:"1" maxLength:"40" doc:"an activity type key (GET /api/v1/activity-types)"`
+	Amount float64    `json:"amount" exclusiveMinimum:"0" maximum:"1440" doc:"in the type's unit"`
 	At     *time.Time `json:"at,omitempty" doc:"when it happened; default: now. At most 7 days back; pays XP only within 2 days of its day (docs/rules.md)."`
 	Note   string     `json:"note,omitempty" maxLength:"500"`
 }

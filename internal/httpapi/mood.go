@@ -13,8 +13,8 @@ import (
 
 // MoodCreate is the body of POST …/moods.
 type MoodCreate struct {
-	Value int       `json:"value" minimum:"1" maximum:"9" doc:"1 (awful) to 9 (great)"`
-	Note  string    `json:"note,omitempty" maxLength:"500"`
+	Value int        `json:"value" minimum:"1" maximum:"9" doc:"1 (awful) to 9 (great)"`
+	Note  string     `json:"note,omitempty" maxLength:"500"`
 	At    *time.Time `json:"at,omitempty" doc:"default: now. At most 7 days back."`
 }
 
