@@ -31,7 +31,7 @@ import (
 //     window (today and the domain.XPWindowDays before it): old days and
 //     days before a habit existed earn nothing;
 //   - the stored total is the sum over days of each day's XP, capped at
-//     domain.DailyXPCeiling;
+//     domain.DailyXPCeiling, plus achievements (outside the ceiling);
 //   - a habit's day pays check-in XP once: a second check-in of the same
 //     day, one outside the habit's time window, or one with quantity 0
 //     earns nothing (quantity 0 is refused).
@@ -433,10 +433,14 @@ func (m *modelRun) invariants() (string, error) {
 		return "", err
 	}
 	perDay := map[domain.Day]int{}
+	var credited int64
 	for _, e := range l {
+		if e.Kind == "achievement" {
+			credited += int64(e.Amount) // outside the ceiling (docs/rules.md)
+			continue
+		}
 		perDay[e.Day] += e.Amount
 	}
-	var credited int64
 	for _, xp := range perDay {
 		credited += int64(min(xp, domain.DailyXPCeiling))
 	}

@@ -135,7 +135,7 @@ type ProgressStore interface {
 	// day.
 	XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error)
 	// XPDayTotal is what a person's awards of one day earned, before the
-	// daily ceiling.
+	// daily ceiling, achievements left out (they stand outside it).
 	XPDayTotal(ctx context.Context, personID int64, day domain.Day) (int, error)
 	// ProgressGet locks and reads a person's totals.
 	ProgressGet(ctx context.Context, personID int64) (Progress, error)

@@ -169,7 +169,11 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	perfect := int64(0)
 	earned := map[domain.Day]int{}
 	for _, e := range ledger {
-		earned[e.Day] += e.Amount
+		if e.Kind == xpAchievement {
+			ledgerXP += int64(e.Amount) // outside the ceiling
+		} else {
+			earned[e.Day] += e.Amount
+		}
 		if e.Kind == xpPerfectDay {
 			perfect++
 		}

@@ -43,7 +43,18 @@ func (s *Service) awardXP(ctx context.Context, tx Store, personID int64, day dom
 	if err != nil || !added {
 		return err
 	}
-	return s.adjustXP(ctx, tx, personID, int64(domain.CreditedXP(earned+amount)-domain.CreditedXP(earned)), ev)
+	return s.adjustXP(ctx, tx, personID, creditDelta(kind, earned, amount), ev)
+}
+
+// creditDelta is what the total gains when a source of kind adds amount to
+// a day whose capped sources earned earned (negative amount: a revoke).
+// Achievements stand outside the daily ceiling: each unlocks once, so it
+// cannot be farmed, and its reward is meant to be felt in full.
+func creditDelta(kind string, earned, amount int) int64 {
+	if kind == xpAchievement {
+		return int64(amount)
+	}
+	return int64(domain.CreditedXP(earned+amount) - domain.CreditedXP(earned))
 }
 
 // revokeXP removes the award of one source, if any, and returns its amount.
@@ -56,7 +67,7 @@ func (s *Service) revokeXP(ctx context.Context, tx Store, personID int64, kind, 
 	if err != nil {
 		return 0, err
 	}
-	return amount, s.adjustXP(ctx, tx, personID, int64(domain.CreditedXP(earned)-domain.CreditedXP(earned+amount)), ev)
+	return amount, s.adjustXP(ctx, tx, personID, creditDelta(kind, earned+amount, -amount), ev)
 }
 
 // putXP makes one source's award exactly amount (0: none), leaving an

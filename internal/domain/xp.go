@@ -173,8 +173,9 @@ const (
 	// nothing.
 	XPWindowDays = 2
 	// DailyXPCeiling is the most XP one person-day can credit to the total,
-	// across every source (check-ins, habit days, activities, routine items,
-	// biometrics, achievements). The ledger keeps what each source earned;
-	// the total counts each day up to the ceiling.
+	// across every repeatable source (check-ins, habit days, activities,
+	// routine items, biometrics). Achievements stand outside it: each
+	// unlocks once, so it cannot be farmed. The ledger keeps what each
+	// source earned; the total counts each day up to the ceiling.
 	DailyXPCeiling = 500
 )

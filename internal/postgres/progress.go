@@ -39,7 +39,7 @@ func (s *Store) XPRevoke(ctx context.Context, personID int64, kind, source strin
 // XPDayTotal implements app.ProgressStore.
 func (s *Store) XPDayTotal(ctx context.Context, personID int64, day domain.Day) (int, error) {
 	var total int
-	err := s.q.QueryRow(ctx, "SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2", personID, day).Scan(&total)
+	err := s.q.QueryRow(ctx, "SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2 AND source_kind <> 'achievement'", personID, day).Scan(&total)
 	return total, err
 }
 
