@@ -134,8 +134,8 @@ func genOps(r *rand.Rand, n int) []modelOp {
 // modelStarts are the sequences' first instants: each sequence's day
 // rollovers step over a DST change of Europe/Berlin.
 var modelStarts = []time.Time{
-	at(2026, time.March, 27, 21, 30, 0),   // spring forward on Sunday 29 March
-	at(2026, time.October, 23, 22, 15, 0), // fall back on Sunday 25 October
+	at(2026, time.March, 28, 21, 30, 0),   // spring forward on Sunday 29 March, 02:00
+	at(2026, time.October, 24, 22, 15, 0), // fall back on Sunday 25 October, 03:00
 	at(2026, time.June, 10, 6, 50, 0),
 }
 
@@ -510,7 +510,7 @@ func checkSeed(t *testing.T, seed uint64, n int) {
 
 // TestLifeModel runs a fixed budget of random sequences (make test).
 func TestLifeModel(t *testing.T) {
-	runs, length := 12, 30
+	runs, length := 16, 40
 	if s := os.Getenv("LIFEOPS_MODEL_RUNS"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil {
 			runs = n
