@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
@@ -16,6 +17,9 @@ type CharacterView struct {
 	Person      domain.Person
 	Sheet       character.Sheet
 	Allocatable []character.NodeID
+	// NextRespecAt is the earliest time of the next respec; zero when a
+	// respec is possible now.
+	NextRespecAt time.Time
 }
 
 // Character assembles a person's character sheet from stored totals.
@@ -41,7 +45,15 @@ func (s *Service) characterView(ctx context.Context, tx Store, p domain.Person) 
 	sheet := character.BuildSheet(s.tree, character.SheetInput{
 		Level: level, XP: prog.TotalXP, XPIntoLevel: into, XPToNext: toNext, Allocated: allocated, Growth: prog.Growth,
 	})
-	return CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}, nil
+	last, err := tx.LastRespec(ctx, p.ID)
+	if err != nil {
+		return CharacterView{}, err
+	}
+	v := CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}
+	if next := character.NextRespec(last); next.After(s.now()) {
+		v.NextRespecAt = next
+	}
+	return v, nil
 }
 
 // Allocate spends one stat point on a tree node. Two allocations racing for
@@ -76,7 +88,8 @@ func (s *Service) Allocate(ctx context.Context, personRef string, node string) (
 	return out, err
 }
 
-// Respec refunds every allocated point (at most once a week).
+// Respec refunds every allocated point (at most once a week; a respec
+// with nothing to refund changes nothing and starts no cooldown).
 func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, error) {
 	var out CharacterView
 	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
@@ -102,11 +115,13 @@ func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, 
 		if err != nil {
 			return err
 		}
-		if err := tx.AllocationsClear(ctx, p.Value.ID); err != nil {
-			return err
-		}
-		if err := tx.RespecInsert(ctx, p.Value.ID, now, res.Refunded); err != nil {
-			return err
+		if res.Refunded > 0 { // nothing refunded: no cooldown starts
+			if err := tx.AllocationsClear(ctx, p.Value.ID); err != nil {
+				return err
+			}
+			if err := tx.RespecInsert(ctx, p.Value.ID, now, res.Refunded); err != nil {
+				return err
+			}
 		}
 		out, err = s.characterView(ctx, tx, p.Value)
 		return err

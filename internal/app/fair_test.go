@@ -228,3 +228,41 @@ func TestDailyXPCeiling(t *testing.T) {
 	}
 	wantVerifyClean(t, f)
 }
+
+// Item 8: a respec with nothing allocated starts no cooldown, and the
+// character sheet says when the next respec is possible.
+func TestRespecCooldownOnlyWhenPointsWereRefunded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, time.June, 10, 20, 0, 0))
+	ctx := context.Background()
+	f.person(t, "Kid")
+	c, err := f.svc.Respec(ctx, "kid")
+	if err != nil || !c.NextRespecAt.IsZero() {
+		t.Fatalf("respec of nothing: next %v, %v; want no cooldown", c.NextRespecAt, err)
+	}
+	// Earn a level, spend the point, respec: now the cooldown runs.
+	items := []routine.Item{clockItem("Big", 7, 0, 100, 60), clockItem("Bigger", 7, 5, 100, 60)}
+	if _, err := f.svc.CreateRoutine(ctx, "kid", app.RoutineInput{Name: "R", Schedule: routine.Schedule{Kind: routine.ScheduleDaily}, Items: items}); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if _, err := f.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "kid", Item: it.Title, Status: routine.StatusDone}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, err = f.svc.Character(ctx, "kid"); err != nil || len(c.Allocatable) == 0 || c.Sheet.UnspentPoints == 0 {
+		t.Fatalf("character %+v, %v: want a point to spend", c.Sheet, err)
+	}
+	if _, err := f.svc.Allocate(ctx, "kid", string(c.Allocatable[0])); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = f.svc.Respec(ctx, "kid"); err != nil {
+		t.Fatal(err)
+	}
+	if want := f.clock.Now().Add(7 * 24 * time.Hour); !c.NextRespecAt.Equal(want) {
+		t.Fatalf("after a refund: next respec %v, want %v", c.NextRespecAt, want)
+	}
+	if c, err = f.svc.Character(ctx, "kid"); err != nil || c.NextRespecAt.IsZero() {
+		t.Fatalf("character sheet: next respec %v, %v", c.NextRespecAt, err)
+	}
+}

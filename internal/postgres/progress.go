@@ -295,10 +295,11 @@ func (s *Store) AllocationsClear(ctx context.Context, personID int64) error {
 	return err
 }
 
-// LastRespec implements app.CharacterStore (zero time: never).
+// LastRespec implements app.CharacterStore (zero time: never). Respecs
+// that refunded nothing (recorded by earlier releases) start no cooldown.
 func (s *Store) LastRespec(ctx context.Context, personID int64) (time.Time, error) {
 	var at *time.Time
-	if err := s.q.QueryRow(ctx, "SELECT max(at) FROM respecs WHERE person_id = $1", personID).Scan(&at); err != nil || at == nil {
+	if err := s.q.QueryRow(ctx, "SELECT max(at) FROM respecs WHERE person_id = $1 AND refunded > 0", personID).Scan(&at); err != nil || at == nil {
 		return time.Time{}, err
 	}
 	return *at, nil

@@ -808,7 +808,10 @@ type CharacterBody struct {
 	// Allocated allocated stat-tree node ids
 	Allocated *[]string `json:"allocated"`
 	Level     int64     `json:"level"`
-	PersonId  int64     `json:"person_id"`
+
+	// NextRespecAt the earliest time of the next respec (a respec that refunded points starts a 7-day cooldown); absent when a respec is possible now
+	NextRespecAt *time.Time `json:"next_respec_at,omitempty"`
+	PersonId     int64      `json:"person_id"`
 
 	// Stats STR, INT, WIS, STA, CHA, LCK
 	Stats         *[]StatBody `json:"stats"`
