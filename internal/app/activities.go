@@ -262,14 +262,38 @@ func (s *Service) countActivity(ctx context.Context, tx Store, personID int64, a
 // regrow recomputes one day's passive stat growth and moves the running
 // total by the difference.
 func (s *Service) regrow(ctx context.Context, tx Store, personID int64, day domain.Day, cat domain.Catalogue) error {
-	totals := character.DayTotals{Minutes: map[string]float64{}}
+	totals := character.DayTotals{Minutes: map[string]float64{}, Stats: map[string][]character.Stat{}}
 	acts, err := tx.ActivitiesOfDay(ctx, personID, day, "")
 	if err != nil {
 		return err
 	}
 	for _, a := range acts {
-		if t, ok := cat.Lookup(a.Type); ok && t.Unit == domain.UnitMinutes {
-			totals.Minutes[a.Type] += a.Amount
+		t, ok := cat.Lookup(a.Type)
+		if !ok {
+			continue
+		}
+		totals.Minutes[a.Type] += t.GrowthMinutes(a.Amount)
+		if _, seen := totals.Stats[a.Type]; seen {
+			continue
+		}
+		// A type grows what it advertises (built-in types' rules list the
+		// same stats, at their own rates).
+		stats := []character.Stat{}
+		for _, st := range t.Stats {
+			if cs, err := character.ParseStat(string(st)); err == nil {
+				stats = append(stats, cs)
+			}
+		}
+		totals.Stats[a.Type] = stats
+	}
+	// Streak milestones reached that day grow LCK.
+	days, err := tx.HabitDaysOfPerson(ctx, personID, day)
+	if err != nil {
+		return err
+	}
+	for _, r := range days {
+		if milestoneDay(r) {
+			totals.StreakMilestones++
 		}
 	}
 	bio, err := tx.Biometrics(ctx, personID, day, day)
@@ -298,6 +322,13 @@ func (s *Service) regrow(ctx context.Context, tx Store, personID int64, day doma
 		p.Growth[i] += next[i] - prev[i]
 	}
 	return tx.ProgressPut(ctx, personID, p)
+}
+
+// milestoneDay reports whether a closed habit day reached a streak
+// milestone: done, with the streak after it at a milestone (a done day is
+// the only one that moves the streak up, so each milestone counts once).
+func milestoneDay(r HabitDay) bool {
+	return r.Final && r.Result.Status == domain.StatusDone && isStreakMilestone(r.Streak.Current)
 }
 
 // Activities pages through a person's activities, newest first: pass the

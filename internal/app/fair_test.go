@@ -266,3 +266,68 @@ func TestRespecCooldownOnlyWhenPointsWereRefunded(t *testing.T) {
 		t.Fatalf("character sheet: next respec %v, %v", c.NextRespecAt, err)
 	}
 }
+
+// Item 8: every activity type grows exactly the stats it advertises,
+// custom types included, whatever its unit.
+func TestActivityTypesGrowWhatTheyAdvertise(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, time.June, 10, 20, 0, 0))
+	ctx := context.Background()
+	climbing := domain.ActivityType{Key: "climbing", Name: "Climbing", Unit: domain.UnitMinutes, XPPerUnit: 1, FullUnitsPerDay: 60,
+		Category: domain.CategoryFitness, Stats: []domain.Stat{domain.STR, domain.WIS}}
+	if _, err := f.svc.AddActivityType(ctx, climbing); err != nil {
+		t.Fatal(err)
+	}
+	types := append(domain.BuiltinActivityTypes(), climbing)
+	for i, typ := range types {
+		t.Run(typ.Key, func(t *testing.T) {
+			person := f.person(t, "P"+string(rune('a'+i)))
+			amount := map[domain.Unit]float64{domain.UnitMinutes: 60, domain.UnitKm: 10, domain.UnitCount: 4}[typ.Unit]
+			if _, err := f.svc.LogActivity(ctx, app.ActivityInput{Person: person.Slug, Type: typ.Key, Amount: amount}); err != nil {
+				t.Fatal(err)
+			}
+			c, err := f.svc.Character(ctx, person.Slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range c.Sheet.Stats {
+				advertised := false
+				for _, s := range typ.Stats {
+					advertised = advertised || string(s) == line.Stat.String()
+				}
+				if grew := line.Growth > 0; grew != advertised {
+					t.Errorf("%s: %s growth %v, advertised %v", typ.Key, line.Stat, line.Growth, typ.Stats)
+				}
+			}
+		})
+	}
+	wantVerifyClean(t, f)
+}
+
+// Item 8: a streak milestone grows LCK, as the stat tree says.
+func TestStreakMilestoneGrowsLuck(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, time.June, 10, 20, 0, 0))
+	ctx := context.Background()
+	f.person(t, "Kid")
+	start := domain.NewDay(2026, time.June, 3)
+	f.habit(t, "kid", "Read", start)
+	for d := start; d.Before(domain.NewDay(2026, time.June, 10)); d = d.Add(1) {
+		f.clock.Set(d.Start(berlin).Add(20 * time.Hour))
+		if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "kid", Habit: "read"}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Set(d.Add(1).Start(berlin).Add(time.Minute))
+		if err := f.svc.Rollover(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := f.svc.Character(ctx, "kid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lck := c.Sheet.Stats[5]; lck.Stat.String() != "LCK" || lck.Growth <= 0 {
+		t.Fatalf("after a 7-day streak: %s growth %v, want LCK above 0", lck.Stat, lck.Growth)
+	}
+	wantVerifyClean(t, f)
+}

@@ -323,6 +323,23 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 	if err != nil {
 		return err
 	}
+	// A day that reached a streak milestone (or no longer does) grows LCK.
+	var cat *domain.Catalogue
+	for _, r := range rows {
+		if milestoneDay(r) == milestoneDay(oldByDay[r.Day]) {
+			continue
+		}
+		if cat == nil {
+			c, err := s.catalogue(ctx, tx)
+			if err != nil {
+				return err
+			}
+			cat = &c
+		}
+		if err := s.regrow(ctx, tx, h.PersonID, r.Day, *cat); err != nil {
+			return err
+		}
+	}
 	for _, r := range rows {
 		source := habitDaySource(h.ID, r.Day)
 		// A day with a counted check-in pays once, when the check-in was

@@ -202,6 +202,7 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	}
 	longest := 0
 	active := map[string]bool{} // habit ids whose day awards were derived again
+	growthDays := map[domain.Day]bool{}
 	for _, h := range habits {
 		before, err := tx.HabitDays(ctx, h.Value.ID, h.Value.Start, today)
 		if err != nil {
@@ -220,6 +221,9 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 		}
 		for _, r := range after {
 			longest = max(longest, r.Streak.Best)
+			if milestoneDay(r) {
+				growthDays[r.Day] = true // LCK
+			}
 			if !r.Final {
 				continue
 			}
@@ -245,7 +249,6 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	if err != nil {
 		return err
 	}
-	growthDays := map[domain.Day]bool{}
 	for _, d := range days {
 		growthDays[d.Day] = true
 		t, ok := cat.Lookup(d.Type)

@@ -157,6 +157,27 @@ func (t ActivityType) ActiveMinutes(amount float64) (minutes float64, ok bool) {
 	return 0, false
 }
 
+// CountMinutes is what one count of a count-unit activity (a journal entry)
+// stands for in stat growth.
+const CountMinutes = 15
+
+// GrowthMinutes is how many minutes of effort amount of t stands for in
+// passive stat growth: minutes as they are, km at an easy pace
+// (RunMinutesPerKm, CyclingMinutesPerKm for cycling), counts CountMinutes
+// each.
+func (t ActivityType) GrowthMinutes(amount float64) float64 {
+	switch t.Unit {
+	case UnitKm:
+		if t.Key == "cycling" {
+			return amount * CyclingMinutesPerKm
+		}
+		return amount * RunMinutesPerKm
+	case UnitCount:
+		return amount * CountMinutes
+	}
+	return amount
+}
+
 // ValidateActivityType checks a household-defined activity type.
 func ValidateActivityType(t ActivityType) error {
 	var v ValidationError
