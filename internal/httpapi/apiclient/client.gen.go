@@ -1015,14 +1015,14 @@ type ItemStatusBody struct {
 	// Day default: today
 	Day *openapi_types.Date `json:"day,omitempty"`
 
-	// SnoozeMin snoozed: minutes from now
+	// SnoozeMin snoozed: minutes from when the item is due, or from now when that is later (a snooze never moves it earlier); 0 or absent: 10
 	SnoozeMin *int64 `json:"snooze_min,omitempty"`
 
-	// Status pending undoes done or skipped
+	// Status pending undoes done or skipped; a skipped item may still be done
 	Status ItemStatusBodyStatus `json:"status"`
 }
 
-// ItemStatusBodyStatus pending undoes done or skipped
+// ItemStatusBodyStatus pending undoes done or skipped; a skipped item may still be done
 type ItemStatusBodyStatus string
 
 // ItemStatusResultBody defines model for ItemStatusResultBody.
