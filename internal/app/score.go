@@ -179,13 +179,31 @@ func (s *Service) Score(ctx context.Context, personID int64, day domain.Day) (St
 	return StoredScore{Day: day, Score: score, Final: day.Before(s.today())}, err
 }
 
-// ScoreHistory lists stored scores between two days, oldest first.
+// ScoreHistory lists every day between two days, oldest first: its stored
+// score, or for a day nothing was recorded on (a simply missed day) a score
+// without data (HasData false), so a chart shows the gap.
 func (s *Service) ScoreHistory(ctx context.Context, personRef string, from, to domain.Day) ([]StoredScore, error) {
 	p, err := s.store.PersonGet(ctx, personRef)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.ScoreHistory(ctx, p.Value.ID, from, to)
+	stored, err := s.store.ScoreHistory(ctx, p.Value.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	today := s.today()
+	out := make([]StoredScore, 0, to.Sub(from)+1)
+	i := 0
+	for d := from; !d.After(to); d = d.Add(1) {
+		if i < len(stored) && stored[i].Day == d {
+			out = append(out, stored[i])
+			i++
+			continue
+		}
+		out = append(out, StoredScore{Day: d, Final: d.Before(today),
+			Score: domain.DayScore{Explanation: "Nothing was recorded on this day."}})
+	}
+	return out, nil
 }
 
 // ScoreWeights are the household's score weights (defaults for components

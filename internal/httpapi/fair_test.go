@@ -67,3 +67,25 @@ func TestFairPlayBoundsOverHTTP(t *testing.T) {
 		t.Errorf("refused requests left %d XP", sheet.XP)
 	}
 }
+
+// Item 8: score history returns every day of the range; a day nothing was
+// recorded on says so (has_data false) instead of being left out.
+func TestScoreHistoryHasEveryDay(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, time.December, 7, 12, 0, 0, 0, time.UTC)
+	e := newEnvAt(t, func() time.Time { return now })
+	e.do(req{method: "POST", path: "/api/v1/people", token: e.admin, body: map[string]any{"name": "Kid"}}).want(t, 201)
+	e.do(req{method: "POST", path: "/api/v1/people/kid/moods", token: e.admin, body: map[string]any{"value": 7}}).want(t, 201)
+	var list ScoreList
+	e.do(req{method: "GET", path: "/api/v1/people/kid/scores?from=2026-12-04&to=2026-12-07", token: e.admin}).want(t, 200).decode(t, &list)
+	var days []string
+	for _, s := range list.Items {
+		days = append(days, s.Day)
+		if s.HasData != (s.Day == "2026-12-07") {
+			t.Errorf("%s: has_data %v", s.Day, s.HasData)
+		}
+	}
+	if strings.Join(days, " ") != "2026-12-04 2026-12-05 2026-12-06 2026-12-07" {
+		t.Fatalf("days %v, want every day of the range", days)
+	}
+}

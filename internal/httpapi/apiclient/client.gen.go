@@ -2510,7 +2510,7 @@ type ClientInterface interface {
 
 	// ListScores Score history
 	//
-	// Stored daily scores between two days, oldest first; page by moving the range.
+	// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 	//
 	// Corresponds with GET /api/v1/people/{person}/scores (the `ListScores` operationId).
 	ListScores(ctx context.Context, person string, params *ListScoresParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3863,7 +3863,7 @@ func (c *Client) UpdateRoutine(ctx context.Context, person string, routine int64
 
 // ListScores Score history
 //
-// Stored daily scores between two days, oldest first; page by moving the range.
+// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 //
 // Corresponds with GET /api/v1/people/{person}/scores (the `ListScores` operationId).
 func (c *Client) ListScores(ctx context.Context, person string, params *ListScoresParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7598,7 +7598,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListScoresWithResponse Score history
 	//
-	// Stored daily scores between two days, oldest first; page by moving the range.
+	// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14589,7 +14589,7 @@ func (c *ClientWithResponses) UpdateRoutineWithResponse(ctx context.Context, per
 
 // ListScoresWithResponse Score history
 //
-// Stored daily scores between two days, oldest first; page by moving the range.
+// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 //
 // Returns a wrapper object for the known response body format(s).
 //
