@@ -17,16 +17,10 @@ func (s *Service) afterChange(ctx context.Context, tx Store, personID int64, day
 	if day.After(today) {
 		day = today
 	}
-	if first := today.Add(-domain.BaselineDays); day.Before(first) {
-		// Older days keep what they closed with, as after a long outage.
-		if err := s.recomputeScore(ctx, tx, personID, day, ev); err != nil {
-			return err
-		}
-		if err := s.closeDay(ctx, tx, personID, day, ev); err != nil {
-			return err
-		}
-		day = first
-	}
+	// Every day from the changed one on: a quota period (a week, a month,
+	// a block of N days) judges its days together, and a score's baseline
+	// reads the 30 days before it. A correction far back costs a few
+	// statements per day since; an ordinary check-in of today, one day.
 	for d := day; !d.After(today); d = d.Add(1) {
 		if err := s.recomputeScore(ctx, tx, personID, d, ev); err != nil {
 			return err
