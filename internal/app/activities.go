@@ -121,6 +121,7 @@ func (s *Service) logActivityTx(ctx context.Context, tx Store, in ActivityInput,
 	if err := domain.ValidateActivity(a, cat, now); err != nil {
 		return out, err
 	}
+	a.At = domain.NotAfter(a.At, now)
 	t, _ := cat.Lookup(a.Type)
 	if a.Source != domain.SourceOura {
 		// Logged by hand after Oura synced the same workout: count it once.

@@ -331,3 +331,25 @@ func TestStreakMilestoneGrowsLuck(t *testing.T) {
 	}
 	wantVerifyClean(t, f)
 }
+
+// A clock a few minutes ahead near midnight does not date a fact on
+// tomorrow: within ClockSkew the fact is stored as now, and pays today.
+func TestClockSkewNeverDatesTomorrow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, time.June, 10, 23, 58, 0))
+	ctx := context.Background()
+	f.person(t, "Kid")
+	f.habit(t, "kid", "Read", domain.Day{})
+	r, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "kid", Habit: "read", At: at(2026, time.June, 11, 0, 2, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Day.Day != domain.NewDay(2026, time.June, 10) || r.XP != domain.CheckInXP || !r.CheckIn.At.Equal(f.clock.Now()) {
+		t.Fatalf("check-in 4 minutes ahead at 23:58: day %s, %d XP, at %s", r.Day.Day, r.XP, r.CheckIn.At)
+	}
+	a, err := f.svc.LogActivity(ctx, app.ActivityInput{Person: "kid", Type: "walk", Amount: 20, At: at(2026, time.June, 11, 0, 2, 0)})
+	if err != nil || domain.DayOf(a.Activity.At, berlin) != domain.NewDay(2026, time.June, 10) || a.Activity.XP == 0 {
+		t.Fatalf("activity 4 minutes ahead: %+v, %v", a.Activity, err)
+	}
+	wantVerifyClean(t, f)
+}

@@ -471,6 +471,7 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 	if err := domain.ValidateCheckIn(h.Value.Habit, c, now, s.loc()); err != nil {
 		return out, err
 	}
+	c.At = domain.NotAfter(c.At, now)
 	day := domain.DayOf(c.At, s.loc())
 	c.Recorded = now
 	c, err = tx.CheckInInsert(ctx, c, day, in.IdempotencyKey)

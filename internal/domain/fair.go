@@ -44,6 +44,16 @@ func validateFactTime(v *ValidationError, field string, at, now time.Time) bool 
 	return false
 }
 
+// NotAfter is at, or now when at is later: a time accepted within
+// ClockSkew of the future is stored as now, so a phone running a few
+// minutes ahead never dates a fact on tomorrow.
+func NotAfter(at, now time.Time) time.Time {
+	if at.After(now) {
+		return now
+	}
+	return at
+}
+
 // PaysXP reports whether a fact dated day and recorded at recorded may pay
 // XP: it must have been recorded on its day or within XPWindowDays after
 // it. A zero recorded time is a fact from before this rule: it counts as on
