@@ -353,3 +353,28 @@ func TestClockSkewNeverDatesTomorrow(t *testing.T) {
 	}
 	wantVerifyClean(t, f)
 }
+
+// A routine item linked to a habit counted in amounts is still done: the
+// check-in it cannot make (no quantity) is left out, not farmed with 0.
+func TestRoutineItemLinkedToAQuantityHabit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, time.June, 10, 7, 5, 0))
+	ctx := context.Background()
+	f.person(t, "Kid")
+	h, err := f.svc.CreateHabit(ctx, "kid", app.HabitInput{Name: "Water", Schedule: domain.Schedule{Kind: domain.ScheduleDaily},
+		Target: domain.Target{Kind: domain.TargetAtLeast, Value: 8, Unit: "glasses"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := clockItem("Glass of water", 7, 0, 5, 60)
+	item.HabitID = &h.Value.ID
+	if _, err := f.svc.CreateRoutine(ctx, "kid", app.RoutineInput{Name: "Morning", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
+		Items: []routine.Item{item}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "kid", Item: "Glass of water", Status: routine.StatusDone})
+	if err != nil || r.CheckedIn || r.XP != 5 {
+		t.Fatalf("item done: %+v, %v; want 5 XP and no check-in", r, err)
+	}
+	wantVerifyClean(t, f)
+}

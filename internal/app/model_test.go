@@ -83,7 +83,7 @@ func (o modelOp) String() string {
 	case opRedefine:
 		return fmt.Sprintf("redefine habit#%d variant=%d", o.A, o.B)
 	case opItem:
-		return fmt.Sprintf("item %s day%+d", []routine.Status{routine.StatusDone, routine.StatusSkipped, routine.StatusPending}[o.A], o.B)
+		return fmt.Sprintf("item %s %s day%+d", []string{"Stretch", "Book"}[o.C%2], []routine.Status{routine.StatusDone, routine.StatusSkipped, routine.StatusPending}[o.A], o.B)
 	case opAdvance:
 		return fmt.Sprintf("advance %dh", o.A)
 	case opOura:
@@ -120,7 +120,7 @@ func genOps(r *rand.Rand, n int) []modelOp {
 		case opRedefine:
 			op.A, op.B = r.IntN(4), r.IntN(4)
 		case opItem:
-			op.A, op.B = r.IntN(3), []int{0, 0, 0, -1, -3, 1, 1000}[r.IntN(7)]
+			op.A, op.B, op.C = r.IntN(3), []int{0, 0, 0, -1, -3, 1, 1000}[r.IntN(7)], r.IntN(2)
 		case opAdvance:
 			op.A = []int{1, 3, 7, 13, 24, 30}[r.IntN(6)]
 		case opOura:
@@ -331,7 +331,8 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 	case opItem:
 		status := []routine.Status{routine.StatusDone, routine.StatusSkipped, routine.StatusPending}[op.A]
-		if _, err := m.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "kid", Item: "Stretch", Day: today.Add(op.B), Status: status}); err != nil && !refused(err) {
+		item := []string{"Stretch", "Book"}[op.C%2] // Book checks in habit #0
+		if _, err := m.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "kid", Item: item, Day: today.Add(op.B), Status: status}); err != nil && !refused(err) {
 			return "", err
 		}
 	case opAllocate:

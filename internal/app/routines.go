@@ -452,7 +452,8 @@ func findEntry(entries []TimelineEntry, ref, person string, day domain.Day) (Tim
 
 // routineCheckIn checks in the habit a completed item is linked to and
 // returns the check-in's id. A habit that is gone or archived since the
-// item was planned is no reason to refuse the item: it is left out.
+// item was planned, or one that the check-in does not fit, is no reason to
+// refuse the item: it is left out.
 func (s *Service) routineCheckIn(ctx context.Context, tx Store, e TimelineEntry, now time.Time, src domain.Source, ev *[]domain.Event) (int64, error) {
 	at := now
 	if !e.Day.Contains(at, s.loc()) {
@@ -463,7 +464,11 @@ func (s *Service) routineCheckIn(ctx context.Context, tx Store, e TimelineEntry,
 		Person: sourceID(e.PersonID), Habit: sourceID(*e.HabitID), At: at, Source: src,
 		IdempotencyKey: "routine:" + xpRoutineSource(e.ItemID, e.Day),
 	}, ev)
-	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict) {
+	// A habit counted in amounts needs a quantity the item does not carry
+	// (and a check-in without one would count for nothing): it is left out
+	// too, and so is a check-in the habit refuses (before its start).
+	var invalid *domain.ValidationError
+	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict) || errors.As(err, &invalid) {
 		s.log.Info().Err(err).Int64("item_id", e.ItemID).Int64("habit_id", *e.HabitID).Msg("routine item done without its habit check-in")
 		return 0, nil
 	}
