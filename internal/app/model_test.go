@@ -64,7 +64,10 @@ const (
 var opNames = [...]string{"check-in", "undo-check-in", "activity", "undo-activity", "mood", "create-habit",
 	"redefine", "archive", "item", "allocate", "respec", "advance", "oura"}
 
-// modelOp is one step; a, b, c are its arguments (meaning per kind).
+// modelOp is one step; A, B, C are its arguments (meaning per kind). An
+// index into what exists (habit#N, the Nth check-in or activity to undo,
+// a node to allocate) is taken modulo how many exist when the step runs,
+// so every sequence stays runnable when the shrinker drops steps.
 type modelOp struct {
 	Kind    modelOpKind
 	A, B, C int
