@@ -27,8 +27,12 @@ run: build services ## run LifeOps (with a demo household in an empty database) 
 services: ## start (installing if needed) the local PostgreSQL and Mosquitto
 	@bash scripts/services
 
+.PHONY: test-services
+test-services: ## services, plus the tools only the tests use (linters, jq, curl, Chromium)
+	@bash scripts/services --test-tools
+
 .PHONY: test
-test: services ## run every test (race detector on) against real PostgreSQL and Mosquitto
+test: test-services ## run every test (race detector on) against real PostgreSQL and Mosquitto
 	go test -race -count=1 ./...
 
 .PHONY: lint
@@ -47,7 +51,7 @@ bench: services ## run every benchmark and print one table of ratios against bas
 FUZZTIME ?= 10s
 
 .PHONY: fuzz
-fuzz: services ## run every Fuzz target for FUZZTIME each (default 10s); seeds in testdata/fuzz/
+fuzz: test-services ## run every Fuzz target for FUZZTIME each (default 10s); seeds in testdata/fuzz/
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz
 
 .PHONY: openapi

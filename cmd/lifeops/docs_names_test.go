@@ -343,3 +343,30 @@ func TestDocsNameOnlyWhatExists(t *testing.T) {
 	}
 	t.Logf("checked %v", counts)
 }
+
+// Every relative link and picture of the guides points at a file of the
+// repository (the walkthrough's screenshots included).
+func TestDocsLinksResolve(t *testing.T) {
+	t.Parallel()
+	link := regexp.MustCompile(`\]\(([^)\s#]+)(?:#[^)\s]*)?\)`)
+	seen := 0
+	for _, file := range guides(t) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			seen++
+			if _, err := os.Stat(filepath.Join(filepath.Dir(file), target)); err != nil {
+				t.Errorf("%s links to %s, which does not exist", strings.TrimPrefix(file, "../../"), target)
+			}
+		}
+	}
+	if seen < 10 {
+		t.Fatalf("found only %d relative links: is the pattern right?", seen)
+	}
+}

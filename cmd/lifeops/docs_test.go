@@ -215,7 +215,7 @@ func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("the guides' examples need %s: install it (scripts/services does)", tool)
+			t.Fatalf("the guides' examples need %s: install it (scripts/services --test-tools does; make test runs it)", tool)
 		}
 	}
 }

@@ -76,6 +76,10 @@ func TestSIGKILLMidIngest(t *testing.T) {
 
 	var attempted, acknowledged, retried, kills atomic.Int64
 	var stopping atomic.Bool
+	// Check-ins and activities the newest process acknowledged: its
+	// /metrics below must have seen both.
+	var servedLast [2]atomic.Int64
+	var lastCode atomic.Value
 	acked := sync.Map{}
 	var wg sync.WaitGroup
 	for w := range 2 {
@@ -94,9 +98,11 @@ func TestSIGKILLMidIngest(t *testing.T) {
 						time.Sleep(50 * time.Millisecond)
 					}
 					code, err := post(path, key, body)
+					lastCode.Store(fmt.Sprint(code, err))
 					if code == 201 {
 						acknowledged.Add(1)
 						acked.Store(key, true)
+						servedLast[n%2].Add(1)
 						break
 					}
 					if err == nil && code != 429 && code < 500 {
@@ -125,9 +131,16 @@ func TestSIGKILLMidIngest(t *testing.T) {
 		drain(next)
 		mu.Lock()
 		proc = next
+		servedLast[0].Store(0)
+		servedLast[1].Store(0)
 		mu.Unlock()
 	}
-	time.Sleep(500 * time.Millisecond)
+	for deadline := time.Now().Add(20 * time.Second); servedLast[0].Load() == 0 || servedLast[1].Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the last process acknowledged no check-in or no activity within 20 s (%d, %d; last answer %v)", servedLast[0].Load(), servedLast[1].Load(), lastCode.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	stopping.Store(true)
 	wg.Wait()
 

@@ -8,7 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,9 +42,37 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	log := newLogger(cfg, stderr)
 	start := time.Now()
-	log.Info().Str("version", version).Interface("config", settingsMap(cfg)).Msg("lifeops starting")
+	if logFormat(cfg, stderr) == "console" {
+		// A person at a terminal reads this line: the full settings are
+		// one `lifeops config check` away.
+		log.Info().Str("version", version).Str("listen", cfg.HTTPAddr).Msg("lifeops starting (settings: lifeops config check)")
+	} else {
+		log.Info().Str("version", version).Interface("config", settingsMap(cfg)).Msg("lifeops starting")
+	}
 
-	pool, err := openDatabase(ctx, cfg.DatabaseURL, log)
+	// Listen first: while the database is out of reach LifeOps is degraded,
+	// not dark. /healthz answers, the panel says what is wrong and the API
+	// answers 503, until the full handler takes over.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	outage := newOutage(cfg, start)
+	var root swapHandler
+	root.set(web.Degraded(outage.get))
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() { served <- serveHTTP(sctx, ln, &root, cfg, log) }()
+	up := false
+	defer func() {
+		if !up { // a start-up that fails after the listener opened closes it again
+			stopServing()
+			<-served
+		}
+	}()
+
+	pool, err := openDatabase(ctx, cfg.DatabaseURL, log, outage.record)
 	if err != nil {
 		return err
 	}
@@ -116,12 +149,20 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	select {
+	case err := <-served: // the listener failed while start-up went on
+		up = true
+		return err
+	default:
 	}
+	root.set(web.Root(api.Handler(), pages))
 	log.Info().Str("addr", ln.Addr().String()).Dur("startup", time.Since(start)).Msg("lifeops ready")
-	return serveHTTP(ctx, ln, web.Root(api.Handler(), pages), cfg, log)
+	up = true
+	if err := greet(ctx, stderr, logFormat(cfg, stderr) == "console", ln.Addr(), cfg, app.NewTokens(store, store, nil)); err != nil && ctx.Err() == nil {
+		// LifeOps runs without it: `lifeops token create` makes a token.
+		log.Warn().Err(err).Msg("first start: no admin token made")
+	}
+	return <-served
 }
 
 // serveHTTP serves until ctx ends, then lets in-flight requests finish for up
@@ -161,7 +202,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, cfg config.
 
 // openDatabase waits for PostgreSQL: in the add-on the bundled server may
 // still be starting, and a household's database may be rebooting.
-func openDatabase(ctx context.Context, url string, log zerolog.Logger) (*pgxpool.Pool, error) {
+func openDatabase(ctx context.Context, url string, log zerolog.Logger, failed func(error)) (*pgxpool.Pool, error) {
 	delay := 250 * time.Millisecond
 	for {
 		pool, err := postgres.Open(ctx, url)
@@ -171,6 +212,7 @@ func openDatabase(ctx context.Context, url string, log zerolog.Logger) (*pgxpool
 		if ctx.Err() != nil {
 			return nil, err
 		}
+		failed(err)
 		log.Warn().Err(err).Dur("retry_in", delay).Msg("database not reachable yet")
 		select {
 		case <-ctx.Done():
@@ -198,19 +240,24 @@ func databaseProbe(pool *pgxpool.Pool, m *migrate.Migrator) app.Probe {
 	}
 }
 
+// logFormat is the configured log format, or console on a terminal and
+// json elsewhere.
+func logFormat(cfg config.Config, w io.Writer) string {
+	if cfg.LogFormat != "" {
+		return cfg.LogFormat
+	}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return "console"
+		}
+	}
+	return "json"
+}
+
 // newLogger logs JSON, or a human console format when stderr is a terminal
 // (or log_format says so).
 func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
-	format := cfg.LogFormat
-	if format == "" {
-		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "console"
-			}
-		}
-	}
-	if format == "console" {
+	if logFormat(cfg, w) == "console" {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	}
 	level, err := zerolog.ParseLevel(cfg.LogLevel)
@@ -226,4 +273,78 @@ func settingsMap(cfg config.Config) map[string]string {
 		m[s.Key] = s.Value
 	}
 	return m
+}
+
+// swapHandler serves with whichever handler was set last: the degraded one
+// while start-up waits for the database, then everything.
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swapHandler) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
+
+// upgradeFailedFile is where the add-on's start-up script explains a failed
+// upgrade of the bundled PostgreSQL (addon/rootfs/usr/lib/lifeops/common.sh).
+const upgradeFailedFile = "postgres-upgrade-failed"
+
+// outage is what the degraded handler shows: the last database error and
+// the hints that fit how this LifeOps is set up.
+type outage struct {
+	mu    sync.Mutex
+	cur   web.Outage
+	hints []string
+}
+
+func newOutage(cfg config.Config, since time.Time) *outage {
+	o := &outage{cur: web.Outage{What: "LifeOps cannot reach its database", Error: "connecting…", Since: since}}
+	addon := cfg.SupervisorToken != ""
+	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, upgradeFailedFile)); err == nil && addon {
+		o.cur.What = "The upgrade of the add-on's PostgreSQL failed"
+		o.cur.Error = strings.TrimSpace(string(b))
+		o.hints = []string{
+			"Your data is untouched in its old form: the add-on's Log tab shows what the upgrade said.",
+			"Restore the Home Assistant backup made by the previous LifeOps version, or reinstall that version and make a backup first.",
+		}
+		o.cur.Hints = o.hints
+		return o
+	}
+	switch {
+	case addon && bundledDatabase(cfg.DatabaseURL):
+		o.hints = []string{
+			"The add-on's own PostgreSQL may still be starting: wait a minute.",
+			"Otherwise open the add-on's Log tab: PostgreSQL's own lines say why it did not start.",
+		}
+	default:
+		o.hints = []string{
+			"Check database_url: host, port, user, password and database name.",
+			"Make sure the PostgreSQL server is running and reachable from LifeOps.",
+		}
+	}
+	o.cur.Hints = o.hints
+	return o
+}
+
+// record keeps the latest error of a connection attempt; a failed upgrade
+// stays the headline.
+func (o *outage) record(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cur.What == "LifeOps cannot reach its database" {
+		o.cur.Error = err.Error()
+	}
+}
+
+func (o *outage) get() web.Outage {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cur
+}
+
+// bundledDatabase reports whether url is the add-on's own PostgreSQL, which
+// listens on 127.0.0.1:5432 inside the add-on.
+func bundledDatabase(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Host == "127.0.0.1:5432" || u.Host == "localhost:5432")
 }

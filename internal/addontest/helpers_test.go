@@ -80,7 +80,7 @@ func needTool(t *testing.T, name, install string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed: %s (scripts/services and .ci/run should install it)", name, install)
+		t.Fatalf("%s is not installed: %s (scripts/services --test-tools, run by make test and .ci/run, should install it)", name, install)
 	}
 	return p
 }

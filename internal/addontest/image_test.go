@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -219,10 +220,13 @@ func TestImageWiring(t *testing.T) {
 	common := read(rootfs + "/usr/lib/lifeops/common.sh")
 
 	// The PostgreSQL the image installs is the one the scripts run.
-	pkg := regexp.MustCompile(`apk add[^\n]*\bpostgresql(\d+)\b`).FindStringSubmatch(dockerfile)
+	pkg := regexp.MustCompile(`apk add[^\n]*?\bpostgresql(\d+)\b`).FindStringSubmatch(dockerfile)
 	bin := regexp.MustCompile(`PG_BIN:-/usr/libexec/postgresql(\d+)\}`).FindStringSubmatch(common)
 	if pkg == nil || bin == nil || pkg[1] != bin[1] {
 		t.Errorf("Dockerfile installs postgresql%v but common.sh runs /usr/libexec/postgresql%v", pkg, bin)
+	} else if major, _ := strconv.Atoi(pkg[1]); !regexp.MustCompile(`apk add[^\n]*\bpostgresql` + strconv.Itoa(major-1) + `\b`).MatchString(dockerfile) {
+		// Start-up upgrades a cluster of the previous major with its binaries.
+		t.Errorf("Dockerfile does not install postgresql%d, the previous major that start-up upgrades from", major-1)
 	}
 	for _, want := range []string{"COPY addon/rootfs/ /", "/usr/bin/lifeops", `CMD ["/usr/bin/lifeops", "healthcheck"]`, `io.hass.type="app"`} {
 		if !strings.Contains(dockerfile, want) {

@@ -10,7 +10,7 @@ import (
 
 // TestWorkflowLint runs actionlint (pinned as a Go tool in its own module,
 // tools/actionlint) on the GitHub Actions workflows; it checks run: scripts
-// with shellcheck, which scripts/services installs.
+// with shellcheck, which scripts/services --test-tools installs.
 func TestWorkflowLint(t *testing.T) {
 	root := repoRoot(t)
 	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
@@ -18,7 +18,7 @@ func TestWorkflowLint(t *testing.T) {
 		t.Fatalf("no workflows found (%v)", err)
 	}
 	if _, err := exec.LookPath("shellcheck"); err != nil {
-		t.Fatal("shellcheck is not installed: run scripts/services (make test does)")
+		t.Fatal("shellcheck is not installed: run scripts/services --test-tools (make test does)")
 	}
 	cmd := exec.Command("go", append([]string{"tool", "actionlint", "-no-color"}, files...)...)
 	cmd.Dir = filepath.Join(root, "tools", "actionlint")

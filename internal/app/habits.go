@@ -129,6 +129,10 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 		}
 		out = Versioned[StoredHabit]{Value: h, Version: v}
 		s.changed(ev, h.PersonID)
+		if h.Archived {
+			// Its days are judged again when it comes back (UnarchiveHabit).
+			return nil
+		}
 		// A new definition changes how every past day is judged, and so
 		// those days' scores.
 		if err := s.refoldHabit(ctx, tx, h.Habit, h.Start, ev); err != nil {
@@ -155,7 +159,9 @@ func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) 
 			return nil
 		}
 		// Close the days up to yesterday as they stand, then retire the
-		// habit from today on: today's score no longer counts it.
+		// habit from today on: today's score no longer counts it. Its
+		// days before stay, and so does the XP they paid; UnarchiveHabit
+		// folds on from them.
 		today := s.today()
 		if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
 			return err
@@ -164,60 +170,6 @@ func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) 
 			return err
 		}
 		return s.afterChange(ctx, tx, p.Value.ID, today, ev)
-	})
-}
-
-// PauseInput pauses one habit or all of a person's habits.
-type PauseInput struct {
-	Person string
-	Habit  string // empty: every habit
-	Reason domain.PauseReason
-	From   domain.Day // zero: today
-	Until  domain.Day
-}
-
-// Pause stops the given days from counting for or against streaks.
-func (s *Service) Pause(ctx context.Context, in PauseInput) error {
-	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
-		p, err := tx.PersonGet(ctx, in.Person)
-		if err != nil {
-			return err
-		}
-		pause := domain.Pause{Reason: in.Reason, From: in.From, Until: in.Until}
-		if pause.From.IsZero() {
-			pause.From = s.today()
-		}
-		if err := domain.ValidatePause(pause, s.today()); err != nil {
-			return err
-		}
-		var habits []Versioned[StoredHabit]
-		if in.Habit != "" {
-			h, err := tx.HabitGet(ctx, p.Value.ID, in.Habit, true)
-			if err != nil {
-				return err
-			}
-			habits = append(habits, h)
-		} else if habits, err = tx.HabitList(ctx, p.Value.ID); err != nil {
-			return err
-		}
-		var habitID *int64
-		if in.Habit != "" {
-			habitID = &habits[0].Value.ID
-		}
-		if err := tx.PauseInsert(ctx, p.Value.ID, habitID, pause); err != nil {
-			return err
-		}
-		for _, h := range habits {
-			// Re-read: the pause is now part of the habit.
-			fresh, err := tx.HabitGet(ctx, p.Value.ID, sourceID(h.Value.ID), true)
-			if err != nil {
-				return err
-			}
-			if err := s.refoldHabit(ctx, tx, fresh.Value.Habit, pause.From, ev); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
 }
 
@@ -468,6 +420,8 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 	if c.Source == "" {
 		c.Source = domain.SourceAPI
 	}
+	// A correction (SetHabitDay) is a check-in like any other: it may be
+	// dated back to the habit's start and pays XP only within the XP window.
 	if err := domain.ValidateCheckIn(h.Value.Habit, c, now, s.loc()); err != nil {
 		return out, err
 	}
@@ -561,6 +515,9 @@ func (s *Service) undoCheckInTx(ctx context.Context, tx Store, c domain.CheckIn,
 	if err != nil {
 		return err
 	}
+	if h.Value.Archived {
+		return fmt.Errorf("habit %q is archived: bring it back first: %w", h.Value.Name, domain.ErrConflict)
+	}
 	if err := tx.CheckInDelete(ctx, c.ID); err != nil {
 		return err
 	}
@@ -576,36 +533,4 @@ func (s *Service) undoCheckInTx(ctx context.Context, tx Store, c domain.CheckIn,
 	}
 	prog.CheckIns--
 	return tx.ProgressPut(ctx, c.PersonID, prog)
-}
-
-// vacationDays is how long the vacation switch pauses habits when turned
-// on without an end date; turning it off ends the pause early.
-const vacationDays = 30
-
-// SetVacation pauses (on) or resumes (off) all of a person's habits from
-// today, as the Home Assistant vacation switch does.
-func (s *Service) SetVacation(ctx context.Context, personRef string, on bool) error {
-	today := s.today()
-	if on {
-		return s.Pause(ctx, PauseInput{Person: personRef, Reason: domain.PauseVacation, From: today, Until: today.Add(vacationDays - 1)})
-	}
-	return s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
-		p, err := tx.PersonGet(ctx, personRef)
-		if err != nil {
-			return err
-		}
-		if err := tx.PausesEnd(ctx, p.Value.ID, domain.PauseVacation, today); err != nil {
-			return err
-		}
-		habits, err := tx.HabitList(ctx, p.Value.ID)
-		if err != nil {
-			return err
-		}
-		for _, h := range habits {
-			if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
-				return err
-			}
-		}
-		return s.afterChange(ctx, tx, p.Value.ID, today, ev)
-	})
 }

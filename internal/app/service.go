@@ -82,6 +82,9 @@ func (s *Service) changed(ev *[]domain.Event, personID int64) {
 // today is the household's local day now.
 func (s *Service) today() domain.Day { return domain.DayOf(s.now(), s.loc()) }
 
+// Location is the household's time zone, which draws every day boundary.
+func (s *Service) Location() *time.Location { return s.loc() }
+
 // CurrentDay is today in the household's time zone.
 func (s *Service) CurrentDay() domain.Day { return s.today() }
 

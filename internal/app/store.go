@@ -62,9 +62,22 @@ type HabitStore interface {
 	HabitList(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
 	HabitUpdate(ctx context.Context, h StoredHabit, version int) (int, error)
 	// HabitArchive retires a habit and removes its day rows from day from
-	// on; the days before stay as they were.
+	// on; the days before stay as they were (HabitUnarchive folds on from
+	// them).
 	HabitArchive(ctx context.Context, id int64, from domain.Day) error
-	PauseInsert(ctx context.Context, personID int64, habitID *int64, p domain.Pause) error
+	HabitUnarchive(ctx context.Context, id int64) error
+	// HabitsArchived lists a person's archived habits (without pauses).
+	HabitsArchived(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
+	PauseInsert(ctx context.Context, personID int64, p domain.Pause) (Versioned[domain.Pause], error)
+	// PauseGet finds one of a person's pauses; domain.ErrNotFound when none.
+	PauseGet(ctx context.Context, personID, id int64) (Versioned[domain.Pause], error)
+	// PauseList lists a person's pauses (person-wide and per habit), newest
+	// start first.
+	PauseList(ctx context.Context, personID int64) ([]Versioned[domain.Pause], error)
+	// PauseUpdate writes p when its stored version is still version and
+	// returns the new version; domain.ErrPrecondition when it changed.
+	PauseUpdate(ctx context.Context, p domain.Pause, version int) (int, error)
+	PauseDelete(ctx context.Context, id int64) error
 	// PausesEnd ends a person's household-wide pauses of reason from day on
 	// (the day itself counts again).
 	PausesEnd(ctx context.Context, personID int64, reason domain.PauseReason, day domain.Day) error
@@ -75,8 +88,10 @@ type HabitStore interface {
 	HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (row HabitDay, ok bool, err error)
 	HabitDaysUpsert(ctx context.Context, habitID int64, rows []HabitDay) error
 	HabitDays(ctx context.Context, habitID int64, from, to domain.Day) ([]HabitDay, error)
-	// HabitDaysOfPerson lists the day rows of all a person's active habits on
-	// one day, keyed by habit id.
+	// HabitDaysOfPerson lists the day rows of all a person's habits on one
+	// day, keyed by habit id. An archived habit has closed rows up to the day
+	// before it was archived and none after, so it counts on the days it was
+	// kept and on no later one.
 	HabitDaysOfPerson(ctx context.Context, personID int64, day domain.Day) (map[int64]HabitDay, error)
 }
 
@@ -108,6 +123,19 @@ type CheckInStore interface {
 	CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error)
 	CheckInDelete(ctx context.Context, id int64) error
 	CheckIns(ctx context.Context, habitID int64, from, to domain.Day) ([]domain.CheckIn, error)
+	// CheckInPage lists a person's check-ins newest recorded first (by id),
+	// filtered by q.
+	CheckInPage(ctx context.Context, personID int64, q CheckInQuery) ([]domain.CheckIn, error)
+}
+
+// CheckInQuery selects a page of check-ins: of one habit (0: every habit),
+// on days from From to To (zero: unbounded), recorded before the check-in
+// Before (0: from the newest), at most Limit.
+type CheckInQuery struct {
+	HabitID  int64
+	From, To domain.Day
+	Before   int64
+	Limit    int
 }
 
 // ActivityStore keeps logged activities and custom activity types.
@@ -169,6 +197,10 @@ func (p Progress) Clone() Progress {
 type MoodStore interface {
 	MoodInsert(ctx context.Context, m domain.Mood, day domain.Day, key string) (domain.Mood, bool, error)
 	MoodLatest(ctx context.Context, personID int64, day domain.Day) (domain.Mood, bool, error)
+	// MoodPage lists a person's moods on days from from to to (zero:
+	// unbounded), newest recorded first, before the mood id before (0: from
+	// the newest), at most limit.
+	MoodPage(ctx context.Context, personID int64, from, to domain.Day, before int64, limit int) ([]domain.Mood, error)
 }
 
 // ScoreStore keeps daily scores and the daily biometrics they read.

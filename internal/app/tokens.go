@@ -276,11 +276,23 @@ type StoredResponse struct {
 }
 
 // IdempotencyStore keeps answers to retried requests, per scope (the
-// caller's identity) and key.
+// caller's identity) and key. A key is first claimed by the request that
+// runs, then completed with its answer or released; duplicates that arrive
+// meanwhile see the claim (Status 0) and wait.
 type IdempotencyStore interface {
-	// IdempotencyGet finds the answer kept for key; domain.ErrNotFound when
-	// none (or when it has expired).
+	// IdempotencyGet finds the completed answer kept for key;
+	// domain.ErrNotFound when none (or when it has expired).
 	IdempotencyGet(ctx context.Context, scope, key string) (StoredResponse, error)
-	// IdempotencyPut keeps an answer; false when the key was taken meanwhile.
+	// IdempotencyClaim reserves key for the request with hash: claimed is
+	// true when the caller now owns it and must complete (IdempotencyPut) or
+	// release it. Otherwise it answers the row as it stands: Status 0 while
+	// its owner still runs. A claim older than stale counts as abandoned (its
+	// owner died) and may be taken over.
+	IdempotencyClaim(ctx context.Context, scope, key string, hash []byte, stale time.Duration) (prior StoredResponse, claimed bool, err error)
+	// IdempotencyPut keeps an answer, completing a claim of the same request;
+	// false when the key holds another request's answer.
 	IdempotencyPut(ctx context.Context, scope, key string, r StoredResponse) (bool, error)
+	// IdempotencyRelease drops a claim that will not be completed (the
+	// request failed), so the next duplicate runs instead of waiting.
+	IdempotencyRelease(ctx context.Context, scope, key string) error
 }

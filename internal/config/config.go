@@ -363,7 +363,10 @@ func (c Config) Validate() error {
 		e.add(f, f.get(&c), reason)
 	}
 
-	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+	// The host is in the authority, or (for a Unix socket directory, as
+	// the add-on's start-up scripts use) in the host query parameter.
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") ||
+		(u.Host == "" && u.Query().Get("host") == "") {
 		bad("database_url", "must be a postgres:// URL with a host")
 	}
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {

@@ -171,3 +171,23 @@ func TestRedacted(t *testing.T) {
 		t.Errorf("database host should stay visible:\n%s", all.String())
 	}
 }
+
+// The add-on's start-up scripts reach the bundled PostgreSQL through its
+// Unix socket: a URL whose host is the host query parameter is valid.
+func TestDatabaseURLWithASocketDirectory(t *testing.T) {
+	t.Parallel()
+	for url, ok := range map[string]bool{
+		"postgres:///lifeops?host=/run/postgresql&port=5432&user=postgres&sslmode=disable": true,
+		"postgres://postgres@127.0.0.1:5432/lifeops":                                       true,
+		"postgres:///lifeops":           false,
+		"postgres:///lifeops?port=5432": false,
+	} {
+		c, err := load(t, map[string]string{"LIFEOPS_DATABASE_URL": url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); (err == nil) != ok {
+			t.Errorf("database_url %s: Validate() = %v, want valid %v", url, err, ok)
+		}
+	}
+}

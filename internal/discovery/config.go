@@ -29,6 +29,10 @@ type stateClass string
 
 const (
 	measurement stateClass = "measurement"
+	// total is a running sum that may also go down (an undone check-in
+	// takes its XP back): HA's long-term statistics then count the drop as
+	// a change, where total_increasing would read it as a meter reset.
+	total stateClass = "total"
 )
 
 type entityCategory string
@@ -277,7 +281,7 @@ func personDevice(h Household, person Person) deviceConfig {
 	})
 	add("xp", "xp", component{
 		Platform: PlatformSensor, Name: "XP", Icon: "mdi:star-four-points",
-		StateClass: measurement, Unit: "XP", StateTopic: t.state("xp"),
+		StateClass: total, Unit: "XP", StateTopic: t.state("xp"),
 	})
 	add("xp_to_next_level", "xp_to_next_level", component{
 		Platform: PlatformSensor, Name: "XP to next level", Icon: "mdi:star-arrow-up",

@@ -74,7 +74,10 @@ func (h Habit) decided(in DayInput, loc *time.Location) bool {
 
 // EvaluateDay judges one day of h. The rules, in order:
 //
-//   - before the habit's start: not due; inside a pause: paused.
+//   - before the habit's start: not due. Inside a pause: paused while the
+//     target is not met; a met day is judged as without the pause (a pause
+//     never erases a done day, so a sick day does not hide what was already
+//     done).
 //   - A habit kept by doing (positive, check or at-least): met → done, on any
 //     day. Unmet → missed if the day was due, pending if it is open and due,
 //     else not due.
@@ -97,10 +100,6 @@ func EvaluateDay(h Habit, in DayInput, loc *time.Location) DayResult {
 	r := DayResult{Day: in.Day}
 	if in.Day.Before(h.Start) {
 		r.Status = StatusNotDue
-		return r
-	}
-	if h.Paused(in.Day) {
-		r.Status = StatusPaused
 		return r
 	}
 	for _, c := range in.CheckIns {
@@ -138,6 +137,11 @@ func EvaluateDay(h Habit, in DayInput, loc *time.Location) DayResult {
 
 	due, open := h.due(in), !h.decided(in, loc)
 	switch {
+	// A pause forgives what was not met; it never erases what was: a day
+	// whose target was met is judged as if there were no pause, so it stays
+	// done and counts for its streak.
+	case h.Paused(in.Day) && !met:
+		r.Status, r.Completion = StatusPaused, 0
 	case h.Avoids() && !due:
 		r.Status = StatusNotDue
 	case h.Avoids() && !met:

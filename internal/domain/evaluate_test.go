@@ -38,6 +38,8 @@ func TestEvaluateDay(t *testing.T) {
 	mwf.Schedule = Schedule{Kind: ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday, time.Wednesday, time.Friday}}
 	paused := daily
 	paused.Pauses = []Pause{{Reason: PauseSick, From: d.Add(-1), Until: d.Add(1)}}
+	pausedSmoke, pausedWater := smoke, water
+	pausedSmoke.Pauses, pausedWater.Pauses = paused.Pauses, paused.Pauses
 
 	tests := []struct {
 		name       string
@@ -73,7 +75,12 @@ func TestEvaluateDay(t *testing.T) {
 		{"MWF on Thursday not due", mwf, d.Add(1), nil, false, StatusNotDue, 0, false},
 		{"MWF on Thursday done anyway", mwf, d.Add(1), []CheckIn{at(d.Add(1), 7, 0, 0, 0)}, false, StatusDone, 1, false},
 		{"paused even without check-in", paused, d, nil, false, StatusPaused, 0, false},
-		{"paused even with a check-in", paused, d, []CheckIn{at(d, 8, 0, 0, 0)}, false, StatusPaused, 0, false},
+		{"a done day stays done inside a pause", paused, d, []CheckIn{at(d, 8, 0, 0, 0)}, false, StatusDone, 1, false},
+		{"a sick day does not hide what is done today", paused, d, []CheckIn{at(d, 8, 0, 0, 0)}, true, StatusDone, 1, false},
+		{"a pause forgives today's undone habit", paused, d, nil, true, StatusPaused, 0, false},
+		{"a pause forgives a slip", pausedSmoke, d, []CheckIn{at(d, 12, 0, 0, 0)}, false, StatusPaused, 0, false},
+		{"a kept limit stays kept inside a pause", pausedSmoke, d, nil, false, StatusDone, 1, false},
+		{"water 1 of 2 l inside a pause is paused", pausedWater, d, []CheckIn{at(d, 9, 0, 0, 1)}, false, StatusPaused, 0, false},
 		{"day after the pause", paused, d.Add(2), nil, false, StatusMissed, 0, false},
 	}
 	for _, tt := range tests {

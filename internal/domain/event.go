@@ -18,6 +18,9 @@ const (
 	EventStreakBroken        EventKind = "streak_broken"
 	EventStreakMilestone     EventKind = "streak_milestone"
 	EventScoreChanged        EventKind = "score_changed"
+	// EventPauseChanged says a pause was added, changed or removed: the
+	// person's paused days (and the vacation switch) may read differently.
+	EventPauseChanged EventKind = "pause_changed"
 	// EventDefinitionsChanged says a person, habit or routine was added,
 	// changed or removed: what HA shows of the household changes shape. It
 	// carries no data.
@@ -36,6 +39,18 @@ type Event struct {
 	Achievement *AchievementUnlockedData `json:"achievement,omitempty"`
 	Streak      *StreakData              `json:"streak,omitempty"`
 	Score       *ScoreChangedData        `json:"score,omitempty"`
+	Pause       *PauseChangedData        `json:"pause,omitempty"`
+}
+
+// PauseChangedData is the data of pause_changed: the pause as it is now
+// (Removed: as it was before it was deleted).
+type PauseChangedData struct {
+	PauseID int64       `json:"pause_id"`
+	HabitID int64       `json:"habit_id,omitempty"`
+	Reason  PauseReason `json:"reason"`
+	From    Day         `json:"from"`
+	Until   Day         `json:"until,omitzero"`
+	Removed bool        `json:"removed,omitempty"`
 }
 
 // ActivityLoggedData is the data of activity_logged.
@@ -100,10 +115,11 @@ func (e Event) Validate() error {
 		EventAchievementUnlocked: e.Achievement != nil,
 		EventStreakExtended:      e.Streak != nil,
 		EventScoreChanged:        e.Score != nil,
+		EventPauseChanged:        e.Pause != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {
-		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil {
+		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil || e.Pause != nil {
 			return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
 		}
 		if e.At.IsZero() {

@@ -149,26 +149,94 @@ const (
 	PauseRest     PauseReason = "rest"
 )
 
-// MaxPauseDays is the longest single pause.
+// MaxPauseDays is the longest single pause with an end.
 const MaxPauseDays = 366
 
-// Pause suspends a habit from From to Until, both days included. Paused days
-// neither break nor extend a streak, and habit strength holds still.
+// PauseBackDays is how far back a pause may reach: it may start at most this
+// many days before today, and a change may add or remove only days from
+// today − PauseBackDays on. Older days are history and stay as they were.
+const PauseBackDays = 2
+
+// PauseLeadDays is how far ahead a pause may start: at most today + 365.
+const PauseLeadDays = 365
+
+// Pause suspends a habit (HabitID) or all of a person's habits (HabitID 0)
+// from From to Until, both days included; a zero Until is an open pause that
+// runs until someone ends it. A paused day that was not done neither breaks
+// nor extends a streak and holds habit strength still; a day that was done
+// stays done (a pause forgives, it never erases).
 type Pause struct {
-	Reason PauseReason
-	From   Day
-	Until  Day
+	ID      int64
+	HabitID int64
+	Reason  PauseReason
+	From    Day
+	Until   Day
 }
 
-// Covers reports whether day falls inside p.
-func (p Pause) Covers(day Day) bool { return !day.Before(p.From) && !day.After(p.Until) }
+// Open reports whether p has no end.
+func (p Pause) Open() bool { return p.Until.IsZero() }
 
-// ValidatePause checks a pause requested on today: it may not end in the past.
+// Covers reports whether day falls inside p.
+func (p Pause) Covers(day Day) bool {
+	return !day.Before(p.From) && (p.Open() || !day.After(p.Until))
+}
+
+// Overlaps reports whether p and o share a day and a habit (a person-wide
+// pause shares every habit).
+func (p Pause) Overlaps(o Pause) bool {
+	if p.HabitID != 0 && o.HabitID != 0 && p.HabitID != o.HabitID {
+		return false
+	}
+	return (o.Open() || !p.From.After(o.Until)) && (p.Open() || !o.From.After(p.Until))
+}
+
+// ValidatePause checks a new pause requested on today: it starts between
+// today − PauseBackDays and today + PauseLeadDays and does not end before
+// it starts.
 func ValidatePause(p Pause, today Day) error {
 	var v ValidationError
 	validatePause(&v, "", p)
-	if !p.Until.IsZero() && p.Until.Before(today) {
-		v.Add("until", p.Until.String(), "must not be in the past")
+	if !p.From.IsZero() {
+		validatePauseStart(&v, p.From, today)
+	}
+	return v.Err()
+}
+
+func validatePauseStart(v *ValidationError, from, today Day) {
+	first, last := today.Add(-PauseBackDays), today.Add(PauseLeadDays)
+	if from.Before(first) || from.After(last) {
+		v.Add("from", from.String(), fmt.Sprintf("must be from %s to %s: a pause starts at most %d days back and at most a year ahead", first, last, PauseBackDays))
+	}
+}
+
+// ValidatePauseChange checks a change of old into p requested on today:
+// the days the change adds to or removes from the pause must all be from
+// today − PauseBackDays on, so a change never rewrites older history.
+func ValidatePauseChange(old, p Pause, today Day) error {
+	var v ValidationError
+	validatePause(&v, "", p)
+	if p.Reason != old.Reason && old.From.Before(today.Add(-PauseBackDays)) {
+		v.Add("reason", p.Reason, fmt.Sprintf("can change only while the pause starts from %s on", today.Add(-PauseBackDays)))
+	}
+	if p.From != old.From && !p.From.IsZero() {
+		validatePauseStart(&v, p.From, today)
+		if old.From.Before(today.Add(-PauseBackDays)) {
+			v.Add("from", p.From.String(), fmt.Sprintf("cannot move: the pause started before %s", today.Add(-PauseBackDays)))
+		}
+	}
+	if p.Until != old.Until {
+		// The first day whose state changes is the day after the earlier end.
+		first := p.Until
+		if p.Open() || (!old.Open() && old.Until.Before(p.Until)) {
+			first = old.Until
+		}
+		if !first.IsZero() && first.Add(1).Before(today.Add(-PauseBackDays)) {
+			until := "open"
+			if !p.Open() {
+				until = p.Until.String()
+			}
+			v.Add("until", until, fmt.Sprintf("must not be before %s: older days keep what they had", today.Add(-PauseBackDays-1)))
+		}
 	}
 	return v.Err()
 }
@@ -182,8 +250,7 @@ func validatePause(v *ValidationError, prefix string, p Pause) {
 	switch {
 	case p.From.IsZero():
 		v.Add(prefix+"from", nil, "must be set")
-	case p.Until.IsZero():
-		v.Add(prefix+"until", nil, "must be set")
+	case p.Open():
 	case p.Until.Before(p.From):
 		v.Add(prefix+"until", p.Until.String(), "must not be before from")
 	case p.Until.Sub(p.From) >= MaxPauseDays:

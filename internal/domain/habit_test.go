@@ -64,11 +64,72 @@ func TestValidatePause(t *testing.T) {
 	if err := ValidatePause(Pause{Reason: PauseSick, From: today, Until: today.Add(3)}, today); err != nil {
 		t.Errorf("good pause: %v", err)
 	}
-	if got := fieldsOf(t, ValidatePause(Pause{Reason: PauseVacation, From: today.Add(-9), Until: today.Add(-2)}, today)); !slices.Equal(got, []string{"until"}) {
-		t.Errorf("pause ending in the past: %v", got)
+	if got := fieldsOf(t, ValidatePause(Pause{Reason: PauseVacation, From: today.Add(-9), Until: today.Add(-2)}, today)); !slices.Equal(got, []string{"from"}) {
+		t.Errorf("pause starting 9 days back: %v", got)
+	}
+	if err := ValidatePause(Pause{Reason: PauseSick, From: today.Add(-PauseBackDays)}, today); err != nil {
+		t.Errorf("open pause from two days back: %v", err)
+	}
+	if got := fieldsOf(t, ValidatePause(Pause{Reason: PauseSick, From: today.Add(-PauseBackDays - 1), Until: today}, today)); !slices.Equal(got, []string{"from"}) {
+		t.Errorf("pause from three days back: %v", got)
+	}
+	if got := fieldsOf(t, ValidatePause(Pause{Reason: PauseRest, From: today.Add(PauseLeadDays + 1), Until: today.Add(PauseLeadDays + 2)}, today)); !slices.Equal(got, []string{"from"}) {
+		t.Errorf("pause starting after a year: %v", got)
 	}
 	if got := fieldsOf(t, ValidatePause(Pause{Reason: PauseRest, From: today, Until: today.Add(400)}, today)); !slices.Equal(got, []string{"until"}) {
 		t.Errorf("400-day pause: %v", got)
+	}
+	// Changes: ending early is fine; moving an old start or an old end is not.
+	old := Pause{Reason: PauseVacation, From: today.Add(-20), Until: today.Add(5)}
+	end := old
+	end.Until = today.Add(-1)
+	if err := ValidatePauseChange(old, end, today); err != nil {
+		t.Errorf("end a running pause yesterday: %v", err)
+	}
+	end.Until = today.Add(-5)
+	if got := fieldsOf(t, ValidatePauseChange(old, end, today)); !slices.Equal(got, []string{"until"}) {
+		t.Errorf("end a pause five days back: %v", got)
+	}
+	moved := old
+	moved.From = today
+	if got := fieldsOf(t, ValidatePauseChange(old, moved, today)); !slices.Equal(got, []string{"from"}) {
+		t.Errorf("move an old start: %v", got)
+	}
+	open := old
+	open.Until = Day{}
+	if err := ValidatePauseChange(old, open, today); err != nil {
+		t.Errorf("leave a running pause open: %v", err)
+	}
+	if got := fieldsOf(t, ValidatePauseChange(Pause{Reason: PauseVacation, From: old.From, Until: today.Add(-10)}, open, today)); !slices.Equal(got, []string{"until"}) {
+		t.Errorf("reopen a pause that ended 10 days back: %v", got)
+	}
+}
+
+func TestPauseOverlaps(t *testing.T) {
+	t.Parallel()
+	d := NewDay(2025, time.June, 10)
+	all := Pause{From: d, Until: d.Add(3)}
+	tests := []struct {
+		name string
+		a, b Pause
+		want bool
+	}{
+		{"same days", all, all, true},
+		{"touching ends", all, Pause{From: d.Add(3), Until: d.Add(5)}, true},
+		{"next day", all, Pause{From: d.Add(4), Until: d.Add(5)}, false},
+		{"open pause before", all, Pause{From: d.Add(-9)}, true},
+		{"open pause after", all, Pause{From: d.Add(4)}, false},
+		{"two open pauses", Pause{From: d}, Pause{From: d.Add(100)}, true},
+		{"person-wide meets a habit's", all, Pause{HabitID: 7, From: d.Add(1), Until: d.Add(1)}, true},
+		{"two habits", Pause{HabitID: 7, From: d, Until: d}, Pause{HabitID: 8, From: d, Until: d}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.a.Overlaps(tt.b); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+		if got := tt.b.Overlaps(tt.a); got != tt.want {
+			t.Errorf("%s (swapped): %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 

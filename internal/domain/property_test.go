@@ -77,3 +77,54 @@ func TestIncrementalFoldEqualsFull(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Property: adding a pause over any days of any habit never turns a done
+// day into anything else; inside the pause every other day becomes paused,
+// outside it nothing moves but a quota schedule's days (a pause forgives, it
+// never erases).
+func TestPauseNeverErasesADoneDayProperty(t *testing.T) {
+	t.Parallel()
+	start := NewDay(2025, time.March, 3)
+	habits := []Habit{
+		{Kind: HabitPositive, Schedule: Schedule{Kind: ScheduleDaily}, Target: Target{Kind: TargetCheck}},
+		{Kind: HabitPositive, Schedule: Schedule{Kind: ScheduleWeekdays, Weekdays: []time.Weekday{time.Monday, time.Thursday}}, Target: Target{Kind: TargetCheck}},
+		{Kind: HabitPositive, Schedule: Schedule{Kind: ScheduleTimesPerWeek, Times: 3}, Target: Target{Kind: TargetCheck}},
+		{Kind: HabitPositive, Schedule: Schedule{Kind: ScheduleDaily}, Target: Target{Kind: TargetAtLeast, Value: 2}},
+		{Kind: HabitNegative, Schedule: Schedule{Kind: ScheduleDaily}, Target: Target{Kind: TargetCheck}},
+		{Kind: HabitNegative, Schedule: Schedule{Kind: ScheduleDaily}, Target: Target{Kind: TargetAtMost, Value: 2}},
+	}
+	prop := func(which uint8, mask uint32, amounts [21]uint8, from, length uint8) bool {
+		h := habits[int(which)%len(habits)]
+		h.Start = start
+		var cs []CheckIn
+		for i := range 21 {
+			if mask&(1<<i) != 0 {
+				cs = append(cs, at(start.Add(i), 10, 0, 0, float64(amounts[i]%4)))
+			}
+		}
+		today := start.Add(20)
+		before := EvaluateRange(h, start, today, cs, berlin, today)
+		paused := h
+		paused.Pauses = []Pause{{Reason: PauseSick, From: start.Add(int(from % 21)), Until: start.Add(int(from%21) + int(length%10))}}
+		after := EvaluateRange(paused, start, today, cs, berlin, today)
+		for i := range before {
+			switch {
+			case before[i].Status == StatusDone && after[i].Status != StatusDone:
+				t.Logf("%+v day %s: done became %s", h, before[i].Day, after[i].Status)
+				return false
+			case paused.Paused(before[i].Day) && before[i].Status != after[i].Status && after[i].Status != StatusPaused:
+				t.Logf("%+v day %s: %s became %s inside the pause", h, before[i].Day, before[i].Status, after[i].Status)
+				return false
+			case !paused.Paused(before[i].Day) && before[i].Status != after[i].Status && h.Schedule.Kind != ScheduleTimesPerWeek:
+				// Outside the pause only a quota schedule's days may move:
+				// the pause changes which days of the period are available.
+				t.Logf("%+v day %s: %s became %s outside the pause", h, before[i].Day, before[i].Status, after[i].Status)
+				return false
+			}
+		}
+		return true
+	}
+	if err := quick.Check(prop, &quick.Config{MaxCount: 2000}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -38,7 +38,7 @@ type Actor interface {
 	CheckIn(ctx context.Context, in app.CheckInInput) (app.CheckInResult, error)
 	Allocate(ctx context.Context, person, node string) (app.CharacterView, error)
 	LogMood(ctx context.Context, in app.MoodInput) (domain.Mood, bool, error)
-	Pause(ctx context.Context, in app.PauseInput) error
+	Pause(ctx context.Context, in app.PauseInput) (app.Versioned[domain.Pause], error)
 }
 
 var _ Actor = (*app.Service)(nil)
@@ -191,7 +191,7 @@ func (a *Actions) run(ctx context.Context, event string, d actionData, key strin
 				return domain.Invalid("from", d.From, "must be a date like 2026-12-24")
 			}
 		}
-		err = a.actor.Pause(ctx, app.PauseInput{Person: d.Person, Habit: d.Habit, Reason: domain.PauseReason(d.Reason), From: from, Until: until})
+		_, err = a.actor.Pause(ctx, app.PauseInput{Person: d.Person, Habit: d.Habit, Reason: domain.PauseReason(d.Reason), From: from, Until: until})
 	default:
 		return fmt.Errorf("unknown action %q", event)
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -67,7 +68,7 @@ func activityTypeBody(t domain.ActivityType) ActivityTypeBody {
 
 // IdempotencyHeader documents Idempotency-Key on the operations that honour it.
 type IdempotencyHeader struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"retry safely: the same key and body replay the first answer; the same key with another body is refused (422)"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)"`
 }
 
 func idempotent(o huma.Operation) huma.Operation {
@@ -75,6 +76,10 @@ func idempotent(o huma.Operation) huma.Operation {
 		o.Metadata = map[string]any{}
 	}
 	o.Metadata[metaIdempotent] = true
+	// A duplicate that waited too long for the first answer gets a 409.
+	if !slices.Contains(o.Errors, http.StatusConflict) {
+		o.Errors = append(o.Errors, http.StatusConflict)
+	}
 	return o
 }
 

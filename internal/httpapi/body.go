@@ -4,17 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
+	"encoding/json"
 	"io"
+	"math"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/domain"
 )
 
 // MaxBodyBytes caps every request body.
@@ -91,10 +94,25 @@ func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
 	next(&bufferedContext{hctx: ctx, body: b})
 }
 
+// idempotencyStale is how long a claimed key may run before a duplicate
+// takes it over (its first request died with its process); idempotencyWait
+// is how long a duplicate waits for the first answer before giving up with
+// 409. The wait outlasts the staleness, so a duplicate waiting on a request
+// that died takes over instead of giving up.
+const (
+	idempotencyStale = 30 * time.Second
+	idempotencyWait  = 40 * time.Second
+)
+
 // idempotency replays the first answer to a POST retried with the same
 // Idempotency-Key and body, and refuses the key with another body. Keys are
-// scoped to the caller. Only successful answers are kept: an error may be
-// transient, and retrying it must be able to succeed.
+// scoped to the caller. Bodies are compared as canonical JSON, so key order,
+// spacing and 10.0 against 10 do not make another request. The first
+// request claims the key in PostgreSQL before it runs; a duplicate that
+// arrives meanwhile (on any replica) waits for its answer and replays it.
+// Only successful answers are kept: an error may be transient, and retrying
+// it must be able to succeed, so a failed request releases its claim and
+// the next duplicate runs.
 func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	o := ctx.Operation()
 	key := ctx.Header(headerIdempotencyKey)
@@ -115,40 +133,153 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	}
 	h := sha256.New()
 	h.Write([]byte(o.OperationID + "\n" + ctx.URL().Path + "\n"))
-	h.Write(bc.body)
+	h.Write(canonicalJSON(bc.body))
 	hash := h.Sum(nil)
 	scope := p.key()
+	store := s.opts.Idempotency
+	log := zerolog.Ctx(ctx.Context())
 
-	prior, err := s.opts.Idempotency.IdempotencyGet(ctx.Context(), scope, key)
-	switch {
-	case err == nil && bytes.Equal(prior.RequestHash, hash):
-		ctx.SetHeader("Content-Type", prior.ContentType)
-		ctx.SetHeader("Idempotent-Replayed", "true")
-		ctx.SetStatus(prior.Status)
-		_, _ = ctx.BodyWriter().Write(prior.Body)
-		return
-	case err == nil:
-		_ = huma.WriteErr(s.api, ctx, 422, "idempotency key reused", &huma.ErrorDetail{
-			Location: "header." + headerIdempotencyKey, Value: key,
-			Message: "was already used for a different request; use a new key for a new request"})
-		return
-	case !errors.Is(err, domain.ErrNotFound):
-		zerolog.Ctx(ctx.Context()).Error().Err(err).Msg("idempotency lookup failed")
-		writeProblem(s.api, ctx, 500, detailInternal)
-		return
+	deadline := time.Now().Add(idempotencyWait)
+	delay := 5 * time.Millisecond
+	for {
+		prior, claimed, err := store.IdempotencyClaim(ctx.Context(), scope, key, hash, idempotencyStale)
+		switch {
+		case err != nil:
+			log.Error().Err(err).Msg("idempotency claim failed")
+			writeProblem(s.api, ctx, 500, detailInternal)
+			return
+		case claimed:
+			s.runClaimed(ctx, bc, next, scope, key, hash)
+			return
+		case !bytes.Equal(prior.RequestHash, hash):
+			_ = huma.WriteErr(s.api, ctx, 422, "idempotency key reused", &huma.ErrorDetail{
+				Location: "header." + headerIdempotencyKey, Value: key,
+				Message: "was already used for a different request; use a new key for a new request"})
+			return
+		case prior.Status != 0:
+			ctx.SetHeader("Content-Type", prior.ContentType)
+			ctx.SetHeader("Idempotent-Replayed", "true")
+			ctx.SetStatus(prior.Status)
+			_, _ = ctx.BodyWriter().Write(prior.Body)
+			return
+		}
+		// The first request with this key is still running: wait for it.
+		if time.Now().After(deadline) {
+			_ = huma.WriteErr(s.api, ctx, 409, "a request with this Idempotency-Key is still running; retry later", &huma.ErrorDetail{
+				Location: "header." + headerIdempotencyKey, Value: key, Message: "is in use by a request that has not answered yet"})
+			return
+		}
+		select {
+		case <-ctx.Context().Done():
+			writeProblem(s.api, ctx, 499, "client closed request")
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 100*time.Millisecond)
 	}
+}
+
+// runClaimed runs the request that owns key and keeps its answer, or
+// releases the key when the answer is not a success.
+func (s *Server) runClaimed(ctx huma.Context, bc *bufferedContext, next func(huma.Context), scope, key string, hash []byte) {
+	store := s.opts.Idempotency
+	log := zerolog.Ctx(ctx.Context())
+	// The claim must be settled even when the client has gone away.
+	settle := context.WithoutCancel(ctx.Context())
+	done := false
+	defer func() {
+		if !done {
+			if err := store.IdempotencyRelease(settle, scope, key); err != nil {
+				log.Warn().Err(err).Msg("release idempotency key")
+			}
+		}
+	}()
 	bc.record = true
 	next(bc)
 	if bc.status < 200 || bc.status > 299 {
 		return
 	}
-	if _, err := s.opts.Idempotency.IdempotencyPut(ctx.Context(), scope, key, app.StoredResponse{
+	done = true
+	if _, err := store.IdempotencyPut(settle, scope, key, app.StoredResponse{
 		RequestHash: hash, Status: bc.status, ContentType: bc.contentType, Body: bc.out.Bytes(),
 	}); err != nil {
 		// The answer is already out; a lost record only weakens the next
 		// retry to the app's own dedup by key.
-		zerolog.Ctx(ctx.Context()).Warn().Err(err).Msg("keep idempotent answer")
+		log.Warn().Err(err).Msg("keep idempotent answer")
+		done = false
 	}
+}
+
+// canonicalJSON rewrites a JSON body so that equal documents read the same:
+// object keys sorted, no insignificant space, numbers by value (10.0, 1e1
+// and 10 are one number). A body that is not JSON is returned as it is.
+func canonicalJSON(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return body
+	}
+	var b bytes.Buffer
+	writeCanonical(&b, v)
+	return b.Bytes()
+}
+
+func writeCanonical(b *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			kb, _ := json.Marshal(k)
+			b.Write(kb)
+			b.WriteByte(':')
+			writeCanonical(b, x[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeCanonical(b, e)
+		}
+		b.WriteByte(']')
+	case json.Number:
+		b.WriteString(canonicalNumber(string(x)))
+	default:
+		eb, _ := json.Marshal(x)
+		b.Write(eb)
+	}
+}
+
+// canonicalNumber writes a JSON number by its value. Integers keep their
+// digits (exact beyond float64); anything with a fraction or exponent is
+// read as a float64 and written in its shortest form, which turns an
+// integral value such as 10.0 or 1e1 into the same digits as 10.
+func canonicalNumber(n string) string {
+	if !strings.ContainsAny(n, ".eE") {
+		if n == "-0" {
+			return "0"
+		}
+		return n
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return n
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // callerKey scopes an Idempotency-Key to the caller before the app sees it:

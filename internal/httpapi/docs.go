@@ -14,7 +14,7 @@ body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding
 @media(prefers-color-scheme:dark){body{color:#ddd;background:#181a1f}code,pre{background:#262a31!important}}
 h1{margin-bottom:.2rem}.op{border-top:1px solid #8884;padding:.6rem 0}.m{display:inline-block;min-width:4.5rem;font-weight:700}
 .GET{color:#2f8f46}.POST{color:#2f5fbf}.PUT,.PATCH{color:#b07800}.DELETE{color:#c0392b}
-code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px}small{color:#888}
+code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px;overflow-wrap:anywhere}small{color:#888}
 </style></head><body>
 <h1 id="title">LifeOps API</h1><p id="desc"></p>
 <p>The machine-readable document: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1),

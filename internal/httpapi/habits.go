@@ -146,21 +146,20 @@ func streakBody(h app.HabitToday) StreakBody {
 		Best: h.Streak.Best, AtRisk: h.Streak.AtRisk, ShieldsLeft: h.Streak.ShieldsLeft, Strength: h.Strength}
 }
 
-// PauseInput is the body of POST …/pauses.
-type PauseInput struct {
-	Habit  string `json:"habit,omitempty" doc:"the habit's id, slug or name; absent: every habit of the person"`
-	Reason string `json:"reason" enum:"vacation,sick,rest"`
-	From   string `json:"from,omitempty" format:"date" doc:"default: today"`
-	Until  string `json:"until" format:"date"`
-}
-
 func registerHabits(api huma.API, svc *app.Service) {
 	tags := []string{"habits"}
 	op(api, scoped(huma.Operation{
 		OperationID: "list-habits", Method: http.MethodGet, Path: "/api/v1/people/{person}/habits",
-		Summary: "List a person's active habits", Description: "The person's active habits with their ETags (version).", Tags: tags, Errors: []int{404},
-	}, "path"), func(ctx context.Context, in *PersonPath) (*struct{ Body HabitList }, error) {
-		habits, err := svc.Habits(ctx, in.Person)
+		Summary: "List a person's active habits", Description: "The person's active habits with their ETags (version); with archived=true, the archived ones.", Tags: tags, Errors: []int{404},
+	}, "path"), func(ctx context.Context, in *struct {
+		PersonPath
+		Archived bool `query:"archived" doc:"true: the archived habits instead (POST …/habits/{habit}/unarchive brings one back)"`
+	}) (*struct{ Body HabitList }, error) {
+		list := svc.Habits
+		if in.Archived {
+			list = svc.ArchivedHabits
+		}
+		habits, err := list(ctx, in.Person)
 		if err != nil {
 			return nil, err
 		}
@@ -242,23 +241,6 @@ func registerHabits(api huma.API, svc *app.Service) {
 			out.Body.Items[i] = streakBody(h)
 		}
 		return out, nil
-	})
-	op(api, scoped(huma.Operation{
-		OperationID: "create-pause", Method: http.MethodPost, Path: "/api/v1/people/{person}/pauses",
-		Summary: "Pause habits", Description: "Paused days count neither for nor against streaks.",
-		Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{404, 422},
-	}, "path"), func(ctx context.Context, in *struct {
-		PersonPath
-		Body PauseInput
-	}) (*struct{}, error) {
-		var v domain.ValidationError
-		from := parseDay(&v, "from", in.Body.From)
-		until := parseDay(&v, "until", in.Body.Until)
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
-		return nil, svc.Pause(ctx, app.PauseInput{Person: in.Person, Habit: in.Body.Habit,
-			Reason: domain.PauseReason(in.Body.Reason), From: from, Until: until})
 	})
 }
 

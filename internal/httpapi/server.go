@@ -92,6 +92,8 @@ func New(opts Options) *Server {
 	registerPeople(s.api, svc)
 	registerActivities(s.api, svc)
 	registerHabits(s.api, svc)
+	registerPauses(s.api, svc)
+	registerHistory(s.api, svc)
 	registerCheckIns(s.api, svc)
 	registerToday(s.api, svc, s.today)
 	registerScores(s.api, svc)

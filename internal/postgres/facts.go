@@ -82,6 +82,18 @@ func (s *Store) CheckIns(ctx context.Context, habitID int64, from, to domain.Day
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CheckIn, error) { return scanCheckIn(r) })
 }
 
+// CheckInPage implements app.CheckInStore.
+func (s *Store) CheckInPage(ctx context.Context, personID int64, q app.CheckInQuery) ([]domain.CheckIn, error) {
+	rows, err := s.q.Query(ctx, "SELECT "+checkInColumns+` FROM check_ins
+		WHERE person_id = $1 AND ($2 = 0 OR habit_id = $2) AND ($3::date IS NULL OR day >= $3) AND ($4::date IS NULL OR day <= $4)
+		  AND ($5 = 0 OR id < $5)
+		ORDER BY id DESC LIMIT $6`, personID, q.HabitID, q.From, q.To, q.Before, q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("page check-ins: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CheckIn, error) { return scanCheckIn(r) })
+}
+
 // --- activities ---
 
 const activityColumns = "id, person_id, type, amount, at, note, source, xp, created_at"
@@ -225,6 +237,21 @@ func (s *Store) MoodInsert(ctx context.Context, m domain.Mood, day domain.Day, k
 		return m, false, err
 	}
 	return m, err == nil, err
+}
+
+// MoodPage implements app.MoodStore.
+func (s *Store) MoodPage(ctx context.Context, personID int64, from, to domain.Day, before int64, limit int) ([]domain.Mood, error) {
+	rows, err := s.q.Query(ctx, `SELECT id, at, value, note FROM moods
+		WHERE person_id = $1 AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day <= $3) AND ($4 = 0 OR id < $4)
+		ORDER BY id DESC LIMIT $5`, personID, from, to, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("page moods: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Mood, error) {
+		m := domain.Mood{PersonID: personID}
+		err := r.Scan(&m.ID, &m.At, &m.Value, &m.Note)
+		return m, err
+	})
 }
 
 // MoodLatest implements app.MoodStore.

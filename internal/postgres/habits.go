@@ -76,17 +76,25 @@ func (s *Store) HabitInsert(ctx context.Context, h domain.Habit, slug string) (d
 
 func (s *Store) loadPauses(ctx context.Context, h *domain.Habit) error {
 	rows, err := s.q.Query(ctx, `
-		SELECT reason, from_day, until_day FROM pauses
+		SELECT `+pauseColumns+` FROM pauses
 		 WHERE person_id = $1 AND (habit_id IS NULL OR habit_id = $2) ORDER BY from_day`, h.PersonID, h.ID)
 	if err != nil {
 		return fmt.Errorf("habit %d pauses: %w", h.ID, err)
 	}
 	h.Pauses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Pause, error) {
-		var p domain.Pause
-		err := r.Scan(&p.Reason, &p.From, &p.Until)
-		return p, err
+		v, err := scanPause(r)
+		return v.Value, err
 	})
 	return err
+}
+
+const pauseColumns = "id, coalesce(habit_id, 0), reason, from_day, until_day, version"
+
+func scanPause(row pgx.Row) (app.Versioned[domain.Pause], error) {
+	var v app.Versioned[domain.Pause]
+	p := &v.Value
+	err := row.Scan(&p.ID, &p.HabitID, &p.Reason, &p.From, &p.Until, &v.Version)
+	return v, err
 }
 
 // HabitGet implements app.HabitStore: ref is an id, a slug or a name
@@ -164,7 +172,9 @@ func (s *Store) HabitUpdate(ctx context.Context, h app.StoredHabit, version int)
 	return next, nil
 }
 
-// HabitArchive implements app.HabitStore.
+// HabitArchive implements app.HabitStore. The habit's day rows from from
+// on go: an archived habit keeps its days before and counts on no day after
+// them.
 func (s *Store) HabitArchive(ctx context.Context, id int64, from domain.Day) error {
 	if _, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = coalesce(archived_at, now()), version = version + 1 WHERE id = $1", id); err != nil {
 		return err
@@ -173,11 +183,71 @@ func (s *Store) HabitArchive(ctx context.Context, id int64, from domain.Day) err
 	return err
 }
 
-// PauseInsert implements app.HabitStore.
-func (s *Store) PauseInsert(ctx context.Context, personID int64, habitID *int64, p domain.Pause) error {
-	_, err := s.q.Exec(ctx, "INSERT INTO pauses (person_id, habit_id, reason, from_day, until_day) VALUES ($1, $2, $3, $4, $5)",
-		personID, habitID, p.Reason, p.From, p.Until)
+// HabitsArchived implements app.HabitStore.
+func (s *Store) HabitsArchived(ctx context.Context, personID int64) ([]app.Versioned[app.StoredHabit], error) {
+	rows, err := s.q.Query(ctx, "SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND archived_at IS NOT NULL ORDER BY id", personID)
+	if err != nil {
+		return nil, fmt.Errorf("list archived habits: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[app.StoredHabit], error) { return scanHabit(r) })
+}
+
+// HabitUnarchive implements app.HabitStore.
+func (s *Store) HabitUnarchive(ctx context.Context, id int64) error {
+	_, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = NULL, version = version + 1, updated_at = now() WHERE id = $1 AND archived_at IS NOT NULL", id)
 	return err
+}
+
+// PauseInsert implements app.HabitStore.
+func (s *Store) PauseInsert(ctx context.Context, personID int64, p domain.Pause) (app.Versioned[domain.Pause], error) {
+	v, err := scanPause(s.q.QueryRow(ctx, `
+		INSERT INTO pauses (person_id, habit_id, reason, from_day, until_day) VALUES ($1, $2, $3, $4, $5)
+		RETURNING `+pauseColumns, personID, nullID(p.HabitID), p.Reason, p.From, p.Until))
+	if err != nil {
+		return v, fmt.Errorf("insert pause: %w", err)
+	}
+	return v, nil
+}
+
+// PauseGet implements app.HabitStore.
+func (s *Store) PauseGet(ctx context.Context, personID, id int64) (app.Versioned[domain.Pause], error) {
+	v, err := scanPause(s.q.QueryRow(ctx, "SELECT "+pauseColumns+" FROM pauses WHERE person_id = $1 AND id = $2", personID, id))
+	if err != nil {
+		return v, notFound(err, "pause "+strconv.FormatInt(id, 10))
+	}
+	return v, nil
+}
+
+// PauseList implements app.HabitStore: newest start first.
+func (s *Store) PauseList(ctx context.Context, personID int64) ([]app.Versioned[domain.Pause], error) {
+	rows, err := s.q.Query(ctx, "SELECT "+pauseColumns+" FROM pauses WHERE person_id = $1 ORDER BY from_day DESC, id DESC", personID)
+	if err != nil {
+		return nil, fmt.Errorf("list pauses: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[domain.Pause], error) { return scanPause(r) })
+}
+
+// PauseUpdate implements app.HabitStore.
+func (s *Store) PauseUpdate(ctx context.Context, p domain.Pause, version int) (int, error) {
+	var next int
+	err := s.q.QueryRow(ctx, `
+		UPDATE pauses SET reason = $2, from_day = $3, until_day = $4, version = version + 1, updated_at = now()
+		 WHERE id = $1 AND version = $5 RETURNING version`, p.ID, p.Reason, p.From, p.Until, version).Scan(&next)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, fmt.Errorf("pause %d changed meanwhile: %w", p.ID, domain.ErrPrecondition)
+	case err != nil:
+		return 0, fmt.Errorf("update pause %d: %w", p.ID, err)
+	}
+	return next, nil
+}
+
+// PauseDelete implements app.HabitStore.
+func (s *Store) PauseDelete(ctx context.Context, id int64) error {
+	if _, err := s.q.Exec(ctx, "DELETE FROM pauses WHERE id = $1", id); err != nil {
+		return fmt.Errorf("delete pause %d: %w", id, err)
+	}
+	return nil
 }
 
 // habitDayJSON is how streak and strength state are stored.
@@ -287,8 +357,8 @@ func (s *Store) PausesEnd(ctx context.Context, personID int64, reason domain.Pau
 		personID, reason, day); err != nil {
 		return err
 	}
-	_, err := s.q.Exec(ctx, `UPDATE pauses SET until_day = $3::date - 1
-		WHERE person_id = $1 AND habit_id IS NULL AND reason = $2 AND until_day >= $3`, personID, reason, day)
+	_, err := s.q.Exec(ctx, `UPDATE pauses SET until_day = $3::date - 1, version = version + 1, updated_at = now()
+		WHERE person_id = $1 AND habit_id IS NULL AND reason = $2 AND (until_day IS NULL OR until_day >= $3)`, personID, reason, day)
 	return err
 }
 
@@ -296,6 +366,6 @@ func (s *Store) PausesEnd(ctx context.Context, personID int64, reason domain.Pau
 func (s *Store) PauseActive(ctx context.Context, personID int64, reason domain.PauseReason, day domain.Day) (bool, error) {
 	var active bool
 	err := s.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pauses WHERE person_id = $1 AND habit_id IS NULL AND reason = $2
-		AND $3 BETWEEN from_day AND until_day)`, personID, reason, day).Scan(&active)
+		AND $3 >= from_day AND (until_day IS NULL OR $3 <= until_day))`, personID, reason, day).Scan(&active)
 	return active, err
 }

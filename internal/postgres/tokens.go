@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -140,21 +141,70 @@ func (s *Store) IdempotencyGet(ctx context.Context, scope, key string) (app.Stor
 	var raw []byte
 	err := s.q.QueryRow(ctx, `
 		SELECT request_hash, status, response FROM idempotency_keys
-		 WHERE scope = $1 AND key = $2 AND created_at > now() - $3 * interval '1 second'`,
+		 WHERE scope = $1 AND key = $2 AND status > 0 AND created_at > now() - $3 * interval '1 second'`,
 		scope, key, int64(idempotencyTTL/time.Second)).Scan(&out.RequestHash, &out.Status, &raw)
 	if err != nil {
 		return out, notFound(err, "idempotency key")
 	}
-	var r storedResponse
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return out, fmt.Errorf("idempotency key %q: stored response: %w", key, err)
-	}
-	out.ContentType, out.Body = r.ContentType, []byte(r.Body)
-	return out, nil
+	return out, decodeStoredResponse(key, raw, &out)
 }
 
-// IdempotencyPut implements app.IdempotencyStore. An expired row under the
-// same key is replaced.
+func decodeStoredResponse(key string, raw []byte, out *app.StoredResponse) error {
+	var r storedResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("idempotency key %q: stored response: %w", key, err)
+	}
+	out.ContentType, out.Body = r.ContentType, []byte(r.Body)
+	return nil
+}
+
+// IdempotencyClaim implements app.IdempotencyStore. The claim is a row with
+// status 0, written outside any transaction so duplicates see it at once.
+//
+// The row names the database session that wrote it (pid and start time, as
+// pg_stat_activity shows them). A claim whose session has ended belongs to
+// a process that died mid-request, and the next duplicate takes it over at
+// once; stale only covers a claimant that lives but never answers. A
+// session the pool closes while its request still runs would let a
+// duplicate run too: the use cases' own keys still store the fact once.
+func (s *Store) IdempotencyClaim(ctx context.Context, scope, key string, hash []byte, stale time.Duration) (app.StoredResponse, bool, error) {
+	var out app.StoredResponse
+	tag, err := s.q.Exec(ctx, `
+		INSERT INTO idempotency_keys (scope, key, request_hash, status, response, owner_pid, owner_started)
+		SELECT $1, $2, $3, 0, '{}', pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
+		ON CONFLICT (scope, key) DO UPDATE
+		   SET request_hash = EXCLUDED.request_hash, status = 0, response = '{}', created_at = now(),
+		       owner_pid = EXCLUDED.owner_pid, owner_started = EXCLUDED.owner_started
+		 WHERE idempotency_keys.created_at <= now() - $4 * interval '1 second'
+		    OR (idempotency_keys.status = 0 AND (
+		        idempotency_keys.created_at <= now() - $5 * interval '1 millisecond'
+		        OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+		                        WHERE a.pid = idempotency_keys.owner_pid AND a.backend_start = idempotency_keys.owner_started)))`,
+		scope, key, hash, int64(idempotencyTTL/time.Second), stale.Milliseconds())
+	if err != nil {
+		return out, false, fmt.Errorf("claim idempotency key %q: %w", key, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return out, true, nil
+	}
+	var raw []byte
+	err = s.q.QueryRow(ctx, "SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
+		scope, key).Scan(&out.RequestHash, &out.Status, &raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Released between the two statements: claim it again.
+		return s.IdempotencyClaim(ctx, scope, key, hash, stale)
+	}
+	if err != nil {
+		return out, false, fmt.Errorf("read idempotency key %q: %w", key, err)
+	}
+	if out.Status == 0 {
+		return out, false, nil
+	}
+	return out, false, decodeStoredResponse(key, raw, &out)
+}
+
+// IdempotencyPut implements app.IdempotencyStore. It completes a claim of
+// the same request, or replaces an expired row under the same key.
 func (s *Store) IdempotencyPut(ctx context.Context, scope, key string, r app.StoredResponse) (bool, error) {
 	raw, err := json.Marshal(storedResponse{ContentType: r.ContentType, Body: string(r.Body)})
 	if err != nil {
@@ -164,10 +214,19 @@ func (s *Store) IdempotencyPut(ctx context.Context, scope, key string, r app.Sto
 		INSERT INTO idempotency_keys (scope, key, request_hash, status, response) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (scope, key) DO UPDATE
 		   SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, response = EXCLUDED.response, created_at = now()
-		 WHERE idempotency_keys.created_at <= now() - $6 * interval '1 second'`,
+		 WHERE idempotency_keys.created_at <= now() - $6 * interval '1 second'
+		    OR (idempotency_keys.status = 0 AND idempotency_keys.request_hash = EXCLUDED.request_hash)`,
 		scope, key, r.RequestHash, r.Status, raw, int64(idempotencyTTL/time.Second))
 	if err != nil {
 		return false, fmt.Errorf("keep idempotent answer %q: %w", key, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// IdempotencyRelease implements app.IdempotencyStore.
+func (s *Store) IdempotencyRelease(ctx context.Context, scope, key string) error {
+	if _, err := s.q.Exec(ctx, "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0", scope, key); err != nil {
+		return fmt.Errorf("release idempotency key %q: %w", key, err)
+	}
+	return nil
 }

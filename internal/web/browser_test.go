@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -17,17 +18,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
 // defaultChromium is Debian's Chromium (apt-get install chromium;
-// scripts/services installs it); LIFEOPS_TEST_CHROMIUM names another
+// scripts/services --test-tools installs it); LIFEOPS_TEST_CHROMIUM names another
 // Chromium-based browser.
 const defaultChromium = "/usr/bin/chromium"
 
@@ -99,7 +102,7 @@ func artifacts(t *testing.T) string {
 func TestBrowser(t *testing.T) {
 	chromiumPath := cmp.Or(os.Getenv("LIFEOPS_TEST_CHROMIUM"), defaultChromium)
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the browser tests need Chromium at %s (apt-get install -y chromium, or scripts/services; "+
+		t.Fatalf("the browser tests need Chromium at %s (apt-get install -y chromium, or scripts/services --test-tools; "+
 			"LIFEOPS_TEST_CHROMIUM names another): %v", chromiumPath, err)
 	}
 	e := newEnv(t, envOptions{})
@@ -120,7 +123,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
 
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
@@ -298,6 +301,71 @@ func TestBrowser(t *testing.T) {
 	submit("open the tree in the dark", `nav.tabs a[href*="/character"]`)
 	screenshot(t, ctx, filepath.Join(out, "tree-dark.png"))
 
+	// No page is wider than the screen, on a phone (390 px) or a desktop
+	// (1280 px), light or dark; each is kept as a picture.
+	// A new token's secret has a Copy button.
+	do("open tokens", chromedp.Navigate(base+"/tokens"), chromedp.WaitVisible(chromedp.ID("t-name")), chromedp.SendKeys(chromedp.ID("t-name"), "Wall tablet"))
+	submit("create a token", "#add-token button")
+	do("copy the secret", chromedp.WaitVisible(chromedp.CSS(`button[data-copy="new-secret"]`)), chromedp.Click(chromedp.CSS(`button[data-copy="new-secret"]`)))
+	var copied string
+	for range 30 { // the clipboard answers asynchronously
+		if copied, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('button[data-copy="new-secret"]').textContent`)); err != nil || copied != "Copy" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || (copied != "Copied" && copied != "Selected: copy it") {
+		t.Errorf("the Copy button says %q after a click (%v)", copied, err)
+	}
+
+	do("open the habits", chromedp.Navigate(base+"/habits?person=anna"))
+	habitID := attr(`main a[href*="/habits/"]`, "href")
+	habitID = habitID[strings.LastIndex(habitID, "/habits/")+len("/habits/"):]
+	if i := strings.IndexByte(habitID, '?'); i >= 0 {
+		habitID = habitID[:i]
+	}
+	for _, name := range []string{"Kitchen tablet by the fridge", "Phone shortcuts"} {
+		if _, err := e.tokens.Create(context.Background(), app.TokenInput{Name: name, Scope: app.ScopeWrite, Person: "anna"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := map[string]string{
+		"today": "/?person=anna", "character": "/character?person=anna", "habits": "/habits?person=anna",
+		"habit": "/habits/" + habitID + "?person=anna", "routines": "/routines?person=anna",
+		"evidence": "/evidence?person=anna", "oura": "/oura?person=anna", "people": "/people",
+		"tokens": "/tokens", "diagnostics": "/diagnostics", "docs": "/docs",
+	}
+	for _, theme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: theme}}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, width := range []int64{390, 1280} {
+			if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+				Width: width, Height: 900, DeviceScaleFactor: 1, Mobile: width < 600}); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range slices.Sorted(maps.Keys(pages)) {
+				ready := chromedp.WaitReady(chromedp.CSS("body"))
+				if name == "docs" { // the operations come from a script
+					ready = chromedp.WaitVisible(chromedp.CSS("#ops .op"))
+				}
+				do("open "+name, chromedp.Navigate(base+pages[name]), ready)
+				wide, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wide > width {
+					t.Errorf("%s at %d px (%s) is %d px wide", name, width, theme, wide)
+				}
+				screenshot(t, ctx, filepath.Join(out, fmt.Sprintf("%s-%d-%s.png", name, width, theme)))
+			}
+		}
+	}
+	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+
 	problemsMu.Lock()
 	var unexpected []string
 	for _, p := range problems {
@@ -313,6 +381,32 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("requests outside the ingress prefix: %q", s)
 	}
 	t.Logf("screenshots in %s", out)
+	if os.Getenv("LIFEOPS_DOCS_SCREENSHOTS") != "" {
+		exportDocScreenshots(t, out)
+	}
+}
+
+// docScreenshots are the pictures docs/first-steps.md shows. Run the
+// browser test with LIFEOPS_DOCS_SCREENSHOTS=1 to refresh them after a
+// change to the pages; docs_test checks that the guide names only these.
+var docScreenshots = []string{"today.png", "habits.png", "routines.png", "tree.png", "evidence.png", "tokens.png", "today-dark.png"}
+
+func exportDocScreenshots(t *testing.T, from string) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "docs", "images", "panel")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range docScreenshots {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("wrote %d screenshots to %s", len(docScreenshots), dir)
 }
 
 func screenshot(t *testing.T, ctx context.Context, path string) {

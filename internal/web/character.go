@@ -64,7 +64,13 @@ func treeView(tree *character.Tree, v app.CharacterView) (characterData, error) 
 	// XML prologue-free document is valid HTML.
 	// Safe: rendered by the domain from the embedded tree, every text escaped there.
 	d.SVG = template.HTML(svg)
-	for _, id := range v.Allocatable {
+	// With no point to spend there is nothing to click: a button would
+	// only answer "no unspent points".
+	allocatable := v.Allocatable
+	if v.Sheet.UnspentPoints == 0 {
+		allocatable = nil
+	}
+	for _, id := range allocatable {
 		n, ok := tree.Node(id)
 		if !ok {
 			continue

@@ -110,6 +110,15 @@ func TestOuraPage(t *testing.T) {
 	if !strings.Contains(r.body, `<span class="chip">not connected</span>`) {
 		t.Errorf("a new person is not shown as not connected")
 	}
+	// The shared client's state in words a person reads right ("closed"
+	// meant healthy), and Connect opens Oura outside the ingress frame,
+	// which Oura's login page refuses to be shown in.
+	if !strings.Contains(r.body, `id="oura-api">working`) {
+		t.Errorf("a healthy Oura API is not shown as working")
+	}
+	if !regexp.MustCompile(`action="[^"]*/oura/connect" class="inline" target="_blank"`).MatchString(r.body) {
+		t.Errorf("Connect Oura does not open a top-level tab")
+	}
 	// Connect sends the browser to Oura's consent page.
 	r = e.post("/oura/connect", url.Values{"person": {"anna"}})
 	mustStatus(t, r, http.StatusSeeOther)

@@ -19,6 +19,15 @@ type ouraData struct {
 	ErrorAt   string
 	PausedTo  string
 	LastDays  []string
+	APIState  string // the shared circuit breaker, in a person's words
+}
+
+// breakerWords says what the Oura client's circuit breaker means for a
+// person: "closed" reads as broken to anyone who is not an electrician.
+var breakerWords = map[string]string{
+	"closed":    "working",
+	"open":      "paused after repeated errors; LifeOps tries again shortly",
+	"half-open": "trying again after errors",
 }
 
 func (h *Handler) getOura(w http.ResponseWriter, r *http.Request) {
@@ -46,6 +55,7 @@ func (h *Handler) showOura(w http.ResponseWriter, r *http.Request, p *page) {
 		if st.Sync.LastErrorAt != nil {
 			d.ErrorAt = stamp(*st.Sync.LastErrorAt, loc)
 		}
+		d.APIState = breakerWords[st.Health.Breaker]
 		if st.Health.Paused {
 			d.PausedTo = stamp(st.Health.PausedUntil, loc)
 		}

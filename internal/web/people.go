@@ -87,10 +87,111 @@ func (h *Handler) postPersonDelete(w http.ResponseWriter, r *http.Request) {
 // habitsData is the Habits page: the list and the form to add (or, on a
 // habit's own page, edit) one.
 type habitsData struct {
-	Habits []app.Versioned[app.StoredHabit]
+	Habits   []app.Versioned[app.StoredHabit]
+	Archived []app.Versioned[app.StoredHabit]
 	// Editing is the habit being edited, nil on the list.
 	Editing  *app.StoredHabit
 	Weekdays []weekday
+	// Month is the editing habit's calendar, nil when it could not be read.
+	Month *monthGrid
+}
+
+// monthGrid is a habit's month as the panel draws it: weeks from Monday,
+// blank cells before the 1st and after the last day.
+type monthGrid struct {
+	Title      string // "March 2026"
+	Month      string // 2026-03
+	Prev, Next string // neighbouring months, YYYY-MM
+	Amount     bool   // the habit has an amount target: setting a day asks for it
+	Avoids     bool   // a limit habit: a check-in records a slip, not a done day
+	Weeks      [][]monthCell
+}
+
+type monthCell struct {
+	Day      string // YYYY-MM-DD; empty for padding
+	N        int    // day of the month
+	Status   string
+	Quantity string
+	Settable bool // from the habit's start to today
+	Recorded bool // the day has check-ins to clear
+	Today    bool
+}
+
+// habitMonth reads the calendar of month (YYYY-MM; empty: this month).
+func (h *Handler) habitMonth(r *http.Request, person string, hb app.StoredHabit, month string) (*monthGrid, error) {
+	today := h.opts.Service.CurrentDay()
+	first := domain.NewDay(today.Year, today.Month, 1)
+	if t, err := time.Parse("2006-01", month); err == nil && t.Year() >= 1970 && t.Year() < 9999 {
+		first = domain.NewDay(t.Year(), t.Month(), 1)
+	}
+	last := domain.NewDay(first.Year, first.Month+1, 1).Add(-1)
+	days, err := h.opts.Service.HabitCalendar(r.Context(), person, strconv.FormatInt(hb.ID, 10), first, last)
+	if err != nil {
+		return nil, err
+	}
+	prev := first.Add(-1)
+	g := &monthGrid{Title: fmt.Sprintf("%s %d", first.Month, first.Year), Month: fmt.Sprintf("%04d-%02d", first.Year, int(first.Month)),
+		Prev: fmt.Sprintf("%04d-%02d", prev.Year, int(prev.Month)), Next: fmt.Sprintf("%04d-%02d", last.Add(1).Year, int(last.Add(1).Month)),
+		Amount: hb.Target.Kind != domain.TargetCheck, Avoids: hb.Avoids()}
+	week := make([]monthCell, (int(first.Weekday())+6)%7) // Monday first
+	for _, d := range days {
+		c := monthCell{Day: d.Day.String(), N: d.Day.Day, Status: string(d.Status), Today: d.Day == today,
+			Settable: !d.Day.Before(hb.Start) && !d.Day.After(today) && !hb.Archived, Recorded: d.CheckIns > 0}
+		if d.Value > 0 && g.Amount {
+			c.Quantity = strconv.FormatFloat(d.Value, 'f', -1, 64)
+		}
+		week = append(week, c)
+		if len(week) == 7 {
+			g.Weeks = append(g.Weeks, week)
+			week = nil
+		}
+	}
+	if len(week) > 0 {
+		for len(week) < 7 {
+			week = append(week, monthCell{})
+		}
+		g.Weeks = append(g.Weeks, week)
+	}
+	return g, nil
+}
+
+// postHabitDay sets or clears one day of a habit from the month grid.
+func (h *Handler) postHabitDay(w http.ResponseWriter, r *http.Request) {
+	person, ref := r.FormValue("person"), r.PathValue("habit")
+	back := withPerson("/habits/"+url.PathEscape(ref), person) + "&month=" + url.QueryEscape(r.FormValue("month"))
+	if person == "" {
+		back = "/habits/" + url.PathEscape(ref) + "?month=" + url.QueryEscape(r.FormValue("month"))
+	}
+	day, err := domain.ParseDay(r.PathValue("day"))
+	if err != nil {
+		err = domain.Invalid("day", r.PathValue("day"), "must be a date YYYY-MM-DD")
+	} else if r.FormValue("action") == "clear" {
+		if _, err = h.opts.Service.ClearHabitDay(r.Context(), person, ref, day); err == nil {
+			done(w, r, back, "Cleared "+day.String())
+			return
+		}
+	} else {
+		var v domain.ValidationError
+		qty := 0.0
+		if s := strings.TrimSpace(r.FormValue("quantity")); s != "" {
+			if qty, err = strconv.ParseFloat(s, 64); err != nil {
+				v.Add("quantity", s, "must be a number")
+			}
+		}
+		if err = v.Err(); err == nil {
+			if _, err = h.opts.Service.SetHabitDay(r.Context(), app.SetDayInput{Person: person, Habit: ref, Day: day, Quantity: qty,
+				Source: domain.SourceManual}); err == nil {
+				done(w, r, back, "Set "+day.String())
+				return
+			}
+		}
+	}
+	status, msg := classify(err)
+	if status == http.StatusInternalServerError {
+		h.fail(w, r, err)
+		return
+	}
+	done(w, r, back, msg)
 }
 
 type weekday struct {
@@ -116,14 +217,29 @@ func (h *Handler) getHabits(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) showHabits(w http.ResponseWriter, r *http.Request, p *page, editing *app.StoredHabit) {
+	h.showHabitPage(w, r, p, editing, "")
+}
+
+func (h *Handler) showHabitPage(w http.ResponseWriter, r *http.Request, p *page, editing *app.StoredHabit, month string) {
 	if err := h.selectPerson(r, p); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	d := habitsData{Editing: editing, Weekdays: weekdays}
+	if editing != nil && p.Person != nil {
+		var err error
+		if d.Month, err = h.habitMonth(r, p.Person.Slug, *editing, month); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	if p.Person != nil && editing == nil {
 		var err error
 		if d.Habits, err = h.opts.Service.Habits(r.Context(), p.Person.Slug); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if d.Archived, err = h.opts.Service.ArchivedHabits(r.Context(), p.Person.Slug); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -147,7 +263,7 @@ func (h *Handler) getHabit(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Form = habitForm(hb.Value)
 	p.Form.Set("version", strconv.Itoa(hb.Version))
-	h.showHabits(w, r, p, &hb.Value)
+	h.showHabitPage(w, r, p, &hb.Value, r.FormValue("month"))
 }
 
 func (h *Handler) postHabit(w http.ResponseWriter, r *http.Request) {
@@ -198,6 +314,16 @@ func (h *Handler) postHabitArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done(w, r, withPerson("/habits", person), "Archived the habit: its history stays")
+}
+
+func (h *Handler) postHabitUnarchive(w http.ResponseWriter, r *http.Request) {
+	person := r.FormValue("person")
+	hb, err := h.opts.Service.UnarchiveHabit(r.Context(), person, r.PathValue("habit"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	done(w, r, withPerson("/habits", person), "Brought back the habit "+hb.Value.Name)
 }
 
 // habitForm fills the form from a stored habit.

@@ -17,6 +17,13 @@ import (
 // funcs are the helpers every template may call.
 var funcs = template.FuncMap{
 	"pct": func(f float64) int { return int(math.Round(f * 100)) },
+	"seq": func(from, to int) []int {
+		var out []int
+		for i := from; i <= to; i++ {
+			out = append(out, i)
+		}
+		return out
+	},
 	"num": func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
 	"title": func(s string) string {
 		s = strings.ReplaceAll(s, "_", " ")
@@ -49,6 +56,10 @@ type todayData struct {
 	// Key makes this rendering's check-in forms idempotent: a double click
 	// or a re-sent post records one check-in; the next rendering has a new key.
 	Key string
+	// Activities are the types the activity form offers.
+	Activities []activityChoice
+	// History is the score of the last historyDays as a chart.
+	History template.HTML
 }
 
 type timelineRow struct {
@@ -115,6 +126,29 @@ func (h *Handler) showToday(w http.ResponseWriter, r *http.Request, p *page) {
 			Quantity: hb.Target.Kind != domain.TargetCheck}
 		d.Habits = append(d.Habits, row)
 	}
+	types, err := h.opts.Service.ActivityTypes(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, t := range types {
+		d.Activities = append(d.Activities, activityChoice{Key: t.Key, Name: t.Name, Unit: string(t.Unit)})
+	}
+	from := view.Day.Add(-(historyDays - 1))
+	stored, err := h.opts.Service.ScoreHistory(ctx, ref, from, view.Day)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	byDay := map[domain.Day]app.StoredScore{}
+	for _, s := range stored {
+		byDay[s.Day] = s
+	}
+	var days []domain.Day
+	for day := from; !day.After(view.Day); day = day.Add(1) {
+		days = append(days, day)
+	}
+	d.History = scoreChart(days, byDay)
 	p.Data = d
 	p.Title = "Today · " + p.Person.Name
 	h.render(w, r, "today", p)

@@ -414,6 +414,17 @@ func TestTodayCharacterAndTokens(t *testing.T) {
 	if !strings.Contains(r.body, "already allocated") {
 		t.Errorf("a second allocation does not say why it failed")
 	}
+	// With every point spent the tree offers nothing to click.
+	for v.Sheet.UnspentPoints > 0 {
+		mustStatus(t, e.post("/character/allocate", url.Values{"person": {person}, "node": {string(v.Allocatable[0])}}), http.StatusSeeOther)
+		if v, err = e.svc.Character(ctx, person); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = e.get("/character?person=" + person)
+	if strings.Contains(r.body, `class="node-button`) || strings.Contains(r.body, ">Allocate</button>") || !strings.Contains(r.body, `id="no-points"`) {
+		t.Errorf("the character page offers Allocate with 0 points to spend")
+	}
 
 	// A token's secret is shown once and works against the API; revoked, it does not.
 	r = e.post("/tokens", url.Values{"name": {"tablet"}, "scope": {"write"}, "bind": {person}})
@@ -493,5 +504,68 @@ func TestQuantityCheckInAndUnknownPerson(t *testing.T) {
 		if !strings.Contains(r.body, `class="alert"`) {
 			t.Errorf("%s: the 404 does not say what is missing", path)
 		}
+	}
+}
+
+// Today logs an activity and a mood, and draws the last 30 days of the
+// score with a mark for each day without data.
+func TestTodayLogsActivityAndMoodAndShowsHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	person, _ := seed(t, e)
+	body := e.get("/?person=" + person).body
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)
+	if key == nil || !strings.Contains(body, `id="log-activity"`) || !strings.Contains(body, `<option value="walk"`) {
+		t.Fatalf("Today has no activity form offering the catalogue:\n%s", body)
+	}
+	if n := strings.Count(body, `<rect class="`); n != 30 {
+		t.Errorf("the score chart has %d days, want 30", n)
+	}
+	if !strings.Contains(body, `class="nodata"`) {
+		t.Errorf("days without data are not marked")
+	}
+	before, err := e.svc.Today(ctx, person)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"person": {person}, "type": {"walk"}, "amount": {"20"}, "key": {key[1]}}
+	r := e.post("/activity", form)
+	mustStatus(t, r, http.StatusSeeOther)
+	if flash, _ := url.QueryUnescape(strings.TrimPrefix(cookieOf(r, "lifeops_flash"), "lifeops_flash=")); !strings.HasPrefix(flash, "Logged 20 minutes of Walk") {
+		t.Errorf("flash after logging: %q", flash)
+	}
+	mustStatus(t, e.post("/activity", form), http.StatusSeeOther) // a re-sent form logs nothing more
+	after, err := e.svc.Today(ctx, person)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, err := e.svc.Activities(ctx, person, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walks := 0
+	for _, a := range acts {
+		if a.Type == "walk" && a.Amount == 20 {
+			walks++
+		}
+	}
+	if walks != 1 || after.TotalXP <= before.TotalXP {
+		t.Errorf("after logging a walk twice from one page: %d walks, XP %d → %d", walks, before.TotalXP, after.TotalXP)
+	}
+	r = e.post("/activity", url.Values{"person": {person}, "type": {"walk"}, "amount": {"lots"}})
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if got := fieldError(r.body, "amount"); got != "must be a number" {
+		t.Errorf("amount error %q", got)
+	}
+
+	mustStatus(t, e.post("/mood", url.Values{"person": {person}, "value": {"7"}}), http.StatusSeeOther)
+	if v, err := e.svc.Today(ctx, person); err != nil || v.Mood == nil || *v.Mood != 7 {
+		t.Errorf("mood after logging 7: %v, %v", v.Mood, err)
+	}
+	r = e.post("/mood", url.Values{"person": {person}, "value": {"12"}})
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if fieldError(r.body, "value") == "" {
+		t.Errorf("a mood of 12 is refused without a reason next to the field")
 	}
 }

@@ -111,6 +111,39 @@ func (e AnchorBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for CalendarDayBodyStatus.
+const (
+	CalendarDayBodyStatusDone    CalendarDayBodyStatus = "done"
+	CalendarDayBodyStatusFuture  CalendarDayBodyStatus = "future"
+	CalendarDayBodyStatusMissed  CalendarDayBodyStatus = "missed"
+	CalendarDayBodyStatusNotDue  CalendarDayBodyStatus = "not_due"
+	CalendarDayBodyStatusPartial CalendarDayBodyStatus = "partial"
+	CalendarDayBodyStatusPaused  CalendarDayBodyStatus = "paused"
+	CalendarDayBodyStatusPending CalendarDayBodyStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the CalendarDayBodyStatus enum.
+func (e CalendarDayBodyStatus) Valid() bool {
+	switch e {
+	case CalendarDayBodyStatusDone:
+		return true
+	case CalendarDayBodyStatusFuture:
+		return true
+	case CalendarDayBodyStatusMissed:
+		return true
+	case CalendarDayBodyStatusNotDue:
+		return true
+	case CalendarDayBodyStatusPartial:
+		return true
+	case CalendarDayBodyStatusPaused:
+		return true
+	case CalendarDayBodyStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CheckInBodyStatus.
 const (
 	CheckInBodyStatusDone    CheckInBodyStatus = "done"
@@ -393,21 +426,63 @@ func (e OuraStatusBodyBreaker) Valid() bool {
 	}
 }
 
+// Defines values for PauseBodyReason.
+const (
+	PauseBodyReasonRest     PauseBodyReason = "rest"
+	PauseBodyReasonSick     PauseBodyReason = "sick"
+	PauseBodyReasonVacation PauseBodyReason = "vacation"
+)
+
+// Valid indicates whether the value is a known member of the PauseBodyReason enum.
+func (e PauseBodyReason) Valid() bool {
+	switch e {
+	case PauseBodyReasonRest:
+		return true
+	case PauseBodyReasonSick:
+		return true
+	case PauseBodyReasonVacation:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PauseInputReason.
 const (
-	Rest     PauseInputReason = "rest"
-	Sick     PauseInputReason = "sick"
-	Vacation PauseInputReason = "vacation"
+	PauseInputReasonRest     PauseInputReason = "rest"
+	PauseInputReasonSick     PauseInputReason = "sick"
+	PauseInputReasonVacation PauseInputReason = "vacation"
 )
 
 // Valid indicates whether the value is a known member of the PauseInputReason enum.
 func (e PauseInputReason) Valid() bool {
 	switch e {
-	case Rest:
+	case PauseInputReasonRest:
 		return true
-	case Sick:
+	case PauseInputReasonSick:
 		return true
-	case Vacation:
+	case PauseInputReasonVacation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PausePatchReason.
+const (
+	PausePatchReasonRest     PausePatchReason = "rest"
+	PausePatchReasonSick     PausePatchReason = "sick"
+	PausePatchReasonVacation PausePatchReason = "vacation"
+)
+
+// Valid indicates whether the value is a known member of the PausePatchReason enum.
+func (e PausePatchReason) Valid() bool {
+	switch e {
+	case PausePatchReasonRest:
+		return true
+	case PausePatchReasonSick:
+		return true
+	case PausePatchReasonVacation:
 		return true
 	default:
 		return false
@@ -800,6 +875,28 @@ type AnchorBody struct {
 // AnchorBodyKind defines model for AnchorBody.Kind.
 type AnchorBodyKind string
 
+// CalendarBody defines model for CalendarBody.
+type CalendarBody struct {
+	Days    *[]CalendarDayBody `json:"days"`
+	HabitId int64              `json:"habit_id"`
+	Month   string             `json:"month"`
+}
+
+// CalendarDayBody defines model for CalendarDayBody.
+type CalendarDayBody struct {
+	CheckIns *int64             `json:"check_ins,omitempty"`
+	Day      openapi_types.Date `json:"day"`
+
+	// Quantity what counted: the amount, or the number of check-ins of a yes/no habit
+	Quantity *float64 `json:"quantity,omitempty"`
+
+	// Status partial: some of the amount but not all; pending: today, not decided yet; future: still ahead
+	Status CalendarDayBodyStatus `json:"status"`
+}
+
+// CalendarDayBodyStatus partial: some of the amount but not all; pending: today, not decided yet; future: still ahead
+type CalendarDayBodyStatus string
+
 // CharacterBody defines model for CharacterBody.
 type CharacterBody struct {
 	// Allocatable nodes a point may go to next
@@ -850,6 +947,27 @@ type CheckInCreate struct {
 	Quantity *float64 `json:"quantity,omitempty"`
 }
 
+// CheckInItem defines model for CheckInItem.
+type CheckInItem struct {
+	At time.Time `json:"at"`
+
+	// Day the local day it counts for
+	Day      openapi_types.Date `json:"day"`
+	HabitId  int64              `json:"habit_id"`
+	Id       int64              `json:"id"`
+	Note     *string            `json:"note,omitempty"`
+	Quantity float64            `json:"quantity"`
+	Source   string             `json:"source"`
+}
+
+// CheckInPage defines model for CheckInPage.
+type CheckInPage struct {
+	Items *[]CheckInItem `json:"items"`
+
+	// NextCursor pass as cursor for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
 // ConditionBody defines model for ConditionBody.
 type ConditionBody struct {
 	// Op on/off read the state as a switch (on, true, ON, home …); gt/ge/lt/le compare numbers; eq/ne compare numbers, else text ignoring case. unknown/unavailable never satisfy a condition.
@@ -882,6 +1000,14 @@ type ContributorBody struct {
 
 // ContributorBodyComponent defines model for ContributorBody.Component.
 type ContributorBodyComponent string
+
+// DaySet defines model for DaySet.
+type DaySet struct {
+	Note *string `json:"note,omitempty"`
+
+	// Quantity the day's amount, for a habit with an amount target; ignored for yes/no
+	Quantity *float64 `json:"quantity,omitempty"`
+}
 
 // DepStatus defines model for DepStatus.
 type DepStatus struct {
@@ -1099,6 +1225,14 @@ type MoodCreate struct {
 	Value int64 `json:"value"`
 }
 
+// MoodPage defines model for MoodPage.
+type MoodPage struct {
+	Items *[]MoodBody `json:"items"`
+
+	// NextCursor pass as cursor for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
 // NewTokenBody defines model for NewTokenBody.
 type NewTokenBody struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1233,19 +1367,61 @@ type PairingCodeCreate struct {
 	Person string `json:"person"`
 }
 
+// PauseBody defines model for PauseBody.
+type PauseBody struct {
+	From openapi_types.Date `json:"from"`
+
+	// HabitId the paused habit; absent: every habit of the person
+	HabitId *int64          `json:"habit_id,omitempty"`
+	Id      int64           `json:"id"`
+	Reason  PauseBodyReason `json:"reason"`
+
+	// Until absent: open
+	Until *openapi_types.Date `json:"until,omitempty"`
+
+	// Version the ETag
+	Version int64 `json:"version"`
+}
+
+// PauseBodyReason defines model for PauseBody.Reason.
+type PauseBodyReason string
+
 // PauseInput defines model for PauseInput.
 type PauseInput struct {
-	// From default: today
+	// From the first paused day, at most 2 days before today and at most a year ahead; default: today
 	From *openapi_types.Date `json:"from,omitempty"`
 
 	// Habit the habit's id, slug or name; absent: every habit of the person
-	Habit  *string            `json:"habit,omitempty"`
-	Reason PauseInputReason   `json:"reason"`
-	Until  openapi_types.Date `json:"until"`
+	Habit  *string          `json:"habit,omitempty"`
+	Reason PauseInputReason `json:"reason"`
+
+	// Until the last paused day; absent: open, until the pause is ended
+	Until *openapi_types.Date `json:"until,omitempty"`
 }
 
 // PauseInputReason defines model for PauseInput.Reason.
 type PauseInputReason string
+
+// PauseList defines model for PauseList.
+type PauseList struct {
+	Items *[]PauseBody `json:"items"`
+}
+
+// PausePatch defines model for PausePatch.
+type PausePatch struct {
+	// From only while the pause has not begun or began at most 2 days ago
+	From *openapi_types.Date `json:"from,omitempty"`
+
+	// Open true: remove the end (the pause runs until it is ended); not together with until
+	Open   *bool             `json:"open,omitempty"`
+	Reason *PausePatchReason `json:"reason,omitempty"`
+
+	// Until a new last day; end a running pause early with yesterday (or today: today stays paused)
+	Until *openapi_types.Date `json:"until,omitempty"`
+}
+
+// PausePatchReason defines model for PausePatch.Reason.
+type PausePatchReason string
 
 // PersonBody defines model for PersonBody.
 type PersonBody struct {
@@ -1750,8 +1926,21 @@ type ListActivitiesParams struct {
 
 // LogActivityParams defines parameters for LogActivity.
 type LogActivityParams struct {
-	// IdempotencyKey retry safely: the same key and body replay the first answer; the same key with another body is refused (422)
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ListCheckInsParams defines parameters for ListCheckIns.
+type ListCheckInsParams struct {
+	// From the first day (household's time zone); absent: unbounded
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To the last day; absent: unbounded
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // ListEvidenceMatchesParams defines parameters for ListEvidenceMatches.
@@ -1774,22 +1963,78 @@ type ListEvidenceRuleMatchesParams struct {
 	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListHabitsParams defines parameters for ListHabits.
+type ListHabitsParams struct {
+	// Archived true: the archived habits instead (POST …/habits/{habit}/unarchive brings one back)
+	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
+}
+
 // UpdateHabitParams defines parameters for UpdateHabit.
 type UpdateHabitParams struct {
 	// IfMatch the ETag last read; the update fails with 412 when the resource changed since
 	IfMatch *string `json:"If-Match,omitempty"`
 }
 
+// GetHabitCalendarParams defines parameters for GetHabitCalendar.
+type GetHabitCalendarParams struct {
+	// Month YYYY-MM; default: this month
+	Month *string `form:"month,omitempty" json:"month,omitempty"`
+}
+
+// ListHabitCheckInsParams defines parameters for ListHabitCheckIns.
+type ListHabitCheckInsParams struct {
+	// From the first day (household's time zone); absent: unbounded
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To the last day; absent: unbounded
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // CheckInParams defines parameters for CheckIn.
 type CheckInParams struct {
-	// IdempotencyKey retry safely: the same key and body replay the first answer; the same key with another body is refused (422)
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMoodsParams defines parameters for ListMoods.
+type ListMoodsParams struct {
+	// From the first day (household's time zone); absent: unbounded
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To the last day; absent: unbounded
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // LogMoodParams defines parameters for LogMood.
 type LogMoodParams struct {
-	// IdempotencyKey retry safely: the same key and body replay the first answer; the same key with another body is refused (422)
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// CreatePauseParams defines parameters for CreatePause.
+type CreatePauseParams struct {
+	// IdempotencyKey retry safely: the same key and body (compared as JSON values) replay the first answer, also to a duplicate sent while the first still runs; the same key with another body is refused (422)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// DeletePauseParams defines parameters for DeletePause.
+type DeletePauseParams struct {
+	// IfMatch the ETag last read; the update fails with 412 when the resource changed since
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// UpdatePauseParams defines parameters for UpdatePause.
+type UpdatePauseParams struct {
+	// IfMatch the ETag last read; the update fails with 412 when the resource changed since
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // UpdateRoutineParams defines parameters for UpdateRoutine.
@@ -1861,6 +2106,9 @@ type UpdateHabitJSONRequestBody = HabitInput
 // CheckInJSONRequestBody defines body for CheckIn for application/json ContentType.
 type CheckInJSONRequestBody = CheckInCreate
 
+// SetHabitDayJSONRequestBody defines body for SetHabitDay for application/json ContentType.
+type SetHabitDayJSONRequestBody = DaySet
+
 // LogMoodJSONRequestBody defines body for LogMood for application/json ContentType.
 type LogMoodJSONRequestBody = MoodCreate
 
@@ -1869,6 +2117,9 @@ type PasteOuraCodeJSONRequestBody = OuraCodeInput
 
 // CreatePauseJSONRequestBody defines body for CreatePause for application/json ContentType.
 type CreatePauseJSONRequestBody = PauseInput
+
+// UpdatePauseJSONRequestBody defines body for UpdatePause for application/json ContentType.
+type UpdatePauseJSONRequestBody = PausePatch
 
 // CreateRoutineJSONRequestBody defines body for CreateRoutine for application/json ContentType.
 type CreateRoutineJSONRequestBody = RoutineInput
@@ -2209,6 +2460,13 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/people/{person}/character/respec (the `RespecCharacter` operationId).
 	RespecCharacter(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListCheckIns Page through a person's check-ins
+	//
+	// Every habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+	//
+	// Corresponds with GET /api/v1/people/{person}/check-ins (the `ListCheckIns` operationId).
+	ListCheckIns(ctx context.Context, person string, params *ListCheckInsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UndoCheckIn Undo a check-in
 	//
 	// Removes it and reverses every effect it had.
@@ -2296,10 +2554,10 @@ type ClientInterface interface {
 
 	// ListHabits List a person's active habits
 	//
-	// The person's active habits with their ETags (version).
+	// The person's active habits with their ETags (version); with archived=true, the archived ones.
 	//
 	// Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-	ListHabits(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListHabits(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateHabitWithBody Add a habit
 	//
@@ -2351,6 +2609,20 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/people/{person}/habits/{habit} (the `UpdateHabit` operationId).
 	UpdateHabit(ctx context.Context, person string, habit string, params *UpdateHabitParams, body UpdateHabitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetHabitCalendar A habit's month, day by day
+	//
+	// Each day of the month: done, partial (with the quantity so far), missed, paused, not_due (before the start, or not due by the schedule), pending (today, not decided yet) or future. The same day rows streaks and scores read.
+	//
+	// Corresponds with GET /api/v1/people/{person}/habits/{habit}/calendar (the `GetHabitCalendar` operationId).
+	GetHabitCalendar(ctx context.Context, person string, habit string, params *GetHabitCalendarParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListHabitCheckIns Page through a habit's check-ins
+	//
+	// The habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+	//
+	// Corresponds with GET /api/v1/people/{person}/habits/{habit}/check-ins (the `ListHabitCheckIns` operationId).
+	ListHabitCheckIns(ctx context.Context, person string, habit string, params *ListHabitCheckInsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CheckInWithBody Check in a habit
 	//
 	// Updates the day, streak, strength, XP, score and achievements.
@@ -2368,6 +2640,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/check-ins (the `CheckIn` operationId).
 	CheckIn(ctx context.Context, person string, habit string, params *CheckInParams, body CheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClearHabitDay Clear a day of a habit
+	//
+	// Undoes every check-in of the day (from the habit's start to today) with all their effects.
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/habits/{habit}/days/{day} (the `ClearHabitDay` operationId).
+	ClearHabitDay(ctx context.Context, person string, habit string, day openapi_types.Date, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetHabitDayWithBody Set a day of a habit
+	//
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+	SetHabitDayWithBody(ctx context.Context, person string, habit string, day openapi_types.Date, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetHabitDay Set a day of a habit
+	//
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+	SetHabitDay(ctx context.Context, person string, habit string, day openapi_types.Date, body SetHabitDayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnarchiveHabit Bring an archived habit back
+	//
+	// It is due again; the days it was archived are judged like any others and every score since is recomputed. Answers the habit with its ETag.
+	//
+	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
+	UnarchiveHabit(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMoods Page through a person's moods
+	//
+	// Newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+	//
+	// Corresponds with GET /api/v1/people/{person}/moods (the `ListMoods` operationId).
+	ListMoods(ctx context.Context, person string, params *ListMoodsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LogMoodWithBody Log a mood
 	//
@@ -2433,23 +2744,62 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/people/{person}/oura/sync (the `SyncOura` operationId).
 	SyncOura(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPauses List a person's pauses
+	//
+	// Person-wide pauses and pauses of one habit, newest start first.
+	//
+	// Corresponds with GET /api/v1/people/{person}/pauses (the `ListPauses` operationId).
+	ListPauses(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreatePauseWithBody Pause habits
 	//
-	// Paused days count neither for nor against streaks.
+	// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-	CreatePauseWithBody(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePauseWithBody(ctx context.Context, person string, params *CreatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreatePause Pause habits
 	//
-	// Paused days count neither for nor against streaks.
+	// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-	CreatePause(ctx context.Context, person string, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePause(ctx context.Context, person string, params *CreatePauseParams, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePause Remove a pause
+	//
+	// Removes a pause that has not begun or began at most 2 days ago (409 for an older one: end it with PATCH until). Send If-Match to refuse a stale delete (412).
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/pauses/{id} (the `DeletePause` operationId).
+	DeletePause(ctx context.Context, person string, id int64, params *DeletePauseParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPause Read a pause
+	//
+	// Answers the pause with its ETag, for a later If-Match.
+	//
+	// Corresponds with GET /api/v1/people/{person}/pauses/{id} (the `GetPause` operationId).
+	GetPause(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePauseWithBody Change or end a pause
+	//
+	// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+	UpdatePauseWithBody(ctx context.Context, person string, id int64, params *UpdatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePause Change or end a pause
+	//
+	// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+	UpdatePause(ctx context.Context, person string, id int64, params *UpdatePauseParams, body UpdatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoutines List a person's routines
 	//
@@ -3192,6 +3542,23 @@ func (c *Client) RespecCharacter(ctx context.Context, person string, reqEditors 
 	return c.Client.Do(req)
 }
 
+// ListCheckIns Page through a person's check-ins
+//
+// Every habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+//
+// Corresponds with GET /api/v1/people/{person}/check-ins (the `ListCheckIns` operationId).
+func (c *Client) ListCheckIns(ctx context.Context, person string, params *ListCheckInsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCheckInsRequest(c.Server, person, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UndoCheckIn Undo a check-in
 //
 // Removes it and reverses every effect it had.
@@ -3389,11 +3756,11 @@ func (c *Client) ListEvidenceRuleMatches(ctx context.Context, person string, rul
 
 // ListHabits List a person's active habits
 //
-// The person's active habits with their ETags (version).
+// The person's active habits with their ETags (version); with archived=true, the archived ones.
 //
 // Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-func (c *Client) ListHabits(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListHabitsRequest(c.Server, person)
+func (c *Client) ListHabits(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListHabitsRequest(c.Server, person, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3514,6 +3881,40 @@ func (c *Client) UpdateHabit(ctx context.Context, person string, habit string, p
 	return c.Client.Do(req)
 }
 
+// GetHabitCalendar A habit's month, day by day
+//
+// Each day of the month: done, partial (with the quantity so far), missed, paused, not_due (before the start, or not due by the schedule), pending (today, not decided yet) or future. The same day rows streaks and scores read.
+//
+// Corresponds with GET /api/v1/people/{person}/habits/{habit}/calendar (the `GetHabitCalendar` operationId).
+func (c *Client) GetHabitCalendar(ctx context.Context, person string, habit string, params *GetHabitCalendarParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetHabitCalendarRequest(c.Server, person, habit, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListHabitCheckIns Page through a habit's check-ins
+//
+// The habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+//
+// Corresponds with GET /api/v1/people/{person}/habits/{habit}/check-ins (the `ListHabitCheckIns` operationId).
+func (c *Client) ListHabitCheckIns(ctx context.Context, person string, habit string, params *ListHabitCheckInsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListHabitCheckInsRequest(c.Server, person, habit, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CheckInWithBody Check in a habit
 //
 // Updates the day, streak, strength, XP, score and achievements.
@@ -3542,6 +3943,95 @@ func (c *Client) CheckInWithBody(ctx context.Context, person string, habit strin
 // Corresponds with POST /api/v1/people/{person}/habits/{habit}/check-ins (the `CheckIn` operationId).
 func (c *Client) CheckIn(ctx context.Context, person string, habit string, params *CheckInParams, body CheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCheckInRequest(c.Server, person, habit, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClearHabitDay Clear a day of a habit
+//
+// Undoes every check-in of the day (from the habit's start to today) with all their effects.
+//
+// Corresponds with DELETE /api/v1/people/{person}/habits/{habit}/days/{day} (the `ClearHabitDay` operationId).
+func (c *Client) ClearHabitDay(ctx context.Context, person string, habit string, day openapi_types.Date, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearHabitDayRequest(c.Server, person, habit, day)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetHabitDayWithBody Set a day of a habit
+//
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+func (c *Client) SetHabitDayWithBody(ctx context.Context, person string, habit string, day openapi_types.Date, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetHabitDayRequestWithBody(c.Server, person, habit, day, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetHabitDay Set a day of a habit
+//
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+func (c *Client) SetHabitDay(ctx context.Context, person string, habit string, day openapi_types.Date, body SetHabitDayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetHabitDayRequest(c.Server, person, habit, day, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnarchiveHabit Bring an archived habit back
+//
+// It is due again; the days it was archived are judged like any others and every score since is recomputed. Answers the habit with its ETag.
+//
+// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
+func (c *Client) UnarchiveHabit(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnarchiveHabitRequest(c.Server, person, habit)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMoods Page through a person's moods
+//
+// Newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+//
+// Corresponds with GET /api/v1/people/{person}/moods (the `ListMoods` operationId).
+func (c *Client) ListMoods(ctx context.Context, person string, params *ListMoodsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMoodsRequest(c.Server, person, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3696,15 +4186,32 @@ func (c *Client) SyncOura(ctx context.Context, person string, reqEditors ...Requ
 	return c.Client.Do(req)
 }
 
+// ListPauses List a person's pauses
+//
+// Person-wide pauses and pauses of one habit, newest start first.
+//
+// Corresponds with GET /api/v1/people/{person}/pauses (the `ListPauses` operationId).
+func (c *Client) ListPauses(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPausesRequest(c.Server, person)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreatePauseWithBody Pause habits
 //
-// Paused days count neither for nor against streaks.
+// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-func (c *Client) CreatePauseWithBody(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePauseRequestWithBody(c.Server, person, contentType, body)
+func (c *Client) CreatePauseWithBody(ctx context.Context, person string, params *CreatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePauseRequestWithBody(c.Server, person, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3717,13 +4224,85 @@ func (c *Client) CreatePauseWithBody(ctx context.Context, person string, content
 
 // CreatePause Pause habits
 //
-// Paused days count neither for nor against streaks.
+// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-func (c *Client) CreatePause(ctx context.Context, person string, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePauseRequest(c.Server, person, body)
+func (c *Client) CreatePause(ctx context.Context, person string, params *CreatePauseParams, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePauseRequest(c.Server, person, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePause Remove a pause
+//
+// Removes a pause that has not begun or began at most 2 days ago (409 for an older one: end it with PATCH until). Send If-Match to refuse a stale delete (412).
+//
+// Corresponds with DELETE /api/v1/people/{person}/pauses/{id} (the `DeletePause` operationId).
+func (c *Client) DeletePause(ctx context.Context, person string, id int64, params *DeletePauseParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePauseRequest(c.Server, person, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPause Read a pause
+//
+// Answers the pause with its ETag, for a later If-Match.
+//
+// Corresponds with GET /api/v1/people/{person}/pauses/{id} (the `GetPause` operationId).
+func (c *Client) GetPause(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPauseRequest(c.Server, person, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePauseWithBody Change or end a pause
+//
+// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+func (c *Client) UpdatePauseWithBody(ctx context.Context, person string, id int64, params *UpdatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePauseRequestWithBody(c.Server, person, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePause Change or end a pause
+//
+// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+func (c *Client) UpdatePause(ctx context.Context, person string, id int64, params *UpdatePauseParams, body UpdatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePauseRequest(c.Server, person, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5114,6 +5693,103 @@ func NewRespecCharacterRequest(server string, person string) (*http.Request, err
 	return req, nil
 }
 
+// NewListCheckInsRequest constructs an http.Request for the ListCheckIns method
+func NewListCheckInsRequest(server string, person string, params *ListCheckInsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/check-ins", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewUndoCheckInRequest constructs an http.Request for the UndoCheckIn method
 func NewUndoCheckInRequest(server string, person string, id int64) (*http.Request, error) {
 	var err error
@@ -5582,7 +6258,7 @@ func NewListEvidenceRuleMatchesRequest(server string, person string, rule int64,
 }
 
 // NewListHabitsRequest constructs an http.Request for the ListHabits method
-func NewListHabitsRequest(server string, person string) (*http.Request, error) {
+func NewListHabitsRequest(server string, person string, params *ListHabitsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5605,6 +6281,33 @@ func NewListHabitsRequest(server string, person string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Archived != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "archived", *params.Archived, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5813,6 +6516,178 @@ func NewUpdateHabitRequestWithBody(server string, person string, habit string, p
 	return req, nil
 }
 
+// NewGetHabitCalendarRequest constructs an http.Request for the GetHabitCalendar method
+func NewGetHabitCalendarRequest(server string, person string, habit string, params *GetHabitCalendarParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "habit", habit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/habits/%s/calendar", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Month != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "month", *params.Month, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListHabitCheckInsRequest constructs an http.Request for the ListHabitCheckIns method
+func NewListHabitCheckInsRequest(server string, person string, habit string, params *ListHabitCheckInsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "habit", habit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/habits/%s/check-ins", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCheckInRequest calls the generic CheckIn builder with application/json body
 func NewCheckInRequest(server string, person string, habit string, params *CheckInParams, body CheckInJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5877,6 +6752,253 @@ func NewCheckInRequestWithBody(server string, person string, habit string, param
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewClearHabitDayRequest constructs an http.Request for the ClearHabitDay method
+func NewClearHabitDayRequest(server string, person string, habit string, day openapi_types.Date) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "habit", habit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "day", day, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "date"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/habits/%s/days/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetHabitDayRequest calls the generic SetHabitDay builder with application/json body
+func NewSetHabitDayRequest(server string, person string, habit string, day openapi_types.Date, body SetHabitDayJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetHabitDayRequestWithBody(server, person, habit, day, "application/json", bodyReader)
+}
+
+// NewSetHabitDayRequestWithBody constructs an http.Request for the SetHabitDay method, with any body, and a specified content type
+func NewSetHabitDayRequestWithBody(server string, person string, habit string, day openapi_types.Date, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "habit", habit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "day", day, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "date"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/habits/%s/days/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnarchiveHabitRequest constructs an http.Request for the UnarchiveHabit method
+func NewUnarchiveHabitRequest(server string, person string, habit string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "habit", habit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/habits/%s/unarchive", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListMoodsRequest constructs an http.Request for the ListMoods method
+func NewListMoodsRequest(server string, person string, params *ListMoodsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/moods", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -6127,19 +7249,53 @@ func NewSyncOuraRequest(server string, person string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListPausesRequest constructs an http.Request for the ListPauses method
+func NewListPausesRequest(server string, person string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/pauses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreatePauseRequest calls the generic CreatePause builder with application/json body
-func NewCreatePauseRequest(server string, person string, body CreatePauseJSONRequestBody) (*http.Request, error) {
+func NewCreatePauseRequest(server string, person string, params *CreatePauseParams, body CreatePauseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreatePauseRequestWithBody(server, person, "application/json", bodyReader)
+	return NewCreatePauseRequestWithBody(server, person, params, "application/json", bodyReader)
 }
 
 // NewCreatePauseRequestWithBody constructs an http.Request for the CreatePause method, with any body, and a specified content type
-func NewCreatePauseRequestWithBody(server string, person string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreatePauseRequestWithBody(server string, person string, params *CreatePauseParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6170,6 +7326,187 @@ func NewCreatePauseRequestWithBody(server string, person string, contentType str
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeletePauseRequest constructs an http.Request for the DeletePause method
+func NewDeletePauseRequest(server string, person string, id int64, params *DeletePauseParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/pauses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPauseRequest constructs an http.Request for the GetPause method
+func NewGetPauseRequest(server string, person string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/pauses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdatePauseRequest calls the generic UpdatePause builder with application/json body
+func NewUpdatePauseRequest(server string, person string, id int64, params *UpdatePauseParams, body UpdatePauseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdatePauseRequestWithBody(server, person, id, params, "application/json", bodyReader)
+}
+
+// NewUpdatePauseRequestWithBody constructs an http.Request for the UpdatePause method, with any body, and a specified content type
+func NewUpdatePauseRequestWithBody(server string, person string, id int64, params *UpdatePauseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/pauses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -7263,6 +8600,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/people/{person}/character/respec (the `RespecCharacter` operationId).
 	RespecCharacterWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*RespecCharacterResponse, error)
 
+	// ListCheckInsWithResponse Page through a person's check-ins
+	//
+	// Every habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/check-ins (the `ListCheckIns` operationId).
+	ListCheckInsWithResponse(ctx context.Context, person string, params *ListCheckInsParams, reqEditors ...RequestEditorFn) (*ListCheckInsResponse, error)
+
 	// UndoCheckInWithResponse Undo a check-in
 	//
 	// Removes it and reverses every effect it had.
@@ -7364,12 +8710,12 @@ type ClientWithResponsesInterface interface {
 
 	// ListHabitsWithResponse List a person's active habits
 	//
-	// The person's active habits with their ETags (version).
+	// The person's active habits with their ETags (version); with archived=true, the archived ones.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-	ListHabitsWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error)
+	ListHabitsWithResponse(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error)
 
 	// CreateHabitWithBodyWithResponse Add a habit
 	//
@@ -7425,6 +8771,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/people/{person}/habits/{habit} (the `UpdateHabit` operationId).
 	UpdateHabitWithResponse(ctx context.Context, person string, habit string, params *UpdateHabitParams, body UpdateHabitJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateHabitResponse, error)
 
+	// GetHabitCalendarWithResponse A habit's month, day by day
+	//
+	// Each day of the month: done, partial (with the quantity so far), missed, paused, not_due (before the start, or not due by the schedule), pending (today, not decided yet) or future. The same day rows streaks and scores read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/habits/{habit}/calendar (the `GetHabitCalendar` operationId).
+	GetHabitCalendarWithResponse(ctx context.Context, person string, habit string, params *GetHabitCalendarParams, reqEditors ...RequestEditorFn) (*GetHabitCalendarResponse, error)
+
+	// ListHabitCheckInsWithResponse Page through a habit's check-ins
+	//
+	// The habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/habits/{habit}/check-ins (the `ListHabitCheckIns` operationId).
+	ListHabitCheckInsWithResponse(ctx context.Context, person string, habit string, params *ListHabitCheckInsParams, reqEditors ...RequestEditorFn) (*ListHabitCheckInsResponse, error)
+
 	// CheckInWithBodyWithResponse Check in a habit
 	//
 	// Updates the day, streak, strength, XP, score and achievements.
@@ -7442,6 +8806,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/check-ins (the `CheckIn` operationId).
 	CheckInWithResponse(ctx context.Context, person string, habit string, params *CheckInParams, body CheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckInResponse, error)
+
+	// ClearHabitDayWithResponse Clear a day of a habit
+	//
+	// Undoes every check-in of the day (from the habit's start to today) with all their effects.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/habits/{habit}/days/{day} (the `ClearHabitDay` operationId).
+	ClearHabitDayWithResponse(ctx context.Context, person string, habit string, day openapi_types.Date, reqEditors ...RequestEditorFn) (*ClearHabitDayResponse, error)
+
+	// SetHabitDayWithBodyWithResponse Set a day of a habit
+	//
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+	SetHabitDayWithBodyWithResponse(ctx context.Context, person string, habit string, day openapi_types.Date, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetHabitDayResponse, error)
+
+	// SetHabitDayWithResponse Set a day of a habit
+	//
+	// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+	SetHabitDayWithResponse(ctx context.Context, person string, habit string, day openapi_types.Date, body SetHabitDayJSONRequestBody, reqEditors ...RequestEditorFn) (*SetHabitDayResponse, error)
+
+	// UnarchiveHabitWithResponse Bring an archived habit back
+	//
+	// It is due again; the days it was archived are judged like any others and every score since is recomputed. Answers the habit with its ETag.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
+	UnarchiveHabitWithResponse(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*UnarchiveHabitResponse, error)
+
+	// ListMoodsWithResponse Page through a person's moods
+	//
+	// Newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/moods (the `ListMoods` operationId).
+	ListMoodsWithResponse(ctx context.Context, person string, params *ListMoodsParams, reqEditors ...RequestEditorFn) (*ListMoodsResponse, error)
 
 	// LogMoodWithBodyWithResponse Log a mood
 	//
@@ -7515,23 +8924,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/people/{person}/oura/sync (the `SyncOura` operationId).
 	SyncOuraWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*SyncOuraResponse, error)
 
+	// ListPausesWithResponse List a person's pauses
+	//
+	// Person-wide pauses and pauses of one habit, newest start first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/pauses (the `ListPauses` operationId).
+	ListPausesWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListPausesResponse, error)
+
 	// CreatePauseWithBodyWithResponse Pause habits
 	//
-	// Paused days count neither for nor against streaks.
+	// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-	CreatePauseWithBodyWithResponse(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error)
+	CreatePauseWithBodyWithResponse(ctx context.Context, person string, params *CreatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error)
 
 	// CreatePauseWithResponse Pause habits
 	//
-	// Paused days count neither for nor against streaks.
+	// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-	CreatePauseWithResponse(ctx context.Context, person string, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error)
+	CreatePauseWithResponse(ctx context.Context, person string, params *CreatePauseParams, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error)
+
+	// DeletePauseWithResponse Remove a pause
+	//
+	// Removes a pause that has not begun or began at most 2 days ago (409 for an older one: end it with PATCH until). Send If-Match to refuse a stale delete (412).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/pauses/{id} (the `DeletePause` operationId).
+	DeletePauseWithResponse(ctx context.Context, person string, id int64, params *DeletePauseParams, reqEditors ...RequestEditorFn) (*DeletePauseResponse, error)
+
+	// GetPauseWithResponse Read a pause
+	//
+	// Answers the pause with its ETag, for a later If-Match.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/pauses/{id} (the `GetPause` operationId).
+	GetPauseWithResponse(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*GetPauseResponse, error)
+
+	// UpdatePauseWithBodyWithResponse Change or end a pause
+	//
+	// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+	UpdatePauseWithBodyWithResponse(ctx context.Context, person string, id int64, params *UpdatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePauseResponse, error)
+
+	// UpdatePauseWithResponse Change or end a pause
+	//
+	// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+	UpdatePauseWithResponse(ctx context.Context, person string, id int64, params *UpdatePauseParams, body UpdatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePauseResponse, error)
 
 	// ListRoutinesWithResponse List a person's routines
 	//
@@ -9729,6 +11183,96 @@ func (r RespecCharacterResponse) ContentType() string {
 	return ""
 }
 
+type ListCheckInsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckInPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCheckInsResponse) GetJSON200() *CheckInPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCheckInsResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCheckInsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCheckInsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListCheckInsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListCheckInsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListCheckInsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCheckInsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCheckInsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCheckInsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCheckInsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCheckInsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type UndoCheckInResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11108,6 +12652,186 @@ func (r UpdateHabitResponse) ContentType() string {
 	return ""
 }
 
+type GetHabitCalendarResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CalendarBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetHabitCalendarResponse) GetJSON200() *CalendarBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetHabitCalendarResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetHabitCalendarResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetHabitCalendarResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetHabitCalendarResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetHabitCalendarResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetHabitCalendarResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetHabitCalendarResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetHabitCalendarResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetHabitCalendarResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetHabitCalendarResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetHabitCalendarResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListHabitCheckInsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckInPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListHabitCheckInsResponse) GetJSON200() *CheckInPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListHabitCheckInsResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListHabitCheckInsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListHabitCheckInsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListHabitCheckInsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListHabitCheckInsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListHabitCheckInsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListHabitCheckInsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListHabitCheckInsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListHabitCheckInsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListHabitCheckInsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListHabitCheckInsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CheckInResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11213,6 +12937,408 @@ func (r CheckInResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CheckInResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ClearHabitDayResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ClearHabitDayResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearHabitDayResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearHabitDayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearHabitDayResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearHabitDayResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetHabitDayResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckInBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetHabitDayResponse) GetJSON200() *CheckInBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetHabitDayResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetHabitDayResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetHabitDayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetHabitDayResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetHabitDayResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnarchiveHabitResponse200Headers the declared response headers of an HTTP 200 response for UnarchiveHabit
+type UnarchiveHabitResponse200Headers struct {
+	ETag *string
+}
+
+type UnarchiveHabitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *HabitBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UnarchiveHabitResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnarchiveHabitResponse) GetJSON200() *HabitBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UnarchiveHabitResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnarchiveHabitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnarchiveHabitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnarchiveHabitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnarchiveHabitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMoodsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MoodPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMoodsResponse) GetJSON200() *MoodPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMoodsResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMoodsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMoodsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMoodsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMoodsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMoodsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMoodsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMoodsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMoodsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMoodsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMoodsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11850,9 +13976,11 @@ func (r SyncOuraResponse) ContentType() string {
 	return ""
 }
 
-type CreatePauseResponse struct {
+type ListPausesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PauseList
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ErrorModel
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -11861,6 +13989,104 @@ type CreatePauseResponse struct {
 	ApplicationproblemJSON403 *ErrorModel
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPausesResponse) GetJSON200() *PauseList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPausesResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPausesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPausesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListPausesResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPausesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListPausesResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPausesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPausesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPausesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPausesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPausesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreatePauseResponse201Headers the declared response headers of an HTTP 201 response for CreatePause
+type CreatePauseResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreatePauseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PauseBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *ErrorModel
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -11871,6 +14097,13 @@ type CreatePauseResponse struct {
 	ApplicationproblemJSON429 *ErrorModel
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePauseResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePauseResponse) GetJSON201() *PauseBody {
+	return r.JSON201
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -11891,6 +14124,11 @@ func (r CreatePauseResponse) GetApplicationproblemJSON403() *ErrorModel {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CreatePauseResponse) GetApplicationproblemJSON404() *ErrorModel {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreatePauseResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -11941,6 +14179,325 @@ func (r CreatePauseResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreatePauseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePauseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON412() *ErrorModel {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeletePauseResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePauseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePauseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePauseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePauseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPauseResponse200Headers the declared response headers of an HTTP 200 response for GetPause
+type GetPauseResponse200Headers struct {
+	ETag *string
+}
+
+type GetPauseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PauseBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPauseResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPauseResponse) GetJSON200() *PauseBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPauseResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPauseResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPauseResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPauseResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetPauseResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPauseResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPauseResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPauseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPauseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPauseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPauseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdatePauseResponse200Headers the declared response headers of an HTTP 200 response for UpdatePause
+type UpdatePauseResponse200Headers struct {
+	ETag *string
+}
+
+type UpdatePauseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PauseBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdatePauseResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdatePauseResponse) GetJSON200() *PauseBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON412() *ErrorModel {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdatePauseResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdatePauseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdatePauseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdatePauseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdatePauseResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14032,6 +16589,21 @@ func (c *ClientWithResponses) RespecCharacterWithResponse(ctx context.Context, p
 	return ParseRespecCharacterResponse(rsp)
 }
 
+// ListCheckInsWithResponse Page through a person's check-ins
+//
+// Every habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/check-ins (the `ListCheckIns` operationId).
+func (c *ClientWithResponses) ListCheckInsWithResponse(ctx context.Context, person string, params *ListCheckInsParams, reqEditors ...RequestEditorFn) (*ListCheckInsResponse, error) {
+	rsp, err := c.ListCheckIns(ctx, person, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCheckInsResponse(rsp)
+}
+
 // UndoCheckInWithResponse Undo a check-in
 //
 // Removes it and reverses every effect it had.
@@ -14199,13 +16771,13 @@ func (c *ClientWithResponses) ListEvidenceRuleMatchesWithResponse(ctx context.Co
 
 // ListHabitsWithResponse List a person's active habits
 //
-// The person's active habits with their ETags (version).
+// The person's active habits with their ETags (version); with archived=true, the archived ones.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/people/{person}/habits (the `ListHabits` operationId).
-func (c *ClientWithResponses) ListHabitsWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error) {
-	rsp, err := c.ListHabits(ctx, person, reqEditors...)
+func (c *ClientWithResponses) ListHabitsWithResponse(ctx context.Context, person string, params *ListHabitsParams, reqEditors ...RequestEditorFn) (*ListHabitsResponse, error) {
+	rsp, err := c.ListHabits(ctx, person, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -14302,6 +16874,36 @@ func (c *ClientWithResponses) UpdateHabitWithResponse(ctx context.Context, perso
 	return ParseUpdateHabitResponse(rsp)
 }
 
+// GetHabitCalendarWithResponse A habit's month, day by day
+//
+// Each day of the month: done, partial (with the quantity so far), missed, paused, not_due (before the start, or not due by the schedule), pending (today, not decided yet) or future. The same day rows streaks and scores read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/habits/{habit}/calendar (the `GetHabitCalendar` operationId).
+func (c *ClientWithResponses) GetHabitCalendarWithResponse(ctx context.Context, person string, habit string, params *GetHabitCalendarParams, reqEditors ...RequestEditorFn) (*GetHabitCalendarResponse, error) {
+	rsp, err := c.GetHabitCalendar(ctx, person, habit, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetHabitCalendarResponse(rsp)
+}
+
+// ListHabitCheckInsWithResponse Page through a habit's check-ins
+//
+// The habit's check-ins, newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/habits/{habit}/check-ins (the `ListHabitCheckIns` operationId).
+func (c *ClientWithResponses) ListHabitCheckInsWithResponse(ctx context.Context, person string, habit string, params *ListHabitCheckInsParams, reqEditors ...RequestEditorFn) (*ListHabitCheckInsResponse, error) {
+	rsp, err := c.ListHabitCheckIns(ctx, person, habit, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListHabitCheckInsResponse(rsp)
+}
+
 // CheckInWithBodyWithResponse Check in a habit
 //
 // Updates the day, streak, strength, XP, score and achievements.
@@ -14330,6 +16932,81 @@ func (c *ClientWithResponses) CheckInWithResponse(ctx context.Context, person st
 		return nil, err
 	}
 	return ParseCheckInResponse(rsp)
+}
+
+// ClearHabitDayWithResponse Clear a day of a habit
+//
+// Undoes every check-in of the day (from the habit's start to today) with all their effects.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/people/{person}/habits/{habit}/days/{day} (the `ClearHabitDay` operationId).
+func (c *ClientWithResponses) ClearHabitDayWithResponse(ctx context.Context, person string, habit string, day openapi_types.Date, reqEditors ...RequestEditorFn) (*ClearHabitDayResponse, error) {
+	rsp, err := c.ClearHabitDay(ctx, person, habit, day, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearHabitDayResponse(rsp)
+}
+
+// SetHabitDayWithBodyWithResponse Set a day of a habit
+//
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+func (c *ClientWithResponses) SetHabitDayWithBodyWithResponse(ctx context.Context, person string, habit string, day openapi_types.Date, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetHabitDayResponse, error) {
+	rsp, err := c.SetHabitDayWithBody(ctx, person, habit, day, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetHabitDayResponse(rsp)
+}
+
+// SetHabitDayWithResponse Set a day of a habit
+//
+// Makes the day's record exactly one check-in (of quantity, for a habit with an amount), replacing what the day had; any day from the habit's start to today. For a habit kept by a limit that check-in is a slip (or the day's amount). Setting a day already recorded that way changes nothing. XP follows the check-in rules.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/people/{person}/habits/{habit}/days/{day} (the `SetHabitDay` operationId).
+func (c *ClientWithResponses) SetHabitDayWithResponse(ctx context.Context, person string, habit string, day openapi_types.Date, body SetHabitDayJSONRequestBody, reqEditors ...RequestEditorFn) (*SetHabitDayResponse, error) {
+	rsp, err := c.SetHabitDay(ctx, person, habit, day, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetHabitDayResponse(rsp)
+}
+
+// UnarchiveHabitWithResponse Bring an archived habit back
+//
+// It is due again; the days it was archived are judged like any others and every score since is recomputed. Answers the habit with its ETag.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
+func (c *ClientWithResponses) UnarchiveHabitWithResponse(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*UnarchiveHabitResponse, error) {
+	rsp, err := c.UnarchiveHabit(ctx, person, habit, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnarchiveHabitResponse(rsp)
+}
+
+// ListMoodsWithResponse Page through a person's moods
+//
+// Newest recorded first, on the days from from to to; pass next_cursor as cursor for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/moods (the `ListMoods` operationId).
+func (c *ClientWithResponses) ListMoodsWithResponse(ctx context.Context, person string, params *ListMoodsParams, reqEditors ...RequestEditorFn) (*ListMoodsResponse, error) {
+	rsp, err := c.ListMoods(ctx, person, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMoodsResponse(rsp)
 }
 
 // LogMoodWithBodyWithResponse Log a mood
@@ -14452,15 +17129,30 @@ func (c *ClientWithResponses) SyncOuraWithResponse(ctx context.Context, person s
 	return ParseSyncOuraResponse(rsp)
 }
 
+// ListPausesWithResponse List a person's pauses
+//
+// Person-wide pauses and pauses of one habit, newest start first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/pauses (the `ListPauses` operationId).
+func (c *ClientWithResponses) ListPausesWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListPausesResponse, error) {
+	rsp, err := c.ListPauses(ctx, person, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPausesResponse(rsp)
+}
+
 // CreatePauseWithBodyWithResponse Pause habits
 //
-// Paused days count neither for nor against streaks.
+// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-func (c *ClientWithResponses) CreatePauseWithBodyWithResponse(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error) {
-	rsp, err := c.CreatePauseWithBody(ctx, person, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreatePauseWithBodyWithResponse(ctx context.Context, person string, params *CreatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error) {
+	rsp, err := c.CreatePauseWithBody(ctx, person, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -14469,17 +17161,77 @@ func (c *ClientWithResponses) CreatePauseWithBodyWithResponse(ctx context.Contex
 
 // CreatePauseWithResponse Pause habits
 //
-// Paused days count neither for nor against streaks.
+// Paused days that were not done count neither for nor against streaks; a day that was done stays done. A pause starts at most 2 days back and at most a year ahead; one that overlaps another pause of the same habit (a person-wide pause overlaps every habit) is refused with 409 naming the other. Every affected day's score is recomputed at once.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/people/{person}/pauses (the `CreatePause` operationId).
-func (c *ClientWithResponses) CreatePauseWithResponse(ctx context.Context, person string, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error) {
-	rsp, err := c.CreatePause(ctx, person, body, reqEditors...)
+func (c *ClientWithResponses) CreatePauseWithResponse(ctx context.Context, person string, params *CreatePauseParams, body CreatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePauseResponse, error) {
+	rsp, err := c.CreatePause(ctx, person, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseCreatePauseResponse(rsp)
+}
+
+// DeletePauseWithResponse Remove a pause
+//
+// Removes a pause that has not begun or began at most 2 days ago (409 for an older one: end it with PATCH until). Send If-Match to refuse a stale delete (412).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/people/{person}/pauses/{id} (the `DeletePause` operationId).
+func (c *ClientWithResponses) DeletePauseWithResponse(ctx context.Context, person string, id int64, params *DeletePauseParams, reqEditors ...RequestEditorFn) (*DeletePauseResponse, error) {
+	rsp, err := c.DeletePause(ctx, person, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePauseResponse(rsp)
+}
+
+// GetPauseWithResponse Read a pause
+//
+// Answers the pause with its ETag, for a later If-Match.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/pauses/{id} (the `GetPause` operationId).
+func (c *ClientWithResponses) GetPauseWithResponse(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*GetPauseResponse, error) {
+	rsp, err := c.GetPause(ctx, person, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPauseResponse(rsp)
+}
+
+// UpdatePauseWithBodyWithResponse Change or end a pause
+//
+// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+func (c *ClientWithResponses) UpdatePauseWithBodyWithResponse(ctx context.Context, person string, id int64, params *UpdatePauseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePauseResponse, error) {
+	rsp, err := c.UpdatePauseWithBody(ctx, person, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePauseResponse(rsp)
+}
+
+// UpdatePauseWithResponse Change or end a pause
+//
+// End a pause early by setting until. Only days from 2 days before today on may gain or lose the pause; older days keep it. Send If-Match to refuse a stale update (412).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/people/{person}/pauses/{id} (the `UpdatePause` operationId).
+func (c *ClientWithResponses) UpdatePauseWithResponse(ctx context.Context, person string, id int64, params *UpdatePauseParams, body UpdatePauseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePauseResponse, error) {
+	rsp, err := c.UpdatePause(ctx, person, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePauseResponse(rsp)
 }
 
 // ListRoutinesWithResponse List a person's routines
@@ -16518,6 +19270,81 @@ func ParseRespecCharacterResponse(rsp *http.Response) (*RespecCharacterResponse,
 	return response, nil
 }
 
+// ParseListCheckInsResponse parses an HTTP response from a ListCheckInsWithResponse call
+func ParseListCheckInsResponse(rsp *http.Response) (*ListCheckInsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCheckInsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckInPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseUndoCheckInResponse parses an HTTP response from a UndoCheckInWithResponse call
 func ParseUndoCheckInResponse(rsp *http.Response) (*UndoCheckInResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17732,6 +20559,156 @@ func ParseUpdateHabitResponse(rsp *http.Response) (*UpdateHabitResponse, error) 
 	return response, nil
 }
 
+// ParseGetHabitCalendarResponse parses an HTTP response from a GetHabitCalendarWithResponse call
+func ParseGetHabitCalendarResponse(rsp *http.Response) (*GetHabitCalendarResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetHabitCalendarResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CalendarBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListHabitCheckInsResponse parses an HTTP response from a ListHabitCheckInsWithResponse call
+func ParseListHabitCheckInsResponse(rsp *http.Response) (*ListHabitCheckInsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListHabitCheckInsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckInPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCheckInResponse parses an HTTP response from a CheckInWithResponse call
 func ParseCheckInResponse(rsp *http.Response) (*CheckInResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17801,6 +20778,357 @@ func ParseCheckInResponse(rsp *http.Response) (*CheckInResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseClearHabitDayResponse parses an HTTP response from a ClearHabitDayWithResponse call
+func ParseClearHabitDayResponse(rsp *http.Response) (*ClearHabitDayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearHabitDayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetHabitDayResponse parses an HTTP response from a SetHabitDayWithResponse call
+func ParseSetHabitDayResponse(rsp *http.Response) (*SetHabitDayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetHabitDayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckInBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnarchiveHabitResponse parses an HTTP response from a UnarchiveHabitWithResponse call
+func ParseUnarchiveHabitResponse(rsp *http.Response) (*UnarchiveHabitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnarchiveHabitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HabitBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UnarchiveHabitResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMoodsResponse parses an HTTP response from a ListMoodsWithResponse call
+func ParseListMoodsResponse(rsp *http.Response) (*ListMoodsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMoodsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MoodPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel
@@ -18375,22 +21703,26 @@ func ParseSyncOuraResponse(rsp *http.Response) (*SyncOuraResponse, error) {
 	return response, nil
 }
 
-// ParseCreatePauseResponse parses an HTTP response from a CreatePauseWithResponse call
-func ParseCreatePauseResponse(rsp *http.Response) (*CreatePauseResponse, error) {
+// ParseListPausesResponse parses an HTTP response from a ListPausesWithResponse call
+func ParseListPausesResponse(rsp *http.Response) (*ListPausesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &CreatePauseResponse{
+	response := &ListPausesResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
 
 	switch {
-	case rsp.StatusCode == 204:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PauseList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest ErrorModel
@@ -18419,6 +21751,88 @@ func ParseCreatePauseResponse(rsp *http.Response) (*CreatePauseResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePauseResponse parses an HTTP response from a CreatePauseWithResponse call
+func ParseCreatePauseResponse(rsp *http.Response) (*CreatePauseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePauseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PauseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest ErrorModel
@@ -18455,6 +21869,315 @@ func ParseCreatePauseResponse(rsp *http.Response) (*CreatePauseResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePauseResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePauseResponse parses an HTTP response from a DeletePauseWithResponse call
+func ParseDeletePauseResponse(rsp *http.Response) (*DeletePauseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePauseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPauseResponse parses an HTTP response from a GetPauseWithResponse call
+func ParseGetPauseResponse(rsp *http.Response) (*GetPauseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPauseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PauseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPauseResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdatePauseResponse parses an HTTP response from a UpdatePauseWithResponse call
+func ParseUpdatePauseResponse(rsp *http.Response) (*UpdatePauseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdatePauseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PauseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdatePauseResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

@@ -26,4 +26,24 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   for (const sel of document.querySelectorAll("select[data-shows]")) sel.addEventListener("change", update);
   update();
+  // Copy buttons (hidden without JavaScript, where selecting the text is
+  // one tap: the secret is user-select: all).
+  for (const btn of document.querySelectorAll("button[data-copy]")) {
+    btn.hidden = false;
+    btn.addEventListener("click", async () => {
+      const text = document.getElementById(btn.dataset.copy).textContent.trim();
+      try {
+        await navigator.clipboard.writeText(text);
+        btn.textContent = "Copied";
+      } catch {
+        // Clipboard access can be refused inside an iframe: select instead.
+        const range = document.createRange();
+        range.selectNodeContents(document.getElementById(btn.dataset.copy));
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        btn.textContent = "Selected: copy it";
+      }
+    });
+  }
 });
