@@ -290,12 +290,10 @@ func (s *Service) UnarchiveHabit(ctx context.Context, personRef, habitRef string
 		if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
 			return err
 		}
-		for d := from; d.Before(today); d = d.Add(1) {
-			if err := s.recomputeScore(ctx, tx, p.Value.ID, d, ev); err != nil {
-				return err
-			}
-		}
-		return s.afterChange(ctx, tx, p.Value.ID, today, ev)
+		// The days it missed while archived are judged now: rescore and
+		// close them again (the perfect-day mark follows), as any
+		// correction does.
+		return s.afterChange(ctx, tx, p.Value.ID, from, ev)
 	})
 	return out, err
 }

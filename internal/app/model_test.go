@@ -58,11 +58,18 @@ const (
 	opRespec
 	opAdvance
 	opOura
+	opPause
+	opChangePause
+	opDeletePause
+	opSetDay
+	opClearDay
+	opUnarchive
 	opKinds
 )
 
 var opNames = [...]string{"check-in", "undo-check-in", "activity", "undo-activity", "mood", "create-habit",
-	"redefine", "archive", "item", "allocate", "respec", "advance", "oura"}
+	"redefine", "archive", "item", "allocate", "respec", "advance", "oura", "pause", "change-pause", "delete-pause",
+	"set-day", "clear-day", "unarchive"}
 
 // modelOp is one step; A, B, C are its arguments (meaning per kind). An
 // index into what exists (habit#N, the Nth check-in or activity to undo,
@@ -91,6 +98,14 @@ func (o modelOp) String() string {
 		return fmt.Sprintf("advance %dh", o.A)
 	case opOura:
 		return fmt.Sprintf("oura day%+d sleep=%d readiness=%d", -o.A, o.B, o.C)
+	case opPause:
+		return fmt.Sprintf("pause habit#%d (every habit when %%5 == 4) from day%+d for %d days (0: open)", o.A, -o.B, o.C)
+	case opChangePause:
+		return fmt.Sprintf("change-pause pause#%d until day%+d (%d: open)", o.A, -o.B, modelReopen)
+	case opSetDay:
+		return fmt.Sprintf("set-day habit#%d day%+d qty=%d", o.A, -o.B, o.C)
+	case opClearDay:
+		return fmt.Sprintf("clear-day habit#%d day%+d", o.A, -o.B)
 	}
 	return fmt.Sprintf("%s %d", opNames[o.Kind], o.A)
 }
@@ -99,6 +114,9 @@ var modelActivityTypes = []string{"workout", "walk", "run", "meditation", "journ
 
 // backdays are how far back (negative: ahead) a fact may be dated.
 var backdays = []int{0, 0, 0, 1, 2, 3, 4, 9, -1, -400}
+
+// modelReopen as change-pause's B opens the pause again.
+const modelReopen = 99
 
 func genOps(r *rand.Rand, n int) []modelOp {
 	ops := make([]modelOp, n)
@@ -112,8 +130,16 @@ func genOps(r *rand.Rand, n int) []modelOp {
 		case opCheckIn:
 			qty := []int{1, 1, 0, 3, 9}[r.IntN(5)]
 			op.A, op.B, op.C = r.IntN(4), backdays[r.IntN(len(backdays))], qty*24+r.IntN(24)
-		case opUndoCheckIn, opUndoActivity, opArchive:
+		case opUndoCheckIn, opUndoActivity, opArchive, opDeletePause, opUnarchive:
 			op.A = r.IntN(8)
+		case opPause:
+			op.A, op.B, op.C = r.IntN(5), []int{0, 0, 1, 2, 3, -2}[r.IntN(6)], []int{0, 1, 3, 10}[r.IntN(4)]
+		case opChangePause:
+			op.A, op.B = r.IntN(8), []int{0, 1, 2, -1, modelReopen}[r.IntN(5)]
+		case opSetDay:
+			op.A, op.B, op.C = r.IntN(4), []int{0, 1, 2, 3, 9, 30, -1}[r.IntN(7)], []int{1, 3, 9}[r.IntN(3)]
+		case opClearDay:
+			op.A, op.B = r.IntN(4), []int{0, 1, 2, 3, 9}[r.IntN(5)]
 		case opActivity:
 			op.A, op.B, op.C = r.IntN(len(modelActivityTypes)), 1+r.IntN(400), backdays[r.IntN(len(backdays))]
 		case opMood:
@@ -171,6 +197,7 @@ type modelRun struct {
 	variants []int
 	checkIns []int64
 	acts     []int64
+	pauses   []int64
 	// high is each ledger award's highest amount seen so far: a redo of
 	// an award undone earlier is not new XP.
 	high map[string]int
@@ -356,6 +383,54 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		m.clock.Add(time.Duration(op.A) * time.Hour)
 		if err := m.svc.Rollover(ctx); err != nil {
 			return "", err
+		}
+	case opPause:
+		in := app.PauseInput{Person: "kid", Reason: domain.PauseRest, From: today.Add(-op.B)}
+		if op.A%5 != 4 {
+			in.Habit, _ = pick(m.habits, op.A)
+		}
+		if op.C > 0 {
+			in.Until = in.From.Add(op.C - 1)
+		}
+		p, err := m.svc.Pause(ctx, in)
+		if err == nil {
+			m.pauses = append(m.pauses, p.Value.ID)
+		} else if !refused(err) {
+			return "", err
+		}
+	case opChangePause:
+		if id, ok := pick(m.pauses, op.A); ok {
+			until := today.Add(-op.B)
+			if op.B == modelReopen {
+				until = domain.Day{}
+			}
+			if _, err := m.svc.UpdatePause(ctx, "kid", id, app.PauseChange{Until: &until}, 0); err != nil && !refused(err) {
+				return "", err
+			}
+		}
+	case opDeletePause:
+		if id, ok := pick(m.pauses, op.A); ok {
+			if err := m.svc.DeletePause(ctx, "kid", id, 0); err != nil && !refused(err) {
+				return "", err
+			}
+		}
+	case opSetDay:
+		if slug, ok := pick(m.habits, op.A); ok {
+			if _, err := m.svc.SetHabitDay(ctx, app.SetDayInput{Person: "kid", Habit: slug, Day: today.Add(-op.B), Quantity: float64(op.C)}); err != nil && !refused(err) {
+				return "", err
+			}
+		}
+	case opClearDay:
+		if slug, ok := pick(m.habits, op.A); ok {
+			if _, err := m.svc.ClearHabitDay(ctx, "kid", slug, today.Add(-op.B)); err != nil && !refused(err) {
+				return "", err
+			}
+		}
+	case opUnarchive:
+		if slug, ok := pick(m.habits, op.A); ok {
+			if _, err := m.svc.UnarchiveHabit(ctx, "kid", slug); err != nil && !refused(err) {
+				return "", err
+			}
 		}
 	case opOura:
 		day := today.Add(-op.A)
