@@ -121,6 +121,7 @@ func (s *Service) logActivityTx(ctx context.Context, tx Store, in ActivityInput,
 	if err := domain.ValidateActivity(a, cat, now); err != nil {
 		return out, err
 	}
+	a.At = domain.NotAfter(a.At, now)
 	t, _ := cat.Lookup(a.Type)
 	if a.Source != domain.SourceOura {
 		// Logged by hand after Oura synced the same workout: count it once.
@@ -131,6 +132,7 @@ func (s *Service) logActivityTx(ctx context.Context, tx Store, in ActivityInput,
 		}
 	}
 	day := domain.DayOf(a.At, s.loc())
+	a.Recorded = now
 	a, err = tx.ActivityInsert(ctx, a, day, in.IdempotencyKey, in.ExternalID)
 	if err != nil {
 		return out, err
@@ -181,7 +183,7 @@ func (s *Service) undoActivityTx(ctx context.Context, tx Store, personID, id int
 	if err := tx.ActivityDelete(ctx, a.ID); err != nil {
 		return err
 	}
-	if err := s.revokeXP(ctx, tx, personID, xpActivity, sourceID(a.ID), ev); err != nil {
+	if _, err := s.revokeXP(ctx, tx, personID, xpActivity, sourceID(a.ID), ev); err != nil {
 		return err
 	}
 	day := domain.DayOf(a.At, s.loc())
@@ -214,8 +216,13 @@ func (s *Service) reprice(ctx context.Context, tx Store, personID int64, day dom
 	}
 	already := 0.0
 	for _, a := range acts {
-		xp := domain.ActivityXP(t, already, a.Amount, mods)
-		already += a.Amount
+		// One recorded too long after its day pays nothing and does not
+		// tire the day's curve for the others.
+		xp := 0
+		if domain.PaysXP(day, a.Recorded, s.loc()) {
+			xp = domain.ActivityXP(t, already, a.Amount, mods)
+			already += a.Amount
+		}
 		if xp == a.XP {
 			// Unchanged: still make sure the ledger has it (first pricing).
 			if err := s.awardXP(ctx, tx, personID, day, xpActivity, sourceID(a.ID), xp, ev); err != nil {
@@ -257,14 +264,38 @@ func (s *Service) countActivity(ctx context.Context, tx Store, personID int64, a
 // regrow recomputes one day's passive stat growth and moves the running
 // total by the difference.
 func (s *Service) regrow(ctx context.Context, tx Store, personID int64, day domain.Day, cat domain.Catalogue) error {
-	totals := character.DayTotals{Minutes: map[string]float64{}}
+	totals := character.DayTotals{Minutes: map[string]float64{}, Stats: map[string][]character.Stat{}}
 	acts, err := tx.ActivitiesOfDay(ctx, personID, day, "")
 	if err != nil {
 		return err
 	}
 	for _, a := range acts {
-		if t, ok := cat.Lookup(a.Type); ok && t.Unit == domain.UnitMinutes {
-			totals.Minutes[a.Type] += a.Amount
+		t, ok := cat.Lookup(a.Type)
+		if !ok {
+			continue
+		}
+		totals.Minutes[a.Type] += t.GrowthMinutes(a.Amount)
+		if _, seen := totals.Stats[a.Type]; seen {
+			continue
+		}
+		// A type grows what it advertises (built-in types' rules list the
+		// same stats, at their own rates).
+		stats := []character.Stat{}
+		for _, st := range t.Stats {
+			if cs, err := character.ParseStat(string(st)); err == nil {
+				stats = append(stats, cs)
+			}
+		}
+		totals.Stats[a.Type] = stats
+	}
+	// Streak milestones reached that day grow LCK.
+	days, err := tx.HabitDaysOfPerson(ctx, personID, day)
+	if err != nil {
+		return err
+	}
+	for _, r := range days {
+		if milestoneDay(r) {
+			totals.StreakMilestones++
 		}
 	}
 	bio, err := tx.Biometrics(ctx, personID, day, day)
@@ -293,6 +324,13 @@ func (s *Service) regrow(ctx context.Context, tx Store, personID int64, day doma
 		p.Growth[i] += next[i] - prev[i]
 	}
 	return tx.ProgressPut(ctx, personID, p)
+}
+
+// milestoneDay reports whether a closed habit day reached a streak
+// milestone: done, with the streak after it at a milestone (a done day is
+// the only one that moves the streak up, so each milestone counts once).
+func milestoneDay(r HabitDay) bool {
+	return r.Final && r.Result.Status == domain.StatusDone && isStreakMilestone(r.Streak.Current)
 }
 
 // Activities pages through a person's activities, newest first: pass the

@@ -91,8 +91,15 @@ func (f *fixture) person(t *testing.T, name string) domain.Person {
 	return p.Value
 }
 
+// habit creates a daily habit. A habit may not start before the day it is
+// created, so for a start in the past the clock goes back to that morning
+// for the call.
 func (f *fixture) habit(t *testing.T, person, name string, start domain.Day) app.StoredHabit {
 	t.Helper()
+	if now := f.clock.Now(); !start.IsZero() && start.Before(domain.DayOf(now, berlin)) {
+		f.clock.Set(start.Start(berlin).Add(6 * time.Hour))
+		defer f.clock.Set(now)
+	}
 	h, err := f.svc.CreateHabit(context.Background(), person, app.HabitInput{
 		Name: name, Schedule: domain.Schedule{Kind: domain.ScheduleDaily}, Start: start,
 	})

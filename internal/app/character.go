@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
@@ -16,6 +17,9 @@ type CharacterView struct {
 	Person      domain.Person
 	Sheet       character.Sheet
 	Allocatable []character.NodeID
+	// NextRespecAt is the earliest time of the next respec; zero when a
+	// respec is possible now.
+	NextRespecAt time.Time
 }
 
 // Character assembles a person's character sheet from stored totals.
@@ -36,16 +40,25 @@ func (s *Service) characterView(ctx context.Context, tx Store, p domain.Person) 
 	if err != nil {
 		return CharacterView{}, err
 	}
-	return s.characterFrom(p, prog, nodeIDs(nodes)), nil
+	last, err := tx.LastRespec(ctx, p.ID)
+	if err != nil {
+		return CharacterView{}, err
+	}
+	return s.characterFrom(p, prog, nodeIDs(nodes), last), nil
 }
 
-// characterFrom builds the sheet from the progress and allocations read.
-func (s *Service) characterFrom(p domain.Person, prog Progress, allocated []character.NodeID) CharacterView {
+// characterFrom builds the sheet from the progress, allocations and last
+// respec read.
+func (s *Service) characterFrom(p domain.Person, prog Progress, allocated []character.NodeID, lastRespec time.Time) CharacterView {
 	level, into, toNext := domain.LevelForTotal(prog.TotalXP)
 	sheet := character.BuildSheet(s.tree, character.SheetInput{
 		Level: level, XP: prog.TotalXP, XPIntoLevel: into, XPToNext: toNext, Allocated: allocated, Growth: prog.Growth,
 	})
-	return CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}
+	v := CharacterView{Person: p, Sheet: sheet, Allocatable: character.Allocatable(s.tree, allocated)}
+	if next := character.NextRespec(lastRespec); next.After(s.now()) {
+		v.NextRespecAt = next
+	}
+	return v
 }
 
 // Allocate spends one stat point on a tree node. Two allocations racing for
@@ -81,7 +94,8 @@ func (s *Service) Allocate(ctx context.Context, personRef string, node string) (
 	return out, err
 }
 
-// Respec refunds every allocated point (at most once a week).
+// Respec refunds every allocated point (at most once a week; a respec
+// with nothing to refund changes nothing and starts no cooldown).
 func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, error) {
 	var out CharacterView
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
@@ -107,11 +121,13 @@ func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, 
 		if err != nil {
 			return err
 		}
-		if err := tx.AllocationsClear(ctx, p.Value.ID); err != nil {
-			return err
-		}
-		if err := tx.RespecInsert(ctx, p.Value.ID, now, res.Refunded); err != nil {
-			return err
+		if res.Refunded > 0 { // nothing refunded: no cooldown starts
+			if err := tx.AllocationsClear(ctx, p.Value.ID); err != nil {
+				return err
+			}
+			if err := tx.RespecInsert(ctx, p.Value.ID, now, res.Refunded); err != nil {
+				return err
+			}
 		}
 		s.touched(ev, p.Value.ID, domain.ChangeRespec)
 		out, err = s.characterView(ctx, tx, p.Value)

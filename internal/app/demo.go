@@ -90,7 +90,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 			slug := domain.Slugify(p.name)
 			clock = d.Start(loc).Add(7 * time.Hour)
 			sleep, ready := 60+rng.Float64()*35, 55+rng.Float64()*40
-			if err := walk.store.BiometricsPut(ctx, ids[slug], Biometrics{Day: d, Sleep: &sleep, Readiness: &ready}); err != nil {
+			if err := walk.store.BiometricsPut(ctx, ids[slug], Biometrics{Day: d, Sleep: &sleep, Readiness: &ready, UpdatedAt: clock}); err != nil {
 				return err
 			}
 			for _, h := range p.habits {
@@ -131,7 +131,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	// Last night's sleep has synced, as a ring's would have by morning.
 	for _, id := range ids {
 		sleep, ready := 70+rng.Float64()*20, 65+rng.Float64()*25
-		if err := s.store.BiometricsPut(ctx, id, Biometrics{Day: domain.DayOf(now, loc), Sleep: &sleep, Readiness: &ready}); err != nil {
+		if err := s.store.BiometricsPut(ctx, id, Biometrics{Day: domain.DayOf(now, loc), Sleep: &sleep, Readiness: &ready, UpdatedAt: now}); err != nil {
 			return err
 		}
 	}

@@ -52,6 +52,9 @@ func (s *Service) CreateHabit(ctx context.Context, personRef string, in HabitInp
 		if !domain.ValidSlug(slug) {
 			v.Add("slug", slug, "must be 1-40 lowercase letters, digits or _, starting with a letter")
 		}
+		if ve := (*domain.ValidationError)(nil); errors.As(domain.ValidateHabitDates(h, s.today(), s.today()), &ve) {
+			v.Fields = append(v.Fields, ve.Fields...)
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -112,6 +115,11 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 		if err := domain.ValidateHabit(h.Habit); err != nil {
 			return err
 		}
+		// The start may move later, or back to where it was; never before
+		// the day the habit was created (at most its stored start, or today).
+		if err := domain.ValidateHabitDates(h.Habit, minDay(cur.Value.Start, s.today()), s.today()); err != nil {
+			return err
+		}
 		if !domain.ValidSlug(h.Slug) {
 			return domain.Invalid("slug", h.Slug, "must be 1-40 lowercase letters, digits or _, starting with a letter")
 		}
@@ -125,8 +133,12 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 			// Its days are judged again when it comes back (UnarchiveHabit).
 			return nil
 		}
-		// A new definition changes how every past day is judged.
-		return s.refoldHabit(ctx, tx, h.Habit, h.Start, ev)
+		// A new definition changes how every past day is judged, and so
+		// those days' scores.
+		if err := s.refoldHabit(ctx, tx, h.Habit, h.Start, ev); err != nil {
+			return err
+		}
+		return s.afterChange(ctx, tx, h.PersonID, minDay(h.Start, cur.Value.Start), ev)
 	})
 	return out, err
 }
@@ -143,11 +155,21 @@ func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) 
 			return err
 		}
 		s.changed(ev, p.Value.ID)
-		if err := tx.HabitArchive(ctx, h.Value.ID); err != nil {
+		if h.Value.Archived {
+			return nil
+		}
+		// Close the days up to yesterday as they stand, then retire the
+		// habit from today on: today's score no longer counts it. Its
+		// days before stay, and so does the XP they paid; UnarchiveHabit
+		// folds on from them.
+		today := s.today()
+		if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
 			return err
 		}
-		// Today no longer counts the habit.
-		return s.afterChange(ctx, tx, p.Value.ID, s.today(), ev)
+		if err := tx.HabitArchive(ctx, h.Value.ID, today); err != nil {
+			return err
+		}
+		return s.afterChange(ctx, tx, p.Value.ID, today, ev)
 	})
 }
 
@@ -272,21 +294,49 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 	if err := tx.HabitDaysUpsert(ctx, h.ID, rows); err != nil {
 		return folded{}, err
 	}
-	// Limit habits earn their XP when a kept day closes.
+	paid, err := tx.CheckInDaysPaidPerCheckIn(ctx, h.ID, start, today)
+	if err != nil {
+		return folded{}, err
+	}
+	// A day that reached a streak milestone (or no longer does) grows LCK.
+	var cat *domain.Catalogue
 	for _, r := range rows {
+		if milestoneDay(r) == milestoneDay(oldByDay[r.Day]) {
+			continue
+		}
+		if cat == nil {
+			c, err := s.catalogue(ctx, tx)
+			if err != nil {
+				return folded{}, err
+			}
+			cat = &c
+		}
+		if err := s.regrow(ctx, tx, h.PersonID, r.Day, *cat); err != nil {
+			return folded{}, err
+		}
+	}
+	for _, r := range rows {
+		source := habitDaySource(h.ID, r.Day)
+		// A day with a counted check-in pays once, when the check-in was
+		// recorded in time (the XP window); a later one pays nothing.
+		xp := domain.CheckInDayXP(h, r.Day, checkIns, loc)
+		if paid[r.Day] {
+			xp = 0
+		}
+		if err := s.putXP(ctx, tx, h.PersonID, r.Day, xpCheckInDay, source, xp, ev); err != nil {
+			return folded{}, err
+		}
+		// Limit habits earn their XP when a kept day closes.
 		if r.Final {
-			source := fmt.Sprintf("%d:%s", h.ID, r.Day)
-			if xp := domain.ClosedDayXP(h, r.Result); xp > 0 {
-				if err := s.awardXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, xp, ev); err != nil {
-					return folded{}, err
-				}
-			} else if err := s.revokeXP(ctx, tx, h.PersonID, xpHabitDay, source, ev); err != nil {
+			if err := s.putXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, domain.ClosedDayXP(h, r.Result), ev); err != nil {
 				return folded{}, err
 			}
 		}
 	}
 	return folded{rows: rows, mods: mods}, s.noteLongestStreak(ctx, tx, h.PersonID, streak.Best)
 }
+
+func habitDaySource(habitID int64, day domain.Day) string { return fmt.Sprintf("%d:%s", habitID, day) }
 
 func isStreakMilestone(n int) bool {
 	for _, m := range domain.StreakMilestones() {
@@ -336,10 +386,6 @@ type CheckInInput struct {
 	Note           string
 	IdempotencyKey string
 	Evidence       []byte // JSON: what an automatic check-in saw
-	// Correction marks a check-in that fixes the record of a past day
-	// (SetHabitDay): it may reach back to the habit's start instead of
-	// domain.MaxBackdate. Its XP follows the same rules as any check-in's.
-	Correction bool
 }
 
 // CheckInResult says what a check-in did.
@@ -404,34 +450,35 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 	if c.Source == "" {
 		c.Source = domain.SourceAPI
 	}
-	check := c
-	if in.Correction && c.At.Before(now) {
-		check.At = now // the day's bounds are SetHabitDay's to check
-	}
-	if err := domain.ValidateCheckIn(check, now); err != nil {
+	// A correction (SetHabitDay) is a check-in like any other: it may be
+	// dated back to the habit's start and pays XP only within the XP window.
+	if err := domain.ValidateCheckIn(h.Value.Habit, c, now, s.loc()); err != nil {
 		return out, err
 	}
-	if h.Value.Start.After(domain.DayOf(c.At, s.loc())) {
-		return out, domain.Invalid("at", c.At.Format(time.RFC3339), "is before the habit started")
-	}
+	c.At = domain.NotAfter(c.At, now)
 	day := domain.DayOf(c.At, s.loc())
-	before, err := tx.CheckIns(ctx, h.Value.ID, day, day)
-	if err != nil {
-		return out, err
-	}
+	c.Recorded = now
 	c, err = tx.CheckInInsert(ctx, c, day, in.IdempotencyKey)
 	if err != nil {
 		return out, err
 	}
 	out.CheckIn = c
-	out.XP = domain.CheckInXPFor(h.Value.Habit, len(before))
-	if err := s.awardXP(ctx, tx, p.Value.ID, day, xpCheckIn, sourceID(c.ID), out.XP, ev); err != nil {
+	// The day pays its check-in XP once (refoldHabit awards it); this
+	// check-in's XP is what the day gained by it.
+	source := habitDaySource(h.Value.ID, day)
+	had, err := tx.XPAmount(ctx, p.Value.ID, xpCheckInDay, source)
+	if err != nil {
 		return out, err
 	}
 	f, err := s.refold(ctx, tx, h.Value.Habit, day, ev)
 	if err != nil {
 		return out, err
 	}
+	has, err := tx.XPAmount(ctx, p.Value.ID, xpCheckInDay, source)
+	if err != nil {
+		return out, err
+	}
+	out.XP = has - had
 	prog, err := tx.ProgressGet(ctx, p.Value.ID)
 	if err != nil {
 		return out, err
@@ -508,7 +555,7 @@ func (s *Service) undoCheckInTx(ctx context.Context, tx Store, c domain.CheckIn,
 	if err := tx.CheckInDelete(ctx, c.ID); err != nil {
 		return err
 	}
-	if err := s.revokeXP(ctx, tx, c.PersonID, xpCheckIn, sourceID(c.ID), ev); err != nil {
+	if _, err := s.revokeXP(ctx, tx, c.PersonID, xpCheckIn, sourceID(c.ID), ev); err != nil {
 		return err
 	}
 	if err := s.refoldHabit(ctx, tx, h.Value.Habit, domain.DayOf(c.At, s.loc()), ev); err != nil {

@@ -143,7 +143,7 @@ func (s *Service) SetHabitDay(ctx context.Context, in SetDayInput) (CheckInResul
 		if err != nil {
 			return err
 		}
-		if err := s.checkDay(h.Value, in.Day); err != nil {
+		if in.Day, err = s.checkDay(h.Value, in.Day); err != nil {
 			return err
 		}
 		qty := in.Quantity
@@ -167,7 +167,7 @@ func (s *Service) SetHabitDay(ctx context.Context, in SetDayInput) (CheckInResul
 			}
 		}
 		out, err = s.checkInTx(ctx, tx, CheckInInput{Person: in.Person, Habit: sourceID(h.Value.ID), Quantity: qty,
-			At: s.dayMoment(h.Value.Habit, in.Day), Source: in.Source, Note: in.Note, Correction: true}, ev)
+			At: s.dayMoment(h.Value.Habit, in.Day), Source: in.Source, Note: in.Note}, ev)
 		return err
 	})
 	return out, err
@@ -188,7 +188,7 @@ func (s *Service) ClearHabitDay(ctx context.Context, personRef, habitRef string,
 		if err != nil {
 			return err
 		}
-		if err := s.checkDay(h.Value, day); err != nil {
+		if day, err = s.checkDay(h.Value, day); err != nil {
 			return err
 		}
 		prior, err := tx.CheckIns(ctx, h.Value.ID, day, day)
@@ -210,32 +210,34 @@ func (s *Service) ClearHabitDay(ctx context.Context, personRef, habitRef string,
 }
 
 // checkDay refuses a day a person may not set: before the habit's start,
-// after today, or of an archived habit.
-func (s *Service) checkDay(h StoredHabit, day domain.Day) error {
+// after today, or of an archived habit. It answers the day to set: a client
+// whose clock runs a little ahead (within domain.ClockSkew) may already be
+// on tomorrow, which is still today here, and no fact is stored on a day
+// after today (docs/rules.md, fair play).
+func (s *Service) checkDay(h StoredHabit, day domain.Day) (domain.Day, error) {
 	if h.Archived {
-		return fmt.Errorf("habit %q is archived: %w", h.Name, domain.ErrConflict)
+		return day, fmt.Errorf("habit %q is archived: %w", h.Name, domain.ErrConflict)
 	}
-	// A client whose clock runs a little ahead may already be on tomorrow.
-	today := domain.DayOf(s.now().Add(domain.ClockSkew), s.loc())
+	today := s.today()
+	skewed := domain.DayOf(s.now().Add(domain.ClockSkew), s.loc())
 	switch {
 	case day.IsZero():
-		return domain.Invalid("day", nil, "must be set")
+		return day, domain.Invalid("day", nil, "must be set")
 	case day.Before(h.Start):
-		return domain.Invalid("day", day.String(), fmt.Sprintf("must be from the habit's start %s to today %s", h.Start, today))
+		return day, domain.Invalid("day", day.String(), fmt.Sprintf("must be from the habit's start %s to today %s", h.Start, today))
+	case day.After(skewed):
+		return day, domain.Invalid("day", day.String(), fmt.Sprintf("must be from the habit's start %s to today %s: the future cannot be set", h.Start, today))
 	case day.After(today):
-		return domain.Invalid("day", day.String(), fmt.Sprintf("must be from the habit's start %s to today %s: the future cannot be set", h.Start, today))
+		return today, nil
 	}
-	return nil
+	return day, nil
 }
 
 // dayMoment is when a set day's check-in happened: now for today, else
 // the start of the habit's window (noon without one), so it counts.
 func (s *Service) dayMoment(h domain.Habit, day domain.Day) time.Time {
-	switch today := s.today(); {
-	case day == today:
+	if day == s.today() {
 		return s.now()
-	case day.After(today): // within the clock skew: the day has just begun
-		return day.Start(s.loc())
 	}
 	clock := domain.Clock(12, 0)
 	if !h.Window.IsZero() {
@@ -288,12 +290,10 @@ func (s *Service) UnarchiveHabit(ctx context.Context, personRef, habitRef string
 		if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
 			return err
 		}
-		for d := from; d.Before(today); d = d.Add(1) {
-			if err := s.recomputeScore(ctx, tx, p.Value.ID, d, ev); err != nil {
-				return err
-			}
-		}
-		return s.afterChange(ctx, tx, p.Value.ID, today, ev)
+		// The days it missed while archived are judged now: rescore and
+		// close them again (the perfect-day mark follows), as any
+		// correction does.
+		return s.afterChange(ctx, tx, p.Value.ID, from, ev)
 	})
 	return out, err
 }

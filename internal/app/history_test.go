@@ -194,9 +194,10 @@ func TestUnarchiveHabit(t *testing.T) {
 	}
 }
 
-// TestSetDayBeyondTheCheckInWindow: a day older than the check-in window
-// can still be set (Loop lets a person fix any day since the start) through
-// the check-in use case, and verify stays clean.
+// TestSetDayBeyondTheCheckInWindow: a day older than the XP window can
+// still be set (Loop lets a person fix any day since the start) through the
+// check-in use case; it turns done and pays no XP (fair play: only recent
+// facts pay), and verify stays clean.
 func TestSetDayBeyondTheCheckInWindow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -210,18 +211,43 @@ func TestSetDayBeyondTheCheckInWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := d0.Add(1)
-	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ann", Habit: "walk", At: at(2026, 3, 3, 12, 0, 0)}); err == nil {
-		t.Fatal("a plain check-in 9 days back was accepted")
+	// A plain check-in 9 days back is recorded too, and pays nothing.
+	plain, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ann", Habit: "read", At: at(2026, 3, 3, 12, 0, 0)})
+	if err != nil {
+		t.Fatalf("a plain check-in 9 days back: %v", err)
+	}
+	if plain.XP != 0 || plain.Day.Status != domain.StatusDone {
+		t.Fatalf("a plain check-in 9 days back: xp %d, status %s", plain.XP, plain.Day.Status)
 	}
 	res, err := f.svc.SetHabitDay(ctx, app.SetDayInput{Person: "ann", Habit: "walk", Day: old})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Day.Status != domain.StatusDone {
-		t.Fatalf("old day set: status %s", res.Day.Status)
+	if res.Day.Status != domain.StatusDone || res.XP != 0 {
+		t.Fatalf("old day set: status %s, xp %d (outside the XP window: 0)", res.Day.Status, res.XP)
 	}
 	if got := dayStatuses(t, f, "walk", d0, old.Add(1)); got != "missed done missed" {
 		t.Errorf("days: %s", got)
+	}
+	// A day inside the window pays once, however often it is set.
+	recent := f.svc.CurrentDay().Add(-domain.XPWindowDays)
+	first, err := f.svc.SetHabitDay(ctx, app.SetDayInput{Person: "ann", Habit: "walk", Day: recent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.XP != domain.CheckInXP {
+		t.Fatalf("a day %d days back set: xp %d, want %d", domain.XPWindowDays, first.XP, domain.CheckInXP)
+	}
+	paid := totalXP(t, f, "ann")
+	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ann", Habit: "walk", At: recent.Start(berlin).Add(13 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	// Two check-ins on the day: setting it undoes both and records one.
+	if _, err := f.svc.SetHabitDay(ctx, app.SetDayInput{Person: "ann", Habit: "walk", Day: recent, Note: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	if xp := totalXP(t, f, "ann"); xp != paid {
+		t.Fatalf("total XP after the day was set again: %d, want %d (once per day)", xp, paid)
 	}
 	for _, d := range verify(t, f).Differences {
 		t.Errorf("verify: %s", d)
@@ -234,8 +260,9 @@ func TestSetDayBeyondTheCheckInWindow(t *testing.T) {
 	}
 }
 
-// TestSetDayClockSkew: at 23:57 a client 5 minutes ahead may set
-// tomorrow; at 23:50 it may not.
+// TestSetDayClockSkew: at 23:57 a client 5 minutes ahead may set its
+// "today", our tomorrow: it sets today (no fact lands on a day after
+// today); at 23:50 tomorrow is refused.
 func TestSetDayClockSkew(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -251,8 +278,11 @@ func TestSetDayClockSkew(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tomorrow 3 minutes before midnight: %v", err)
 	}
-	if got := domain.DayOf(res.CheckIn.At, berlin); got != d0.Add(1) {
-		t.Fatalf("the check-in counts for %s", got)
+	if got := domain.DayOf(res.CheckIn.At, berlin); got != d0 {
+		t.Fatalf("the check-in counts for %s, want today %s", got, d0)
+	}
+	if n, err := f.svc.ClearHabitDay(ctx, "ann", "walk", d0.Add(1)); err != nil || n != 1 {
+		t.Fatalf("clearing the skewed day: %d, %v", n, err)
 	}
 }
 

@@ -38,6 +38,7 @@ func (s *Service) LogMood(ctx context.Context, in MoodInput) (domain.Mood, bool,
 		if err := domain.ValidateMood(m, now); err != nil {
 			return err
 		}
+		m.At = domain.NotAfter(m.At, now)
 		day := domain.DayOf(m.At, s.loc())
 		var inserted bool
 		out, inserted, err = tx.MoodInsert(ctx, m, day, in.IdempotencyKey)

@@ -134,7 +134,7 @@ type OuraStore interface {
 	OuraDocumentsUpsert(ctx context.Context, personID int64, docs []OuraDocument) ([]OuraDocument, error)
 	// OuraBiometricsPut writes a day's numbers (nil keeps the stored value)
 	// and reports whether the row changed.
-	OuraBiometricsPut(ctx context.Context, personID int64, d OuraDay) (bool, error)
+	OuraBiometricsPut(ctx context.Context, personID int64, d OuraDay, at time.Time) (bool, error)
 	// OuraSyncGet reads a person's sync state (zero when never synced).
 	OuraSyncGet(ctx context.Context, personID int64) (OuraSyncState, error)
 	// OuraSyncDays raises the latest stored day per collection.
@@ -608,11 +608,14 @@ func (o *Oura) OuraIngest(ctx context.Context, personID int64, w OuraWindow) err
 			return err
 		}
 		var affected []domain.Day
+		today := s.today()
 		for _, d := range w.Days {
-			if !changedDays[d.Day.String()] {
+			// A day after today is not a fact yet: the document stays
+			// stored, the numbers wait for their day.
+			if !changedDays[d.Day.String()] || d.Day.After(today) {
 				continue
 			}
-			moved, err := tx.OuraBiometricsPut(ctx, personID, d)
+			moved, err := tx.OuraBiometricsPut(ctx, personID, d, s.now())
 			if err != nil {
 				return err
 			}
@@ -646,10 +649,9 @@ func (o *Oura) OuraIngest(ctx context.Context, personID int64, w OuraWindow) err
 		// the days after a changed one move too.
 		first, last := slices.MinFunc(affected, domain.Day.Compare), slices.MaxFunc(affected, domain.Day.Compare)
 		last = last.Add(domain.BaselineDays)
-		if today := s.today(); today.Before(last) {
+		if today.Before(last) {
 			last = today
 		}
-		today := s.today()
 		for d := first; !last.Before(d); d = d.Add(1) {
 			if err := s.recomputeScore(ctx, tx, personID, d, ev); err != nil {
 				return err
@@ -720,6 +722,7 @@ func (o *Oura) workout(ctx context.Context, tx Store, personID int64, wo OuraWor
 		return domain.Day{}, false, nil
 	}
 	day := domain.DayOf(a.At, s.loc())
+	a.Recorded = s.now()
 	a, err := tx.ActivityInsert(ctx, a, day, "", wo.ID)
 	if err != nil {
 		return day, false, err

@@ -100,7 +100,11 @@ func (s *Service) biometricXPOf(ctx context.Context, tx Store, personID int64, d
 	var daySleep, dayReady *float64
 	for _, b := range bio {
 		if b.Day == day {
-			daySleep, dayReady = b.Sleep, b.Readiness
+			// Numbers that came in (or changed) too long after their
+			// night count for the score and baseline, not for XP.
+			if domain.PaysXP(day, b.UpdatedAt, s.loc()) {
+				daySleep, dayReady = b.Sleep, b.Readiness
+			}
 			continue
 		}
 		sleep, ready = append(sleep, value(b.Sleep)), append(ready, value(b.Readiness))
@@ -131,20 +135,36 @@ func (s *Service) closeDay(ctx context.Context, tx Store, personID int64, day do
 			due++
 		}
 	}
-	if due == 0 || due != done {
-		return nil
-	}
+	perfect := due > 0 && due == done
 	// The zero-XP ledger row marks the day as counted, so a repeated
-	// rollover counts it once.
-	added, err := tx.XPAward(ctx, personID, day, xpPerfectDay, day.String(), 0)
-	if err != nil || !added {
-		return err
+	// rollover counts it once; a day corrected later (a backdated
+	// check-in, an undo) gains or loses its mark.
+	delta := int64(0)
+	if perfect {
+		added, err := tx.XPAward(ctx, personID, day, xpPerfectDay, day.String(), 0)
+		if err != nil {
+			return err
+		}
+		if added {
+			delta = 1
+		}
+	} else {
+		_, was, err := tx.XPRevoke(ctx, personID, xpPerfectDay, day.String())
+		if err != nil {
+			return err
+		}
+		if !was.IsZero() {
+			delta = -1
+		}
+	}
+	if delta == 0 {
+		return nil
 	}
 	prog, err := tx.ProgressGet(ctx, personID)
 	if err != nil {
 		return err
 	}
-	prog.PerfectDays++
+	prog.PerfectDays += delta
 	return tx.ProgressPut(ctx, personID, prog)
 }
 

@@ -410,6 +410,10 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 	if day.IsZero() {
 		day = s.today()
 	}
+	// The future is not a fact yet (fair play, docs/rules.md).
+	if today := s.today(); day.After(today) || day.Before(domain.MinDate) {
+		return out, domain.Invalid("day", day.String(), fmt.Sprintf("must be between %s and today (%s)", domain.MinDate, today))
+	}
 	if !day.Before(s.today()) {
 		if _, err := s.syncTimeline(ctx, tx, personID, day); err != nil {
 			return out, err
@@ -439,6 +443,9 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 			return out, err
 		}
 		out.XP = e.XPAt(now, mods)
+		if day.Before(s.today().Add(-domain.XPWindowDays)) {
+			out.XP = 0 // recorded, but too late to pay
+		}
 		if err := s.awardXP(ctx, tx, personID, day, xpRoutineItem, xpRoutineSource(e.ItemID, day), out.XP, ev); err != nil {
 			return out, err
 		}
@@ -449,14 +456,9 @@ func (s *Service) setItemStatusTx(ctx context.Context, tx Store, in ItemStatusIn
 			out.CheckedIn = e.CheckInID != 0
 		}
 	case was.Status == routine.StatusDone: // undo
-		amount, err := tx.XPRevoke(ctx, personID, xpRoutineItem, xpRoutineSource(e.ItemID, day))
+		amount, err := s.revokeXP(ctx, tx, personID, xpRoutineItem, xpRoutineSource(e.ItemID, day), ev)
 		if err != nil {
 			return out, err
-		}
-		if amount > 0 {
-			if err := s.adjustXP(ctx, tx, personID, -int64(amount), ev); err != nil {
-				return out, err
-			}
 		}
 		out.XP = -amount
 		if was.CheckInID != 0 {
@@ -504,7 +506,8 @@ func findEntry(entries []TimelineEntry, ref, person string, day domain.Day) (Tim
 
 // routineCheckIn checks in the habit a completed item is linked to and
 // returns the check-in's id. A habit that is gone or archived since the
-// item was planned is no reason to refuse the item: it is left out.
+// item was planned, or one that the check-in does not fit, is no reason to
+// refuse the item: it is left out.
 func (s *Service) routineCheckIn(ctx context.Context, tx Store, e TimelineEntry, now time.Time, src domain.Source, ev *[]domain.Event) (int64, error) {
 	at := now
 	if !e.Day.Contains(at, s.loc()) {
@@ -515,7 +518,11 @@ func (s *Service) routineCheckIn(ctx context.Context, tx Store, e TimelineEntry,
 		Person: sourceID(e.PersonID), Habit: sourceID(*e.HabitID), At: at, Source: src,
 		IdempotencyKey: "routine:" + xpRoutineSource(e.ItemID, e.Day),
 	}, ev)
-	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict) {
+	// A habit counted in amounts needs a quantity the item does not carry
+	// (and a check-in without one would count for nothing): it is left out
+	// too, and so is a check-in the habit refuses (before its start).
+	var invalid *domain.ValidationError
+	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict) || errors.As(err, &invalid) {
 		s.log.Info().Err(err).Int64("item_id", e.ItemID).Int64("habit_id", *e.HabitID).Msg("routine item done without its habit check-in")
 		return 0, nil
 	}

@@ -444,14 +444,34 @@ func TestSetItemStatusRefusals(t *testing.T) {
 	if err := set("Morning tea", routine.StatusSkipped); err != nil {
 		t.Fatal(err)
 	}
-	if err := set("Morning tea", routine.StatusDone); !errors.Is(err, domain.ErrInvalidTransition) {
-		t.Errorf("skipped → done: %v, want ErrInvalidTransition", err)
-	}
 	if err := set("Morning tea", routine.StatusPending); err != nil {
 		t.Errorf("undo skip: %v", err)
 	}
-	if _, err := f.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "ana", Item: "Evening tea", Status: routine.StatusSnoozed}); err == nil {
-		t.Error("a snooze without minutes was accepted")
+	if err := set("Morning tea", routine.StatusSkipped); err != nil {
+		t.Fatal(err)
+	}
+	// Skipped, then done after all: it pays, and undoing it gives it back.
+	before := totalXP(t, f, "ana")
+	r, err := f.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "ana", Item: "Morning tea", Status: routine.StatusDone})
+	if err != nil || r.XP != 5 {
+		t.Fatalf("skipped → done: %+v, %v; want 5 XP", r, err)
+	}
+	if r, err := f.svc.UndoItem(ctx, "ana", "Morning tea", domain.Day{}); err != nil || r.XP != -5 || r.Entry.Status != routine.StatusPending {
+		t.Fatalf("undo of done after skip: %+v, %v", r, err)
+	}
+	if got := totalXP(t, f, "ana"); got != before {
+		t.Errorf("after done and undo: %d XP, want %d", got, before)
+	}
+	// The documented minimum 0 is the default snooze; out of range names the
+	// field as the API spells it.
+	r, err = f.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "ana", Item: "Evening tea", Status: routine.StatusSnoozed})
+	if err != nil || r.Entry.Status != routine.StatusSnoozed {
+		t.Errorf("a snooze of 0 minutes: %+v, %v", r.Entry, err)
+	}
+	_, err = f.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: "ana", Item: "Evening tea", Status: routine.StatusSnoozed, SnoozeMin: 721})
+	var ve *domain.ValidationError
+	if !errors.As(err, &ve) || ve.Fields[0].Field != "snooze_min" {
+		t.Errorf("snooze of 721 minutes: %v, want snooze_min refused", err)
 	}
 }
 

@@ -9,14 +9,29 @@ import (
 )
 
 // afterChange re-derives what a change of a person's facts on day can
-// affect: that day's score (and today's, when they differ) and achievements.
+// affect: the scores of that day and of the days after it up to today (a
+// day's score reads the days before it as its baseline, and a week's quota
+// judges its other days), what closing those days earned, and achievements.
 func (s *Service) afterChange(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
-	if err := s.recomputeScore(ctx, tx, personID, day, ev); err != nil {
-		return err
+	today := s.today()
+	if day.After(today) {
+		day = today
 	}
-	if today := s.today(); day != today {
-		if err := s.recomputeScore(ctx, tx, personID, today, ev); err != nil {
+	// Every day from the changed one on: a quota period (a week, a month,
+	// a block of N days) judges its days together, and a score's baseline
+	// reads the 30 days before it. A correction far back costs a few
+	// statements per day since; an ordinary check-in of today, one day.
+	for d := day; !d.After(today); d = d.Add(1) {
+		if err := s.recomputeScore(ctx, tx, personID, d, ev); err != nil {
 			return err
+		}
+		// A past day is closed (recomputeScore has just stored it final):
+		// what closing it earns follows the correction, as the rollover
+		// would have awarded it.
+		if d.Before(today) {
+			if err := s.closeDay(ctx, tx, personID, d, ev); err != nil {
+				return err
+			}
 		}
 	}
 	return s.checkAchievements(ctx, tx, personID, ev)
@@ -158,13 +173,31 @@ func (s *Service) Score(ctx context.Context, personID int64, day domain.Day) (St
 	return StoredScore{Day: day, Score: score, Final: day.Before(s.today())}, err
 }
 
-// ScoreHistory lists stored scores between two days, oldest first.
+// ScoreHistory lists every day between two days, oldest first: its stored
+// score, or for a day nothing was recorded on (a simply missed day) a score
+// without data (HasData false), so a chart shows the gap.
 func (s *Service) ScoreHistory(ctx context.Context, personRef string, from, to domain.Day) ([]StoredScore, error) {
 	p, err := s.store.PersonGet(ctx, personRef)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.ScoreHistory(ctx, p.Value.ID, from, to)
+	stored, err := s.store.ScoreHistory(ctx, p.Value.ID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	today := s.today()
+	out := make([]StoredScore, 0, to.Sub(from)+1)
+	i := 0
+	for d := from; !d.After(to); d = d.Add(1) {
+		if i < len(stored) && stored[i].Day == d {
+			out = append(out, stored[i])
+			i++
+			continue
+		}
+		out = append(out, StoredScore{Day: d, Final: d.Before(today),
+			Score: domain.DayScore{Explanation: "Nothing was recorded on this day."}})
+	}
+	return out, nil
 }
 
 // ScoreWeights are the household's score weights (defaults for components

@@ -71,8 +71,10 @@ type HabitStore interface {
 	HabitGet(ctx context.Context, personID int64, ref string, lock bool) (Versioned[StoredHabit], error)
 	HabitList(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
 	HabitUpdate(ctx context.Context, h StoredHabit, version int) (int, error)
-	// HabitArchive archives a habit and drops its open (today's) day row.
-	HabitArchive(ctx context.Context, id int64) error
+	// HabitArchive retires a habit and removes its day rows from day from
+	// on; the days before stay as they were (HabitUnarchive folds on from
+	// them).
+	HabitArchive(ctx context.Context, id int64, from domain.Day) error
 	HabitUnarchive(ctx context.Context, id int64) error
 	// HabitsArchived lists a person's archived habits (without pauses).
 	HabitsArchived(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
@@ -123,6 +125,10 @@ type HabitDay struct {
 // CheckInStore keeps check-ins.
 type CheckInStore interface {
 	CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error)
+	// CheckInDaysPaidPerCheckIn lists a habit's days whose check-ins were
+	// paid one by one (xpCheckIn) by earlier releases: those days' awards
+	// stand, and the day's check-in XP is not paid again on top.
+	CheckInDaysPaidPerCheckIn(ctx context.Context, habitID int64, from, to domain.Day) (map[domain.Day]bool, error)
 	CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error)
 	CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error)
 	CheckInDelete(ctx context.Context, id int64) error
@@ -163,8 +169,12 @@ type ProgressStore interface {
 	// XPAward records an award once per (kind, source); it returns false
 	// when that award was already there.
 	XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, error)
-	// XPRevoke deletes an award and returns its amount (0 when absent).
-	XPRevoke(ctx context.Context, personID int64, kind, source string) (int, error)
+	// XPRevoke deletes an award and returns its amount (0 when absent) and
+	// day.
+	XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error)
+	// XPDayTotal is what a person's awards of one day earned, before the
+	// daily ceiling, achievements left out (they stand outside it).
+	XPDayTotal(ctx context.Context, personID int64, day domain.Day) (int, error)
 	// ProgressGet locks and reads a person's totals.
 	ProgressGet(ctx context.Context, personID int64) (Progress, error)
 	ProgressPut(ctx context.Context, personID int64, p Progress) error
@@ -245,6 +255,8 @@ type Biometrics struct {
 	Readiness *float64
 	Activity  *float64
 	SleepEnd  *time.Time
+	// UpdatedAt is when the numbers last changed (zero on write: now); numbers
+	// that arrive or change too long after their day pay no XP (PaysXP).
 	UpdatedAt time.Time
 }
 

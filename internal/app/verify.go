@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
@@ -122,23 +123,6 @@ func (v *verifier) checkFloat(what string, stored, recomputed float64) {
 	v.check(what, fmt.Sprint(stored), fmt.Sprint(recomputed))
 }
 
-// checkInXP notes what each of h's check-ins earns: by how many of the day
-// came before it.
-func (s *Service) checkInXP(ctx context.Context, tx Store, h domain.Habit, today domain.Day, out map[string]int) error {
-	cs, err := tx.CheckIns(ctx, h.ID, h.Start, today)
-	if err != nil {
-		return err
-	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-	perDay := map[domain.Day]int{}
-	for _, c := range cs {
-		d := domain.DayOf(c.At, s.loc())
-		out[sourceID(c.ID)] = domain.CheckInXPFor(h, perDay[d])
-		perDay[d]++
-	}
-	return nil
-}
-
 func habitDayString(r HabitDay) string {
 	return fmt.Sprintf("%s value=%g completion=%.6f streak=%d best=%d shields=%d/%d since=%d strength=%.6f",
 		r.Result.Status, r.Result.Value, r.Result.Completion, r.Streak.Current, r.Streak.Best,
@@ -180,13 +164,22 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	}
 
 	// XP: the totals are the ledger's sum; level and stat points follow.
+	// Each day credits what its awards earned, up to the daily ceiling.
 	var ledgerXP int64
 	perfect := int64(0)
+	earned := map[domain.Day]int{}
 	for _, e := range ledger {
-		ledgerXP += int64(e.Amount)
+		if e.Kind == xpAchievement {
+			ledgerXP += int64(e.Amount) // outside the ceiling
+		} else {
+			earned[e.Day] += e.Amount
+		}
 		if e.Kind == xpPerfectDay {
 			perfect++
 		}
+	}
+	for _, xp := range earned {
+		ledgerXP += int64(domain.CreditedXP(xp))
 	}
 	v.check("total XP", fmt.Sprint(stored.TotalXP), fmt.Sprint(ledgerXP))
 	v.check("perfect days", fmt.Sprint(stored.PerfectDays), fmt.Sprint(perfect))
@@ -208,7 +201,8 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 		return err
 	}
 	longest := 0
-	checkInXP := map[string]int{}
+	active := map[string]bool{} // habit ids whose day awards were derived again
+	growthDays := map[domain.Day]bool{}
 	for _, h := range habits {
 		before, err := tx.HabitDays(ctx, h.Value.ID, h.Value.Start, today)
 		if err != nil {
@@ -227,6 +221,9 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 		}
 		for _, r := range after {
 			longest = max(longest, r.Streak.Best)
+			if milestoneDay(r) {
+				growthDays[r.Day] = true // LCK
+			}
 			if !r.Final {
 				continue
 			}
@@ -237,20 +234,7 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 				v.check(what, "missing", habitDayString(r))
 			}
 		}
-		if err := s.checkInXP(ctx, tx, h.Value.Habit, today, checkInXP); err != nil {
-			return err
-		}
-	}
-	// Archived habits keep their days as they were; their check-ins still
-	// carry XP.
-	archived, err := tx.HabitsArchived(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	for _, h := range archived {
-		if err := s.checkInXP(ctx, tx, h.Value.Habit, today, checkInXP); err != nil {
-			return err
-		}
+		active[sourceID(h.Value.ID)] = true
 	}
 	if stored.LongestStreak < longest {
 		v.check("longest streak", fmt.Sprint(stored.LongestStreak), fmt.Sprint(longest))
@@ -265,7 +249,6 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	if err != nil {
 		return err
 	}
-	growthDays := map[domain.Day]bool{}
 	for _, d := range days {
 		growthDays[d.Day] = true
 		t, ok := cat.Lookup(d.Type)
@@ -309,7 +292,7 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 		}
 		v.check(fmt.Sprintf("score of %s", sc.Day), scoreString(sc.Score), scoreString(got))
 		for _, kind := range []string{xpBiometric, xpPerfectDay} {
-			if _, err := tx.XPRevoke(ctx, p.ID, kind, sc.Day.String()); err != nil {
+			if _, _, err := tx.XPRevoke(ctx, p.ID, kind, sc.Day.String()); err != nil {
 				return err
 			}
 		}
@@ -344,15 +327,14 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 			want[xpAchievement+" "+a.Key] = a.XP
 		}
 	}
-	for src, amount := range checkInXP {
-		if amount > 0 {
-			want[xpCheckIn+" "+src] = amount
-		}
-	}
 	have := map[string]int{}
 	for _, e := range ledger {
-		if recomputedKinds[e.Kind] || e.Kind == xpCheckIn || e.Kind == xpAchievement {
+		if recomputedKinds[e.Kind] || e.Kind == xpAchievement {
 			have[e.Kind+" "+e.Source] = e.Amount
+		}
+		// An archived habit's days are history: its awards stand as paid.
+		if habit, _, ok := strings.Cut(e.Source, ":"); ok && (e.Kind == xpCheckInDay || e.Kind == xpHabitDay) && !active[habit] {
+			want[e.Kind+" "+e.Source] = e.Amount
 		}
 	}
 	keys := map[string]bool{}
@@ -400,9 +382,10 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 }
 
 // recomputedKinds are the ledger's kinds Verify awards again through the
-// write path; check-ins and achievements it derives directly, routine items
-// (priced by when they were done) only count towards the total.
-var recomputedKinds = map[string]bool{xpActivity: true, xpHabitDay: true, xpBiometric: true, xpPerfectDay: true}
+// write path; achievements it derives directly; routine items (priced by
+// when they were done) and per-check-in awards of earlier releases only
+// count towards the total.
+var recomputedKinds = map[string]bool{xpActivity: true, xpHabitDay: true, xpCheckInDay: true, xpBiometric: true, xpPerfectDay: true}
 
 func scoreString(s domain.DayScore) string {
 	if !s.HasData {

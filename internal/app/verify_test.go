@@ -47,7 +47,7 @@ func TestVerifyCleanDemoThenTampered(t *testing.T) {
 		{`UPDATE habit_days SET streak = jsonb_set(streak, '{streak,Current}', '99') WHERE final AND (habit_id, day) =
 			(SELECT habit_id, max(day) FROM habit_days WHERE final GROUP BY habit_id ORDER BY habit_id LIMIT 1)`, " day "},
 		{"UPDATE activities SET xp = xp + 3 WHERE id = (SELECT min(id) FROM activities)", "XP of activity"},
-		{"DELETE FROM xp_ledger WHERE id = (SELECT min(id) FROM xp_ledger WHERE source_kind = 'check_in')", "XP award check_in"},
+		{"DELETE FROM xp_ledger WHERE id = (SELECT min(id) FROM xp_ledger WHERE source_kind = 'check_in_day')", "XP award check_in_day"},
 		{"UPDATE xp_ledger SET amount = amount + 5 WHERE id = (SELECT min(id) FROM xp_ledger WHERE source_kind = 'biometric')", "XP award biometric"},
 		{"UPDATE xp_ledger SET amount = amount + 5 WHERE id = (SELECT min(id) FROM xp_ledger WHERE source_kind = 'achievement')", "XP award achievement"},
 		{"DELETE FROM xp_ledger WHERE id = (SELECT min(id) FROM xp_ledger WHERE source_kind = 'habit_day')", "XP award habit_day"},

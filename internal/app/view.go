@@ -37,11 +37,15 @@ func (s *Service) PersonView(ctx context.Context, personRef string) (PersonView,
 		return PersonView{}, err
 	}
 	allocated := nodeIDs(nodes)
+	lastRespec, err := s.store.LastRespec(ctx, p.Value.ID)
+	if err != nil {
+		return PersonView{}, err
+	}
 	var v PersonView
 	if v.Today, err = s.todayFrom(ctx, s.store, p.Value, prog, allocated); err != nil {
 		return v, err
 	}
-	v.Character = s.characterFrom(p.Value, prog, allocated)
+	v.Character = s.characterFrom(p.Value, prog, allocated, lastRespec)
 	v.Timeline, err = s.timelineOf(ctx, p.Value.ID, v.Today.Day)
 	return v, err
 }

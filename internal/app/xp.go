@@ -9,8 +9,14 @@ import (
 
 // XP sources as recorded in the ledger.
 const (
-	xpActivity    = "activity"
-	xpCheckIn     = "check_in"
+	xpActivity = "activity"
+	// xpCheckIn is the per-check-in award of releases before the daily
+	// check-in XP: such rows stay in the ledger as paid, and undoing their
+	// check-in still gives them back.
+	xpCheckIn = "check_in"
+	// xpCheckInDay is a habit-day's check-in XP, paid once (source
+	// "habit:day").
+	xpCheckInDay  = "check_in_day"
 	xpHabitDay    = "habit_day"
 	xpRoutineItem = "routine_item"
 	xpAchievement = "achievement"
@@ -19,31 +25,65 @@ const (
 )
 
 // awardXP records amount XP for one source (once: a retried award is a
-// no-op) and emits level_up for every level it crosses.
+// no-op) and emits level_up for every level it crosses. The ledger keeps
+// what the source earned; the total gains what the day may still credit
+// under domain.DailyXPCeiling. No XP is credited to a day after today.
 func (s *Service) awardXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, amount int, ev *[]domain.Event) error {
 	if amount <= 0 {
 		return nil
+	}
+	if day.After(s.today()) {
+		return fmt.Errorf("%s %s: XP for %s, a day after today: %w", kind, source, day, domain.ErrConflict)
+	}
+	earned, err := tx.XPDayTotal(ctx, personID, day)
+	if err != nil {
+		return err
 	}
 	added, err := tx.XPAward(ctx, personID, day, kind, source, amount)
 	if err != nil || !added {
 		return err
 	}
-	return s.adjustXP(ctx, tx, personID, int64(amount), ev)
+	return s.adjustXP(ctx, tx, personID, creditDelta(kind, earned, amount), ev)
 }
 
-// revokeXP removes the award of one source, if any.
-func (s *Service) revokeXP(ctx context.Context, tx Store, personID int64, kind, source string, ev *[]domain.Event) error {
-	amount, err := tx.XPRevoke(ctx, personID, kind, source)
+// creditDelta is what the total gains when a source of kind adds amount to
+// a day whose capped sources earned earned (negative amount: a revoke).
+// Achievements stand outside the daily ceiling: each unlocks once, so it
+// cannot be farmed, and its reward is meant to be felt in full.
+func creditDelta(kind string, earned, amount int) int64 {
+	if kind == xpAchievement {
+		return int64(amount)
+	}
+	return int64(domain.CreditedXP(earned+amount) - domain.CreditedXP(earned))
+}
+
+// revokeXP removes the award of one source, if any, and returns its amount.
+func (s *Service) revokeXP(ctx context.Context, tx Store, personID int64, kind, source string, ev *[]domain.Event) (int, error) {
+	amount, day, err := tx.XPRevoke(ctx, personID, kind, source)
 	if err != nil || amount == 0 {
+		return 0, err
+	}
+	earned, err := tx.XPDayTotal(ctx, personID, day)
+	if err != nil {
+		return 0, err
+	}
+	return amount, s.adjustXP(ctx, tx, personID, creditDelta(kind, earned+amount, -amount), ev)
+}
+
+// putXP makes one source's award exactly amount (0: none), leaving an
+// unchanged award alone so no level is lost and regained.
+func (s *Service) putXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, amount int, ev *[]domain.Event) error {
+	had, err := tx.XPAmount(ctx, personID, kind, source)
+	if err != nil || had == amount {
 		return err
 	}
-	return s.adjustXP(ctx, tx, personID, -int64(amount), ev)
+	return s.setXP(ctx, tx, personID, day, kind, source, amount, ev)
 }
 
 // setXP makes one source's award exactly amount (used when a day's marginal
 // activity XP is recomputed after an undo).
 func (s *Service) setXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, amount int, ev *[]domain.Event) error {
-	if err := s.revokeXP(ctx, tx, personID, kind, source, ev); err != nil {
+	if _, err := s.revokeXP(ctx, tx, personID, kind, source, ev); err != nil {
 		return err
 	}
 	return s.awardXP(ctx, tx, personID, day, kind, source, amount, ev)

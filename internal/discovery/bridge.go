@@ -409,7 +409,7 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 func personState(t app.TodayView, c app.CharacterView) PersonState {
 	ps := PersonState{
 		PersonID: t.Person.ID, Level: t.Level, XP: t.TotalXP, XPToNextLevel: t.XPToNext,
-		UnspentPoints: c.Sheet.UnspentPoints, Mood: t.Mood, Vacation: t.Vacation,
+		UnspentPoints: c.Sheet.UnspentPoints, NextRespecAt: c.NextRespecAt, Mood: t.Mood, Vacation: t.Vacation,
 	}
 	if sc := t.Score.Score; sc.HasData {
 		ls := &LifeScore{Value: float64(sc.Score), Explanation: sc.Explanation}

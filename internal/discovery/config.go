@@ -289,7 +289,7 @@ func personDevice(h Household, person Person) deviceConfig {
 	})
 	add("unspent_points", "unspent_points", component{
 		Platform: PlatformSensor, Name: "Unspent points", Icon: "mdi:plus-circle-multiple",
-		StateClass: measurement, StateTopic: t.state("unspent_points"),
+		StateClass: measurement, StateTopic: t.state("unspent_points"), JSONAttributesTopic: t.attributes("unspent_points"),
 	})
 	for _, s := range Stats() {
 		long, icon := s.long()

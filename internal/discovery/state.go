@@ -33,6 +33,9 @@ type PersonState struct {
 	XP            int64
 	XPToNextLevel int64
 	UnspentPoints int
+	// NextRespecAt is the earliest time of the next respec (zero: now),
+	// an attribute of the unspent-points entity.
+	NextRespecAt time.Time
 	// Stats by stat; a stat missing here is published as unknown.
 	Stats   []StatState
 	Habits  []HabitState
@@ -152,6 +155,11 @@ func States(s Snapshot) ([]Message, error) {
 		raw(t.state("xp"), strconv.FormatInt(p.XP, 10))
 		raw(t.state("xp_to_next_level"), strconv.FormatInt(p.XPToNextLevel, 10))
 		raw(t.state("unspent_points"), strconv.Itoa(p.UnspentPoints))
+		var nextRespec any // null: a respec is possible now
+		if !p.NextRespecAt.IsZero() {
+			nextRespec = p.NextRespecAt.UTC().Format(time.RFC3339)
+		}
+		attrs(t.attributes("unspent_points"), map[string]any{"next_respec_at": nextRespec})
 		for _, stat := range Stats() {
 			key := t.stat(stat)
 			i := slices.IndexFunc(p.Stats, func(st StatState) bool { return st.Stat == stat })

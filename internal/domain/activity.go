@@ -157,6 +157,27 @@ func (t ActivityType) ActiveMinutes(amount float64) (minutes float64, ok bool) {
 	return 0, false
 }
 
+// CountMinutes is what one count of a count-unit activity (a journal entry)
+// stands for in stat growth.
+const CountMinutes = 15
+
+// GrowthMinutes is how many minutes of effort amount of t stands for in
+// passive stat growth: minutes as they are, km at an easy pace
+// (RunMinutesPerKm, CyclingMinutesPerKm for cycling), counts CountMinutes
+// each.
+func (t ActivityType) GrowthMinutes(amount float64) float64 {
+	switch t.Unit {
+	case UnitKm:
+		if t.Key == "cycling" {
+			return amount * CyclingMinutesPerKm
+		}
+		return amount * RunMinutesPerKm
+	case UnitCount:
+		return amount * CountMinutes
+	}
+	return amount
+}
+
 // ValidateActivityType checks a household-defined activity type.
 func ValidateActivityType(t ActivityType) error {
 	var v ValidationError
@@ -244,8 +265,8 @@ func (c Catalogue) Types() []ActivityType {
 
 // Limits for logging facts.
 const (
-	// MaxBackdate is how far in the past an activity, check-in or mood may be
-	// logged.
+	// MaxBackdate is how far in the past an activity or mood may be logged
+	// (check-ins go back to their habit's start; see ValidateCheckIn).
 	MaxBackdate = 7 * 24 * time.Hour
 	// ClockSkew is how far in the future a timestamp may be, to forgive clocks
 	// of phones and sensors that run a little ahead.
@@ -264,6 +285,9 @@ type Activity struct {
 	Note     string
 	Source   Source
 	XP       int // the marginal XP awarded when it was logged (see ActivityXP)
+	// Recorded is when the activity was stored (zero: before the XP window
+	// rule); an activity recorded too late after its day pays nothing.
+	Recorded time.Time
 }
 
 // ValidateActivity checks an activity about to be logged at now.
@@ -288,12 +312,7 @@ func ValidateActivity(a Activity, cat Catalogue, now time.Time) error {
 }
 
 func validateAt(v *ValidationError, at, now time.Time) {
-	switch {
-	case at.IsZero():
-		v.Add("at", nil, "must be set")
-	case at.After(now.Add(ClockSkew)):
-		v.Add("at", at.Format(time.RFC3339), "must not be in the future")
-	case at.Before(now.Add(-MaxBackdate)):
+	if validateFactTime(v, "at", at, now) && at.Before(now.Add(-MaxBackdate)) {
 		v.Add("at", at.Format(time.RFC3339), "must be within the last 7 days")
 	}
 }

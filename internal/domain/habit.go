@@ -343,7 +343,28 @@ func ValidateHabit(h Habit) error {
 	return v.Err()
 }
 
+func unitOr(unit, fallback string) string {
+	if unit == "" {
+		return fallback
+	}
+	return unit
+}
+
 func validateSchedule(v *ValidationError, s Schedule) {
+	// Fields of another kind are refused, not stored: a daily habit with
+	// every: -1 is a client bug worth hearing about.
+	if s.Kind != ScheduleWeekdays && len(s.Weekdays) > 0 {
+		v.Add("schedule.weekdays", nil, "applies only to a weekdays schedule")
+	}
+	if s.Kind != ScheduleTimesPerWeek && s.Kind != ScheduleTimesPerMonth && s.Times != 0 {
+		v.Add("schedule.times", s.Times, "applies only to a times_per_week or times_per_month schedule")
+	}
+	if s.Kind != ScheduleEveryNDays && s.Every != 0 {
+		v.Add("schedule.every", s.Every, "applies only to an every_n_days schedule")
+	}
+	if s.Kind != ScheduleEveryNDays && !s.Anchor.IsZero() {
+		v.Add("schedule.anchor", s.Anchor.String(), "applies only to an every_n_days schedule")
+	}
 	switch s.Kind {
 	case ScheduleDaily:
 	case ScheduleWeekdays:
@@ -385,14 +406,25 @@ type CheckIn struct {
 	Quantity float64
 	Source   Source
 	Note     string
+	// Recorded is when the check-in was stored (zero: before the XP window
+	// rule); it decides whether the check-in may pay XP (PaysXP).
+	Recorded time.Time
 }
 
-// ValidateCheckIn checks a check-in about to be stored at now.
-func ValidateCheckIn(c CheckIn, now time.Time) error {
+// ValidateCheckIn checks a check-in of h about to be stored at now. A
+// check-in may be dated back to the habit's start (history is corrected,
+// see PaysXP for what pays), never after now beyond ClockSkew. A habit with
+// a numeric target needs a quantity above 0.
+func ValidateCheckIn(h Habit, c CheckIn, now time.Time, loc *time.Location) error {
 	var v ValidationError
-	validateAt(&v, c.At, now)
-	if math.IsNaN(c.Quantity) || c.Quantity < 0 || c.Quantity > MaxTargetValue {
+	if validateFactTime(&v, "at", c.At, now) && DayOf(c.At, loc).Before(h.Start) {
+		v.Add("at", c.At.Format(time.RFC3339), fmt.Sprintf("is before the habit started (%s)", h.Start))
+	}
+	switch {
+	case math.IsNaN(c.Quantity) || c.Quantity < 0 || c.Quantity > MaxTargetValue:
 		v.Add("quantity", c.Quantity, "must be between 0 and 1000000")
+	case h.Target.Kind != TargetCheck && c.Quantity <= 0:
+		v.Add("quantity", c.Quantity, fmt.Sprintf("must be more than 0 for a habit counted in %s", unitOr(h.Target.Unit, "units")))
 	}
 	if !c.Source.Valid() {
 		v.Add("source", c.Source, "must be one of manual, ha, sensor, oura, api")

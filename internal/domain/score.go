@@ -297,6 +297,10 @@ func ComputeScore(in ScoreInput, w ScoreWeights) DayScore {
 			verb = " pulled today down"
 		}
 		clauses = append(clauses, describe(mover.c, mover.raw, mover.tally, mover.ring)+verb)
+	} else if in.Open && out.Max > out.Score {
+		// Nothing stands out yet, but the day is open: an early, empty day
+		// is not "steady".
+		clauses = append(clauses, fmt.Sprintf("the day is still open: up to %d is possible", out.Max))
 	} else {
 		clauses = append(clauses, "a steady day")
 	}

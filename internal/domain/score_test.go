@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -120,6 +121,12 @@ func TestComputeScore(t *testing.T) {
 		steady := ComputeScore(ScoreInput{Sleep: present(80, Baseline{}, t0), Readiness: present(82, Baseline{}, t0)}, w)
 		if steady.Explanation != "A steady day." {
 			t.Errorf("steady explanation %q", steady.Explanation)
+		}
+		// 06:48, three habits due, nothing done yet: a score of 0 that the
+		// day can still raise is not "a steady day".
+		early := ComputeScore(ScoreInput{Open: true, Habits: Tally{Due: 3}}, w)
+		if early.Score != 0 || early.Explanation != fmt.Sprintf("The day is still open: up to %d is possible; 0 of 3 habits done.", early.Max) || early.Max == 0 {
+			t.Errorf("early empty day: %d, %q", early.Score, early.Explanation)
 		}
 		habitsDown := ComputeScore(ScoreInput{Sleep: present(90, Baseline{}, t0), Habits: Tally{Due: 5, Done: 1}}, w)
 		if habitsDown.Explanation != "Habits (1 of 5 done) pulled today down." {

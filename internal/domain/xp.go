@@ -4,10 +4,9 @@ import "math"
 
 // XP values, documented in docs/rules.md.
 const (
-	// CheckInXP is earned per counted check-in of a positive habit...
+	// CheckInXP is earned once per day of a positive habit with at least
+	// one counted check-in (CheckInDayXP).
 	CheckInXP = 10
-	// MaxXPCheckInsPerDay ...for this many check-ins per habit per day.
-	MaxXPCheckInsPerDay = 5
 	// KeptDayXP is earned when a day of a habit kept by a limit (negative
 	// habit, at-most target) closes done.
 	KeptDayXP = 10
@@ -81,17 +80,6 @@ func PointsForLevel(level int) int {
 		return 0
 	}
 	return level - 1 + level/5
-}
-
-// CheckInXPFor is the XP of one check-in of h, given how many check-ins of h
-// already counted that day. Slips of negative habits earn nothing. Like
-// ActivityXP it depends only on the day's count, so undoing the latest
-// check-in returns exactly its XP.
-func CheckInXPFor(h Habit, countedBefore int) int {
-	if h.Avoids() || countedBefore < 0 || countedBefore >= MaxXPCheckInsPerDay {
-		return 0
-	}
-	return CheckInXP
 }
 
 // ClosedDayXP is the XP a closed day of h earns by itself: KeptDayXP for a
@@ -176,3 +164,18 @@ func BiometricXP(sleep *float64, sleepBase Baseline, readiness *float64, readine
 	}
 	return xp
 }
+
+// Fair-play rules, documented in docs/rules.md.
+const (
+	// XPWindowDays is how many days before today a fact may be dated and
+	// still pay XP: today, yesterday and the day before. Older facts are
+	// recorded (history may be corrected back to a habit's start) but pay
+	// nothing.
+	XPWindowDays = 2
+	// DailyXPCeiling is the most XP one person-day can credit to the total,
+	// across every repeatable source (check-ins, habit days, activities,
+	// routine items, biometrics). Achievements stand outside it: each
+	// unlocks once, so it cannot be farmed. The ledger keeps what each
+	// source earned; the total counts each day up to the ceiling.
+	DailyXPCeiling = 500
+)

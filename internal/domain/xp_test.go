@@ -61,15 +61,17 @@ func TestXPSources(t *testing.T) {
 	t.Parallel()
 	pos := Habit{Kind: HabitPositive, Target: Target{Kind: TargetAtLeast, Value: 8}}
 	neg := Habit{Kind: HabitNegative, Target: Target{Kind: TargetCheck}}
-	var got []int
-	for i := range 7 {
-		got = append(got, CheckInXPFor(pos, i))
+	day := NewDay(2026, time.March, 2)
+	at := day.Start(time.UTC).Add(9 * time.Hour)
+	five := make([]CheckIn, 5)
+	for i := range five {
+		five[i] = CheckIn{At: at.Add(time.Duration(i) * time.Minute), Quantity: 2, Recorded: at}
 	}
-	if !slices.Equal(got, []int{10, 10, 10, 10, 10, 0, 0}) {
-		t.Errorf("check-in XP by count = %v", got)
+	if got := CheckInDayXP(pos, day, five, time.UTC); got != CheckInXP {
+		t.Errorf("five check-ins of a day earned %d XP, want %d once", got, CheckInXP)
 	}
-	if CheckInXPFor(neg, 0) != 0 {
-		t.Error("a slip earned XP")
+	if got := CheckInDayXP(neg, day, five[:1], time.UTC); got != 0 {
+		t.Errorf("a slip earned %d XP", got)
 	}
 	if ClosedDayXP(neg, DayResult{Status: StatusDone}) != KeptDayXP || ClosedDayXP(neg, DayResult{Status: StatusMissed}) != 0 || ClosedDayXP(pos, DayResult{Status: StatusDone}) != 0 {
 		t.Error("closed-day XP")

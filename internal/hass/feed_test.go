@@ -42,7 +42,7 @@ func TestEntityFeedChecksInFromHA(t *testing.T) {
 	}
 	var habits []int64
 	for _, name := range []string{"Went to bed", "Rested"} {
-		h, err := svc.CreateHabit(ctx, "ana", app.HabitInput{Name: name, Schedule: domain.Schedule{Kind: domain.ScheduleDaily}, Start: today.Add(-1)})
+		h, err := svc.CreateHabit(ctx, "ana", app.HabitInput{Name: name, Schedule: domain.Schedule{Kind: domain.ScheduleDaily}, Start: today})
 		if err != nil {
 			t.Fatal(err)
 		}

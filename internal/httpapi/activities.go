@@ -33,10 +33,10 @@ func activityBody(a domain.Activity) ActivityBody {
 
 // ActivityCreate is the body of POST …/activities.
 type ActivityCreate struct {
-	Type   string    `json:"type" minLength:"1" maxLength:"40" doc:"an activity type key (GET /api/v1/activity-types)"`
-	Amount float64   `json:"amount" exclusiveMinimum:"0" maximum:"1440" doc:"in the type's unit"`
-	At     time.Time `json:"at,omitempty" doc:"when it happened; default: now. At most 7 days back."`
-	Note   string    `json:"note,omitempty" maxLength:"500"`
+	Type   string     `json:"type" minLength:"1" maxLength:"40" doc:"an activity type key (GET /api/v1/activity-types)"`
+	Amount float64    `json:"amount" exclusiveMinimum:"0" maximum:"1440" doc:"in the type's unit"`
+	At     *time.Time `json:"at,omitempty" doc:"when it happened; default: now. At most 7 days back; pays XP only within 2 days of its day (docs/rules.md)."`
+	Note   string     `json:"note,omitempty" maxLength:"500"`
 }
 
 // ActivityPage is one page of activities, newest first.
@@ -133,8 +133,12 @@ func registerActivities(api huma.API, svc *app.Service) {
 		IdempotencyHeader
 		Body ActivityCreate
 	}) (*struct{ Body ActivityBody }, error) {
+		at, err := factTime(in.Body.At)
+		if err != nil {
+			return nil, err
+		}
 		res, err := svc.LogActivity(ctx, app.ActivityInput{Person: in.Person, Type: in.Body.Type, Amount: in.Body.Amount,
-			At: in.Body.At, Note: in.Body.Note, Source: domain.SourceAPI, IdempotencyKey: callerKey(ctx, in.IdempotencyKey)})
+			At: at, Note: in.Body.Note, Source: domain.SourceAPI, IdempotencyKey: callerKey(ctx, in.IdempotencyKey)})
 		if err != nil {
 			return nil, err
 		}

@@ -35,6 +35,7 @@ type CharacterBody struct {
 	Stats         []StatBody `json:"stats" doc:"STR, INT, WIS, STA, CHA, LCK"`
 	Allocated     []string   `json:"allocated" doc:"allocated stat-tree node ids"`
 	Allocatable   []string   `json:"allocatable" doc:"nodes a point may go to next"`
+	NextRespecAt  *time.Time `json:"next_respec_at,omitempty" doc:"the earliest time of the next respec (a respec that refunded points starts a 7-day cooldown); absent when a respec is possible now"`
 }
 
 func characterBody(v app.CharacterView) CharacterBody {
@@ -42,6 +43,10 @@ func characterBody(v app.CharacterView) CharacterBody {
 	b := CharacterBody{PersonID: v.Person.ID, Level: s.Level, XP: s.XP, XPIntoLevel: s.XPIntoLevel, XPToNext: s.XPToNext,
 		UnspentPoints: s.UnspentPoints, Stats: make([]StatBody, len(s.Stats)), Allocated: nodeStrings(s.Allocated),
 		Allocatable: nodeStrings(v.Allocatable)}
+	if !v.NextRespecAt.IsZero() {
+		next := v.NextRespecAt
+		b.NextRespecAt = &next
+	}
 	for i, l := range s.Stats {
 		b.Stats[i] = StatBody{Stat: l.Stat.String(), Value: l.Value, Base: l.Base, Level: l.Level, Growth: l.Growth,
 			Tree: l.Tree, Buffs: l.Buffs, Total: l.Total}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -13,9 +14,9 @@ import (
 
 // CheckInCreate is the body of POST …/check-ins.
 type CheckInCreate struct {
-	Quantity float64   `json:"quantity,omitempty" minimum:"0" maximum:"1000000" doc:"for at_least / at_most targets"`
-	At       time.Time `json:"at,omitempty" doc:"default: now. At most 7 days back."`
-	Note     string    `json:"note,omitempty" maxLength:"500"`
+	Quantity float64    `json:"quantity,omitempty" minimum:"0" maximum:"1000000" doc:"for at_least / at_most targets: more than 0"`
+	At       *time.Time `json:"at,omitempty" doc:"default: now. Back to the habit's start, at most 5 minutes ahead; pays XP only within 2 days of its day (docs/rules.md)."`
+	Note     string     `json:"note,omitempty" maxLength:"500"`
 }
 
 // CheckInBody is what a check-in did.
@@ -38,6 +39,19 @@ type StreakView struct {
 	ShieldsLeft int  `json:"shields_left"`
 }
 
+// factTime is a fact's `at` as the body gave it: absent means now (the zero
+// time to the use cases); a time given must lie in the date window, so a
+// zero time ("0001-01-01T00:00:00Z") is refused instead of becoming now.
+func factTime(at *time.Time) (time.Time, error) {
+	switch {
+	case at == nil:
+		return time.Time{}, nil
+	case at.Before(domain.MinDate.Start(time.UTC)):
+		return time.Time{}, domain.Invalid("at", at.Format(time.RFC3339), fmt.Sprintf("must be between %s and now", domain.MinDate))
+	}
+	return *at, nil
+}
+
 func registerCheckIns(api huma.API, svc *app.Service) {
 	tags := []string{"habits"}
 	op(api, idempotent(scoped(huma.Operation{
@@ -49,8 +63,12 @@ func registerCheckIns(api huma.API, svc *app.Service) {
 		IdempotencyHeader
 		Body CheckInCreate
 	}) (*struct{ Body CheckInBody }, error) {
+		at, err := factTime(in.Body.At)
+		if err != nil {
+			return nil, err
+		}
 		r, err := svc.CheckIn(ctx, app.CheckInInput{Person: in.Person, Habit: in.Habit, Quantity: in.Body.Quantity,
-			At: in.Body.At, Note: in.Body.Note, Source: domain.SourceAPI, IdempotencyKey: callerKey(ctx, in.IdempotencyKey)})
+			At: at, Note: in.Body.Note, Source: domain.SourceAPI, IdempotencyKey: callerKey(ctx, in.IdempotencyKey)})
 		if err != nil {
 			return nil, err
 		}

@@ -31,7 +31,7 @@ func TestEvidenceRulesAPI(t *testing.T) {
 	e := newEnvAt(t, clk.now)
 	e.person("Ana")
 	e.do(req{method: "POST", path: "/api/v1/people/ana/habits", token: e.admin,
-		body: map[string]any{"name": "In bed by 23:00", "schedule": map[string]any{"kind": "daily"}, "start": "2026-03-01"}}).want(t, 201)
+		body: map[string]any{"name": "In bed by 23:00", "schedule": map[string]any{"kind": "daily"}}}).want(t, 201)
 	base := "/api/v1/people/ana/evidence-rules"
 	rule := map[string]any{
 		"name": "In bed by 23:00", "sensors": []string{"binary_sensor.bed_occupancy", "zigbee2mqtt/bed/occupancy"},

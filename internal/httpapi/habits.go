@@ -41,7 +41,7 @@ type HabitInput struct {
 	Schedule ScheduleBody `json:"schedule"`
 	Target   *TargetBody  `json:"target,omitempty" doc:"default: a yes/no check"`
 	Window   *WindowBody  `json:"window,omitempty"`
-	Start    string       `json:"start,omitempty" format:"date" doc:"default: today"`
+	Start    string       `json:"start,omitempty" format:"date" doc:"default: today. Not before the day the habit is created (older history comes in through import), at most a year ahead."`
 }
 
 // HabitBody is a habit as the API shows it.

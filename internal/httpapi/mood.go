@@ -13,9 +13,9 @@ import (
 
 // MoodCreate is the body of POST …/moods.
 type MoodCreate struct {
-	Value int       `json:"value" minimum:"1" maximum:"9" doc:"1 (awful) to 9 (great)"`
-	Note  string    `json:"note,omitempty" maxLength:"500"`
-	At    time.Time `json:"at,omitempty" doc:"default: now"`
+	Value int        `json:"value" minimum:"1" maximum:"9" doc:"1 (awful) to 9 (great)"`
+	Note  string     `json:"note,omitempty" maxLength:"500"`
+	At    *time.Time `json:"at,omitempty" doc:"default: now. At most 7 days back."`
 }
 
 // MoodBody is a logged mood.
@@ -35,8 +35,12 @@ func registerMood(api huma.API, svc *app.Service) {
 		IdempotencyHeader
 		Body MoodCreate
 	}) (*struct{ Body MoodBody }, error) {
+		at, err := factTime(in.Body.At)
+		if err != nil {
+			return nil, err
+		}
 		m, _, err := svc.LogMood(ctx, app.MoodInput{Person: in.Person, Value: in.Body.Value, Note: in.Body.Note,
-			At: in.Body.At, Source: domain.SourceAPI, IdempotencyKey: callerKey(ctx, in.IdempotencyKey)})
+			At: at, Source: domain.SourceAPI, IdempotencyKey: callerKey(ctx, in.IdempotencyKey)})
 		if err != nil {
 			return nil, err
 		}

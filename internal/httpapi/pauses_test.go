@@ -10,15 +10,19 @@ import (
 	"time"
 )
 
-// march4 is the fixed "now" of the history tests (UTC days).
-var march4 = func() time.Time { return time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC) }
+// march4 is the clock of the history tests (UTC days): it starts on 2 March,
+// the day their habits are created (a habit cannot start before it is
+// created), and moves to 4 March once they exist.
+func march4() *testClock { return &testClock{t: utcAt(2, 12, 0)} }
 
 func TestPausesResource(t *testing.T) {
 	t.Parallel()
-	e := newEnvAt(t, march4)
+	clk := march4()
+	e := newEnvAt(t, clk.now)
 	p := e.person("Pia")
 	base := fmt.Sprintf("/api/v1/people/%d", p.ID)
 	e.do(req{method: "POST", path: base + "/habits", token: e.admin, body: map[string]any{"name": "Walk", "schedule": map[string]any{"kind": "daily"}, "start": "2026-03-02"}}).want(t, 201)
+	clk.set(utcAt(4, 12, 0))
 
 	// Bounds: at most 2 days back, at most a year ahead; the field is named.
 	var pb problemBody
@@ -80,12 +84,14 @@ func TestPausesResource(t *testing.T) {
 
 func TestHistoryEndpoints(t *testing.T) {
 	t.Parallel()
-	e := newEnvAt(t, march4)
+	clk := march4()
+	e := newEnvAt(t, clk.now)
 	p := e.person("Hugo")
 	base := fmt.Sprintf("/api/v1/people/%d", p.ID)
 	e.do(req{method: "POST", path: base + "/habits", token: e.admin, body: map[string]any{"name": "Water", "schedule": map[string]any{"kind": "daily"},
 		"target": map[string]any{"kind": "at_least", "value": 2, "unit": "l"}, "start": "2026-03-02"}}).want(t, 201)
 	e.do(req{method: "POST", path: base + "/habits", token: e.admin, body: map[string]any{"name": "Read", "schedule": map[string]any{"kind": "daily"}, "start": "2026-03-02"}}).want(t, 201)
+	clk.set(utcAt(4, 12, 0))
 
 	var set CheckInBody
 	e.do(req{method: "PUT", path: base + "/habits/water/days/2026-03-02", token: e.admin, body: map[string]any{"quantity": 2}}).want(t, 200).decode(t, &set)

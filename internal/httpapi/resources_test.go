@@ -225,7 +225,13 @@ func TestCharacterAllocationAndTree(t *testing.T) {
 	if len(ch.Allocated) != 1 {
 		t.Errorf("allocated %v", ch.Allocated)
 	}
+	e.do(req{method: "POST", path: base + "/character/respec", token: e.admin}).want(t, 200).decode(t, &ch)
+	if ch.NextRespecAt == nil {
+		t.Error("after a respec the sheet does not say when the next one is possible")
+	}
+	// Nothing allocated: a respec refunds nothing and is no conflict.
 	e.do(req{method: "POST", path: base + "/character/respec", token: e.admin}).want(t, 200)
+	e.do(req{method: "POST", path: base + "/character/allocations", token: e.admin, body: map[string]any{"node": ch.Allocatable[0]}}).want(t, 200)
 	e.do(req{method: "POST", path: base + "/character/respec", token: e.admin}).want(t, 409)
 	svg := e.do(req{method: "GET", path: "/api/v1/stat-tree.svg?person=" + p.Slug, token: e.admin}).want(t, 200)
 	if svg.Header.Get("Content-Type") != "image/svg+xml" || !bytes.HasPrefix(bytes.TrimSpace(svg.body), []byte("<svg")) {

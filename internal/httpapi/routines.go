@@ -193,8 +193,8 @@ func (q DayQuery) day() (domain.Day, error) {
 
 // ItemStatusBody is the body of POST …/timeline/{item}/status.
 type ItemStatusBody struct {
-	Status    string `json:"status" enum:"done,skipped,snoozed,pending" doc:"pending undoes done or skipped"`
-	SnoozeMin int    `json:"snooze_min,omitempty" minimum:"0" maximum:"720" doc:"snoozed: minutes from now"`
+	Status    string `json:"status" enum:"done,skipped,snoozed,pending" doc:"pending undoes done or skipped; a skipped item may still be done"`
+	SnoozeMin int    `json:"snooze_min,omitempty" minimum:"0" maximum:"720" doc:"snoozed: minutes from when the item is due, or from now when that is later (a snooze never moves it earlier); 0 or absent: 10"`
 	Day       string `json:"day,omitempty" format:"date" doc:"default: today"`
 }
 

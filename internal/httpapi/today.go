@@ -158,7 +158,7 @@ func registerToday(api huma.API, svc *app.Service, cache *todayCache) {
 func registerScores(api huma.API, svc *app.Service) {
 	op(api, scoped(huma.Operation{
 		OperationID: "list-scores", Method: http.MethodGet, Path: "/api/v1/people/{person}/scores",
-		Summary: "Score history", Description: "Stored daily scores between two days, oldest first; page by moving the range.",
+		Summary: "Score history", Description: "Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.",
 		Tags: []string{"today"}, Errors: []int{404, 422},
 	}, "path"), func(ctx context.Context, in *struct {
 		PersonPath

@@ -15,24 +15,41 @@ import (
 
 // --- check-ins ---
 
-const checkInColumns = "id, habit_id, person_id, at, quantity, source, note"
+const checkInColumns = "id, habit_id, person_id, at, quantity, source, note, created_at"
 
 func scanCheckIn(row pgx.Row) (domain.CheckIn, error) {
 	var c domain.CheckIn
-	err := row.Scan(&c.ID, &c.HabitID, &c.PersonID, &c.At, &c.Quantity, &c.Source, &c.Note)
+	err := row.Scan(&c.ID, &c.HabitID, &c.PersonID, &c.At, &c.Quantity, &c.Source, &c.Note, &c.Recorded)
 	return c, err
 }
 
 // CheckInInsert implements app.CheckInStore.
 func (s *Store) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error) {
 	err := s.q.QueryRow(ctx, `
-		INSERT INTO check_ins (habit_id, person_id, at, day, quantity, source, note, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		c.HabitID, c.PersonID, c.At, day, c.Quantity, c.Source, c.Note, nullIfEmpty(key)).Scan(&c.ID)
+		INSERT INTO check_ins (habit_id, person_id, at, day, quantity, source, note, idempotency_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now())) RETURNING id, created_at`,
+		c.HabitID, c.PersonID, c.At, day, c.Quantity, c.Source, c.Note, nullIfEmpty(key), nullTime(c.Recorded)).Scan(&c.ID, &c.Recorded)
 	if uniqueViolation(err, "check_ins_person_id_idempotency_key_key") {
 		return c, fmt.Errorf("idempotency key %q is in use: %w", key, domain.ErrConflict)
 	}
 	return c, err
+}
+
+// CheckInDaysPaidPerCheckIn implements app.CheckInStore: the days whose
+// check-ins were paid one by one by releases before the daily check-in XP.
+func (s *Store) CheckInDaysPaidPerCheckIn(ctx context.Context, habitID int64, from, to domain.Day) (map[domain.Day]bool, error) {
+	rows, err := s.q.Query(ctx, `SELECT DISTINCT c.day FROM check_ins c
+		JOIN xp_ledger l ON l.person_id = c.person_id AND l.source_kind = 'check_in' AND l.source_id = c.id::text
+		WHERE c.habit_id = $1 AND c.day BETWEEN $2 AND $3`, habitID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("habit %d days paid per check-in: %w", habitID, err)
+	}
+	days, err := pgx.CollectRows(rows, pgx.RowTo[domain.Day])
+	out := make(map[domain.Day]bool, len(days))
+	for _, d := range days {
+		out[d] = true
+	}
+	return out, err
 }
 
 // CheckInByKey implements app.CheckInStore.
@@ -79,20 +96,20 @@ func (s *Store) CheckInPage(ctx context.Context, personID int64, q app.CheckInQu
 
 // --- activities ---
 
-const activityColumns = "id, person_id, type, amount, at, note, source, xp"
+const activityColumns = "id, person_id, type, amount, at, note, source, xp, created_at"
 
 func scanActivity(row pgx.Row) (domain.Activity, error) {
 	var a domain.Activity
-	err := row.Scan(&a.ID, &a.PersonID, &a.Type, &a.Amount, &a.At, &a.Note, &a.Source, &a.XP)
+	err := row.Scan(&a.ID, &a.PersonID, &a.Type, &a.Amount, &a.At, &a.Note, &a.Source, &a.XP, &a.Recorded)
 	return a, err
 }
 
 // ActivityInsert implements app.ActivityStore.
 func (s *Store) ActivityInsert(ctx context.Context, a domain.Activity, day domain.Day, key, externalID string) (domain.Activity, error) {
 	err := s.q.QueryRow(ctx, `
-		INSERT INTO activities (person_id, type, amount, at, day, note, source, idempotency_key, xp, external_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) RETURNING id`,
-		a.PersonID, a.Type, a.Amount, a.At, day, a.Note, a.Source, nullIfEmpty(key), nullIfEmpty(externalID)).Scan(&a.ID)
+		INSERT INTO activities (person_id, type, amount, at, day, note, source, idempotency_key, xp, external_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, coalesce($10, now())) RETURNING id, created_at`,
+		a.PersonID, a.Type, a.Amount, a.At, day, a.Note, a.Source, nullIfEmpty(key), nullIfEmpty(externalID), nullTime(a.Recorded)).Scan(&a.ID, &a.Recorded)
 	switch {
 	case uniqueViolation(err, "activities_person_id_idempotency_key_key"):
 		return a, fmt.Errorf("idempotency key %q is in use: %w", key, domain.ErrConflict)

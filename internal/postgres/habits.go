@@ -172,13 +172,14 @@ func (s *Store) HabitUpdate(ctx context.Context, h app.StoredHabit, version int)
 	return next, nil
 }
 
-// HabitArchive implements app.HabitStore. The habit's open day row goes:
-// an archived habit keeps its closed days and counts on no day after them.
-func (s *Store) HabitArchive(ctx context.Context, id int64) error {
+// HabitArchive implements app.HabitStore. The habit's day rows from from
+// on go: an archived habit keeps its days before and counts on no day after
+// them.
+func (s *Store) HabitArchive(ctx context.Context, id int64, from domain.Day) error {
 	if _, err := s.q.Exec(ctx, "UPDATE habits SET archived_at = coalesce(archived_at, now()), version = version + 1 WHERE id = $1", id); err != nil {
 		return err
 	}
-	_, err := s.q.Exec(ctx, "DELETE FROM habit_days WHERE habit_id = $1 AND NOT final", id)
+	_, err := s.q.Exec(ctx, "DELETE FROM habit_days WHERE habit_id = $1 AND day >= $2", id, from)
 	return err
 }
 
@@ -322,6 +323,8 @@ func (s *Store) HabitDaysOfPerson(ctx context.Context, personID int64, day domai
 	return collectHabitDaysOfPerson(rows)
 }
 
+// habitDaysOfPersonSQL reads archived habits too: their days up to the
+// archiving count as they were (archiving removes the days from then on).
 const habitDaysOfPersonSQL = `
 	SELECT d.habit_id, d.day, d.status, d.value, d.completion, d.streak, d.final
 	  FROM habit_days d JOIN habits h ON h.id = d.habit_id

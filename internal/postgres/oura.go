@@ -161,22 +161,22 @@ func (s *Store) OuraDocumentsUpsert(ctx context.Context, personID int64, docs []
 
 // OuraBiometricsPut implements app.OuraStore: nil fields keep what is
 // stored, and a row that would not change is not written.
-func (s *Store) OuraBiometricsPut(ctx context.Context, personID int64, d app.OuraDay) (bool, error) {
+func (s *Store) OuraBiometricsPut(ctx context.Context, personID int64, d app.OuraDay, at time.Time) (bool, error) {
 	tag, err := s.q.Exec(ctx, `
 		INSERT INTO daily_biometrics AS b (person_id, day, sleep_score, readiness_score, activity_score, steps, sleep_end, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+		VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, now()))
 		ON CONFLICT (person_id, day) DO UPDATE SET
 		  sleep_score = coalesce(EXCLUDED.sleep_score, b.sleep_score),
 		  readiness_score = coalesce(EXCLUDED.readiness_score, b.readiness_score),
 		  activity_score = coalesce(EXCLUDED.activity_score, b.activity_score),
 		  steps = coalesce(EXCLUDED.steps, b.steps),
 		  sleep_end = coalesce(EXCLUDED.sleep_end, b.sleep_end),
-		  updated_at = now()
+		  updated_at = EXCLUDED.updated_at
 		WHERE (b.sleep_score, b.readiness_score, b.activity_score, b.steps, b.sleep_end) IS DISTINCT FROM
 		  (coalesce(EXCLUDED.sleep_score, b.sleep_score), coalesce(EXCLUDED.readiness_score, b.readiness_score),
 		   coalesce(EXCLUDED.activity_score, b.activity_score), coalesce(EXCLUDED.steps, b.steps),
 		   coalesce(EXCLUDED.sleep_end, b.sleep_end))`,
-		personID, d.Day, d.Sleep, d.Readiness, d.Activity, d.Steps, d.SleepEnd)
+		personID, d.Day, d.Sleep, d.Readiness, d.Activity, d.Steps, d.SleepEnd, nullTime(at))
 	if err != nil {
 		return false, fmt.Errorf("person %d biometrics of %s: %w", personID, d.Day, err)
 	}

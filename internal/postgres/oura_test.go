@@ -92,12 +92,12 @@ func TestOuraStore(t *testing.T) {
 		sleep, steps := 81.0, 9000
 		d := app.OuraDay{Day: day("2024-11-12"), Sleep: &sleep, Steps: &steps}
 		for i, want := range []bool{true, false} {
-			if moved, err := s.OuraBiometricsPut(ctx, person, d); err != nil || moved != want {
+			if moved, err := s.OuraBiometricsPut(ctx, person, d, time.Time{}); err != nil || moved != want {
 				t.Fatalf("put %d: %v %v, want %v", i, moved, err, want)
 			}
 		}
 		// A nil field keeps the stored value and is no change either.
-		if moved, err := s.OuraBiometricsPut(ctx, person, app.OuraDay{Day: d.Day, Steps: &steps}); err != nil || moved {
+		if moved, err := s.OuraBiometricsPut(ctx, person, app.OuraDay{Day: d.Day, Steps: &steps}, time.Time{}); err != nil || moved {
 			t.Fatalf("partial put: %v %v", moved, err)
 		}
 		b, err := s.Biometrics(ctx, person, d.Day, d.Day)

@@ -25,14 +25,22 @@ func (s *Store) XPAward(ctx context.Context, personID int64, day domain.Day, kin
 }
 
 // XPRevoke implements app.ProgressStore.
-func (s *Store) XPRevoke(ctx context.Context, personID int64, kind, source string) (int, error) {
+func (s *Store) XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error) {
 	var amount int
-	err := s.q.QueryRow(ctx, "DELETE FROM xp_ledger WHERE person_id = $1 AND source_kind = $2 AND source_id = $3 RETURNING amount",
-		personID, kind, source).Scan(&amount)
+	var day domain.Day
+	err := s.q.QueryRow(ctx, "DELETE FROM xp_ledger WHERE person_id = $1 AND source_kind = $2 AND source_id = $3 RETURNING amount, day",
+		personID, kind, source).Scan(&amount, &day)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
+		return 0, day, nil
 	}
-	return amount, err
+	return amount, day, err
+}
+
+// XPDayTotal implements app.ProgressStore.
+func (s *Store) XPDayTotal(ctx context.Context, personID int64, day domain.Day) (int, error) {
+	var total int
+	err := s.q.QueryRow(ctx, "SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2 AND source_kind <> 'achievement'", personID, day).Scan(&total)
+	return total, err
 }
 
 // ProgressGet implements app.ProgressStore. Inside a transaction it locks
@@ -174,13 +182,13 @@ func scanBiometrics(r pgx.CollectableRow) (app.Biometrics, error) {
 // BiometricsPut implements app.ScoreStore; a nil field keeps what was stored.
 func (s *Store) BiometricsPut(ctx context.Context, personID int64, b app.Biometrics) error {
 	_, err := s.q.Exec(ctx, `INSERT INTO daily_biometrics (person_id, day, sleep_score, readiness_score, activity_score, sleep_end, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, now())
+		VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()))
 		ON CONFLICT (person_id, day) DO UPDATE SET
 		  sleep_score = coalesce(EXCLUDED.sleep_score, daily_biometrics.sleep_score),
 		  readiness_score = coalesce(EXCLUDED.readiness_score, daily_biometrics.readiness_score),
 		  activity_score = coalesce(EXCLUDED.activity_score, daily_biometrics.activity_score),
 		  sleep_end = coalesce(EXCLUDED.sleep_end, daily_biometrics.sleep_end),
-		  updated_at = now()`, personID, b.Day, b.Sleep, b.Readiness, b.Activity, b.SleepEnd)
+		  updated_at = EXCLUDED.updated_at`, personID, b.Day, b.Sleep, b.Readiness, b.Activity, b.SleepEnd, nullTime(b.UpdatedAt))
 	return err
 }
 
@@ -287,10 +295,11 @@ func (s *Store) AllocationsClear(ctx context.Context, personID int64) error {
 	return err
 }
 
-// LastRespec implements app.CharacterStore (zero time: never).
+// LastRespec implements app.CharacterStore (zero time: never). Respecs
+// that refunded nothing (recorded by earlier releases) start no cooldown.
 func (s *Store) LastRespec(ctx context.Context, personID int64) (time.Time, error) {
 	var at *time.Time
-	if err := s.q.QueryRow(ctx, "SELECT max(at) FROM respecs WHERE person_id = $1", personID).Scan(&at); err != nil || at == nil {
+	if err := s.q.QueryRow(ctx, "SELECT max(at) FROM respecs WHERE person_id = $1 AND refunded > 0", personID).Scan(&at); err != nil || at == nil {
 		return time.Time{}, err
 	}
 	return *at, nil

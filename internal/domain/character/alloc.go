@@ -163,11 +163,25 @@ type RespecResult struct {
 	NextRespecAt time.Time // the earliest time of the next respec
 }
 
+// NextRespec is the earliest time of the next respec after one at last
+// (zero: never respecced, so any time).
+func NextRespec(last time.Time) time.Time {
+	if last.IsZero() {
+		return time.Time{}
+	}
+	return last.Add(RespecCooldown)
+}
+
 // Respec refunds every allocated node of a character of level. last is the
-// time of the previous respec (zero if never); now is the current time. It
-// fails with ErrRespecCooldown, saying when the next respec is possible, if
-// the cooldown has not passed.
+// time of the previous respec that refunded points (zero if never); now is
+// the current time. It fails with ErrRespecCooldown, saying when the next
+// respec is possible, if the cooldown has not passed. A respec with nothing
+// allocated refunds nothing and starts no cooldown (Refunded 0: the caller
+// records nothing).
 func Respec(tree *Tree, allocated []NodeID, level int, last, now time.Time) (RespecResult, error) {
+	if AllocatedCount(tree, allocated) == 0 {
+		return RespecResult{Unspent: PointsForLevel(level), NextRespecAt: NextRespec(last)}, nil
+	}
 	if !last.IsZero() {
 		if next := last.Add(RespecCooldown); now.Before(next) {
 			return RespecResult{}, fmt.Errorf("next respec at %s: %w", next.Format(time.RFC3339), ErrRespecCooldown)

@@ -187,6 +187,15 @@ func TestRespec(t *testing.T) {
 			t.Errorf("error %q does not say when the next respec is possible", err)
 		}
 	})
+	t.Run("nothing allocated refunds nothing and starts no cooldown", func(t *testing.T) {
+		t.Parallel()
+		last := now.Add(-time.Hour)
+		got, err := Respec(tree, nil, 5, last, now)
+		want := RespecResult{Unspent: 5, NextRespecAt: last.Add(RespecCooldown)}
+		if err != nil || got != want {
+			t.Errorf("Respec of nothing = %+v, %v; want %+v", got, err, want)
+		}
+	})
 	t.Run("cooldown over", func(t *testing.T) {
 		t.Parallel()
 		if _, err := Respec(tree, allocated, 5, now.Add(-RespecCooldown), now); err != nil {

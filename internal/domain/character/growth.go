@@ -29,16 +29,18 @@ type GrowthRule struct {
 	MinutesPerPoint float64
 }
 
-// growthTable is read-only; GrowthRules hands out copies. It is a table and
+// growthTable is read-only; GrowthRules hands out copies. Each rule's stats
+// are the ones its activity type advertises (domain.BuiltinActivityTypes);
+// a test keeps the two in step. It is a table and
 // not a function result so that DayGrowth, run for every stored day, does not
 // allocate.
 var growthTable = [...]GrowthRule{
-	{ActivityWorkout, []Stat{STR}, 600},
-	{ActivityRun, []Stat{STA}, 400},
+	{ActivityWorkout, []Stat{STR, STA}, 600},
+	{ActivityRun, []Stat{STA, STR}, 400},
 	{ActivityWalk, []Stat{STA}, 900},
 	{ActivityCycling, []Stat{STA}, 600},
 	{ActivityReading, []Stat{INT}, 600},
-	{ActivityLearning, []Stat{INT}, 500},
+	{ActivityLearning, []Stat{INT, WIS}, 500},
 	{ActivityDeepWork, []Stat{INT}, 900},
 	{ActivityMeditation, []Stat{WIS}, 300},
 	{ActivityJournaling, []Stat{WIS}, 300},
@@ -69,13 +71,19 @@ const (
 	// LowReadiness is the Oura readiness below which STR and STA growth that
 	// day is halved: training through poor recovery counts for less.
 	LowReadiness = 60
+	// CustomMinutesPerPoint is the growth rate of a household's own
+	// activity types: like a workout, 600 minutes for one point.
+	CustomMinutesPerPoint = 600
 )
 
 // DayTotals is what one household day contributes to growth.
 type DayTotals struct {
-	// Minutes per activity type; types without a growth rule are ignored, and
-	// so are non-positive values.
+	// Minutes per activity type; non-positive values are ignored, and so
+	// are types with neither a growth rule nor an entry in Stats.
 	Minutes map[string]float64
+	// Stats are the stats a household's own activity types advertise: they
+	// grow at CustomMinutesPerPoint, shared in equal parts.
+	Stats map[string][]Stat
 	// StreakMilestones reached that day.
 	StreakMilestones int
 	// Readiness is the Oura readiness score (1–100) of that day; 0 means no
@@ -89,16 +97,31 @@ type DayTotals struct {
 // fractional; round only for display.
 func DayGrowth(day DayTotals) StatValues {
 	var raw StatValues
-	// Iterate the table, not the map: float sums must not depend on map order.
+	add := func(m, perPoint float64, stats []Stat) {
+		if !(m > 0) || math.IsInf(m, 0) || len(stats) == 0 {
+			return
+		}
+		share := m / perPoint / float64(len(stats))
+		for _, s := range stats {
+			if s.Valid() {
+				raw[s] += share
+			}
+		}
+	}
+	// Iterate the table and sorted keys, not the map: float sums must not
+	// depend on map order.
 	for _, r := range &growthTable {
-		m := day.Minutes[r.Activity]
-		if !(m > 0) || math.IsInf(m, 0) {
-			continue
+		add(day.Minutes[r.Activity], r.MinutesPerPoint, r.Stats)
+	}
+	custom := make([]string, 0, len(day.Stats))
+	for k := range day.Stats {
+		if !slices.ContainsFunc(growthTable[:], func(r GrowthRule) bool { return r.Activity == k }) {
+			custom = append(custom, k)
 		}
-		share := m / r.MinutesPerPoint / float64(len(r.Stats))
-		for _, s := range r.Stats {
-			raw[s] += share
-		}
+	}
+	slices.Sort(custom)
+	for _, k := range custom {
+		add(day.Minutes[k], CustomMinutesPerPoint, day.Stats[k])
 	}
 	if day.StreakMilestones > 0 {
 		raw[LCK] += float64(day.StreakMilestones) * MilestoneLuck

@@ -2,7 +2,10 @@ package character
 
 import (
 	"math"
+	"slices"
 	"testing"
+
+	"github.com/lifeops/lifeops/internal/domain"
 )
 
 func TestDayGrowth(t *testing.T) {
@@ -14,13 +17,15 @@ func TestDayGrowth(t *testing.T) {
 	}{
 		{"nothing", DayTotals{}, StatValues{}},
 		// 60 min of workout = 0.1 raw STR → 0.15 × (1 − e^(−0.1/0.15)).
-		{"one hour workout", DayTotals{Minutes: map[string]float64{"workout": 60}}, sv(STR, 0.07298743214511119)},
-		{"two hours workout diminish", DayTotals{Minutes: map[string]float64{"workout": 120}}, sv(STR, 0.11046042928264099)},
-		{"run", DayTotals{Minutes: map[string]float64{"run": 20}}, sv(STA, 0.04252030341393161)},
+		// 120 min of workout = 0.2 raw, split 0.1 STR + 0.1 STA.
+		{"workout grows STR and STA", DayTotals{Minutes: map[string]float64{"workout": 120}}, sv(STR, 0.07298743214511119, STA, 0.07298743214511119)},
+		{"run grows STA and STR", DayTotals{Minutes: map[string]float64{"run": 80}}, sv(STA, 0.07298743214511119, STR, 0.07298743214511119)},
+		{"a custom type grows what it advertises", DayTotals{Minutes: map[string]float64{"climbing": 120},
+			Stats: map[string][]Stat{"climbing": {STR, WIS}}}, sv(STR, 0.07298743214511119, WIS, 0.07298743214511119)},
 		// Walk and cycling feed the same stat: raw adds up before the curve.
 		{"walk and cycling share STA", DayTotals{Minutes: map[string]float64{"walk": 45, "cycling": 60}}, sv(STA, 0.09481808382428367)},
 		{"reading", DayTotals{Minutes: map[string]float64{"reading": 60}}, sv(INT, 0.07298743214511119)},
-		{"learning", DayTotals{Minutes: map[string]float64{"learning": 25}}, sv(INT, 0.04252030341393161)},
+		{"learning", DayTotals{Minutes: map[string]float64{"learning": 50}}, sv(INT, 0.04252030341393161, WIS, 0.04252030341393161)},
 		{"deep work", DayTotals{Minutes: map[string]float64{"deep_work": 90}}, sv(INT, 0.07298743214511119)},
 		{"meditation", DayTotals{Minutes: map[string]float64{"meditation": 15}}, sv(WIS, 0.04252030341393161)},
 		{"journaling", DayTotals{Minutes: map[string]float64{"journaling": 30}}, sv(WIS, 0.07298743214511119)},
@@ -32,13 +37,13 @@ func TestDayGrowth(t *testing.T) {
 		{"unknown, negative, NaN and Inf ignored", DayTotals{Minutes: map[string]float64{
 			"gaming": 300, "workout": -60, "run": math.NaN(), "walk": math.Inf(1)}}, StatValues{}},
 		{"low readiness halves STR and STA only", DayTotals{Readiness: 59, Minutes: map[string]float64{
-			"workout": 60, "chores": 120, "reading": 60}},
-			// STR raw 0.1 + 0.1 = 0.2; STA raw 0.1.
-			sv(STR, 0.11046042928264099/2, STA, 0.07298743214511119/2, INT, 0.07298743214511119)},
-		{"readiness 60 is not low", DayTotals{Readiness: 60, Minutes: map[string]float64{"workout": 60}},
-			sv(STR, 0.07298743214511119)},
-		{"no readiness reading does not gate", DayTotals{Readiness: 0, Minutes: map[string]float64{"workout": 60}},
-			sv(STR, 0.07298743214511119)},
+			"workout": 120, "chores": 120, "reading": 60}},
+			// STR raw 0.1 + 0.1 = 0.2; STA raw 0.1 + 0.1 = 0.2.
+			sv(STR, 0.11046042928264099/2, STA, 0.11046042928264099/2, INT, 0.07298743214511119)},
+		{"readiness 60 is not low", DayTotals{Readiness: 60, Minutes: map[string]float64{"workout": 120}},
+			sv(STR, 0.07298743214511119, STA, 0.07298743214511119)},
+		{"no readiness reading does not gate", DayTotals{Readiness: 0, Minutes: map[string]float64{"workout": 120}},
+			sv(STR, 0.07298743214511119, STA, 0.07298743214511119)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,9 +89,9 @@ func TestDayGrowthDiminishingReturns(t *testing.T) {
 
 func TestTotalGrowth(t *testing.T) {
 	t.Parallel()
-	hour := DayTotals{Minutes: map[string]float64{"workout": 60, "meditation": 15}}
-	got := TotalGrowth([]DayTotals{hour, hour, {Readiness: 40, Minutes: map[string]float64{"workout": 60}}})
-	want := sv(STR, 2.5*0.07298743214511119, WIS, 2*0.04252030341393161)
+	hour := DayTotals{Minutes: map[string]float64{"reading": 60, "meditation": 15}}
+	got := TotalGrowth([]DayTotals{hour, hour, {Readiness: 40, Minutes: map[string]float64{"reading": 60}}})
+	want := sv(INT, 3*0.07298743214511119, WIS, 2*0.04252030341393161)
 	for s := range got {
 		if math.Abs(got[s]-want[s]) > 1e-12 {
 			t.Errorf("%s = %v, want %v", Stat(s), got[s], want[s])
@@ -100,5 +105,28 @@ func TestTotalGrowth(t *testing.T) {
 	}
 	if got := TotalGrowth(nil); got != (StatValues{}) {
 		t.Errorf("TotalGrowth(nil) = %v", got)
+	}
+}
+
+// TestGrowthRulesGrowWhatTypesAdvertise keeps the growth table in step with
+// the catalogue: each built-in type grows exactly the stats it lists.
+func TestGrowthRulesGrowWhatTypesAdvertise(t *testing.T) {
+	t.Parallel()
+	rules := map[string][]Stat{}
+	for _, r := range GrowthRules() {
+		rules[r.Activity] = r.Stats
+	}
+	for _, at := range domain.BuiltinActivityTypes() {
+		var want []Stat
+		for _, s := range at.Stats {
+			st, err := ParseStat(string(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, st)
+		}
+		if !slices.Equal(rules[at.Key], want) {
+			t.Errorf("%s advertises %v, grows %v", at.Key, want, rules[at.Key])
+		}
 	}
 }

@@ -32,14 +32,17 @@ func (s Status) Valid() bool {
 
 // allowed is the transition table. Undo is a move back to pending, allowed
 // from done and skipped only: a missed entry is settled by doing or skipping
-// it late, not by pretending it is still open.
+// it late, not by pretending it is still open. A skipped item may still be
+// done after all (and that done undone, back to pending).
 func allowed(from, to Status) bool {
 	switch from {
 	case StatusPending, StatusSnoozed:
 		return to == StatusDone || to == StatusSkipped || to == StatusMissed || to == StatusSnoozed
 	case StatusMissed:
 		return to == StatusDone || to == StatusSkipped
-	case StatusDone, StatusSkipped:
+	case StatusSkipped:
+		return to == StatusPending || to == StatusDone
+	case StatusDone:
 		return to == StatusPending
 	}
 	return false
@@ -171,20 +174,34 @@ func (e Entry) Set(to Status, at time.Time, source domain.Source) (Entry, error)
 	return e, nil
 }
 
-// MaxSnoozeMin is the longest single snooze.
-const MaxSnoozeMin = 12 * 60
+// MaxSnoozeMin is the longest single snooze; DefaultSnoozeMin is the
+// snooze of 0 (or no) minutes.
+const (
+	MaxSnoozeMin     = 12 * 60
+	DefaultSnoozeMin = 10
+)
 
-// Snooze puts e off for minutes from now: it is due again then, and will be
-// reminded again.
+// Snooze puts e off by minutes (0: DefaultSnoozeMin) from when it is due
+// now, or from now when that is later: a snooze always moves the item later,
+// never earlier (snoozing at 06:00 an item planned at 07:00 makes it due at
+// 07:00 + minutes). It is reminded again then. The field is named as the
+// API names it.
 func (e Entry) Snooze(now time.Time, minutes int) (Entry, error) {
-	if minutes < 1 || minutes > MaxSnoozeMin {
-		return e, domain.Invalid("minutes", minutes, "a snooze lasts 1 to 720 minutes")
+	if minutes < 0 || minutes > MaxSnoozeMin {
+		return e, domain.Invalid("snooze_min", minutes, "a snooze lasts 0 (the default, 10) to 720 minutes")
+	}
+	if minutes == 0 {
+		minutes = DefaultSnoozeMin
 	}
 	if err := Transition(e.Status, StatusSnoozed); err != nil {
 		return e, fmt.Errorf("%s on %s: %w", e.Title, e.Day, err)
 	}
+	from := e.DueAt()
+	if now.After(from) {
+		from = now
+	}
 	e.Status = StatusSnoozed
-	e.SnoozedUntil = now.Add(time.Duration(minutes) * time.Minute)
+	e.SnoozedUntil = from.Add(time.Duration(minutes) * time.Minute)
 	return e, nil
 }
 

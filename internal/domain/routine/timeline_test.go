@@ -20,7 +20,7 @@ func TestTransitionTable(t *testing.T) {
 		{StatusPending, StatusDone}: true, {StatusPending, StatusSkipped}: true, {StatusPending, StatusMissed}: true, {StatusPending, StatusSnoozed}: true,
 		{StatusSnoozed, StatusDone}: true, {StatusSnoozed, StatusSkipped}: true, {StatusSnoozed, StatusMissed}: true, {StatusSnoozed, StatusSnoozed}: true,
 		{StatusMissed, StatusDone}: true, {StatusMissed, StatusSkipped}: true,
-		{StatusDone, StatusPending}: true, {StatusSkipped, StatusPending}: true,
+		{StatusDone, StatusPending}: true, {StatusSkipped, StatusPending}: true, {StatusSkipped, StatusDone}: true,
 	}
 	for _, from := range statuses {
 		for _, to := range statuses {
@@ -131,10 +131,28 @@ func TestSetAndUndo(t *testing.T) {
 	if _, err := e.Set(StatusSnoozed, at, ""); err == nil {
 		t.Error("Set(snoozed) without minutes: want an error")
 	}
-	for _, m := range []int{0, -5, MaxSnoozeMin + 1} {
-		if _, err := e.Snooze(at, m); fmt.Sprint(fieldsOf(t, err)) != "[minutes]" {
+	for _, m := range []int{-5, MaxSnoozeMin + 1} {
+		if _, err := e.Snooze(at, m); fmt.Sprint(fieldsOf(t, err)) != "[snooze_min]" {
 			t.Errorf("Snooze(%d): %v", m, err)
 		}
+	}
+	// The documented minimum 0 is the default snooze; a snooze before the
+	// planned time (07:00) moves the item later, from its planned time.
+	early := utc("2026-06-10T06:00:00Z")
+	if s, err := e.Snooze(early, 0); err != nil || !s.SnoozedUntil.Equal(e.Planned.Add(DefaultSnoozeMin*time.Minute)) {
+		t.Errorf("Snooze(0) at 06:00 = %v, %v; want due %v", s.SnoozedUntil, err, e.Planned.Add(DefaultSnoozeMin*time.Minute))
+	}
+	if s, _ := e.Snooze(early, 30); !s.DueAt().After(e.DueAt()) {
+		t.Errorf("a snooze at 06:00 moved the item from %v to %v", e.DueAt(), s.DueAt())
+	}
+	// Snoozing a snoozed item moves it on from its snoozed time.
+	s1, _ := e.Snooze(at, 30) // 07:20 → 07:50
+	if s2, _ := s1.Snooze(at, 10); !s2.SnoozedUntil.Equal(s1.SnoozedUntil.Add(10 * time.Minute)) {
+		t.Errorf("snooze again: %v, want %v", s2.SnoozedUntil, s1.SnoozedUntil.Add(10*time.Minute))
+	}
+	skipped, _ := e.Set(StatusSkipped, at, domain.SourceAPI)
+	if d, err := skipped.Set(StatusDone, at, domain.SourceAPI); err != nil || d.Status != StatusDone {
+		t.Errorf("skipped → done: %+v, %v", d, err)
 	}
 	if _, err := done.Snooze(at, 10); !errors.Is(err, domain.ErrInvalidTransition) {
 		t.Errorf("snooze done: %v", err)

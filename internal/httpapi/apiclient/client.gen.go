@@ -811,7 +811,7 @@ type ActivityCreate struct {
 	// Amount in the type's unit
 	Amount float64 `json:"amount"`
 
-	// At when it happened; default: now. At most 7 days back.
+	// At when it happened; default: now. At most 7 days back; pays XP only within 2 days of its day (docs/rules.md).
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
@@ -905,7 +905,10 @@ type CharacterBody struct {
 	// Allocated allocated stat-tree node ids
 	Allocated *[]string `json:"allocated"`
 	Level     int64     `json:"level"`
-	PersonId  int64     `json:"person_id"`
+
+	// NextRespecAt the earliest time of the next respec (a respec that refunded points starts a 7-day cooldown); absent when a respec is possible now
+	NextRespecAt *time.Time `json:"next_respec_at,omitempty"`
+	PersonId     int64      `json:"person_id"`
 
 	// Stats STR, INT, WIS, STA, CHA, LCK
 	Stats         *[]StatBody `json:"stats"`
@@ -936,11 +939,11 @@ type CheckInBodyStatus string
 
 // CheckInCreate defines model for CheckInCreate.
 type CheckInCreate struct {
-	// At default: now. At most 7 days back.
+	// At default: now. Back to the habit's start, at most 5 minutes ahead; pays XP only within 2 days of its day (docs/rules.md).
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
-	// Quantity for at_least / at_most targets
+	// Quantity for at_least / at_most targets: more than 0
 	Quantity *float64 `json:"quantity,omitempty"`
 }
 
@@ -1110,7 +1113,7 @@ type HabitInput struct {
 	// Slug default: derived from the name
 	Slug *string `json:"slug,omitempty"`
 
-	// Start default: today
+	// Start default: today. Not before the day the habit is created (older history comes in through import), at most a year ahead.
 	Start  *openapi_types.Date `json:"start,omitempty"`
 	Target *TargetBody         `json:"target,omitempty"`
 	Window *WindowBody         `json:"window,omitempty"`
@@ -1138,14 +1141,14 @@ type ItemStatusBody struct {
 	// Day default: today
 	Day *openapi_types.Date `json:"day,omitempty"`
 
-	// SnoozeMin snoozed: minutes from now
+	// SnoozeMin snoozed: minutes from when the item is due, or from now when that is later (a snooze never moves it earlier); 0 or absent: 10
 	SnoozeMin *int64 `json:"snooze_min,omitempty"`
 
-	// Status pending undoes done or skipped
+	// Status pending undoes done or skipped; a skipped item may still be done
 	Status ItemStatusBodyStatus `json:"status"`
 }
 
-// ItemStatusBodyStatus pending undoes done or skipped
+// ItemStatusBodyStatus pending undoes done or skipped; a skipped item may still be done
 type ItemStatusBodyStatus string
 
 // ItemStatusResultBody defines model for ItemStatusResultBody.
@@ -1214,7 +1217,7 @@ type MoodBody struct {
 
 // MoodCreate defines model for MoodCreate.
 type MoodCreate struct {
-	// At default: now
+	// At default: now. At most 7 days back.
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
@@ -2857,7 +2860,7 @@ type ClientInterface interface {
 
 	// ListScores Score history
 	//
-	// Stored daily scores between two days, oldest first; page by moving the range.
+	// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 	//
 	// Corresponds with GET /api/v1/people/{person}/scores (the `ListScores` operationId).
 	ListScores(ctx context.Context, person string, params *ListScoresParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4439,7 +4442,7 @@ func (c *Client) UpdateRoutine(ctx context.Context, person string, routine int64
 
 // ListScores Score history
 //
-// Stored daily scores between two days, oldest first; page by moving the range.
+// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 //
 // Corresponds with GET /api/v1/people/{person}/scores (the `ListScores` operationId).
 func (c *Client) ListScores(ctx context.Context, person string, params *ListScoresParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9049,7 +9052,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListScoresWithResponse Score history
 	//
-	// Stored daily scores between two days, oldest first; page by moving the range.
+	// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18262,7 +18265,7 @@ func (c *ClientWithResponses) UpdateRoutineWithResponse(ctx context.Context, per
 
 // ListScoresWithResponse Score history
 //
-// Stored daily scores between two days, oldest first; page by moving the range.
+// Every day between two days, oldest first: its score, or has_data false where nothing was recorded; page by moving the range.
 //
 // Returns a wrapper object for the known response body format(s).
 //
