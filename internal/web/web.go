@@ -536,6 +536,8 @@ func classify(err error) (int, string) {
 		return http.StatusPreconditionFailed, err.Error()
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrInvalidTransition):
 		return http.StatusConflict, err.Error()
+	case errors.Is(err, app.ErrUnavailable):
+		return http.StatusServiceUnavailable, "The database is unavailable right now. Try again in a few seconds."
 	}
 	return http.StatusInternalServerError, "the server failed; the log says why"
 }
