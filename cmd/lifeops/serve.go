@@ -23,6 +23,7 @@ import (
 	"github.com/lifeops/lifeops/internal/config"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/httpapi"
+	"github.com/lifeops/lifeops/internal/insights"
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
 	"github.com/lifeops/lifeops/internal/web"
@@ -115,6 +116,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 
 	var p parts
+	p.insights = app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: z.Location})
 	ouraNotes := &laterNotifier{log: log.With().Str("component", "oura").Logger()}
 	ouraUC, ouraHook, err := newOura(cfg, store, svc, z, health, ouraNotes)
 	if err != nil {
@@ -135,7 +137,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health, Service: svc,
 		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics,
-		Oura: ouraUC, OuraWebhook: ouraHook})
+		Oura: ouraUC, OuraWebhook: ouraHook, Insights: p.insights})
 	// Changes made through HA or MQTT end the API's short "today" cache.
 	svc.AddSink(api.EventSink())
 	if err := p.startJobs(ctx, pool, svc, z, metrics, log); err != nil {

@@ -60,6 +60,7 @@ type parts struct {
 	wg     sync.WaitGroup
 
 	oura      *app.Oura      // the Oura connection; syncs on the job runner
+	insights  *app.Insights  // insights; refreshed nightly on the job runner
 	ouraNotes *laterNotifier // where Oura's "connect again" goes, once HA is wired
 	sensors   sensorParts    // sensor readings: the storing ingester and the MQTT source
 }
