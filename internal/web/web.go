@@ -51,6 +51,8 @@ type Options struct {
 	// Revoked is called after a token is revoked here, so the REST API's
 	// token cache forgets it at once; nil does nothing.
 	Revoked func()
+	// Insights finds what goes with better days; nil hides them.
+	Insights *app.Insights
 }
 
 // Handler serves the pages.
@@ -177,6 +179,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /oura/code", h.postOuraCode)
 	m.HandleFunc("POST /oura/sync", h.postOuraSync)
 	m.HandleFunc("POST /oura/disconnect", h.postOuraDisconnect)
+	m.HandleFunc("GET /insights", h.getInsights)
+	m.HandleFunc("POST /insights/sensors", h.postInsightSensor)
+	m.HandleFunc("POST /insights/sensors/delete", h.postInsightSensorDelete)
 	m.HandleFunc("GET /tokens", h.getTokens)
 	m.HandleFunc("POST /tokens", h.postToken)
 	m.HandleFunc("POST /tokens/{id}/revoke", h.postTokenRevoke)
