@@ -135,6 +135,7 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 	bridge := discovery.NewBridge(discovery.BridgeOptions{
 		Source: svc, Publisher: pub, Transport: client, Logger: log.With().Str("component", "entities").Logger(),
 		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health, Oura: p.oura,
+		Insights: p.insights,
 	})
 	client.OnConnect(pub.Reannounce)
 	p.startSensorSource(ctx, cfg, client, svc, log)
@@ -154,6 +155,7 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 			return
 		}
 		svc.AddSink(bridge)
+		p.insights.AddSink(bridge)
 		p.bridge = bridge
 	})
 }
@@ -261,6 +263,12 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 		if err := addOuraJob(r, p.oura); err != nil {
 			return err
 		}
+	}
+	// Insights change with each closed day: the nightly job tells the
+	// entity bridge to recompute them, once across replicas.
+	if err := r.Add(jobs.Job{Name: "insights", Schedule: jobs.Daily(domain.Clock(3, 30), z.Location()),
+		Run: func(ctx context.Context, _ time.Time) error { return p.insights.Refresh(ctx) }}); err != nil {
+		return err
 	}
 	if err := r.SetRollover(jobs.Rollover{
 		Finalise:      func(ctx context.Context, _ domain.Day) error { return svc.Rollover(ctx) },

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
@@ -58,7 +59,8 @@ const DefaultInsightDays = 730
 // says is stored: every answer is computed from the facts, so an insight
 // that stops holding disappears and there is nothing for verify to check.
 type Insights struct {
-	o InsightsOptions
+	o       InsightsOptions
+	sinksMu sync.RWMutex // sinks join while running (the MQTT bridge once the broker answers)
 }
 
 // NewInsights returns the insights use case.
@@ -239,21 +241,28 @@ func (s *Insights) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range people {
-		s.publish(ctx, p.Value.ID)
+	if len(people) > 0 {
+		s.publish(ctx, 0)
 	}
 	return nil
 }
 
 func (s *Insights) publish(ctx context.Context, personID int64) {
 	ev := []domain.Event{{Kind: EventInsightsChanged, PersonID: personID, At: s.o.Now()}}
-	for _, sink := range s.o.Sinks {
+	s.sinksMu.RLock()
+	sinks := s.o.Sinks
+	s.sinksMu.RUnlock()
+	for _, sink := range sinks {
 		sink.Publish(ctx, ev)
 	}
 }
 
-// AddSink subscribes another sink. Call it before use cases run.
-func (s *Insights) AddSink(sink EventSink) { s.o.Sinks = append(s.o.Sinks, sink) }
+// AddSink subscribes another sink; it is safe while use cases run.
+func (s *Insights) AddSink(sink EventSink) {
+	s.sinksMu.Lock()
+	defer s.sinksMu.Unlock()
+	s.o.Sinks = append(s.o.Sinks, sink)
+}
 
 // EventInsightsChanged says a person's insights may read differently (a
 // sensor link changed, or a day closed).
