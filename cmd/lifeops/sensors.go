@@ -52,7 +52,7 @@ func (p *parts) startSensorSource(ctx context.Context, cfg config.Config, client
 	}
 	src, err := sensors.NewSource(sensors.SourceOptions{
 		Subscriber: sensorSubscriber{client}, Selection: sensors.NewSelection(sensors.ParseAllowList(cfg.SensorAllowList)),
-		Sink: p.sensors.ingester, Rules: svc, Z2MBase: cfg.Z2MBaseTopic, ESPHome: true,
+		Sink: p.sensors.ingester, Rules: recordedSensors{svc: svc, insights: p.insights}, Z2MBase: cfg.Z2MBaseTopic, ESPHome: true,
 		Logger: log.With().Str("component", "sensors").Logger(),
 	})
 	if err == nil {
@@ -63,6 +63,9 @@ func (p *parts) startSensorSource(ctx context.Context, cfg config.Config, client
 		return
 	}
 	svc.AddSink(src)
+	if p.insights != nil {
+		p.insights.AddSink(src) // a linked sensor is recorded from now on
+	}
 	p.sensors.source = src
 }
 

@@ -155,7 +155,9 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 			return
 		}
 		svc.AddSink(bridge)
-		p.insights.AddSink(bridge)
+		if p.insights != nil {
+			p.insights.AddSink(bridge)
+		}
 		p.bridge = bridge
 	})
 }
@@ -213,9 +215,12 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	if p.sensors.ingester != nil {
 		observer = p.sensors.ingester
 	}
-	feed := hass.NewEntityFeed(client, hass.FeedOptions{Entities: svc.EvidenceSensors, Observer: observer,
+	feed := hass.NewEntityFeed(client, hass.FeedOptions{Entities: recordedSensors{svc: svc, insights: p.insights}.EvidenceSensors, Observer: observer,
 		Logger: log.With().Str("component", "evidence_feed").Logger()})
 	svc.AddSink(feed)
+	if p.insights != nil {
+		p.insights.AddSink(feed)
+	}
 	p.wg.Go(func() { feed.Run(ctx) })
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("home assistant start")

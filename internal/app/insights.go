@@ -22,6 +22,8 @@ type InsightStore interface {
 	// sensors).
 	InsightFacts(ctx context.Context, personID int64, from, to domain.Day) (insight.Facts, error)
 	InsightSensors(ctx context.Context, personID int64) ([]insight.SensorLink, error)
+	// InsightSensorKeys lists every sensor anyone links, once each.
+	InsightSensorKeys(ctx context.Context) ([]string, error)
 	InsightSensorPut(ctx context.Context, personID int64, l insight.SensorLink) error
 	// InsightSensorDelete is domain.ErrNotFound when no such link exists.
 	InsightSensorDelete(ctx context.Context, personID int64, sensor string) error
@@ -202,6 +204,12 @@ func (s *Insights) InsightSensors(ctx context.Context, personRef string) ([]insi
 	return s.o.Store.InsightSensors(ctx, p.Value.ID)
 }
 
+// LinkedSensors lists every sensor anyone links: readings of these must
+// be recorded, as those of the sensors evidence rules read are.
+func (s *Insights) LinkedSensors(ctx context.Context) ([]string, error) {
+	return s.o.Store.InsightSensorKeys(ctx)
+}
+
 // LinkSensor links a sensor to a person (replacing a link to the same
 // sensor).
 func (s *Insights) LinkSensor(ctx context.Context, personRef string, l insight.SensorLink) (insight.SensorLink, error) {
@@ -216,7 +224,7 @@ func (s *Insights) LinkSensor(ctx context.Context, personRef string, l insight.S
 	if err := s.o.Store.InsightSensorPut(ctx, p.Value.ID, l); err != nil {
 		return l, fmt.Errorf("link sensor %s: %w", l.Sensor, err)
 	}
-	s.publish(ctx, p.Value.ID)
+	s.publish(ctx, p.Value.ID, domain.EventDefinitionsChanged)
 	return l, nil
 }
 
@@ -229,7 +237,7 @@ func (s *Insights) UnlinkSensor(ctx context.Context, personRef, sensor string) e
 	if err := s.o.Store.InsightSensorDelete(ctx, p.Value.ID, sensor); err != nil {
 		return err
 	}
-	s.publish(ctx, p.Value.ID)
+	s.publish(ctx, p.Value.ID, domain.EventDefinitionsChanged)
 	return nil
 }
 
@@ -247,8 +255,14 @@ func (s *Insights) Refresh(ctx context.Context) error {
 	return nil
 }
 
-func (s *Insights) publish(ctx context.Context, personID int64) {
+// publish tells the sinks a person's insights changed; a change of the
+// linked sensors is also a definitions change, so the sensor feeds record
+// the sensors now linked.
+func (s *Insights) publish(ctx context.Context, personID int64, also ...domain.EventKind) {
 	ev := []domain.Event{{Kind: EventInsightsChanged, PersonID: personID, At: s.o.Now()}}
+	for _, k := range also {
+		ev = append(ev, domain.Event{Kind: k, PersonID: personID, At: s.o.Now()})
+	}
 	s.sinksMu.RLock()
 	sinks := s.o.Sinks
 	s.sinksMu.RUnlock()

@@ -27,19 +27,31 @@ func TestInsightsFromStoredFacts(t *testing.T) {
 	f := newFixture(t, d0.Start(berlin).Add(8*time.Hour))
 	ctx := context.Background()
 	kim := f.person(t, "Kim")
+	heard := &events{}
 	ins := app.NewInsights(app.InsightsOptions{Store: f.store, Analyzer: insights.Analyzer{}, Now: f.clock.Now,
-		Location: func() *time.Location { return berlin }})
+		Location: func() *time.Location { return berlin }, Sinks: []app.EventSink{heard}})
 	if _, err := ins.LinkSensor(ctx, "kim", insight.SensorLink{Sensor: "sensor.bedroom_temperature", Name: "bedroom temperature", Unit: "°C", Kind: insight.SensorNumeric, Room: "bedroom"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ins.LinkSensor(ctx, "kim", insight.SensorLink{Sensor: "binary_sensor.bedroom_window", Name: "bedroom window", Kind: insight.SensorBinary, Room: "bedroom"}); err != nil {
 		t.Fatal(err)
 	}
+	// Linking is a definitions change too: the sensor feeds record what is
+	// linked from now on.
+	if k := heard.kinds(); k[app.EventInsightsChanged] != 2 || k[domain.EventDefinitionsChanged] != 2 {
+		t.Errorf("events after two links: %v", k)
+	}
+	if keys, err := ins.LinkedSensors(ctx); err != nil || len(keys) != 2 {
+		t.Errorf("linked sensors %v, %v", keys, err)
+	}
 	// Bad input names the field and stores nothing.
 	_, err := ins.LinkSensor(ctx, "kim", insight.SensorLink{Sensor: "sensor.x", Name: "x", Kind: "analog"})
 	var ve *domain.ValidationError
 	if !errors.As(err, &ve) || ve.Fields[0].Field != "kind" {
 		t.Fatalf("bad kind: %v", err)
+	}
+	if links, _ := ins.InsightSensors(ctx, "kim"); len(links) != 2 {
+		t.Fatalf("a rejected link was stored: %+v", links)
 	}
 
 	r := rand.New(rand.NewPCG(5, 6))

@@ -28,6 +28,15 @@ func (s *Store) InsightSensors(ctx context.Context, personID int64) ([]insight.S
 	})
 }
 
+// InsightSensorKeys implements app.InsightStore.
+func (s *Store) InsightSensorKeys(ctx context.Context) ([]string, error) {
+	rows, err := s.q.Query(ctx, `SELECT DISTINCT sensor FROM insight_sensors ORDER BY sensor`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // InsightSensorPut implements app.InsightStore: a link to the same sensor
 // is replaced.
 func (s *Store) InsightSensorPut(ctx context.Context, personID int64, l insight.SensorLink) error {
