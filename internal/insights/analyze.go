@@ -74,7 +74,7 @@ func (a Analyzer) Analyze(t insight.Table) insight.Analysis {
 				continue
 			}
 			for lag := 0; lag <= MaxLag; lag++ {
-				if lag == 0 && av.Group.Outcome() {
+				if lag == 0 && (av.Group.Outcome() || insight.MadeOf(b.Variable, av.Variable)) {
 					continue
 				}
 				n := w.pair(av.Values, b.Values, lag)
@@ -208,7 +208,9 @@ func (w *work) rank(v, r []float64) {
 // thirds splits the paired days by A into thirds and compares B's means in
 // the bottom and top ones. Days tied with a cut value all go to its side,
 // so the thirds may hold a few more days than n/3 each (never the same day
-// in both).
+// in both). When ties fill both cuts (a habit done or not, a count that is
+// mostly zero), the split is between the lowest value and the rest, or
+// between the highest and the rest.
 func (w *work) thirds() insight.Insight {
 	n := len(w.x)
 	idx := w.idx[:n]
@@ -218,15 +220,35 @@ func (w *work) thirds() insight.Insight {
 	sort.SliceStable(idx, func(i, j int) bool { return w.x[idx[i]] < w.x[idx[j]] })
 	k := max(n/3, 1)
 	low, high := w.x[idx[k-1]], w.x[idx[n-k]]
+	if low == high {
+		lowest, highest := w.x[idx[0]], w.x[idx[n-1]]
+		switch {
+		case lowest < low:
+			// Everything below the tied value against it and above.
+			low = lowest
+			for _, i := range idx {
+				if w.x[i] < high {
+					low = w.x[i]
+				}
+			}
+		case highest > high:
+			high = highest
+			for j := n - 1; j >= 0; j-- {
+				if w.x[idx[j]] > low {
+					high = w.x[idx[j]]
+				}
+			}
+		}
+	}
 	var in insight.Insight
 	in.Low, in.High = low, high
 	var ls, hs float64
 	for i := range n {
 		switch {
-		case w.x[i] <= low && low < high:
+		case low < high && w.x[i] <= low:
 			ls += w.y[i]
 			in.LowDays++
-		case w.x[i] >= high && low < high:
+		case low < high && w.x[i] >= high:
 			hs += w.y[i]
 			in.HighDays++
 		}

@@ -199,3 +199,20 @@ func TestBenjaminiHochberg(t *testing.T) {
 		}
 	}
 }
+
+// TestThirdsOfATiedVariable: a habit is done (100) or not (0) on most days,
+// so both cuts fall on a tie; the comparison is then between the values.
+func TestThirdsOfATiedVariable(t *testing.T) {
+	t.Parallel()
+	w := newWork(10)
+	w.pair([]float64{100, 0, 100, 100, 0, 100, 100, 100, 100, 100}, []float64{80, 60, 82, 78, 62, 80, 81, 79, 80, 80}, 0)
+	in := w.thirds()
+	if in.Low != 0 || in.High != 100 || in.LowDays != 2 || in.HighDays != 8 || in.LowMean != 61 || in.HighMean != 80 {
+		t.Errorf("thirds of a 0/100 variable: %+v", in)
+	}
+	w.pair([]float64{0, 0, 0, 0, 0, 0, 0, 30, 45, 60}, []float64{5, 5, 5, 5, 5, 5, 5, 7, 8, 9}, 0)
+	in = w.thirds()
+	if in.Low != 0 || in.High != 30 || in.LowDays != 7 || in.HighDays != 3 || in.Difference != 3 {
+		t.Errorf("thirds of a mostly-zero variable: %+v", in)
+	}
+}

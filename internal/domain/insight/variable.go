@@ -1,7 +1,9 @@
 package insight
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -27,6 +29,24 @@ const (
 // their home is like. Insights pair anything with an outcome.
 func (g Group) Outcome() bool {
 	return g == GroupScore || g == GroupRing || g == GroupMood
+}
+
+// MadeOf reports whether outcome b is computed from a's kind of fact on
+// the same day: the Life Score's habits, activity and routine parts (and
+// the Life Score itself) from habits, activities and routines. Such a
+// same-day pair says how the score is built, not what goes together.
+func MadeOf(b, a Variable) bool {
+	switch b.Key {
+	case "score.habits":
+		return a.Group == GroupHabit
+	case "score.activity":
+		return a.Group == GroupActivity || a.Key == "ring.activity" || a.Key == "ring.steps"
+	case "score.routine":
+		return a.Group == GroupRoutine
+	case "score.life":
+		return a.Group == GroupHabit || a.Group == GroupActivity || a.Group == GroupRoutine
+	}
+	return false
 }
 
 // Variable is one daily number of one person.
@@ -150,9 +170,9 @@ var componentNames = map[domain.Component]string{
 }
 
 // Build lays the facts out as one Series per variable over From … To.
-// Activity totals count 0 on days without one from the first day the type
-// was logged, since "no walk" is a value; every other variable is missing on
-// days without a fact.
+// Activity totals count 0 on days without one from the first day any
+// activity was logged, since "no walk" is a value; every other variable is
+// missing on days without a fact.
 func Build(f Facts) Table {
 	days := f.To.Sub(f.From) + 1
 	if days < 0 {
@@ -208,31 +228,28 @@ func Build(f Facts) Table {
 			set(Variable{Key: "routine.on_time", Name: "routine items on time", Unit: "%", Group: GroupRoutine}, r.Day, 100*float64(r.OnTime)/float64(r.Due))
 		}
 	}
-	first := map[string]domain.Day{}
+	// From the first day anything was logged, a day without an activity
+	// of a type is a day with none of it.
+	var first domain.Day
 	for _, a := range f.Activities {
-		if d, ok := first[a.Type]; !ok || a.Day.Before(d) {
-			first[a.Type] = a.Day
+		if first.IsZero() || a.Day.Before(first) {
+			first = a.Day
 		}
 	}
-	types := make([]string, 0, len(first))
-	for typ := range first {
-		types = append(types, typ)
-	}
-	sort.Strings(types)
-	actVar := map[string]Variable{}
+	types := map[string]Variable{}
 	for _, a := range f.Activities {
-		actVar[a.Type] = Variable{Key: "activity." + a.Type, Name: a.Name, Unit: a.Unit, Group: GroupActivity}
+		types[a.Type] = Variable{Key: "activity." + a.Type, Name: a.Name, Unit: a.Unit, Group: GroupActivity}
 	}
-	for _, typ := range types {
-		vals := get(actVar[typ])
-		start, _ := idx(first[typ])
+	start, _ := idx(first)
+	for _, typ := range slices.Sorted(maps.Keys(types)) {
+		vals := get(types[typ])
 		for i := max(start, 0); i < days; i++ {
 			vals[i] = 0
 		}
 	}
 	for _, a := range f.Activities {
 		if i, ok := idx(a.Day); ok {
-			get(actVar[a.Type])[i] += a.Amount
+			get(types[a.Type])[i] += a.Amount
 		}
 	}
 	for _, m := range f.Moods {
