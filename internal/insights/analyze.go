@@ -1,7 +1,9 @@
 package insights
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/stat"
@@ -191,7 +193,7 @@ func (w *work) rank(v, r []float64) {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.Slice(idx, func(i, j int) bool { return v[idx[i]] < v[idx[j]] })
+	slices.SortFunc(idx, func(i, j int) int { return cmp.Compare(v[i], v[j]) })
 	for i := 0; i < len(idx); {
 		j := i
 		for j+1 < len(idx) && v[idx[j+1]] == v[idx[i]] {
@@ -217,7 +219,7 @@ func (w *work) thirds() insight.Insight {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(i, j int) bool { return w.x[idx[i]] < w.x[idx[j]] })
+	slices.SortStableFunc(idx, func(i, j int) int { return cmp.Compare(w.x[i], w.x[j]) })
 	k := max(n/3, 1)
 	low, high := w.x[idx[k-1]], w.x[idx[n-k]]
 	if low == high {
