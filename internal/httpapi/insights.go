@@ -65,7 +65,7 @@ type VariableStatusBody struct {
 
 // SensorLinkBody links a sensor to a person for insights.
 type SensorLinkBody struct {
-	Sensor string `json:"sensor" maxLength:"200" doc:"the readings key: an entity id (sensor.bedroom_temperature), zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object>"`
+	Sensor string `json:"sensor" maxLength:"200" doc:"the readings key: an entity id (sensor.bedroom_temperature), zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object_id>"`
 	Name   string `json:"name" maxLength:"80" doc:"what people call it: bedroom temperature"`
 	Unit   string `json:"unit,omitempty" maxLength:"16"`
 	Kind   string `json:"kind" enum:"numeric,binary" doc:"numeric: night-time mean, min and max; binary: minutes on at night"`

@@ -29,14 +29,14 @@ type SensorLink struct {
 }
 
 // sensorKey matches the keys readings are stored under: an HA entity id,
-// zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object>.
+// zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object_id>.
 var sensorKey = regexp.MustCompile(`^([a-z_]+\.[a-z0-9_]+|(zigbee2mqtt|esphome)(/[^/\s]+){2,3})$`)
 
 // ValidateSensorLink checks a link before it is stored.
 func ValidateSensorLink(l SensorLink) error {
 	var v domain.ValidationError
 	if len(l.Sensor) > 200 || !sensorKey.MatchString(l.Sensor) {
-		v.Add("sensor", l.Sensor, "must be an entity id (sensor.bedroom_temperature), zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object>")
+		v.Add("sensor", l.Sensor, "must be an entity id (sensor.bedroom_temperature), zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object_id>")
 	}
 	if n := utf8.RuneCountInString(strings.TrimSpace(l.Name)); n < 1 || n > 80 {
 		v.Add("name", l.Name, "must be 1 to 80 characters")

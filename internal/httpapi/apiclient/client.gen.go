@@ -1721,7 +1721,7 @@ type SensorLinkBody struct {
 	// Room the room the sensor is in, when it is the room the person sleeps in
 	Room *string `json:"room,omitempty"`
 
-	// Sensor the readings key: an entity id (sensor.bedroom_temperature), zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object>
+	// Sensor the readings key: an entity id (sensor.bedroom_temperature), zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object_id>
 	Sensor string  `json:"sensor"`
 	Unit   *string `json:"unit,omitempty"`
 }
