@@ -111,10 +111,23 @@ func (in Insight) Sentence() string {
 	}
 	diff := Format(math.Abs(in.Difference), in.B.Unit)
 	var b strings.Builder
-	if in.Lag == 0 {
+	// on is where the compared days stand: "on days" or "the day after days".
+	on := "on " + when
+	if in.Lag > 0 {
+		on = "the day after " + when
+	}
+	switch {
+	case in.A.Group == GroupHabit && in.Low == 0 && in.High == 100:
+		// A habit done or not: say so rather than quote percentages.
+		fmt.Fprintf(&b, "%s you did %s, %s was %s %s than %s you did not",
+			upperFirst(on), strings.TrimSuffix(in.A.Name, " (habit done)"), in.B.Name, diff, dir, on)
+	case in.A.Group == GroupActivity && in.Low == 0:
+		fmt.Fprintf(&b, "%s with %s (%s or more), %s was %s %s than %s without",
+			upperFirst(on), in.A.Name, Format(in.High, in.A.Unit), in.B.Name, diff, dir, on)
+	case in.Lag == 0:
 		fmt.Fprintf(&b, "On %s with %s of %s or more, %s was %s %s than on %s with %s or less",
 			when, in.A.Name, Format(in.High, in.A.Unit), in.B.Name, diff, dir, when, Format(in.Low, in.A.Unit))
-	} else {
+	default:
 		fmt.Fprintf(&b, "The day after %s with %s of %s or more, %s was %s %s than after %s with %s or less",
 			when, in.A.Name, Format(in.High, in.A.Unit), in.B.Name, diff, dir, when, Format(in.Low, in.A.Unit))
 	}
@@ -124,6 +137,13 @@ func (in Insight) Sentence() string {
 	}
 	b.WriteString(").")
 	return b.String()
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // Format writes x with at most one decimal and its unit.

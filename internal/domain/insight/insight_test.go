@@ -105,3 +105,18 @@ func TestStrengthThresholds(t *testing.T) {
 		t.Error("collecting label")
 	}
 }
+
+func TestSentencesOfHabitsAndActivities(t *testing.T) {
+	t.Parallel()
+	habit := Insight{A: Variable{Key: "habit.3", Name: "No phone in bed (habit done)", Unit: "%", Group: GroupHabit},
+		B: Variable{Key: "ring.sleep", Name: "sleep score", Unit: "points"}, Lag: 1, Strength: StrengthStrong,
+		Low: 0, High: 100, LowDays: 7, HighDays: 22, Difference: 17.2}
+	if got, want := habit.Sentence(), "The day after days you did No phone in bed, sleep score was 17.2 points higher than the day after days you did not (22 days against 7; strong, lag 1 day)."; got != want {
+		t.Errorf("habit sentence\n got %q\nwant %q", got, want)
+	}
+	act := Insight{A: Variable{Key: "activity.meditation", Name: "Meditation", Unit: "minutes", Group: GroupActivity},
+		B: Variable{Key: "mood", Name: "mood", Unit: "points"}, Strength: StrengthStrong, Low: 0, High: 15, LowDays: 20, HighDays: 10, Difference: 2.5}
+	if got, want := act.Sentence(), "On days with Meditation (15 minutes or more), mood was 2.5 points higher than on days without (10 days against 20; strong)."; got != want {
+		t.Errorf("activity sentence\n got %q\nwant %q", got, want)
+	}
+}
