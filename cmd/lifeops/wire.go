@@ -269,10 +269,7 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 			return err
 		}
 	}
-	// Insights change with each closed day: the nightly job tells the
-	// entity bridge to recompute them, once across replicas.
-	if err := r.Add(jobs.Job{Name: "insights", Schedule: jobs.Daily(domain.Clock(3, 30), z.Location()),
-		Run: func(ctx context.Context, _ time.Time) error { return p.insights.Refresh(ctx) }}); err != nil {
+	if err := r.Add(insightsJob(p.insights, z.Location())); err != nil {
 		return err
 	}
 	if err := r.SetRollover(jobs.Rollover{
