@@ -61,10 +61,10 @@ func BenchmarkInsightsTwoYears(b *testing.B) {
 		 FROM h, generate_series($2::date, $3::date, interval '1 day') d`,
 		`INSERT INTO readings_1h (sensor, bucket, count, num_count, min, max, sum, last_state, last_at)
 		 SELECT s, b, 12, 12, v - 1, v + 1, 12 * v, 'x', b
-		 FROM unnest(ARRAY['sensor.bedroom_temperature','sensor.bedroom_humidity','sensor.bedroom_co2','sensor.bedroom_noise']) s,
-		      generate_series($2::timestamptz, $3::timestamptz + interval '1 day', interval '1 hour') b,
-		      LATERAL (SELECT 15 + random() * 10 AS v) x
-		 WHERE $1::bigint > 0`,
+		 FROM (SELECT s, b, 15 + random() * 10 AS v
+		       FROM unnest(ARRAY['sensor.bedroom_temperature','sensor.bedroom_humidity','sensor.bedroom_co2','sensor.bedroom_noise']) s,
+		            generate_series($2::timestamptz, $3::timestamptz + interval '1 day', interval '1 hour') b
+		       WHERE $1::bigint > 0) x`,
 	} {
 		if _, err := pool.Exec(ctx, q, pid, from, to); err != nil {
 			b.Fatalf("%v\n%s", err, q)

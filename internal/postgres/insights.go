@@ -170,29 +170,85 @@ const insightNightsSQL = `
 		FROM h
 	)
 	SELECT sensor, night, sum(sum) / sum(num_count), min(min), max(max)
-	FROM n WHERE night IS NOT NULL GROUP BY sensor, night ORDER BY sensor, night`
+	FROM n WHERE night IS NOT NULL AND night BETWEEN $7 AND $8
+	GROUP BY sensor, night ORDER BY sensor, night`
 
-// InsightSensorNights implements app.InsightStore for numeric sensors.
+// insightHoursSQL reads the same roll-ups hour by hour, for a time zone
+// PostgreSQL does not know by name.
+const insightHoursSQL = `SELECT sensor, bucket, num_count, sum, min, max FROM readings_1h
+	WHERE sensor = ANY($1) AND bucket >= $2 AND bucket < $3 AND num_count > 0 ORDER BY sensor, bucket`
+
+// InsightSensorNights implements app.InsightStore for numeric sensors. The
+// grouping into nights runs in PostgreSQL when it knows the household's
+// zone by name; time.Local has none, and then it runs here, on every hour.
 func (s *Store) InsightSensorNights(ctx context.Context, sensors []string, from, to domain.Day, loc *time.Location) ([]insight.SensorNight, error) {
-	if len(sensors) == 0 {
+	if len(sensors) == 0 || to.Before(from) {
 		return nil, nil
 	}
-	start := from.Add(-1).Start(loc)
-	end := to.End(loc)
-	rows, err := s.q.Query(ctx, insightNightsSQL, sensors, start, end, loc.String(),
-		insight.NightStart.String(), insight.NightEnd.String())
-	if err != nil {
-		return nil, err
+	start, end := from.Add(-1).Start(loc), to.End(loc)
+	if name := loc.String(); name != "Local" && name != "" {
+		rows, err := s.q.Query(ctx, insightNightsSQL, sensors, start, end, name,
+			insight.NightStart.String(), insight.NightEnd.String(), from, to)
+		if err != nil {
+			return nil, fmt.Errorf("sensor nights: %w", err)
+		}
+		nights, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (insight.SensorNight, error) {
+			var n insight.SensorNight
+			err := r.Scan(&n.Sensor, &n.Day, &n.Mean, &n.Min, &n.Max)
+			return n, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sensor nights: %w", err)
+		}
+		return nights, nil
 	}
-	nights, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (insight.SensorNight, error) {
-		var n insight.SensorNight
-		err := r.Scan(&n.Sensor, &n.Day, &n.Mean, &n.Min, &n.Max)
-		return n, err
-	})
+	return s.insightNightsHere(ctx, sensors, from, to, start, end, loc)
+}
+
+// insightNightsHere groups the hourly roll-ups into nights with
+// insight.NightOf.
+func (s *Store) insightNightsHere(ctx context.Context, sensors []string, from, to domain.Day, start, end time.Time, loc *time.Location) ([]insight.SensorNight, error) {
+	rows, err := s.q.Query(ctx, insightHoursSQL, sensors, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("sensor nights: %w", err)
 	}
-	return nights, nil
+	defer rows.Close()
+	var out []insight.SensorNight
+	var cur *insight.SensorNight
+	var sum float64
+	var count int64
+	flush := func() {
+		if cur != nil && count > 0 {
+			cur.Mean = sum / float64(count)
+			out = append(out, *cur)
+		}
+		cur, sum, count = nil, 0, 0
+	}
+	for rows.Next() {
+		var sensor string
+		var bucket time.Time
+		var n int64
+		var hsum, lo, hi float64
+		if err := rows.Scan(&sensor, &bucket, &n, &hsum, &lo, &hi); err != nil {
+			return nil, fmt.Errorf("sensor nights: %w", err)
+		}
+		day, ok := insight.NightOf(bucket, loc)
+		if !ok || day.Before(from) || day.After(to) {
+			continue
+		}
+		if cur == nil || cur.Sensor != sensor || cur.Day != day {
+			flush()
+			cur = &insight.SensorNight{Sensor: sensor, Day: day, Min: lo, Max: hi}
+		}
+		sum += hsum
+		count += n
+		cur.Min, cur.Max = min(cur.Min, lo), max(cur.Max, hi)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sensor nights: %w", err)
+	}
+	flush()
+	return out, nil
 }
 
 // InsightSensorChanges implements app.InsightStore: the stored readings of

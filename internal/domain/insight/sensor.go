@@ -79,8 +79,7 @@ func NightOnMinutes(changes []StateChange, from, to domain.Day, loc *time.Locati
 		return out
 	}
 	for d := from; !d.After(to); d = d.Add(1) {
-		start := clockOn(d.Add(-1), NightStart, loc)
-		end := clockOn(d, NightEnd, loc)
+		start, end := Night(d, loc)
 		if changes[0].At.After(start) || until.Before(end) {
 			continue
 		}
@@ -103,6 +102,27 @@ func NightOnMinutes(changes []StateChange, from, to domain.Day, loc *time.Locati
 		out[d] = on.Minutes()
 	}
 	return out
+}
+
+// Night is the night that ends on d: from NightStart on the evening before
+// to NightEnd on d, local time (an hour shorter or longer across a DST
+// change).
+func Night(d domain.Day, loc *time.Location) (start, end time.Time) {
+	return clockOn(d.Add(-1), NightStart, loc), clockOn(d, NightEnd, loc)
+}
+
+// NightOf is the day whose night (NightStart the evening before to NightEnd)
+// holds t, in the household's time zone; ok is false for daytime.
+func NightOf(t time.Time, loc *time.Location) (day domain.Day, ok bool) {
+	lt := t.In(loc)
+	m := domain.Clock(lt.Hour(), lt.Minute())
+	switch {
+	case m >= NightStart:
+		return domain.DayOf(t, loc).Add(1), true
+	case m < NightEnd:
+		return domain.DayOf(t, loc), true
+	}
+	return domain.Day{}, false
 }
 
 func clockOn(d domain.Day, c domain.ClockTime, loc *time.Location) time.Time {

@@ -44,3 +44,27 @@ func TestValidateSensorLinkNamesFields(t *testing.T) {
 		t.Fatalf("err = %v; want sensor, name and kind named", err)
 	}
 }
+
+func TestNightOf(t *testing.T) {
+	t.Parallel()
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want domain.Day
+		ok   bool
+	}{
+		{time.Date(2026, 3, 28, 21, 59, 0, 0, loc), domain.Day{}, false},
+		{time.Date(2026, 3, 28, 22, 0, 0, 0, loc), domain.NewDay(2026, 3, 29), true},
+		{time.Date(2026, 3, 29, 3, 0, 0, 0, loc), domain.NewDay(2026, 3, 29), true}, // after the spring-forward gap
+		{time.Date(2026, 3, 29, 6, 59, 0, 0, loc), domain.NewDay(2026, 3, 29), true},
+		{time.Date(2026, 3, 29, 7, 0, 0, 0, loc), domain.Day{}, false},
+	} {
+		got, ok := NightOf(c.at, loc)
+		if got != c.want || ok != c.ok {
+			t.Errorf("NightOf(%s) = %s %v, want %s %v", c.at, got, ok, c.want, c.ok)
+		}
+	}
+}
