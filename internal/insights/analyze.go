@@ -66,6 +66,7 @@ func (a Analyzer) Analyze(t insight.Table) insight.Analysis {
 		out.Variables = append(out.Variables, insight.VariableStatus{Variable: s.Variable, Days: n, Needed: minDays, Testing: n >= minDays})
 	}
 	w := newWork(t.Days)
+	ranks := rankCache{w: w, m: map[rankKey][]float64{}}
 	var cands []candidate
 	for bi, b := range t.Series {
 		if !b.Group.Outcome() || b.Present() < minDays {
@@ -83,7 +84,14 @@ func (a Analyzer) Analyze(t insight.Table) insight.Analysis {
 				if n < minDays {
 					continue
 				}
-				rho, p := w.spearman()
+				var rho, p float64
+				ra, okA := ranks.of(ai, av.Values, 0, t.Days-lag, n)
+				rb, okB := ranks.of(bi, b.Values, lag, t.Days, n)
+				if okA && okB {
+					rho, p = spearmanOfRanks(ra, rb)
+				} else {
+					rho, p = w.spearman()
+				}
 				if math.IsNaN(rho) {
 					continue // a constant variable over these days
 				}
@@ -174,6 +182,13 @@ func (w *work) spearman() (rho, p float64) {
 	rx, ry := w.rx[:n], w.ry[:n]
 	w.rank(w.x, rx)
 	w.rank(w.y, ry)
+	return spearmanOfRanks(rx, ry)
+}
+
+// spearmanOfRanks is Pearson's correlation of two rank vectors of the same
+// days, and its p-value.
+func spearmanOfRanks(rx, ry []float64) (rho, p float64) {
+	n := len(rx)
 	rho = stat.Correlation(rx, ry, nil)
 	if math.IsNaN(rho) {
 		return rho, 1
@@ -185,6 +200,38 @@ func (w *work) spearman() (rho, p float64) {
 	tval := rho * math.Sqrt(df/(1-rho*rho))
 	p = 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(tval))
 	return rho, p
+}
+
+// rankKey names a variable's days start … end-1.
+type rankKey struct{ v, start, end int }
+
+// rankCache keeps each variable's ranks over the windows pairs read (the
+// whole table; without its last day; without its first), so that a pair
+// whose days are exactly both variables' days there (no gaps on either
+// side: the usual case) ranks nothing again. It holds at most three
+// windows per variable, so memory stays bounded by the table.
+type rankCache struct {
+	w *work
+	m map[rankKey][]float64
+}
+
+// of returns v's ranks over its present days in start … end-1, when it has
+// exactly n of them (then they are the paired days); ok is false otherwise.
+func (c rankCache) of(id int, v []float64, start, end, n int) (r []float64, ok bool) {
+	k := rankKey{id, start, end}
+	if r, ok := c.m[k]; ok {
+		return r, r != nil && len(r) == n
+	}
+	var vals []float64
+	for _, x := range v[start:end] {
+		if !math.IsNaN(x) {
+			vals = append(vals, x)
+		}
+	}
+	r = make([]float64, len(vals))
+	c.w.rank(vals, r)
+	c.m[k] = r
+	return r, len(r) == n
 }
 
 // rank writes the 1-based ranks of v into r, ties getting their mean rank.

@@ -216,3 +216,26 @@ func TestThirdsOfATiedVariable(t *testing.T) {
 		t.Errorf("thirds of a mostly-zero variable: %+v", in)
 	}
 }
+
+// TestCachedRanksMatchRankingEachPair: pairs without gaps use each
+// variable's cached ranks; ρ and p equal those of ranking the pair anew.
+func TestCachedRanksMatchRankingEachPair(t *testing.T) {
+	t.Parallel()
+	tab := household(11, 200, 0, true) // no noise variables: no gaps anywhere
+	a := Analyzer{}.Analyze(tab)
+	if len(a.Insights) < 2 {
+		t.Fatalf("%d insights", len(a.Insights))
+	}
+	vals := map[string][]float64{}
+	for _, s := range tab.Series {
+		vals[s.Key] = s.Values
+	}
+	w := newWork(tab.Days)
+	for _, in := range a.Insights {
+		w.pair(vals[in.A.Key], vals[in.B.Key], in.Lag)
+		rho, p := w.spearman()
+		if math.Abs(rho-in.Rho) > 1e-12 || math.Abs(p-in.P) > 1e-12*math.Max(1, p) {
+			t.Errorf("%s: cached ρ %v p %v, ranked anew ρ %v p %v", in.ID(), in.Rho, in.P, rho, p)
+		}
+	}
+}
