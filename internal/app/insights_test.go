@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,4 +182,22 @@ func TestInsightsFromStoredFacts(t *testing.T) {
 			t.Errorf("the window's random minutes became an insight: %s", in.Sentence())
 		}
 	}
+
+	// The ring's sleep scores are corrected to ones unrelated to the room:
+	// the insight stops holding and is gone, with nothing stored to undo.
+	for i := range days {
+		s := 60 + 35*r.Float64()
+		if err := f.store.BiometricsPut(ctx, kim.ID, app.Biometrics{Day: d0.Add(i), Sleep: &s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res, err = ins.Analyze(ctx, "kim"); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range res.Insights {
+		if in.B.Key == "ring.sleep" && strings.HasPrefix(in.A.Key, "sensor.sensor.bedroom_temperature") {
+			t.Errorf("an insight that stopped holding is still said: %s", in.Sentence())
+		}
+	}
+	found("activity.walk", "mood", 1, false)
 }
