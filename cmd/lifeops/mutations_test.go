@@ -487,6 +487,19 @@ func TestEveryMutationReachesHA(t *testing.T) {
 			r.call("DELETE", fmt.Sprintf("/api/v1/people/ann/evidence-rules/%d", rule), nil)
 			return reach{ha: func() bool { return subscribes() > subs }, what: "HA's subscription dropped the sensor"}
 		}},
+		{kind: "rest", name: "link-insight-sensor", do: func() reach {
+			r.begin()
+			subs = subscribes()
+			r.call("PUT", "/api/v1/people/ann/insights/sensors", map[string]any{"sensor": "sensor.ann_bedroom_temperature",
+				"name": "bedroom temperature", "unit": "°C", "kind": "numeric"})
+			return reach{ha: func() bool { return subscribes() > subs }, what: "HA asked for the linked sensor"}
+		}},
+		{kind: "rest", name: "unlink-insight-sensor", do: func() reach {
+			r.begin()
+			subs = subscribes()
+			r.call("DELETE", "/api/v1/people/ann/insights/sensors?sensor=sensor.ann_bedroom_temperature", nil)
+			return reach{ha: func() bool { return subscribes() > subs }, what: "HA's subscription dropped the linked sensor"}
+		}},
 		// Teeth is not done today (its evidence match was undone): set and
 		// clear today by hand.
 		{kind: "rest", name: "set-habit-day", do: func() reach {

@@ -26,6 +26,7 @@ import (
 	"github.com/lifeops/lifeops/internal/config"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/httpapi"
+	"github.com/lifeops/lifeops/internal/insights"
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
 	"github.com/lifeops/lifeops/internal/redact"
@@ -119,6 +120,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 
 	var p parts
+	p.insights = app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: z.Location})
 	ouraNotes := &laterNotifier{log: log.With().Str("component", "oura").Logger()}
 	ouraUC, ouraHook, err := newOura(cfg, store, svc, z, health, ouraNotes)
 	if err != nil {
@@ -139,7 +141,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health, Service: svc,
 		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics,
-		Oura: ouraUC, OuraWebhook: ouraHook, Rate: cfg.APIRate, Burst: cfg.APIBurst})
+		Oura: ouraUC, OuraWebhook: ouraHook, Rate: cfg.APIRate, Burst: cfg.APIBurst, Insights: p.insights})
 	// Changes made through HA or MQTT end the API's short "today" cache.
 	svc.AddSink(api.EventSink())
 	if err := p.startJobs(ctx, pool, svc, z, metrics, log); err != nil {
@@ -148,7 +150,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 
 	// The add-on's pages share the listener: ingress opens the root, REST
 	// clients use /api/…; both trust the same ingress peer.
-	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC,
+	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC, Insights: p.insights,
 		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)

@@ -61,6 +61,7 @@ type parts struct {
 	wg     sync.WaitGroup
 
 	oura      *app.Oura      // the Oura connection; syncs on the job runner
+	insights  *app.Insights  // insights; refreshed nightly on the job runner
 	ouraNotes *laterNotifier // where Oura's "connect again" goes, once HA is wired
 	sensors   sensorParts    // sensor readings: the storing ingester and the MQTT source
 }
@@ -135,6 +136,7 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 	bridge := discovery.NewBridge(discovery.BridgeOptions{
 		Source: svc, Publisher: pub, Transport: client, Logger: log.With().Str("component", "entities").Logger(),
 		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health, Oura: p.oura,
+		Insights: p.insights,
 	})
 	client.OnConnect(pub.Reannounce)
 	// The connection diagnostics follow the link at once, not at the next
@@ -160,6 +162,9 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		if err := bridge.Start(ctx); err != nil {
 			log.Error().Err(err).Msg("entity bridge start")
 			return
+		}
+		if p.insights != nil {
+			p.insights.AddSink(bridge)
 		}
 		p.bridge = bridge
 	})
@@ -220,9 +225,12 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	if p.sensors.ingester != nil {
 		observer = p.sensors.ingester
 	}
-	feed := hass.NewEntityFeed(client, hass.FeedOptions{Entities: svc.EvidenceSensors, Observer: observer,
+	feed := hass.NewEntityFeed(client, hass.FeedOptions{Entities: recordedSensors{svc: svc, insights: p.insights}.EvidenceSensors, Observer: observer,
 		Logger: log.With().Str("component", "evidence_feed").Logger()})
 	svc.AddSink(feed)
+	if p.insights != nil {
+		p.insights.AddSink(feed)
+	}
 	p.wg.Go(func() { feed.Run(ctx) })
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("home assistant start")
@@ -280,6 +288,9 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 		if err := addOuraJob(r, p.oura); err != nil {
 			return err
 		}
+	}
+	if err := r.Add(insightsJob(p.insights, z.Location())); err != nil {
+		return err
 	}
 	if err := r.SetRollover(jobs.Rollover{
 		Finalise:      func(ctx context.Context, _ domain.Day) error { return svc.Rollover(ctx) },

@@ -85,17 +85,31 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		}
 	}
 
+	// Three relationships are planted for the Insights page (docs/insights.md):
+	// Alex sleeps worse the night after a phone in bed and is in a better
+	// mood on meditation days; Sam's readiness rises the day after a walk.
+	type yesterday struct {
+		slip bool
+		walk float64
+	}
+	last := map[string]yesterday{}
 	for d := start; d.Before(domain.DayOf(now, loc)); d = d.Add(1) {
 		for _, p := range household {
 			slug := domain.Slugify(p.name)
 			clock = d.Start(loc).Add(7 * time.Hour)
-			sleep, ready := 60+rng.Float64()*35, 55+rng.Float64()*40
+			y := last[slug]
+			last[slug] = yesterday{}
+			sleep, ready := 72+rng.Float64()*20, 50+rng.Float64()*12+y.walk/2
+			if y.slip {
+				sleep -= 20
+			}
 			if err := walk.store.BiometricsPut(ctx, ids[slug], Biometrics{Day: d, Sleep: &sleep, Readiness: &ready, UpdatedAt: clock}); err != nil {
 				return err
 			}
 			for _, h := range p.habits {
 				if h.Kind == domain.HabitNegative {
-					if rng.Float64() > p.diligence { // a slip
+					if rng.Float64() > p.diligence-0.15 { // a slip, a little more often than a miss
+						last[slug] = yesterday{slip: true}
 						clock = d.Start(loc).Add(22 * time.Hour)
 						if _, err := walk.CheckIn(ctx, CheckInInput{Person: slug, Habit: h.Name, Source: domain.SourceManual}); err != nil {
 							return err
@@ -116,10 +130,20 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 			}
 			clock = d.Start(loc).Add(18 * time.Hour)
 			typ := p.activities[rng.IntN(len(p.activities))]
-			if _, err := walk.LogActivity(ctx, ActivityInput{Person: slug, Type: typ, Amount: float64(15 + 5*rng.IntN(10)), Source: domain.SourceManual}); err != nil {
+			amount := float64(15 + 5*rng.IntN(10))
+			if _, err := walk.LogActivity(ctx, ActivityInput{Person: slug, Type: typ, Amount: amount, Source: domain.SourceManual}); err != nil {
 				return fmt.Errorf("demo activity on %s: %w", d, err)
 			}
-			if _, _, err := walk.LogMood(ctx, MoodInput{Person: slug, Value: 4 + rng.IntN(5), Source: domain.SourceManual}); err != nil {
+			mood := 4 + rng.IntN(3)
+			switch typ {
+			case "meditation":
+				mood = min(mood+int(amount)/20+1, domain.MaxMood)
+			case "walk":
+				y := last[slug]
+				y.walk = amount
+				last[slug] = y
+			}
+			if _, _, err := walk.LogMood(ctx, MoodInput{Person: slug, Value: mood, Source: domain.SourceManual}); err != nil {
 				return err
 			}
 		}

@@ -51,6 +51,8 @@ type BridgeOptions struct {
 	Health *app.Health
 	// Oura says when each person's ring last synced; nil: never.
 	Oura OuraSource
+	// Insights feeds each person's insight sensor; nil leaves it unknown.
+	Insights InsightSource
 	// Refresh re-publishes everything this often even without events
 	// (the day rolls over, a time window passes). Default one minute.
 	Refresh time.Duration
@@ -85,6 +87,9 @@ type Bridge struct {
 	// presses are the runs of check-in presses under way, by command
 	// topic. Guarded by mu.
 	presses map[string]press
+	// insights are each person's last computed insights, until an
+	// insights_changed event drops them. Guarded by mu.
+	insights map[int64]cachedInsights
 }
 
 // personRead is what one person's part of a sync read.
@@ -108,7 +113,7 @@ func NewBridge(o BridgeOptions) *Bridge {
 	}
 	return &Bridge{o: o, wake: make(chan struct{}, 1), events: make(chan []domain.Event, 256),
 		stop: make(chan struct{}), done: make(chan struct{}), eventsDone: make(chan struct{}), dirty: map[int64]bool{},
-		presses: map[string]press{}}
+		presses: map[string]press{}, insights: map[int64]cachedInsights{}}
 }
 
 // Publish implements app.EventSink: it never blocks; when the queue is full
@@ -117,6 +122,7 @@ func NewBridge(o BridgeOptions) *Bridge {
 func (b *Bridge) Publish(_ context.Context, events []domain.Event) {
 	b.mu.Lock()
 	for _, ev := range events {
+		b.forgetInsights(ev)
 		if ev.Kind == domain.EventConnectionChanged {
 			// The connections are read on every sync; no person to reread.
 			continue
@@ -386,6 +392,7 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 
 		ps := personState(today, c)
 		ps.Routine = routineState(timeline)
+		ps.Insights = b.insightsOf(ctx, p.Value.ID, strconv.FormatInt(p.Value.ID, 10))
 		if b.o.Oura != nil {
 			st, err := b.o.Oura.StatusOf(ctx, p.Value.ID)
 			if err != nil {

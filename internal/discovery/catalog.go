@@ -105,6 +105,7 @@ func sampleAttributes(h Household) map[string][]string {
 			LifeScore: &LifeScore{Value: 50, Contributors: []Contributor{{}}, Freshness: []Freshness{{}}},
 			Routine:   RoutineState{Done: 1, Total: 2, Next: &NextItem{ItemID: 1, Title: "x", Due: time.Unix(0, 0)}},
 			Mood:      &mood,
+			Insights:  &InsightsState{Top: []InsightState{{}}},
 		}
 		for _, s := range Stats() {
 			ps.Stats = append(ps.Stats, StatState{Stat: s, Breakdown: []StatPart{{}}})

@@ -333,6 +333,10 @@ func personDevice(h Household, person Person) deviceConfig {
 		Platform: PlatformSensor, Name: "Mood", Icon: "mdi:emoticon-outline",
 		StateClass: measurement, StateTopic: t.state("mood"),
 	})
+	add("top_insight", "top_insight", component{
+		Platform: PlatformSensor, Name: "Top insight", Icon: "mdi:lightbulb-on-outline",
+		StateTopic: t.state("insights/top"), JSONAttributesTopic: t.attributes("insights/top"),
+	})
 	add("oura_last_sync", "oura_last_sync", component{
 		Platform: PlatformSensor, Name: "Last Oura sync", Icon: "mdi:ring",
 		DeviceClass: "timestamp", EntityCategory: diagnostic, StateTopic: t.state("oura/last_sync"),

@@ -84,8 +84,13 @@ func fixtureSnapshot() discovery.Snapshot {
 				OuraLastSync: at,
 				Oura:         discovery.OuraState{Connected: true, NeedsReauth: true, ReauthReason: "oura authorization required: invalid grant", LastError: "oura authorization required: invalid grant"},
 				Vacation:     false,
+				Insights: &discovery.InsightsState{Pairs: 212, Top: []discovery.InsightState{{
+					ID:       "sensor.sensor.bedroom_temperature.mean~ring.sleep~0",
+					Sentence: "On nights with bedroom temperature at night (average) of 20 °C or more, sleep score was 6 points lower than on nights with 18 °C or less (37 nights against 41; strong).",
+					Strength: "strong", Variable: "bedroom temperature at night (average)", Outcome: "sleep score", Difference: -6, Unit: "points", Days: 118,
+				}}},
 			},
-			{PersonID: 2, Vacation: true},
+			{PersonID: 2, Vacation: true, Insights: &discovery.InsightsState{Top: []discovery.InsightState{}}},
 		},
 	}
 }

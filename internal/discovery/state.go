@@ -47,6 +47,8 @@ type PersonState struct {
 	// the last-sync entity.
 	Oura     OuraState
 	Vacation bool
+	// Insights are the person's strongest insights; nil: not known.
+	Insights *InsightsState
 }
 
 // OuraState is a person's Oura connection.
@@ -210,6 +212,7 @@ func States(s Snapshot) ([]Message, error) {
 		attrs(t.attributes("oura/last_sync"), map[string]any{"connected": p.Oura.Connected, "needs_reauth": p.Oura.NeedsReauth,
 			"reauth_reason": p.Oura.ReauthReason, "last_error": p.Oura.LastError})
 		raw(t.state("vacation"), onOff(p.Vacation))
+		insightMessages(t, p.Insights, raw, attrs)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("discovery states: %w", errors.Join(errs...))

@@ -34,6 +34,8 @@ type Options struct {
 	// OuraWebhook nil disables the webhook receiver.
 	Oura        *app.Oura
 	OuraWebhook OuraWebhook
+	// Insights answers …/insights (nil only to render the document).
+	Insights *app.Insights
 	// IngressPeer is the address whose X-Remote-User-* headers are believed
 	// (default DefaultIngressPeer); IngressRole is what such a user may do
 	// (default admin).
@@ -106,6 +108,7 @@ func New(opts Options) *Server {
 	registerTokens(s.api, opts.Tokens, &s.tokens)
 	registerPairing(s.api, opts.Tokens)
 	registerOura(s.api, opts.Oura, opts.OuraWebhook)
+	registerInsights(s.api, opts.Insights)
 	// Routines, timeline items, evidence rules and the Oura connection add
 	// their registerXxx here when their issues land.
 
@@ -140,6 +143,7 @@ func apiConfig(version string) huma.Config {
 		{Name: "today", Description: "The Daily Life Score, its history and mood"},
 		{Name: "character", Description: "The RPG character, the stat tree and achievements"},
 		{Name: "routines", Description: "Routines and each day's timeline of their items"},
+		{Name: "insights", Description: "What goes with better sleep, mood and scores: correlations between daily variables, as sentences"},
 		{Name: "evidence", Description: "Evidence rules: sensors that check in, log or complete by themselves, and their matches"},
 		{Name: "access", Description: "API tokens and device pairing"},
 		{Name: "oura", Description: "The Oura Ring connection: OAuth2, sync, status, webhook"},

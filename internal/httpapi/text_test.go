@@ -44,6 +44,7 @@ var bodySamples = map[string]map[string]any{
 	"create-token":             {"name": "phone", "scope": "read", "person": "alex"},
 	"update-pause":             {"reason": "sick", "from": "2026-01-01", "until": "2026-01-05"},
 	"set-habit-day":            {"quantity": 1, "note": "ok"},
+	"link-insight-sensor":      {"sensor": "sensor.bedroom_temperature", "name": "bedroom temperature", "unit": "C", "kind": "numeric", "room": "bedroom"},
 }
 
 func habitSample() map[string]any {

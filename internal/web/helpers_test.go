@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/httpapi"
+	"github.com/lifeops/lifeops/internal/insights"
 	"github.com/lifeops/lifeops/internal/oura"
 	"github.com/lifeops/lifeops/internal/oura/ouratest"
 	"github.com/lifeops/lifeops/internal/postgres"
@@ -36,6 +38,7 @@ type env struct {
 	fake   *ouratest.Server // nil without oura
 	srv    *httptest.Server
 	client *http.Client
+	pool   *pgxpool.Pool
 }
 
 type envOptions struct {
@@ -84,14 +87,15 @@ func newEnv(t *testing.T, o envOptions) *env {
 	api := httpapi.New(httpapi.Options{Version: "test", Logger: zerolog.Nop(), Health: health, Service: svc, Tokens: tokens,
 		IngressPeer: o.ingressPeer, IngressRole: o.ingressRole, Rate: 1000, Burst: 1000, Oura: ouraUC})
 	pages, err := web.New(web.Options{Service: svc, Tokens: tokens, Health: health, Oura: ouraUC, Logger: zerolog.Nop(), Version: "test",
-		Location: utc, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api})
+		Location: utc, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api,
+		Insights: app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: utc})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.Root(api.Handler(), pages))
 	t.Cleanup(srv.Close)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, svc: svc, tokens: tokens, fake: fake, srv: srv, client: client}
+	return &env{t: t, svc: svc, tokens: tokens, fake: fake, srv: srv, client: client, pool: pool}
 }
 
 // response is an answer, body read.

@@ -55,6 +55,8 @@ type Options struct {
 	// FailedAuth limits failed sign-ins and session cookies per address;
 	// main passes the REST API's, so both share one limit. nil: no limit.
 	FailedAuth FailedAuth
+	// Insights finds what goes with better days; nil hides them.
+	Insights *app.Insights
 }
 
 // FailedAuth is a failed-authentication limit per client address
@@ -194,6 +196,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /oura/code", h.postOuraCode)
 	m.HandleFunc("POST /oura/sync", h.postOuraSync)
 	m.HandleFunc("POST /oura/disconnect", h.postOuraDisconnect)
+	m.HandleFunc("GET /insights", h.getInsights)
+	m.HandleFunc("POST /insights/sensors", h.postInsightSensor)
+	m.HandleFunc("POST /insights/sensors/delete", h.postInsightSensorDelete)
 	m.HandleFunc("GET /tokens", h.getTokens)
 	m.HandleFunc("POST /tokens", h.postToken)
 	m.HandleFunc("POST /tokens/{id}/revoke", h.postTokenRevoke)

@@ -20,25 +20,25 @@ import (
 
 // Defines values for ActivityBodySource.
 const (
-	Api    ActivityBodySource = "api"
-	Ha     ActivityBodySource = "ha"
-	Manual ActivityBodySource = "manual"
-	Oura   ActivityBodySource = "oura"
-	Sensor ActivityBodySource = "sensor"
+	ActivityBodySourceApi    ActivityBodySource = "api"
+	ActivityBodySourceHa     ActivityBodySource = "ha"
+	ActivityBodySourceManual ActivityBodySource = "manual"
+	ActivityBodySourceOura   ActivityBodySource = "oura"
+	ActivityBodySourceSensor ActivityBodySource = "sensor"
 )
 
 // Valid indicates whether the value is a known member of the ActivityBodySource enum.
 func (e ActivityBodySource) Valid() bool {
 	switch e {
-	case Api:
+	case ActivityBodySourceApi:
 		return true
-	case Ha:
+	case ActivityBodySourceHa:
 		return true
-	case Manual:
+	case ActivityBodySourceManual:
 		return true
-	case Oura:
+	case ActivityBodySourceOura:
 		return true
-	case Sensor:
+	case ActivityBodySourceSensor:
 		return true
 	default:
 		return false
@@ -339,6 +339,27 @@ func (e HealthBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for InsightBodyStrength.
+const (
+	InsightBodyStrengthModerate InsightBodyStrength = "moderate"
+	InsightBodyStrengthStrong   InsightBodyStrength = "strong"
+	InsightBodyStrengthWeak     InsightBodyStrength = "weak"
+)
+
+// Valid indicates whether the value is a known member of the InsightBodyStrength enum.
+func (e InsightBodyStrength) Valid() bool {
+	switch e {
+	case InsightBodyStrengthModerate:
+		return true
+	case InsightBodyStrengthStrong:
+		return true
+	case InsightBodyStrengthWeak:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ItemStatusBodyStatus.
 const (
 	ItemStatusBodyStatusDone    ItemStatusBodyStatus = "done"
@@ -603,6 +624,24 @@ func (e ScheduleBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for SensorLinkBodyKind.
+const (
+	Binary  SensorLinkBodyKind = "binary"
+	Numeric SensorLinkBodyKind = "numeric"
+)
+
+// Valid indicates whether the value is a known member of the SensorLinkBodyKind enum.
+func (e SensorLinkBodyKind) Valid() bool {
+	switch e {
+	case Binary:
+		return true
+	case Numeric:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for StatBodyStat.
 const (
 	CHA StatBodyStat = "CHA"
@@ -768,6 +807,111 @@ func (e TreeNodeBodyKind) Valid() bool {
 	case Notable:
 		return true
 	case Start:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VariableBodyGroup.
+const (
+	VariableBodyGroupActivity VariableBodyGroup = "activity"
+	VariableBodyGroupHabit    VariableBodyGroup = "habit"
+	VariableBodyGroupMood     VariableBodyGroup = "mood"
+	VariableBodyGroupRing     VariableBodyGroup = "ring"
+	VariableBodyGroupRoutine  VariableBodyGroup = "routine"
+	VariableBodyGroupScore    VariableBodyGroup = "score"
+	VariableBodyGroupSensor   VariableBodyGroup = "sensor"
+)
+
+// Valid indicates whether the value is a known member of the VariableBodyGroup enum.
+func (e VariableBodyGroup) Valid() bool {
+	switch e {
+	case VariableBodyGroupActivity:
+		return true
+	case VariableBodyGroupHabit:
+		return true
+	case VariableBodyGroupMood:
+		return true
+	case VariableBodyGroupRing:
+		return true
+	case VariableBodyGroupRoutine:
+		return true
+	case VariableBodyGroupScore:
+		return true
+	case VariableBodyGroupSensor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VariableStatusBodyGroup.
+const (
+	VariableStatusBodyGroupActivity VariableStatusBodyGroup = "activity"
+	VariableStatusBodyGroupHabit    VariableStatusBodyGroup = "habit"
+	VariableStatusBodyGroupMood     VariableStatusBodyGroup = "mood"
+	VariableStatusBodyGroupRing     VariableStatusBodyGroup = "ring"
+	VariableStatusBodyGroupRoutine  VariableStatusBodyGroup = "routine"
+	VariableStatusBodyGroupScore    VariableStatusBodyGroup = "score"
+	VariableStatusBodyGroupSensor   VariableStatusBodyGroup = "sensor"
+)
+
+// Valid indicates whether the value is a known member of the VariableStatusBodyGroup enum.
+func (e VariableStatusBodyGroup) Valid() bool {
+	switch e {
+	case VariableStatusBodyGroupActivity:
+		return true
+	case VariableStatusBodyGroupHabit:
+		return true
+	case VariableStatusBodyGroupMood:
+		return true
+	case VariableStatusBodyGroupRing:
+		return true
+	case VariableStatusBodyGroupRoutine:
+		return true
+	case VariableStatusBodyGroupScore:
+		return true
+	case VariableStatusBodyGroupSensor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInsightsParamsLag.
+const (
+	N0 ListInsightsParamsLag = "0"
+	N1 ListInsightsParamsLag = "1"
+)
+
+// Valid indicates whether the value is a known member of the ListInsightsParamsLag enum.
+func (e ListInsightsParamsLag) Valid() bool {
+	switch e {
+	case N0:
+		return true
+	case N1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInsightsParamsMinStrength.
+const (
+	ListInsightsParamsMinStrengthModerate ListInsightsParamsMinStrength = "moderate"
+	ListInsightsParamsMinStrengthStrong   ListInsightsParamsMinStrength = "strong"
+	ListInsightsParamsMinStrengthWeak     ListInsightsParamsMinStrength = "weak"
+)
+
+// Valid indicates whether the value is a known member of the ListInsightsParamsMinStrength enum.
+func (e ListInsightsParamsMinStrength) Valid() bool {
+	switch e {
+	case ListInsightsParamsMinStrengthModerate:
+		return true
+	case ListInsightsParamsMinStrengthStrong:
+		return true
+	case ListInsightsParamsMinStrengthWeak:
 		return true
 	default:
 		return false
@@ -1135,6 +1279,78 @@ type HealthBody struct {
 
 // HealthBodyStatus always ok: the process is alive
 type HealthBodyStatus string
+
+// InsightBody defines model for InsightBody.
+type InsightBody struct {
+	A VariableBody `json:"a"`
+	B VariableBody `json:"b"`
+
+	// Days paired days tested
+	Days int64 `json:"days"`
+
+	// Difference high_mean - low_mean, in B's unit
+	Difference float64 `json:"difference"`
+
+	// High A's top-third cut: those days have A at least this
+	High     float64 `json:"high"`
+	HighDays int64   `json:"high_days"`
+
+	// HighMean B's mean over the top third, in B's unit
+	HighMean float64 `json:"high_mean"`
+
+	// Id A's key, B's key and the lag, joined by ~
+	Id string `json:"id"`
+
+	// Lag 0: the same day; 1: the next day
+	Lag int64 `json:"lag"`
+
+	// Low A's bottom-third cut: those days have A at most this
+	Low     float64 `json:"low"`
+	LowDays int64   `json:"low_days"`
+
+	// LowMean B's mean over the bottom third, in B's unit
+	LowMean float64 `json:"low_mean"`
+
+	// P two-sided p-value (t approximation)
+	P float64 `json:"p"`
+
+	// Q Benjamini-Hochberg adjusted p-value over every pair tested
+	Q float64 `json:"q"`
+
+	// Rho Spearman's rank correlation
+	Rho float64 `json:"rho"`
+
+	// Sentence the insight in one plain sentence with its numbers
+	Sentence string `json:"sentence"`
+
+	// Strength |rho| from 0.1 weak, from 0.3 moderate, from 0.5 strong
+	Strength InsightBodyStrength `json:"strength"`
+}
+
+// InsightBodyStrength |rho| from 0.1 weak, from 0.3 moderate, from 0.5 strong
+type InsightBodyStrength string
+
+// InsightPage defines model for InsightPage.
+type InsightPage struct {
+	// Fdr false-discovery rate held by the Benjamini-Hochberg procedure
+	Fdr float64 `json:"fdr"`
+
+	// From first day looked at
+	From  string         `json:"from"`
+	Items *[]InsightBody `json:"items"`
+
+	// MinDays fewest paired days a pair is tested with
+	MinDays int64 `json:"min_days"`
+
+	// NextCursor pass as cursor for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
+
+	// Pairs pairs tested (each with its lag): the family the false-discovery rate holds over
+	Pairs int64 `json:"pairs"`
+
+	// To last day looked at (yesterday: days still open are left out)
+	To string `json:"to"`
+}
 
 // ItemStatusBody defines model for ItemStatusBody.
 type ItemStatusBody struct {
@@ -1673,6 +1889,25 @@ type ScoreList struct {
 	Items *[]ScoreBody `json:"items"`
 }
 
+// SensorLinkBody defines model for SensorLinkBody.
+type SensorLinkBody struct {
+	// Kind numeric: night-time mean, min and max; binary: minutes on at night
+	Kind SensorLinkBodyKind `json:"kind"`
+
+	// Name what people call it: bedroom temperature
+	Name string `json:"name"`
+
+	// Room the room the sensor is in, when it is the room the person sleeps in
+	Room *string `json:"room,omitempty"`
+
+	// Sensor the readings key: an entity id (sensor.bedroom_temperature), zigbee2mqtt/<device>/<property> or esphome/<node>/<component>/<object_id>
+	Sensor string  `json:"sensor"`
+	Unit   *string `json:"unit,omitempty"`
+}
+
+// SensorLinkBodyKind numeric: night-time mean, min and max; binary: minutes on at night
+type SensorLinkBodyKind string
+
 // StatBody defines model for StatBody.
 type StatBody struct {
 	Base  float64 `json:"base"`
@@ -1858,6 +2093,47 @@ type TreeNodeBody struct {
 // TreeNodeBodyKind defines model for TreeNodeBody.Kind.
 type TreeNodeBodyKind string
 
+// VariableBody defines model for VariableBody.
+type VariableBody struct {
+	Group VariableBodyGroup `json:"group"`
+
+	// Key stable key: score.life, ring.sleep, habit.<id>, activity.<type>, mood, routine.on_time, sensor.<sensor>.<mean|min|max|on>
+	Key  string `json:"key"`
+	Name string `json:"name"`
+
+	// Night measured over the night ending on the day (22:00-07:00 local)
+	Night bool   `json:"night"`
+	Unit  string `json:"unit"`
+}
+
+// VariableBodyGroup defines model for VariableBody.Group.
+type VariableBodyGroup string
+
+// VariableStatusBody defines model for VariableStatusBody.
+type VariableStatusBody struct {
+	// Days days with a value
+	Days  int64                   `json:"days"`
+	Group VariableStatusBodyGroup `json:"group"`
+
+	// Key stable key: score.life, ring.sleep, habit.<id>, activity.<type>, mood, routine.on_time, sensor.<sensor>.<mean|min|max|on>
+	Key  string `json:"key"`
+	Name string `json:"name"`
+
+	// Needed days a variable needs before it is tested
+	Needed int64 `json:"needed"`
+
+	// Night measured over the night ending on the day (22:00-07:00 local)
+	Night bool `json:"night"`
+
+	// Status "testing (40 days)" or "collecting (12 of 21 days)"
+	Status  string `json:"status"`
+	Testing bool   `json:"testing"`
+	Unit    string `json:"unit"`
+}
+
+// VariableStatusBodyGroup defines model for VariableStatusBody.Group.
+type VariableStatusBodyGroup string
+
 // WeightsBody defines model for WeightsBody.
 type WeightsBody struct {
 	Activity    float64 `json:"activity"`
@@ -2000,6 +2276,34 @@ type CheckInParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ListInsightsParams defines parameters for ListInsights.
+type ListInsightsParams struct {
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Variable keep insights with this variable key on either side
+	Variable *string `form:"variable,omitempty" json:"variable,omitempty"`
+
+	// Lag keep insights of this lag
+	Lag *ListInsightsParamsLag `form:"lag,omitempty" json:"lag,omitempty"`
+
+	// MinStrength keep insights at least this strong
+	MinStrength *ListInsightsParamsMinStrength `form:"min_strength,omitempty" json:"min_strength,omitempty"`
+}
+
+// ListInsightsParamsLag defines parameters for ListInsights.
+type ListInsightsParamsLag string
+
+// ListInsightsParamsMinStrength defines parameters for ListInsights.
+type ListInsightsParamsMinStrength string
+
+// UnlinkInsightSensorParams defines parameters for UnlinkInsightSensor.
+type UnlinkInsightSensorParams struct {
+	// Sensor the linked sensor's key
+	Sensor string `form:"sensor" json:"sensor"`
+}
+
 // ListMoodsParams defines parameters for ListMoods.
 type ListMoodsParams struct {
 	// From the first day (household's time zone); absent: unbounded
@@ -2108,6 +2412,9 @@ type CheckInJSONRequestBody = CheckInCreate
 
 // SetHabitDayJSONRequestBody defines body for SetHabitDay for application/json ContentType.
 type SetHabitDayJSONRequestBody = DaySet
+
+// LinkInsightSensorJSONRequestBody defines body for LinkInsightSensor for application/json ContentType.
+type LinkInsightSensorJSONRequestBody = SensorLinkBody
 
 // LogMoodJSONRequestBody defines body for LogMood for application/json ContentType.
 type LogMoodJSONRequestBody = MoodCreate
@@ -2672,6 +2979,48 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 	UnarchiveHabit(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInsights What goes with better sleep, mood and scores
+	//
+	// Pairs of daily variables whose days go together (Spearman, lags 0 and 1, at least min_days paired days, Benjamini-Hochberg over every pair tested), strongest first, each as one sentence. Computed from the stored facts on every call. A correlation, not a cause. Pass next_cursor as cursor to read the next page.
+	//
+	// Corresponds with GET /api/v1/people/{person}/insights (the `ListInsights` operationId).
+	ListInsights(ctx context.Context, person string, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlinkInsightSensor Unlink a sensor from a person
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/insights/sensors (the `UnlinkInsightSensor` operationId).
+	UnlinkInsightSensor(ctx context.Context, person string, params *UnlinkInsightSensorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInsightSensors Sensors linked to a person for insights
+	//
+	// Corresponds with GET /api/v1/people/{person}/insights/sensors (the `ListInsightSensors` operationId).
+	ListInsightSensors(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkInsightSensorWithBody Link a sensor to a person
+	//
+	// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+	LinkInsightSensorWithBody(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkInsightSensor Link a sensor to a person
+	//
+	// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+	LinkInsightSensor(ctx context.Context, person string, body LinkInsightSensorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInsightVariables A person's daily variables and how much data each has
+	//
+	// Every daily variable insights are computed from, with its unit and how many days it has: "collecting (12 of 21 days)" until it has enough to be tested.
+	//
+	// Corresponds with GET /api/v1/people/{person}/insights/variables (the `ListInsightVariables` operationId).
+	ListInsightVariables(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMoods Page through a person's moods
 	//
@@ -4015,6 +4364,108 @@ func (c *Client) SetHabitDay(ctx context.Context, person string, habit string, d
 // Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 func (c *Client) UnarchiveHabit(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnarchiveHabitRequest(c.Server, person, habit)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInsights What goes with better sleep, mood and scores
+//
+// Pairs of daily variables whose days go together (Spearman, lags 0 and 1, at least min_days paired days, Benjamini-Hochberg over every pair tested), strongest first, each as one sentence. Computed from the stored facts on every call. A correlation, not a cause. Pass next_cursor as cursor to read the next page.
+//
+// Corresponds with GET /api/v1/people/{person}/insights (the `ListInsights` operationId).
+func (c *Client) ListInsights(ctx context.Context, person string, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInsightsRequest(c.Server, person, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlinkInsightSensor Unlink a sensor from a person
+//
+// Corresponds with DELETE /api/v1/people/{person}/insights/sensors (the `UnlinkInsightSensor` operationId).
+func (c *Client) UnlinkInsightSensor(ctx context.Context, person string, params *UnlinkInsightSensorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlinkInsightSensorRequest(c.Server, person, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInsightSensors Sensors linked to a person for insights
+//
+// Corresponds with GET /api/v1/people/{person}/insights/sensors (the `ListInsightSensors` operationId).
+func (c *Client) ListInsightSensors(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInsightSensorsRequest(c.Server, person)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkInsightSensorWithBody Link a sensor to a person
+//
+// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+func (c *Client) LinkInsightSensorWithBody(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkInsightSensorRequestWithBody(c.Server, person, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkInsightSensor Link a sensor to a person
+//
+// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+func (c *Client) LinkInsightSensor(ctx context.Context, person string, body LinkInsightSensorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkInsightSensorRequest(c.Server, person, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInsightVariables A person's daily variables and how much data each has
+//
+// Every daily variable insights are computed from, with its unit and how many days it has: "collecting (12 of 21 days)" until it has enough to be tested.
+//
+// Corresponds with GET /api/v1/people/{person}/insights/variables (the `ListInsightVariables` operationId).
+func (c *Client) ListInsightVariables(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInsightVariablesRequest(c.Server, person)
 	if err != nil {
 		return nil, err
 	}
@@ -6907,6 +7358,287 @@ func NewUnarchiveHabitRequest(server string, person string, habit string) (*http
 	return req, nil
 }
 
+// NewListInsightsRequest constructs an http.Request for the ListInsights method
+func NewListInsightsRequest(server string, person string, params *ListInsightsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/insights", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Variable != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "variable", *params.Variable, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Lag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "lag", *params.Lag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinStrength != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "min_strength", *params.MinStrength, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUnlinkInsightSensorRequest constructs an http.Request for the UnlinkInsightSensor method
+func NewUnlinkInsightSensorRequest(server string, person string, params *UnlinkInsightSensorParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/insights/sensors", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", false, "sensor", params.Sensor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListInsightSensorsRequest constructs an http.Request for the ListInsightSensors method
+func NewListInsightSensorsRequest(server string, person string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/insights/sensors", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLinkInsightSensorRequest calls the generic LinkInsightSensor builder with application/json body
+func NewLinkInsightSensorRequest(server string, person string, body LinkInsightSensorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLinkInsightSensorRequestWithBody(server, person, "application/json", bodyReader)
+}
+
+// NewLinkInsightSensorRequestWithBody constructs an http.Request for the LinkInsightSensor method, with any body, and a specified content type
+func NewLinkInsightSensorRequestWithBody(server string, person string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/insights/sensors", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListInsightVariablesRequest constructs an http.Request for the ListInsightVariables method
+func NewListInsightVariablesRequest(server string, person string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/insights/variables", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMoodsRequest constructs an http.Request for the ListMoods method
 func NewListMoodsRequest(server string, person string, params *ListMoodsParams) (*http.Request, error) {
 	var err error
@@ -8842,6 +9574,56 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 	UnarchiveHabitWithResponse(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*UnarchiveHabitResponse, error)
+
+	// ListInsightsWithResponse What goes with better sleep, mood and scores
+	//
+	// Pairs of daily variables whose days go together (Spearman, lags 0 and 1, at least min_days paired days, Benjamini-Hochberg over every pair tested), strongest first, each as one sentence. Computed from the stored facts on every call. A correlation, not a cause. Pass next_cursor as cursor to read the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/insights (the `ListInsights` operationId).
+	ListInsightsWithResponse(ctx context.Context, person string, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*ListInsightsResponse, error)
+
+	// UnlinkInsightSensorWithResponse Unlink a sensor from a person
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/insights/sensors (the `UnlinkInsightSensor` operationId).
+	UnlinkInsightSensorWithResponse(ctx context.Context, person string, params *UnlinkInsightSensorParams, reqEditors ...RequestEditorFn) (*UnlinkInsightSensorResponse, error)
+
+	// ListInsightSensorsWithResponse Sensors linked to a person for insights
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/insights/sensors (the `ListInsightSensors` operationId).
+	ListInsightSensorsWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListInsightSensorsResponse, error)
+
+	// LinkInsightSensorWithBodyWithResponse Link a sensor to a person
+	//
+	// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+	LinkInsightSensorWithBodyWithResponse(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkInsightSensorResponse, error)
+
+	// LinkInsightSensorWithResponse Link a sensor to a person
+	//
+	// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+	LinkInsightSensorWithResponse(ctx context.Context, person string, body LinkInsightSensorJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkInsightSensorResponse, error)
+
+	// ListInsightVariablesWithResponse A person's daily variables and how much data each has
+	//
+	// Every daily variable insights are computed from, with its unit and how many days it has: "collecting (12 of 21 days)" until it has enough to be tested.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/insights/variables (the `ListInsightVariables` operationId).
+	ListInsightVariablesWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListInsightVariablesResponse, error)
 
 	// ListMoodsWithResponse Page through a person's moods
 	//
@@ -13787,6 +14569,526 @@ func (r UnarchiveHabitResponse) ContentType() string {
 	return ""
 }
 
+type ListInsightsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InsightPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInsightsResponse) GetJSON200() *InsightPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInsightsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInsightsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInsightsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInsightsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnlinkInsightSensorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UnlinkInsightSensorResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UnlinkInsightSensorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnlinkInsightSensorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnlinkInsightSensorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnlinkInsightSensorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListInsightSensorsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]SensorLinkBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInsightSensorsResponse) GetJSON200() *[]SensorLinkBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListInsightSensorsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInsightSensorsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInsightSensorsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInsightSensorsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInsightSensorsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LinkInsightSensorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SensorLinkBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LinkInsightSensorResponse) GetJSON200() *SensorLinkBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r LinkInsightSensorResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r LinkInsightSensorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LinkInsightSensorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LinkInsightSensorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LinkInsightSensorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListInsightVariablesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]VariableStatusBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInsightVariablesResponse) GetJSON200() *[]VariableStatusBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListInsightVariablesResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInsightVariablesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInsightVariablesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInsightVariablesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInsightVariablesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMoodsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17916,6 +19218,92 @@ func (c *ClientWithResponses) UnarchiveHabitWithResponse(ctx context.Context, pe
 		return nil, err
 	}
 	return ParseUnarchiveHabitResponse(rsp)
+}
+
+// ListInsightsWithResponse What goes with better sleep, mood and scores
+//
+// Pairs of daily variables whose days go together (Spearman, lags 0 and 1, at least min_days paired days, Benjamini-Hochberg over every pair tested), strongest first, each as one sentence. Computed from the stored facts on every call. A correlation, not a cause. Pass next_cursor as cursor to read the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/insights (the `ListInsights` operationId).
+func (c *ClientWithResponses) ListInsightsWithResponse(ctx context.Context, person string, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*ListInsightsResponse, error) {
+	rsp, err := c.ListInsights(ctx, person, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInsightsResponse(rsp)
+}
+
+// UnlinkInsightSensorWithResponse Unlink a sensor from a person
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/people/{person}/insights/sensors (the `UnlinkInsightSensor` operationId).
+func (c *ClientWithResponses) UnlinkInsightSensorWithResponse(ctx context.Context, person string, params *UnlinkInsightSensorParams, reqEditors ...RequestEditorFn) (*UnlinkInsightSensorResponse, error) {
+	rsp, err := c.UnlinkInsightSensor(ctx, person, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlinkInsightSensorResponse(rsp)
+}
+
+// ListInsightSensorsWithResponse Sensors linked to a person for insights
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/insights/sensors (the `ListInsightSensors` operationId).
+func (c *ClientWithResponses) ListInsightSensorsWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListInsightSensorsResponse, error) {
+	rsp, err := c.ListInsightSensors(ctx, person, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInsightSensorsResponse(rsp)
+}
+
+// LinkInsightSensorWithBodyWithResponse Link a sensor to a person
+//
+// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+func (c *ClientWithResponses) LinkInsightSensorWithBodyWithResponse(ctx context.Context, person string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkInsightSensorResponse, error) {
+	rsp, err := c.LinkInsightSensorWithBody(ctx, person, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkInsightSensorResponse(rsp)
+}
+
+// LinkInsightSensorWithResponse Link a sensor to a person
+//
+// A sensor of the person's own or of the room they sleep in; its nights become daily variables. A link to the same sensor is replaced.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/people/{person}/insights/sensors (the `LinkInsightSensor` operationId).
+func (c *ClientWithResponses) LinkInsightSensorWithResponse(ctx context.Context, person string, body LinkInsightSensorJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkInsightSensorResponse, error) {
+	rsp, err := c.LinkInsightSensor(ctx, person, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkInsightSensorResponse(rsp)
+}
+
+// ListInsightVariablesWithResponse A person's daily variables and how much data each has
+//
+// Every daily variable insights are computed from, with its unit and how many days it has: "collecting (12 of 21 days)" until it has enough to be tested.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/insights/variables (the `ListInsightVariables` operationId).
+func (c *ClientWithResponses) ListInsightVariablesWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ListInsightVariablesResponse, error) {
+	rsp, err := c.ListInsightVariables(ctx, person, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInsightVariablesResponse(rsp)
 }
 
 // ListMoodsWithResponse Page through a person's moods
@@ -22532,6 +23920,454 @@ func ParseUnarchiveHabitResponse(rsp *http.Response) (*UnarchiveHabitResponse, e
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListInsightsResponse parses an HTTP response from a ListInsightsWithResponse call
+func ParseListInsightsResponse(rsp *http.Response) (*ListInsightsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInsightsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InsightPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnlinkInsightSensorResponse parses an HTTP response from a UnlinkInsightSensorWithResponse call
+func ParseUnlinkInsightSensorResponse(rsp *http.Response) (*UnlinkInsightSensorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnlinkInsightSensorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListInsightSensorsResponse parses an HTTP response from a ListInsightSensorsWithResponse call
+func ParseListInsightSensorsResponse(rsp *http.Response) (*ListInsightSensorsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInsightSensorsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []SensorLinkBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLinkInsightSensorResponse parses an HTTP response from a LinkInsightSensorWithResponse call
+func ParseLinkInsightSensorResponse(rsp *http.Response) (*LinkInsightSensorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LinkInsightSensorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SensorLinkBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListInsightVariablesResponse parses an HTTP response from a ListInsightVariablesWithResponse call
+func ParseListInsightVariablesResponse(rsp *http.Response) (*ListInsightVariablesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInsightVariablesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []VariableStatusBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil
