@@ -25,6 +25,7 @@ type Store interface {
 	AchievementStore
 	CharacterStore
 	RoutineStore
+	TodoStore
 	EvidenceStore
 	OuraStore
 	AuditStore

@@ -22,6 +22,9 @@ const (
 	// changed or removed: what HA shows of the household changes shape. It
 	// carries no data.
 	EventDefinitionsChanged EventKind = "definitions_changed"
+	// EventTodoChanged says one of a person's to-dos was added, changed,
+	// done, reopened or deleted.
+	EventTodoChanged EventKind = "todo_changed"
 )
 
 // Event is something that happened to a person. Exactly the data field that
@@ -36,6 +39,7 @@ type Event struct {
 	Achievement *AchievementUnlockedData `json:"achievement,omitempty"`
 	Streak      *StreakData              `json:"streak,omitempty"`
 	Score       *ScoreChangedData        `json:"score,omitempty"`
+	Todo        *TodoChangedData         `json:"todo,omitempty"`
 }
 
 // ActivityLoggedData is the data of activity_logged.
@@ -91,6 +95,15 @@ type ScoreChangedData struct {
 	Explanation string `json:"explanation"`
 }
 
+// TodoChangedData is the data of todo_changed.
+type TodoChangedData struct {
+	TodoID int64  `json:"todo_id"`
+	Change string `json:"change"` // created, updated, completed, reopened or deleted
+	Title  string `json:"title"`
+	Done   bool   `json:"done"`
+	XP     int    `json:"xp"` // XP earned (completed) or given back (reopened, negative)
+}
+
 // Validate checks that e carries the data its kind needs and nothing else.
 func (e Event) Validate() error {
 	set := map[EventKind]bool{
@@ -100,10 +113,11 @@ func (e Event) Validate() error {
 		EventAchievementUnlocked: e.Achievement != nil,
 		EventStreakExtended:      e.Streak != nil,
 		EventScoreChanged:        e.Score != nil,
+		EventTodoChanged:         e.Todo != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {
-		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil {
+		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil || e.Todo != nil {
 			return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
 		}
 		if e.At.IsZero() {
