@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -16,7 +14,8 @@ const xpTodo = "todo"
 
 // TodoStore keeps to-dos.
 type TodoStore interface {
-	// TodoInsert stores t and returns it with its id; domain.ErrConflict
+	// TodoInsert stores t and returns it with its id (and, when t has
+	// none, its UID lifeops-todo-<id> and name <uid>.ics); domain.ErrConflict
 	// when the person has a to-do with its UID or name already.
 	TodoInsert(ctx context.Context, t domain.Todo) (domain.Todo, error)
 	// TodoGet finds a person's to-do by id; lock takes its row lock.
@@ -59,13 +58,6 @@ type TodoResult struct {
 	XP   int // earned (done) or given back (reopened, negative)
 }
 
-// newTodoUID makes a UID for a to-do made through the API.
-func newTodoUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
-	return "lifeops-todo-" + hex.EncodeToString(b[:])
-}
-
 // CreateTodo adds a to-do to a person's list. One created done earns its XP
 // at once.
 func (s *Service) CreateTodo(ctx context.Context, personRef string, in TodoInput) (TodoResult, error) {
@@ -83,12 +75,6 @@ func (s *Service) CreateTodo(ctx context.Context, personRef string, in TodoInput
 			Notes: in.Notes, Due: in.Due, Source: in.Source, Created: now, Updated: now}
 		if err := t.Validate(); err != nil {
 			return err
-		}
-		if t.UID == "" {
-			t.UID = newTodoUID()
-		}
-		if t.Name == "" {
-			t.Name = t.UID + ".ics"
 		}
 		if t, err = tx.TodoInsert(ctx, t); err != nil {
 			return err

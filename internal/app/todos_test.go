@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func TestTodoLifecycleEarnsXPOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	td := created.Todo.Value
-	if td.Title != "Buy shoes" || td.UID == "" || td.Name != td.UID+".ics" || created.Todo.Version != 1 {
+	if td.Title != "Buy shoes" || td.UID != fmt.Sprintf("lifeops-todo-%d", td.ID) || td.Name != td.UID+".ics" || created.Todo.Version != 1 {
 		t.Fatalf("created %+v v%d", td, created.Todo.Version)
 	}
 	got, err := f.svc.Todo(ctx, "alex", td.ID)

@@ -55,9 +55,16 @@ func todoDue(t domain.Todo) (day *domain.Day, at, completed *time.Time) {
 // TodoInsert implements app.TodoStore.
 func (s *Store) TodoInsert(ctx context.Context, t domain.Todo) (domain.Todo, error) {
 	day, at, completed := todoDue(t)
-	err := s.q.QueryRow(ctx, `INSERT INTO todos (person_id, uid, name, title, notes, due_date, due_at, due_tz, done, completed_at,
-		source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
-		t.PersonID, t.UID, t.Name, t.Title, t.Notes, day, at, t.Due.Zone, t.Done, completed, t.Source, t.Created).Scan(&t.ID)
+	// A to-do made without a UID (through the API) gets one from its id,
+	// so the same to-do always has the same UID and resource name.
+	err := s.q.QueryRow(ctx, `WITH n AS (SELECT nextval(pg_get_serial_sequence('todos', 'id')) AS id)
+		INSERT INTO todos (id, person_id, uid, name, title, notes, due_date, due_at, due_tz, done, completed_at,
+		source, created_at, updated_at) OVERRIDING SYSTEM VALUE
+		SELECT n.id, $1, COALESCE(NULLIF($2, ''), 'lifeops-todo-' || n.id),
+			COALESCE(NULLIF($3, ''), COALESCE(NULLIF($2, ''), 'lifeops-todo-' || n.id) || '.ics'),
+			$4, $5, $6, $7, $8, $9, $10, $11, $12, $12 FROM n
+		RETURNING id, uid, name`,
+		t.PersonID, t.UID, t.Name, t.Title, t.Notes, day, at, t.Due.Zone, t.Done, completed, t.Source, t.Created).Scan(&t.ID, &t.UID, &t.Name)
 	switch {
 	case uniqueViolation(err, "todos_person_id_uid_key"):
 		return t, fmt.Errorf("a to-do with UID %q exists: %w", t.UID, domain.ErrConflict)
@@ -103,9 +110,9 @@ func (s *Store) TodoUpdate(ctx context.Context, t domain.Todo, version int) (int
 	day, at, completed := todoDue(t)
 	var next int
 	err := s.q.QueryRow(ctx, `UPDATE todos SET title = $3, notes = $4, due_date = $5, due_at = $6, due_tz = $7, done = $8,
-		completed_at = $9, source = $10, version = version + 1, updated_at = now()
+		completed_at = $9, source = $10, version = version + 1, updated_at = $12
 		WHERE person_id = $1 AND id = $2 AND version = $11 RETURNING version`,
-		t.PersonID, t.ID, t.Title, t.Notes, day, at, t.Due.Zone, t.Done, completed, t.Source, version).Scan(&next)
+		t.PersonID, t.ID, t.Title, t.Notes, day, at, t.Due.Zone, t.Done, completed, t.Source, version, t.Updated).Scan(&next)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, gerr := s.TodoGet(ctx, t.PersonID, t.ID, false); gerr != nil {
 			return 0, gerr
