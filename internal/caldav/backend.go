@@ -443,10 +443,11 @@ func (b *backend) putToday(ctx context.Context, c collection, name string, comp 
 	return err
 }
 
-// putTodo creates or updates a to-do from a VTODO. A PUT that changes the
-// status and leaves out DUE or DESCRIPTION is a completion (or reopening):
-// what it leaves out stays. Otherwise the VTODO is the to-do as the client
-// wants it: a missing DUE or DESCRIPTION clears it.
+// putTodo creates or updates a to-do from a VTODO. A PUT that completes
+// the to-do (or repeats its completion) or reopens it is a status change:
+// the DUE and DESCRIPTION it leaves out stay (Home Assistant drops them
+// when it completes an item). Otherwise the VTODO is the to-do as the
+// client wants it: a missing DUE or DESCRIPTION clears it.
 func (b *backend) putTodo(ctx context.Context, c collection, name string, comp *ical.Component, exists bool) error {
 	person := strconv.FormatInt(c.person.ID, 10)
 	uid, _ := comp.Props.Text(ical.PropUID)
@@ -473,14 +474,16 @@ func (b *backend) putTodo(ctx context.Context, c collection, name string, comp *
 		return webdav.NewHTTPError(http.StatusConflict, fmt.Errorf("%s holds the to-do with UID %s, not %s", name, cur.Value.UID, uid))
 	}
 	patch := app.TodoPatch{Title: &summary, Done: &done, Source: domain.SourceHA}
-	statusChange := done != cur.Value.Done
-	if comp.Props.Get(ical.PropDescription) != nil || !statusChange {
+	// A completion (or a repeated one) and a reopening only set the
+	// status: what they leave out stays.
+	statusOnly := done || done != cur.Value.Done
+	if comp.Props.Get(ical.PropDescription) != nil || !statusOnly {
 		patch.Notes = &notes
 	}
-	if comp.Props.Get(ical.PropDue) != nil || !statusChange {
+	if comp.Props.Get(ical.PropDue) != nil || !statusOnly {
 		patch.Due = &due
 	}
-	if summary == "" && statusChange {
+	if summary == "" && statusOnly {
 		patch.Title = nil
 	}
 	_, err = b.svc.UpdateTodo(ctx, person, cur.Value.ID, patch, 0)
