@@ -155,6 +155,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		return err
 	default:
 	}
+	waitCalDAV := startCalDAV(sctx, cfg, svc, app.NewTokens(store, store, nil), log)
+	defer func() { stopServing(); _ = waitCalDAV() }()
 	root.set(web.Root(api.Handler(), pages))
 	log.Info().Str("addr", ln.Addr().String()).Dur("startup", time.Since(start)).Msg("lifeops ready")
 	up = true

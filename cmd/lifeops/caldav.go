@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"net"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/caldav"
+	"github.com/lifeops/lifeops/internal/config"
+)
+
+// caldavEnabled reports whether the configuration asks for a CalDAV server.
+func caldavEnabled(cfg config.Config) bool { return cfg.CalDAVAddr != "" && cfg.CalDAVAddr != "off" }
+
+// startCalDAV serves CalDAV on its own listener until ctx ends (with the
+// REST API's TLS settings). wait returns once it has stopped. A port that
+// is taken leaves LifeOps running without CalDAV (logged): the rest of it
+// does not depend on CalDAV.
+func startCalDAV(ctx context.Context, cfg config.Config, svc *app.Service, tokens *app.Tokens, log zerolog.Logger) (wait func() error) {
+	if !caldavEnabled(cfg) {
+		return func() error { return nil }
+	}
+	log = log.With().Str("component", "caldav").Logger()
+	ln, err := net.Listen("tcp", cfg.CalDAVAddr)
+	if err != nil {
+		log.Error().Err(err).Str("addr", cfg.CalDAVAddr).Msg("caldav: cannot listen; LifeOps runs without CalDAV (set caldav_addr)")
+		return func() error { return nil }
+	}
+	srv := caldav.New(caldav.Options{Service: svc, Tokens: tokens, Logger: log})
+	done := make(chan error, 1)
+	go func() { done <- serveHTTP(ctx, ln, srv.Handler(), cfg, log) }()
+	log.Info().Str("addr", ln.Addr().String()).Str("path", caldav.PrincipalPath).Msg("caldav ready")
+	return func() error { return <-done }
+}
