@@ -377,7 +377,7 @@ func (c Config) Validate() error {
 	if c.CalDAVAddr != "" && c.CalDAVAddr != "off" {
 		if _, port, err := net.SplitHostPort(c.CalDAVAddr); err != nil || !validPort(port) {
 			bad("caldav_addr", "must be host:port or :port, or off")
-		} else if c.CalDAVAddr == c.HTTPAddr {
+		} else if c.CalDAVAddr == c.HTTPAddr && port != "0" {
 			bad("caldav_addr", "must differ from http_addr")
 		}
 	}
