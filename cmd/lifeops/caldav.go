@@ -9,6 +9,7 @@ import (
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/caldav"
 	"github.com/lifeops/lifeops/internal/config"
+	"github.com/lifeops/lifeops/internal/hass"
 )
 
 // caldavEnabled reports whether the configuration asks for a CalDAV server.
@@ -33,4 +34,15 @@ func startCalDAV(ctx context.Context, cfg config.Config, svc *app.Service, token
 	go func() { done <- serveHTTP(ctx, ln, srv.Handler(), cfg, log) }()
 	log.Info().Str("addr", ln.Addr().String()).Str("path", caldav.PrincipalPath).Msg("caldav ready")
 	return func() error { return <-done }
+}
+
+// startCalDAVRefresher has Home Assistant re-read a person's CalDAV
+// entities soon after their day changed in LifeOps.
+func startCalDAVRefresher(ctx context.Context, p *parts, cfg config.Config, client *hass.Client, svc *app.Service, log zerolog.Logger) {
+	if !caldavEnabled(cfg) {
+		return
+	}
+	r := hass.NewCalDAVRefresher(client, caldav.CollectionIDs, 0, log.With().Str("component", "caldav_refresh").Logger())
+	svc.AddSink(r)
+	p.wg.Go(func() { r.Run(ctx) })
 }

@@ -214,6 +214,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 		Logger: log.With().Str("component", "evidence_feed").Logger()})
 	svc.AddSink(feed)
 	p.wg.Go(func() { feed.Run(ctx) })
+	startCalDAVRefresher(ctx, p, cfg, client, svc, log)
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("home assistant start")
 		return

@@ -530,3 +530,14 @@ func (b *backend) DeleteCalendarObject(ctx context.Context, p string) error {
 	_, err = b.svc.SetTimelineItemDone(ctx, person, ref.id, ref.day, routine.StatusSkipped, domain.SourceHA)
 	return httpError(err)
 }
+
+// CollectionIDs are the ids (last path segments) of a person's
+// collections; Home Assistant's caldav integration ends its entities'
+// unique ids with them.
+func CollectionIDs(personID int64) []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = strconv.FormatInt(personID, 10) + "-" + k
+	}
+	return out
+}
