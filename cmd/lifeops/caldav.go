@@ -46,3 +46,13 @@ func startCalDAVRefresher(ctx context.Context, p *parts, cfg config.Config, clie
 	svc.AddSink(r)
 	p.wg.Go(func() { r.Run(ctx) })
 }
+
+// caldavURL is the URL to give a CalDAV client for addr: the host is the
+// machine's (in the add-on: the add-on's hostname for Home Assistant).
+func caldavURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		host = "<host>"
+	}
+	return "http://" + net.JoinHostPort(host, port) + caldav.PrincipalPath
+}

@@ -541,3 +541,24 @@ func CollectionIDs(personID int64) []string {
 	}
 	return out
 }
+
+// CollectionInfo describes one collection for setup screens and `lifeops
+// entities`.
+type CollectionInfo struct {
+	Person    string `json:"person"`    // the person's slug
+	ID        string `json:"id"`        // the collection id (never changes)
+	Name      string `json:"name"`      // the displayname Home Assistant names its entity after
+	Component string `json:"component"` // VTODO (a to-do list) or VEVENT (a calendar)
+	Path      string `json:"path"`
+}
+
+// Collections lists a person's collections.
+func Collections(p domain.Person) []CollectionInfo {
+	out := make([]CollectionInfo, len(kinds))
+	for i, k := range kinds {
+		c := collection{person: p, kind: k}
+		cal := c.calendar()
+		out[i] = CollectionInfo{Person: p.Slug, ID: CollectionIDs(p.ID)[i], Name: cal.Name, Component: cal.SupportedComponentSet[0], Path: cal.Path}
+	}
+	return out
+}
