@@ -9,7 +9,9 @@ import (
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/caldav"
 	"github.com/lifeops/lifeops/internal/config"
+	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/hass"
+	"github.com/lifeops/lifeops/internal/web"
 )
 
 // caldavEnabled reports whether the configuration asks for a CalDAV server.
@@ -55,4 +57,18 @@ func caldavURL(addr string) string {
 		host = "<host>"
 	}
 	return "http://" + net.JoinHostPort(host, port) + caldav.PrincipalPath
+}
+
+// webCalDAV is the CalDAV setup the panel shows.
+func webCalDAV(cfg config.Config) web.CalDAV {
+	if !caldavEnabled(cfg) {
+		return web.CalDAV{}
+	}
+	return web.CalDAV{URL: caldavURL(cfg.CalDAVAddr), Collections: func(p domain.Person) []web.CalDAVCollection {
+		var out []web.CalDAVCollection
+		for _, c := range caldav.Collections(p) {
+			out = append(out, web.CalDAVCollection{Name: c.Name, Component: c.Component, Path: c.Path})
+		}
+		return out
+	}}
 }

@@ -145,7 +145,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	// The add-on's pages share the listener: ingress opens the root, REST
 	// clients use /api/…; both trust the same ingress peer.
 	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC,
-		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens})
+		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens, CalDAV: webCalDAV(cfg)})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}

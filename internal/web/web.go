@@ -51,6 +51,9 @@ type Options struct {
 	// Revoked is called after a token is revoked here, so the REST API's
 	// token cache forgets it at once; nil does nothing.
 	Revoked func()
+	// CalDAV is the CalDAV server's setup, shown on the to-dos page; zero
+	// says it is off.
+	CalDAV CalDAV
 }
 
 // Handler serves the pages.
@@ -165,6 +168,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /routines", h.getRoutines)
 	m.HandleFunc("POST /routines", h.postRoutine)
 	m.HandleFunc("POST /routines/{routine}/delete", h.postRoutineDelete)
+	m.HandleFunc("GET /todos", h.getTodos)
+	m.HandleFunc("POST /todos", h.postTodo)
+	m.HandleFunc("POST /todos/{todo}/done", h.postTodoDone)
+	m.HandleFunc("POST /todos/{todo}/delete", h.postTodoDelete)
 	m.HandleFunc("GET /character", h.getCharacter)
 	m.HandleFunc("POST /character/allocate", h.postAllocate)
 	m.HandleFunc("POST /character/respec", h.postRespec)
