@@ -198,8 +198,8 @@ func (b *backend) objects(ctx context.Context, c collection) ([]object, error) {
 			return nil, err
 		}
 		for _, h := range view.Habits {
-			if h.Habit.Kind == domain.HabitNegative || (h.Result.Status != domain.StatusPending && h.Result.Status != domain.StatusDone) {
-				continue // not due today, paused, or a thing to avoid
+			if h.Habit.Avoids() || (h.Result.Status != domain.StatusPending && h.Result.Status != domain.StatusDone) {
+				continue // not due today, paused, or a thing to avoid (nothing to complete)
 			}
 			if err := add(renderHabit(h, view.Day)); err != nil {
 				return nil, err
@@ -396,6 +396,12 @@ func (b *backend) PutCalendarObject(ctx context.Context, p string, cal *ical.Cal
 	case kindRoutine:
 		return nil, forbidden("%s is planned in LifeOps: change routines there (events made here are refused)", c.calendar().Name)
 	case kindToday:
+		if !exists && b.recentToday(name) {
+			// An item of a day that just ended, completed by a client that
+			// has not re-read the list since midnight: it still counts.
+			exists = true
+			notePut(ctx, true)
+		}
 		if !exists {
 			return nil, forbidden("%s lists what LifeOps plans for today; add to-dos to %s instead", c.calendar().Name,
 				collection{person: c.person, kind: kindTodos}.calendar().Name)
@@ -416,6 +422,22 @@ func (b *backend) PutCalendarObject(ctx context.Context, p string, cal *ical.Cal
 	// No ETag: what is stored may differ from what was sent (a status
 	// change on a server-owned item), and a client reads it back.
 	return &caldav.CalendarObject{Path: p}, nil
+}
+
+// staleDays is how many days back a Today item still takes a status
+// change: the list shows only today's items, but a client may complete
+// yesterday's after midnight before it reads the list again.
+const staleDays = 2
+
+// recentToday reports whether name is a Today item of one of the last
+// staleDays days before today.
+func (b *backend) recentToday(name string) bool {
+	ref, ok := parseTodayName(name)
+	if !ok {
+		return false
+	}
+	today := b.svc.CurrentDay()
+	return ref.day.Before(today) && !ref.day.Before(today.Add(-staleDays))
 }
 
 // putToday applies a PUT on a Today item: only its STATUS counts, as a
@@ -518,7 +540,7 @@ func (b *backend) DeleteCalendarObject(ctx context.Context, p string) error {
 	}
 	if _, exists, err := b.find(ctx, c, name); err != nil {
 		return err
-	} else if !exists {
+	} else if !exists && !b.recentToday(name) {
 		return notFound("no item %s", name)
 	}
 	if ref.habit {

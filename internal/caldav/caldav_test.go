@@ -42,7 +42,8 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 type rig struct {
 	t         *testing.T
@@ -321,12 +322,24 @@ func TestHomeAssistantDiscovery(t *testing.T) {
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
+	limited := newRig(t) // this test exhausts r's failed-login budget below
 	if a := r.do("PROPFIND", caldav.PrincipalPath, "", "0", xmlType, propfindPrincipal); a.status != 401 || a.header.Get("WWW-Authenticate") == "" {
 		t.Fatalf("no credentials: %d", a.status)
 	}
 	if a := r.do("PROPFIND", caldav.PrincipalPath, "not-a-token", "0", xmlType, propfindPrincipal); a.status != 401 {
 		t.Fatalf("wrong token: %d", a.status)
 	}
+	// Guessing is throttled per address: ten failures, then 429 (even
+	// for a good token, until the budget refills).
+	for i := range 9 {
+		if a := r.do("PROPFIND", caldav.PrincipalPath, "guess", "0", xmlType, propfindPrincipal); a.status != 401 {
+			t.Fatalf("guess %d: %d", i, a.status)
+		}
+	}
+	if a := r.do("PROPFIND", caldav.PrincipalPath, "guess", "0", xmlType, propfindPrincipal); a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+		t.Fatalf("the eleventh failure: %d", a.status)
+	}
+	r = limited
 	// A person's token sees that person's three collections only.
 	sam := r.token("sam", app.ScopeWrite)
 	cals := r.do("PROPFIND", caldav.HomePath, sam, "1", xmlType, propfindCalendars).multistatus(t)
@@ -633,3 +646,42 @@ func got0href(t *testing.T, r *rig, cal string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// After midnight HA may complete yesterday's item before it re-reads the
+// list: the completion counts for yesterday.
+func TestTodayItemOfYesterday(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx := context.Background()
+	today := caldav.CollectionPath(r.alexID, "today")
+	href := today + "lifeops-habit-" + itoa(r.habitID) + "-20260302.ics"
+	r.clock.Set(time.Date(2026, 3, 3, 0, 5, 0, 0, berlin))
+	body := crlf(`
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//python-caldav//caldav//en_DK
+BEGIN:VTODO
+DTSTAMP:20260302T230500Z
+STATUS:COMPLETED
+SUMMARY:Stretch
+UID:lifeops-habit-` + itoa(r.habitID) + `-20260302
+END:VTODO
+END:VCALENDAR
+`)
+	if a := r.do("PUT", href, r.household, "", "text/calendar", body); a.status != http.StatusNoContent {
+		t.Fatalf("yesterday's completion: %d %s", a.status, a.body)
+	}
+	if a := r.do("PUT", today+"lifeops-habit-"+itoa(r.habitID)+"-20260220.ics", r.household, "", "text/calendar", body); a.status != http.StatusForbidden {
+		t.Fatalf("an old day's item: %d", a.status)
+	}
+	list := r.do("REPORT", today, r.household, "1", xmlType, reportTodos).multistatus(t)
+	for _, o := range list {
+		if strings.Contains(o.href, "20260302") {
+			t.Fatalf("yesterday's item is still listed: %s", o.href)
+		}
+	}
+	v, err := r.svc.Today(ctx, "alex")
+	if err != nil || v.Habits[0].Streak.Current != 1 {
+		t.Fatalf("yesterday's check-in did not count: %+v %v", v.Habits[0].Streak, err)
+	}
+}

@@ -15,12 +15,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 	_ "time/tzdata" // DUE;TZID=<IANA> arrives without VTIMEZONE; add-on images may lack zoneinfo
 
 	"github.com/emersion/go-webdav/caldav"
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
@@ -58,6 +63,37 @@ type Options struct {
 type Server struct {
 	opts    Options
 	handler http.Handler
+
+	failMu sync.Mutex
+	fails  map[string]*rate.Limiter // failed logins by client address
+}
+
+// Failed logins: ten at once, then one every six seconds per address, as
+// the REST API allows; guessing a 256-bit token stays out of reach and a
+// mistyped password in HA's config flow still gets its answer.
+const (
+	failBurst    = 10
+	failEvery    = 6 * time.Second
+	maxFailPeers = 4096
+)
+
+// failLimiter is the failed-login budget of the request's peer.
+func (s *Server) failLimiter(r *http.Request) *rate.Limiter {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	if s.fails == nil || len(s.fails) >= maxFailPeers {
+		s.fails = map[string]*rate.Limiter{} // forgetting is safe: it only gives back tries
+	}
+	l, ok := s.fails[host]
+	if !ok {
+		l = rate.NewLimiter(rate.Every(failEvery), failBurst)
+		s.fails[host] = l
+	}
+	return l
 }
 
 // New builds the server.
@@ -97,8 +133,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			unauthorized(w)
 			return
 		}
+		limiter := s.failLimiter(r)
+		if limiter.Tokens() < 1 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(failEvery/time.Second)))
+			http.Error(w, "too many failed logins from this address", http.StatusTooManyRequests)
+			return
+		}
 		tok, err := s.opts.Tokens.Authenticate(r.Context(), secret)
 		if errors.Is(err, domain.ErrNotFound) {
+			limiter.Allow()
 			unauthorized(w)
 			return
 		}
