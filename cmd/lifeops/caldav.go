@@ -31,7 +31,7 @@ func startCalDAV(ctx context.Context, cfg config.Config, svc *app.Service, token
 		log.Error().Err(err).Str("addr", cfg.CalDAVAddr).Msg("caldav: cannot listen; LifeOps runs without CalDAV (set caldav_addr)")
 		return func() error { return nil }
 	}
-	srv := caldav.New(caldav.Options{Service: svc, Tokens: tokens, Logger: log})
+	srv := caldav.New(caldav.Options{Service: svc, Tokens: tokens, Logger: log, RefuseDelete: cfg.CalDAVTodayDelete == "refuse"})
 	done := make(chan error, 1)
 	go func() { done <- serveHTTP(ctx, ln, srv.Handler(), cfg, log) }()
 	log.Info().Str("addr", ln.Addr().String()).Str("path", caldav.PrincipalPath).Msg("caldav ready")

@@ -58,7 +58,11 @@ type rig struct {
 	tokens    *app.Tokens
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, caldav.Options{}) }
+
+// newRigWith is newRig with server options (Service, Tokens and Logger are
+// filled in).
+func newRigWith(t *testing.T, o caldav.Options) *rig {
 	t.Helper()
 	ctx := context.Background()
 	tree, err := character.Default()
@@ -95,7 +99,8 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r.household = tok.Secret
-	r.srv = httptest.NewServer(caldav.New(caldav.Options{Service: svc, Tokens: tokens, Logger: zerolog.Nop()}).Handler())
+	o.Service, o.Tokens, o.Logger = svc, tokens, zerolog.Nop()
+	r.srv = httptest.NewServer(caldav.New(o).Handler())
 	t.Cleanup(r.srv.Close)
 	return r
 }
@@ -683,5 +688,18 @@ END:VCALENDAR
 	v, err := r.svc.Today(ctx, "alex")
 	if err != nil || v.Habits[0].Streak.Current != 1 {
 		t.Fatalf("yesterday's check-in did not count: %+v %v", v.Habits[0].Streak, err)
+	}
+}
+
+func TestTodayDeleteRefusedByOption(t *testing.T) {
+	t.Parallel()
+	r := newRigWith(t, caldav.Options{RefuseDelete: true})
+	href := caldav.CollectionPath(r.alexID, "today") + "lifeops-item-" + itoa(r.itemID) + "-20260302.ics"
+	if a := r.do("DELETE", href, r.household, "", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("delete: %d %s", a.status, a.body)
+	}
+	tl, err := r.svc.Timeline(context.Background(), "alex", domain.Day{})
+	if err != nil || tl[0].Status != routine.StatusPending {
+		t.Fatalf("a refused delete changed the item: %+v %v", tl, err)
 	}
 }

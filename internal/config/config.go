@@ -32,6 +32,7 @@ type Config struct {
 	DatabaseURL           string
 	HTTPAddr              string
 	CalDAVAddr            string // empty or "off": no CalDAV server
+	CalDAVTodayDelete     string // skip or refuse: what deleting a Today item over CalDAV does
 	MQTTURL               string
 	MQTTUsername          string
 	MQTTPassword          string
@@ -91,6 +92,7 @@ func fields() []field {
 	return []field{
 		f("database_url", "postgres://postgres@127.0.0.1:5432/lifeops?sslmode=disable", "PostgreSQL URL; the database is created if missing", true, func(c *Config) *string { return &c.DatabaseURL }),
 		f("http_addr", ":8000", "address of the REST API", false, func(c *Config) *string { return &c.HTTPAddr }),
+		f("caldav_today_delete", "skip", "what deleting an item of a person's CalDAV Today list does: skip (skips a routine item today) or refuse", false, func(c *Config) *string { return &c.CalDAVTodayDelete }),
 		f("caldav_addr", ":5232", "address of the CalDAV server (to-do lists and calendars for Home Assistant); empty or off disables it", false, func(c *Config) *string { return &c.CalDAVAddr }),
 		f("mqtt_url", defaultMQTTURL, "MQTT broker URL; empty disables MQTT", false, func(c *Config) *string { return &c.MQTTURL }),
 		f("mqtt_username", "", "MQTT user name", false, func(c *Config) *string { return &c.MQTTUsername }),
@@ -406,6 +408,9 @@ func (c Config) Validate() error {
 		if _, err := time.LoadLocation(c.Timezone); err != nil {
 			bad("timezone", "is not a known IANA time zone")
 		}
+	}
+	if !oneOf(c.CalDAVTodayDelete, "skip", "refuse") {
+		bad("caldav_today_delete", "must be skip or refuse")
 	}
 	if !oneOf(c.LogLevel, "trace", "debug", "info", "warn", "error") {
 		bad("log_level", "must be trace, debug, info, warn or error")
