@@ -46,7 +46,7 @@ func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t 
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 type rig struct {
-	t         *testing.T
+	t         testing.TB
 	svc       *app.Service
 	srv       *httptest.Server
 	household string // a household write token
@@ -58,11 +58,11 @@ type rig struct {
 	tokens    *app.Tokens
 }
 
-func newRig(t *testing.T) *rig { return newRigWith(t, caldav.Options{}) }
+func newRig(t testing.TB) *rig { return newRigWith(t, caldav.Options{}) }
 
 // newRigWith is newRig with server options (Service, Tokens and Logger are
 // filled in).
-func newRigWith(t *testing.T, o caldav.Options) *rig {
+func newRigWith(t testing.TB, o caldav.Options) *rig {
 	t.Helper()
 	ctx := context.Background()
 	tree, err := character.Default()
@@ -701,5 +701,17 @@ func TestTodayDeleteRefusedByOption(t *testing.T) {
 	tl, err := r.svc.Timeline(context.Background(), "alex", domain.Day{})
 	if err != nil || tl[0].Status != routine.StatusPending {
 		t.Fatalf("a refused delete changed the item: %+v %v", tl, err)
+	}
+}
+
+// BenchmarkHAPoll is one poll of Home Assistant's: the calendar-query
+// REPORT of a person's Today list, rendered from the database.
+func BenchmarkHAPoll(b *testing.B) {
+	r := newRig(b)
+	today := caldav.CollectionPath(r.alexID, "today")
+	for b.Loop() {
+		if a := r.do("REPORT", today, r.household, "1", xmlType, reportTodos); a.status != http.StatusMultiStatus {
+			b.Fatalf("status %d", a.status)
+		}
 	}
 }
