@@ -212,8 +212,24 @@ func (s *Server) route(dav http.Handler) http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), putKey{}, st))
 			w = &putWriter{ResponseWriter: w, st: st}
 		}
-		dav.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		dav.ServeHTTP(sw, r)
+		if sw.status >= 500 {
+			// go-webdav wrote the error; the log is where an operator sees it.
+			s.opts.Logger.Error().Str("method", r.Method).Str("path", r.URL.Path).Int("status", sw.status).Msg("caldav request failed")
+		}
 	})
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 const maxReportBody = 1 << 20
