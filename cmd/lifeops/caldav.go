@@ -46,7 +46,25 @@ func startCalDAVRefresher(ctx context.Context, p *parts, cfg config.Config, clie
 	}
 	r := hass.NewCalDAVRefresher(client, caldav.CollectionIDs, 0, log.With().Str("component", "caldav_refresh").Logger())
 	svc.AddSink(r)
+	p.caldav = r
 	p.wg.Go(func() { r.Run(ctx) })
+}
+
+// refreshCalDAV has HA re-read everyone's CalDAV entities: a new day
+// changes every Today list.
+func (p *parts) refreshCalDAV(ctx context.Context, svc *app.Service) {
+	if p.caldav == nil {
+		return
+	}
+	people, err := svc.People(ctx)
+	if err != nil {
+		return // the next poll of HA's shows the new day anyway
+	}
+	ids := make([]int64, len(people))
+	for i, person := range people {
+		ids[i] = person.Value.ID
+	}
+	p.caldav.Refresh(ids...)
 }
 
 // caldavURL is the URL to give a CalDAV client for addr: the host is the

@@ -62,6 +62,8 @@ type parts struct {
 	oura      *app.Oura      // the Oura connection; syncs on the job runner
 	ouraNotes *laterNotifier // where Oura's "connect again" goes, once HA is wired
 	sensors   sensorParts    // sensor readings: the storing ingester and the MQTT source
+
+	caldav *hass.CalDAVRefresher // nil without HA or CalDAV
 }
 
 // startMQTT connects to the broker (asking the Supervisor for it in the
@@ -263,7 +265,13 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 		}
 	}
 	if err := r.SetRollover(jobs.Rollover{
-		Finalise:      func(ctx context.Context, _ domain.Day) error { return svc.Rollover(ctx) },
+		Finalise: func(ctx context.Context, _ domain.Day) error {
+			if err := svc.Rollover(ctx); err != nil {
+				return err
+			}
+			p.refreshCalDAV(ctx, svc)
+			return nil
+		},
 		LastFinalised: svc.LastFinalised,
 	}); err != nil {
 		return err

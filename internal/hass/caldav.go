@@ -47,10 +47,20 @@ func NewCalDAVRefresher(client *Client, collections func(personID int64) []strin
 // Publish implements app.EventSink: it notes whose day changed and never
 // blocks.
 func (r *CalDAVRefresher) Publish(_ context.Context, events []domain.Event) {
-	r.mu.Lock()
+	ids := make([]int64, 0, len(events))
 	for _, ev := range events {
-		if ev.PersonID > 0 {
-			r.pending[ev.PersonID] = true
+		ids = append(ids, ev.PersonID)
+	}
+	r.Refresh(ids...)
+}
+
+// Refresh asks for people's entities to be refreshed soon (a new day
+// changes every Today list without an event of its own). It never blocks.
+func (r *CalDAVRefresher) Refresh(personIDs ...int64) {
+	r.mu.Lock()
+	for _, id := range personIDs {
+		if id > 0 {
+			r.pending[id] = true
 		}
 	}
 	r.mu.Unlock()

@@ -68,3 +68,36 @@ func TestCalDAVRefresherUpdatesThePersonsEntities(t *testing.T) {
 		t.Fatalf("updated %v, want %v", got, want)
 	}
 }
+
+func TestCalDAVRefresherWithoutEntitiesCallsNothing(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ha := hatest.Start(t, hatest.Options{})
+	ha.Register(hatest.RegistryEntry{EntityID: "todo.other", Platform: "caldav", UniqueID: "01ENTRY-work"})
+	client := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Stop(context.Background()) })
+	if err := client.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := hass.NewCalDAVRefresher(client, func(id int64) []string { return []string{fmt.Sprint(id, "-today")} }, 10*time.Millisecond, zerolog.Nop())
+	go r.Run(ctx)
+	r.Refresh(1, 2)
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, c := range ha.Commands() {
+			if c.Type == "config/entity_registry/list" {
+				time.Sleep(100 * time.Millisecond)
+				if calls := ha.Calls(); len(calls) != 0 {
+					t.Fatalf("called %+v for entities of no LifeOps collection", calls)
+				}
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the registry was never read")
+}
