@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 
+	"github.com/lifeops/lifeops/internal/caldav"
 	"github.com/lifeops/lifeops/internal/discovery"
 	"github.com/lifeops/lifeops/internal/hass"
 )
@@ -18,6 +19,18 @@ type published struct {
 	// Result is the event that answers each action, with its data keys.
 	Result       string   `json:"result_event"`
 	ResultFields []string `json:"result_fields"`
+	// CalDAV is where Home Assistant's CalDAV integration finds each
+	// person's to-do lists and calendar (absent when caldav_addr is off).
+	CalDAV *caldavSetup `json:"caldav,omitempty"`
+}
+
+// caldavSetup is the three fields of Home Assistant's CalDAV integration
+// and the collections they bring in.
+type caldavSetup struct {
+	URL         string                  `json:"url"`
+	Username    string                  `json:"username"`
+	Password    string                  `json:"password"`
+	Collections []caldav.CollectionInfo `json:"collections"`
 }
 
 // cmdEntities prints, as JSON, the entity ids (with attributes) the
@@ -37,6 +50,18 @@ func cmdEntities(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	out := published{Catalog: discovery.NewCatalog(h), Actions: hass.ActionFields(),
 		Result: hass.ResultEvent, ResultFields: hass.ResultFields()}
+	if caldavEnabled(o.cfg) {
+		people, err := o.svc.People(ctx)
+		if err != nil {
+			return err
+		}
+		out.CalDAV = &caldavSetup{URL: caldavURL(o.cfg.CalDAVAddr), Username: "lifeops (any name works)",
+			Password:    "a LifeOps token: a household write token shows everyone, a person's token only that person (lifeops token create)",
+			Collections: []caldav.CollectionInfo{}}
+		for _, p := range people {
+			out.CalDAV.Collections = append(out.CalDAV.Collections, caldav.Collections(p.Value)...)
+		}
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

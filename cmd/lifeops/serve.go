@@ -151,7 +151,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	// The add-on's pages share the listener: ingress opens the root, REST
 	// clients use /api/…; both trust the same ingress peer.
 	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC, Insights: p.insights,
-		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api})
+		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api,
+		CalDAV: webCalDAV(cfg)})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
@@ -161,6 +162,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		return err
 	default:
 	}
+	waitCalDAV := startCalDAV(sctx, cfg, svc, app.NewTokens(store, store, nil), log)
+	defer func() { stopServing(); _ = waitCalDAV() }()
 	root.set(web.Root(api.Handler(), pages))
 	log.Info().Str("addr", ln.Addr().String()).Dur("startup", time.Since(start)).Msg("lifeops ready")
 	up = true

@@ -64,6 +64,8 @@ type parts struct {
 	insights  *app.Insights  // insights; refreshed nightly on the job runner
 	ouraNotes *laterNotifier // where Oura's "connect again" goes, once HA is wired
 	sensors   sensorParts    // sensor readings: the storing ingester and the MQTT source
+
+	caldav *hass.CalDAVRefresher // nil without HA or CalDAV
 }
 
 // startMQTT connects to the broker (asking the Supervisor for it in the
@@ -232,6 +234,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 		p.insights.AddSink(feed)
 	}
 	p.wg.Go(func() { feed.Run(ctx) })
+	startCalDAVRefresher(ctx, p, cfg, client, svc, log)
 	if err := client.Start(ctx); err != nil {
 		log.Error().Err(err).Msg("home assistant start")
 		return
@@ -293,7 +296,13 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 		return err
 	}
 	if err := r.SetRollover(jobs.Rollover{
-		Finalise:      func(ctx context.Context, _ domain.Day) error { return svc.Rollover(ctx) },
+		Finalise: func(ctx context.Context, _ domain.Day) error {
+			if err := svc.Rollover(ctx); err != nil {
+				return err
+			}
+			p.refreshCalDAV(ctx, svc)
+			return nil
+		},
 		LastFinalised: svc.LastFinalised,
 	}); err != nil {
 		return err

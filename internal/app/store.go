@@ -34,6 +34,7 @@ type Store interface {
 	AchievementStore
 	CharacterStore
 	RoutineStore
+	TodoStore
 	EvidenceStore
 	OuraStore
 	AuditStore

@@ -17,7 +17,7 @@ const module = "github.com/lifeops/lifeops"
 var adapters = []string{
 	"internal/config", "internal/postgres", "internal/migrate", "internal/hass", "internal/mqtt",
 	"internal/discovery", "internal/sensors", "internal/oura", "internal/httpapi", "internal/jobs",
-	"internal/supervisor", "internal/web",
+	"internal/supervisor", "internal/web", "internal/caldav",
 }
 
 // adapterOf names the adapter a package belongs to (its own test helpers,

@@ -34,6 +34,8 @@ const DefaultOptionsPath = "/data/options.json"
 type Config struct {
 	DatabaseURL           string
 	HTTPAddr              string
+	CalDAVAddr            string // empty or "off": no CalDAV server
+	CalDAVTodayDelete     string // skip or refuse: what deleting a Today item over CalDAV does
 	MQTTURL               string
 	MQTTUsername          string
 	MQTTPassword          string
@@ -97,6 +99,8 @@ func fields() []field {
 	return []field{
 		f("database_url", "postgres://postgres@127.0.0.1:5432/lifeops?sslmode=disable", "PostgreSQL URL; the database is created if missing", true, func(c *Config) *string { return &c.DatabaseURL }),
 		f("http_addr", ":8000", "address of the REST API", false, func(c *Config) *string { return &c.HTTPAddr }),
+		f("caldav_today_delete", "skip", "what deleting an item of a person's CalDAV Today list does: skip (skips a routine item today) or refuse", false, func(c *Config) *string { return &c.CalDAVTodayDelete }),
+		f("caldav_addr", ":5232", "address of the CalDAV server (to-do lists and calendars for Home Assistant); empty or off disables it", false, func(c *Config) *string { return &c.CalDAVAddr }),
 		f("mqtt_url", defaultMQTTURL, "MQTT broker URL; empty disables MQTT", false, func(c *Config) *string { return &c.MQTTURL }),
 		f("mqtt_username", "", "MQTT user name", false, func(c *Config) *string { return &c.MQTTUsername }),
 		f("mqtt_password", "", "MQTT password", true, func(c *Config) *string { return &c.MQTTPassword }),
@@ -437,6 +441,13 @@ func (c Config) Validate() error {
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {
 		bad("http_addr", "must be host:port or :port")
 	}
+	if c.CalDAVAddr != "" && c.CalDAVAddr != "off" {
+		if _, port, err := net.SplitHostPort(c.CalDAVAddr); err != nil || !validPort(port) {
+			bad("caldav_addr", "must be host:port or :port, or off")
+		} else if c.CalDAVAddr == c.HTTPAddr && port != "0" {
+			bad("caldav_addr", "must differ from http_addr")
+		}
+	}
 	if c.MQTTURL != "" {
 		u, err := url.Parse(c.MQTTURL)
 		switch {
@@ -462,6 +473,9 @@ func (c Config) Validate() error {
 		if _, err := time.LoadLocation(c.Timezone); err != nil {
 			bad("timezone", "is not a known IANA time zone")
 		}
+	}
+	if !oneOf(c.CalDAVTodayDelete, "skip", "refuse") {
+		bad("caldav_today_delete", "must be skip or refuse")
 	}
 	if !oneOf(c.LogLevel, "trace", "debug", "info", "warn", "error") {
 		bad("log_level", "must be trace, debug, info, warn or error")

@@ -40,6 +40,9 @@ const (
 	// EventConnectionChanged says a connection (Home Assistant, MQTT, Oura)
 	// went up or down. It names no person.
 	EventConnectionChanged EventKind = "connection_changed"
+	// EventTodoChanged says one of a person's to-dos was added, changed,
+	// done, reopened or deleted.
+	EventTodoChanged EventKind = "todo_changed"
 )
 
 // Change names what a person_changed event is about.
@@ -75,6 +78,7 @@ type Event struct {
 	Changed     *PersonChangedData       `json:"changed,omitempty"`
 	Item        *RoutineItemData         `json:"item,omitempty"`
 	Connection  *ConnectionData          `json:"connection,omitempty"`
+	Todo        *TodoChangedData         `json:"todo,omitempty"`
 }
 
 // PauseChangedData is the data of pause_changed: the pause as it is now
@@ -166,6 +170,15 @@ type ScoreChangedData struct {
 	Explanation string `json:"explanation"`
 }
 
+// TodoChangedData is the data of todo_changed.
+type TodoChangedData struct {
+	TodoID int64  `json:"todo_id"`
+	Change string `json:"change"` // created, updated, completed, reopened or deleted
+	Title  string `json:"title"`
+	Done   bool   `json:"done"`
+	XP     int    `json:"xp"` // XP earned (completed) or given back (reopened, negative)
+}
+
 // Validate checks that e carries the data its kind needs and nothing else.
 func (e Event) Validate() error {
 	set := map[EventKind]bool{
@@ -179,6 +192,7 @@ func (e Event) Validate() error {
 		EventPersonChanged:       e.Changed != nil,
 		EventRoutineMissed:       e.Item != nil,
 		EventConnectionChanged:   e.Connection != nil,
+		EventTodoChanged:         e.Todo != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {

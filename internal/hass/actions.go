@@ -24,12 +24,13 @@ const (
 	EventAllocateStatPoint   = "lifeops_allocate_stat_point"
 	EventLogMood             = "lifeops_log_mood"
 	EventPause               = "lifeops_pause"
+	EventCompleteTodo        = "lifeops_complete_todo"
 	ResultEvent              = "lifeops_result"
 )
 
 // ActionEvents lists every event LifeOps listens to.
 func ActionEvents() []string {
-	return []string{EventLogActivity, EventCheckIn, EventCompleteRoutineItem, EventAllocateStatPoint, EventLogMood, EventPause}
+	return []string{EventLogActivity, EventCheckIn, EventCompleteRoutineItem, EventAllocateStatPoint, EventLogMood, EventPause, EventCompleteTodo}
 }
 
 // Actor is the part of the app the actions drive; *app.Service satisfies it.
@@ -56,6 +57,14 @@ type Results interface {
 }
 
 var _ Results = (*app.Service)(nil)
+
+// TodoActor completes and reopens to-dos; *app.Service satisfies it. It is
+// optional like RoutineActor: the action answers so when it is missing.
+type TodoActor interface {
+	CompleteTodo(ctx context.Context, person, ref string, done bool) (app.TodoResult, error)
+}
+
+var _ TodoActor = (*app.Service)(nil)
 
 // Actions subscribes to the action events and answers each one.
 type Actions struct {
@@ -97,6 +106,7 @@ type actionData struct {
 	At          string          `json:"at"`
 	Habit       string          `json:"habit"`
 	Item        string          `json:"item"`
+	Todo        string          `json:"todo"`
 	Status      string          `json:"status"`
 	Node        string          `json:"node"`
 	Value       *int            `json:"value"`
@@ -233,6 +243,27 @@ func (a *Actions) run(ctx context.Context, event string, d actionData, key strin
 			return nil, err
 		}
 		return map[string]any{"item": d.Item, "status": status}, nil
+	case EventCompleteTodo:
+		todos, ok := a.routines.(TodoActor)
+		if !ok {
+			return nil, fmt.Errorf("to-dos are not set up in this LifeOps: %w", domain.ErrNotFound)
+		}
+		if d.Todo == "" {
+			return nil, domain.Invalid("todo", nil, "is required (the to-do's id or title)")
+		}
+		var done bool
+		switch d.Status {
+		case "", "done":
+			done = true
+		case "open":
+		default:
+			return nil, domain.Invalid("status", d.Status, "must be done or open")
+		}
+		res, err := todos.CompleteTodo(ctx, d.Person, d.Todo, done)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"todo_id": res.Todo.Value.ID, "title": res.Todo.Value.Title, "done": done, "xp": res.XP}, nil
 	case EventAllocateStatPoint:
 		if d.Node == "" {
 			return nil, domain.Invalid("node", nil, "is required (a stat-tree node id)")

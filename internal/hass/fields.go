@@ -48,6 +48,9 @@ func ActionFields() map[string][]ActionField {
 			{"until", true, "the last paused day, e.g. 2026-12-24"},
 			{"from", false, "the first paused day; default today"},
 			{"habit", false, "pause only this habit; default all"}},
+		EventCompleteTodo: {person,
+			{"todo", true, "the to-do's id or title"},
+			{"status", false, "done (default) or open (reopens it)"}},
 	}
 }
 

@@ -108,6 +108,8 @@ func TestInsightsAPI(t *testing.T) {
 	}
 }
 
+// golden compares a JSON body, indented, with testdata/name.golden
+// (-update rewrites it).
 func golden(t *testing.T, name string, body []byte) {
 	t.Helper()
 	var pretty bytes.Buffer

@@ -105,6 +105,7 @@ func New(opts Options) *Server {
 	registerAchievements(s.api, svc)
 	registerRoutines(s.api, svc)
 	registerEvidence(s.api, svc)
+	registerTodos(s.api, svc)
 	registerTokens(s.api, opts.Tokens, &s.tokens)
 	registerPairing(s.api, opts.Tokens)
 	registerOura(s.api, opts.Oura, opts.OuraWebhook)
@@ -126,7 +127,7 @@ func apiConfig(version string) huma.Config {
 		"(tokens come from `lifeops token create`, POST /api/v1/tokens or device pairing). Scopes: read (GET only), write (changes), " +
 		"admin (tokens, pairing codes, people and household settings, /metrics). A token bound to a person may only touch that person. " +
 		"Requests through the Home Assistant ingress are authenticated as the HA user with the add-on's configured role.\n\n" +
-		"Errors are RFC 9457 problem+json. Each caller is rate-limited (429 with Retry-After). POSTs of activities, check-ins and moods " +
+		"Errors are RFC 9457 problem+json. Each caller is rate-limited (429 with Retry-After). POSTs of activities, check-ins, moods and to-dos " +
 		"accept an Idempotency-Key: the same key and body replay the first answer; the same key with another body is refused (422)."
 	cfg.Info.License = &huma.License{Name: "MIT", Identifier: "MIT"}
 	cfg.Info.Contact = &huma.Contact{Name: "LifeOps", URL: "https://github.com/lifeops/lifeops"}
@@ -144,6 +145,7 @@ func apiConfig(version string) huma.Config {
 		{Name: "character", Description: "The RPG character, the stat tree and achievements"},
 		{Name: "routines", Description: "Routines and each day's timeline of their items"},
 		{Name: "insights", Description: "What goes with better sleep, mood and scores: correlations between daily variables, as sentences"},
+		{Name: "todos", Description: "To-dos: a person's one-off tasks (also served over CalDAV)"},
 		{Name: "evidence", Description: "Evidence rules: sensors that check in, log or complete by themselves, and their matches"},
 		{Name: "access", Description: "API tokens and device pairing"},
 		{Name: "oura", Description: "The Oura Ring connection: OAuth2, sync, status, webhook"},

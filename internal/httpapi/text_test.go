@@ -44,6 +44,8 @@ var bodySamples = map[string]map[string]any{
 	"create-token":             {"name": "phone", "scope": "read", "person": "alex"},
 	"update-pause":             {"reason": "sick", "from": "2026-01-01", "until": "2026-01-05"},
 	"set-habit-day":            {"quantity": 1, "note": "ok"},
+	"create-todo":              {"title": "Buy shoes", "notes": "ok", "due": "2026-01-05"},
+	"update-todo":              {"title": "Buy shoes", "notes": "ok", "due": "2026-01-05", "due_zone": "Europe/Berlin"},
 	"link-insight-sensor":      {"sensor": "sensor.bedroom_temperature", "name": "bedroom temperature", "unit": "C", "kind": "numeric", "room": "bedroom"},
 }
 
@@ -220,7 +222,7 @@ func TestBadTextInEveryField(t *testing.T) {
 		{"line break", `"a\nb"`, "a%0Ab", false},
 	}
 	pathValues := map[string]string{"person": "alex", "habit": "water", "id": "1", "rule": "1", "routine": "1", "item": "1", "match": "1",
-		"day": "2026-01-01"}
+		"day": "2026-01-01", "todo": "1"}
 	before := e.snapshot()
 	ops := make([]string, 0, len(fields))
 	for id := range fields {

@@ -46,6 +46,8 @@ type envOptions struct {
 	ingressRole app.Scope
 	// oura connects Oura to a fake Oura cloud; false leaves Oura unconfigured.
 	oura bool
+	// caldav is the CalDAV setup the to-dos page shows; zero: off.
+	caldav web.CalDAV
 }
 
 // ouraRedirect is the redirect address the Oura application is registered with.
@@ -87,7 +89,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	api := httpapi.New(httpapi.Options{Version: "test", Logger: zerolog.Nop(), Health: health, Service: svc, Tokens: tokens,
 		IngressPeer: o.ingressPeer, IngressRole: o.ingressRole, Rate: 1000, Burst: 1000, Oura: ouraUC})
 	pages, err := web.New(web.Options{Service: svc, Tokens: tokens, Health: health, Oura: ouraUC, Logger: zerolog.Nop(), Version: "test",
-		Location: utc, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api,
+		Location: utc, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api, CalDAV: o.caldav,
 		Insights: app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: utc})})
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,9 @@ type Options struct {
 	FailedAuth FailedAuth
 	// Insights finds what goes with better days; nil hides them.
 	Insights *app.Insights
+	// CalDAV is the CalDAV server's setup, shown on the to-dos page; zero
+	// says it is off.
+	CalDAV CalDAV
 }
 
 // FailedAuth is a failed-authentication limit per client address
@@ -184,6 +187,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /routines", h.getRoutines)
 	m.HandleFunc("POST /routines", h.postRoutine)
 	m.HandleFunc("POST /routines/{routine}/delete", h.postRoutineDelete)
+	m.HandleFunc("GET /todos", h.getTodos)
+	m.HandleFunc("POST /todos", h.postTodo)
+	m.HandleFunc("POST /todos/{todo}/done", h.postTodoDone)
+	m.HandleFunc("POST /todos/{todo}/delete", h.postTodoDelete)
 	m.HandleFunc("GET /character", h.getCharacter)
 	m.HandleFunc("POST /character/allocate", h.postAllocate)
 	m.HandleFunc("POST /character/respec", h.postRespec)

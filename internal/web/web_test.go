@@ -64,7 +64,7 @@ func TestEveryURLCarriesTheIngressPrefix(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	person, habitID := seed(t, e)
 	pages := []string{"/", "/?person=" + person, "/people", "/habits?person=" + person,
-		fmt.Sprintf("/habits/%d?person=%s", habitID, person), "/routines?person=" + person,
+		fmt.Sprintf("/habits/%d?person=%s", habitID, person), "/routines?person=" + person, "/todos?person=" + person,
 		"/character?person=" + person, "/evidence?person=" + person, "/oura?person=" + person, "/tokens", "/diagnostics"}
 	for _, path := range pages {
 		r := e.get(path)
