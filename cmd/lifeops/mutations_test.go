@@ -524,7 +524,7 @@ func TestEveryMutationReachesHA(t *testing.T) {
 		}},
 		// To-dos reach Home Assistant through its CalDAV integration, which
 		// polls; LifeOps asks HA to update the todo entity of a person who
-		// has one (internal/caldav's tests), and this test's HA has none.
+		// has one, and this test's HA has none.
 		{kind: "rest", name: "create-todo", none: "shown in HA by its CalDAV integration, not by MQTT"},
 		{kind: "rest", name: "update-todo", none: "shown in HA by its CalDAV integration, not by MQTT"},
 		{kind: "rest", name: "delete-todo", none: "shown in HA by its CalDAV integration, not by MQTT"},
