@@ -28,6 +28,7 @@ type Store interface {
 	EvidenceStore
 	OuraStore
 	AuditStore
+	GoalStore
 }
 
 // PersonStore keeps the household's people.

@@ -25,6 +25,8 @@ const (
 	// changed or removed: what HA shows of the household changes shape. It
 	// carries no data.
 	EventDefinitionsChanged EventKind = "definitions_changed"
+	// EventGoalMilestone says a goal reached one of its milestones (once).
+	EventGoalMilestone EventKind = "goal_milestone"
 )
 
 // Event is something that happened to a person. Exactly the data field that
@@ -40,6 +42,17 @@ type Event struct {
 	Streak      *StreakData              `json:"streak,omitempty"`
 	Score       *ScoreChangedData        `json:"score,omitempty"`
 	Pause       *PauseChangedData        `json:"pause,omitempty"`
+	Goal        *GoalMilestoneData       `json:"goal,omitempty"`
+}
+
+// GoalMilestoneData is the data of goal_milestone.
+type GoalMilestoneData struct {
+	GoalID  int64   `json:"goal_id"`
+	Name    string  `json:"name"`
+	Percent int     `json:"percent"`
+	Current float64 `json:"current"`
+	Target  float64 `json:"target"`
+	XP      int     `json:"xp"`
 }
 
 // PauseChangedData is the data of pause_changed: the pause as it is now
@@ -116,10 +129,11 @@ func (e Event) Validate() error {
 		EventStreakExtended:      e.Streak != nil,
 		EventScoreChanged:        e.Score != nil,
 		EventPauseChanged:        e.Pause != nil,
+		EventGoalMilestone:       e.Goal != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {
-		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil || e.Pause != nil {
+		if e.Activity != nil || e.CheckIn != nil || e.LevelUp != nil || e.Achievement != nil || e.Streak != nil || e.Score != nil || e.Pause != nil || e.Goal != nil {
 			return fmt.Errorf("event %s: %w", e.Kind, Invalid("kind", e.Kind, "carries no data"))
 		}
 		if e.At.IsZero() {

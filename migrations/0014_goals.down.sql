@@ -1,0 +1,2 @@
+DROP TABLE goal_milestones;
+DROP TABLE goals;
