@@ -52,10 +52,10 @@ func TestGoalWeekOverDSTCountsFactsAlreadyThere(t *testing.T) {
 		at     time.Time
 		amount float64
 	}{
-		{at(2026, 3, 23, 0, 15, 0), 5}, // counts
-		{at(2026, 3, 29, 0, 30, 0), 6}, // before the jump, counts
+		{at(2026, 3, 23, 0, 15, 0), 5},  // counts
+		{at(2026, 3, 29, 0, 30, 0), 6},  // before the jump, counts
 		{at(2026, 3, 29, 23, 30, 0), 4}, // after the jump, counts
-		{at(2026, 3, 30, 0, 30, 0), 7}, // next week
+		{at(2026, 3, 30, 0, 30, 0), 7},  // next week
 	} {
 		f.clock.Set(r.at.Add(time.Minute))
 		if _, err := f.svc.LogActivity(ctx, app.ActivityInput{Person: "dora", Type: "run", Amount: r.amount, At: r.at}); err != nil {

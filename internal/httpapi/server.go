@@ -93,6 +93,7 @@ func New(opts Options) *Server {
 	registerActivities(s.api, svc)
 	registerHabits(s.api, svc)
 	registerPauses(s.api, svc)
+	registerGoals(s.api, svc)
 	registerHistory(s.api, svc)
 	registerCheckIns(s.api, svc)
 	registerToday(s.api, svc, s.today)
