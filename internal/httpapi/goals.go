@@ -201,7 +201,7 @@ func registerGoals(api huma.API, svc *app.Service) {
 	})
 	op(api, scoped(huma.Operation{
 		OperationID: "delete-goal", Method: http.MethodDelete, Path: "/api/v1/people/{person}/goals/{id}",
-		Summary: "Remove a goal",
+		Summary:     "Remove a goal",
 		Description: "Removes the goal and takes back the XP its milestones paid. Send If-Match to refuse a stale delete (412).",
 		Tags:        tags, DefaultStatus: http.StatusNoContent, Errors: []int{404, 412},
 	}, "path"), func(ctx context.Context, in *struct {
