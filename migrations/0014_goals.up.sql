@@ -31,3 +31,19 @@ CREATE TABLE goal_milestones (
     reached_at    timestamptz NOT NULL,
     PRIMARY KEY (goal_id, percent)
 );
+
+-- Imports from other apps. The habits an import created are listed, so
+-- undoing it removes exactly them (with their check-ins, pauses and days).
+CREATE TABLE imports (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    person_id     bigint NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    source        text NOT NULL CHECK (source IN ('loop', 'habitica', 'lifeops')),
+    first_day     date NOT NULL,
+    summary       text NOT NULL DEFAULT '',
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE import_habits (
+    import_id     bigint NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    habit_id      bigint NOT NULL REFERENCES habits (id) ON DELETE CASCADE,
+    PRIMARY KEY (import_id, habit_id)
+);

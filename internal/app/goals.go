@@ -278,16 +278,8 @@ func (s *Service) DeleteGoal(ctx context.Context, personRef string, id int64, if
 		if ifVersion != 0 && cur.Version != ifVersion {
 			return fmt.Errorf("goal %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
 		}
-		reached, err := tx.GoalMilestones(ctx, p.ID)
-		if err != nil {
+		if err := s.revokeGoalXP(ctx, tx, p.ID, id, ev); err != nil {
 			return err
-		}
-		for _, m := range reached {
-			if m.GoalID == id {
-				if err := s.revokeXP(ctx, tx, p.ID, xpGoalMilestone, milestoneSource(id, m.Percent), ev); err != nil {
-					return err
-				}
-			}
 		}
 		if err := tx.GoalDelete(ctx, id); err != nil {
 			return err
@@ -295,6 +287,22 @@ func (s *Service) DeleteGoal(ctx context.Context, personRef string, id int64, if
 		s.changed(ev, p.ID)
 		return nil
 	})
+}
+
+// revokeGoalXP takes back what a goal's milestones paid.
+func (s *Service) revokeGoalXP(ctx context.Context, tx Store, personID, goalID int64, ev *[]domain.Event) error {
+	reached, err := tx.GoalMilestones(ctx, personID)
+	if err != nil {
+		return err
+	}
+	for _, m := range reached {
+		if m.GoalID == goalID {
+			if err := s.revokeXP(ctx, tx, personID, xpGoalMilestone, milestoneSource(goalID, m.Percent), ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func milestoneSource(goalID int64, percent int) string {

@@ -29,6 +29,7 @@ type Store interface {
 	OuraStore
 	AuditStore
 	GoalStore
+	ImportStore
 }
 
 // PersonStore keeps the household's people.

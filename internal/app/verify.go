@@ -133,7 +133,9 @@ func (s *Service) checkInXP(ctx context.Context, tx Store, h domain.Habit, today
 	perDay := map[domain.Day]int{}
 	for _, c := range cs {
 		d := domain.DayOf(c.At, s.loc())
-		out[sourceID(c.ID)] = domain.CheckInXPFor(h, perDay[d])
+		if c.Source != domain.SourceImport { // imported history pays no XP
+			out[sourceID(c.ID)] = domain.CheckInXPFor(h, perDay[d])
+		}
 		perDay[d]++
 	}
 	return nil
