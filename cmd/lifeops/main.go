@@ -46,6 +46,8 @@ Usage:
   lifeops backup --out FILE       write a consistent logical backup (gzip'd tar: manifest, tables)
   lifeops restore --in FILE       restore a backup into an empty database (one transaction, verified)
   lifeops verify                  recompute everything derived from the stored facts; exit 1 on differences
+  lifeops import loop --person P [--dry-run] FILE   import a Loop Habit Tracker CSV export (zip) into a person
+  lifeops import undo --person P ID                 undo one import: remove everything it created
   lifeops entities [flags]        print the household's Home Assistant entity ids, event types and action fields (JSON)
   lifeops openapi                 print the OpenAPI 3.1 document
   lifeops healthcheck             exit 0 when the local server answers /healthz (the image's HEALTHCHECK)
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdRestore(ctx, rest, stderr, getenv)
 	case "verify":
 		err = cmdVerify(ctx, rest, stdout, stderr, getenv)
+	case "import":
+		err = cmdImport(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "lifeops", version)
 	case "help", "-h", "--help":
