@@ -46,8 +46,7 @@ Usage:
   lifeops backup --out FILE       write a consistent logical backup (gzip'd tar: manifest, tables)
   lifeops restore --in FILE       restore a backup into an empty database (one transaction, verified)
   lifeops verify                  recompute everything derived from the stored facts; exit 1 on differences
-  lifeops import loop --person P [--dry-run] FILE   import a Loop Habit Tracker CSV export (zip) into a person
-  lifeops import undo --person P ID                 undo one import: remove everything it created
+  lifeops import loop|undo --person P [--dry-run] FILE|ID   import a Loop Habit Tracker CSV export (zip) into a person; undo one import by its id
   lifeops entities [flags]        print the household's Home Assistant entity ids, event types and action fields (JSON)
   lifeops openapi                 print the OpenAPI 3.1 document
   lifeops healthcheck             exit 0 when the local server answers /healthz (the image's HEALTHCHECK)

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -28,6 +29,9 @@ const headerIdempotencyKey = "Idempotency-Key"
 
 // metaIdempotent marks operations that honour Idempotency-Key.
 const metaIdempotent = "lifeops.idempotent"
+
+// metaUpload marks a file upload and holds its size limit (int64 bytes).
+const metaUpload = "lifeops.upload"
 
 type hctx = huma.Context
 
@@ -76,6 +80,18 @@ func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
 	}
 	o := ctx.Operation()
 	if o == nil || o.RequestBody == nil {
+		next(ctx)
+		return
+	}
+	if limit, ok := o.Metadata[metaUpload].(int64); ok {
+		// A file upload (multipart, binary) is read by the handler itself,
+		// bounded by its own limit.
+		r, w := humago.Unwrap(ctx)
+		if r.ContentLength > limit {
+			writeProblem(s.api, ctx, 413, "the upload is larger than its limit of %d MiB", limit>>20)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next(ctx)
 		return
 	}

@@ -94,6 +94,7 @@ func New(opts Options) *Server {
 	registerHabits(s.api, svc)
 	registerPauses(s.api, svc)
 	registerGoals(s.api, svc)
+	registerImports(s.api, svc)
 	registerHistory(s.api, svc)
 	registerCheckIns(s.api, svc)
 	registerToday(s.api, svc, s.today)

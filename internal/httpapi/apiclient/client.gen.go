@@ -1358,6 +1358,27 @@ type HealthBody struct {
 // HealthBodyStatus always ok: the process is alive
 type HealthBodyStatus string
 
+// ImportReport defines model for ImportReport.
+type ImportReport struct {
+	CheckIns int64           `json:"check_ins"`
+	DryRun   bool            `json:"dry_run"`
+	Habits   *[]ImportedItem `json:"habits"`
+	ImportId *int64          `json:"import_id,omitempty"`
+	Notes    *[]string       `json:"notes"`
+	Skipped  *[]string       `json:"skipped"`
+}
+
+// ImportedItem defines model for ImportedItem.
+type ImportedItem struct {
+	Archived *bool   `json:"archived,omitempty"`
+	Days     int64   `json:"days"`
+	HabitId  *int64  `json:"habit_id,omitempty"`
+	Name     string  `json:"name"`
+	Slug     string  `json:"slug"`
+	Streak   int64   `json:"streak"`
+	Strength float64 `json:"strength"`
+}
+
 // ItemStatusBody defines model for ItemStatusBody.
 type ItemStatusBody struct {
 	// Day default: today
@@ -2240,6 +2261,18 @@ type CheckInParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ImportLoopMultipartBody defines parameters for ImportLoop.
+type ImportLoopMultipartBody struct {
+	// File the zip Loop Habit Tracker's "Export as CSV" writes
+	File openapi_types.File `json:"file"`
+}
+
+// ImportLoopParams defines parameters for ImportLoop.
+type ImportLoopParams struct {
+	// DryRun report what would be created and change nothing
+	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+}
+
 // ListMoodsParams defines parameters for ListMoods.
 type ListMoodsParams struct {
 	// From the first day (household's time zone); absent: unbounded
@@ -2354,6 +2387,9 @@ type CheckInJSONRequestBody = CheckInCreate
 
 // SetHabitDayJSONRequestBody defines body for SetHabitDay for application/json ContentType.
 type SetHabitDayJSONRequestBody = DaySet
+
+// ImportLoopMultipartRequestBody defines body for ImportLoop for multipart/form-data ContentType.
+type ImportLoopMultipartRequestBody ImportLoopMultipartBody
 
 // LogMoodJSONRequestBody defines body for LogMood for application/json ContentType.
 type LogMoodJSONRequestBody = MoodCreate
@@ -2975,6 +3011,22 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 	UnarchiveHabit(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportLoopWithBody Import a Loop Habit Tracker export
+	//
+	// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/people/{person}/imports/loop (the `ImportLoop` operationId).
+	ImportLoopWithBody(ctx context.Context, person string, params *ImportLoopParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UndoImport Undo an import
+	//
+	// Removes everything the import created (its habits with their days, check-ins and pauses) and nothing else.
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/imports/{id} (the `UndoImport` operationId).
+	UndoImport(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMoods Page through a person's moods
 	//
@@ -4445,6 +4497,42 @@ func (c *Client) SetHabitDay(ctx context.Context, person string, habit string, d
 // Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 func (c *Client) UnarchiveHabit(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnarchiveHabitRequest(c.Server, person, habit)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportLoopWithBody Import a Loop Habit Tracker export
+//
+// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/people/{person}/imports/loop (the `ImportLoop` operationId).
+func (c *Client) ImportLoopWithBody(ctx context.Context, person string, params *ImportLoopParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportLoopRequestWithBody(c.Server, person, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UndoImport Undo an import
+//
+// Removes everything the import created (its habits with their days, check-ins and pauses) and nothing else.
+//
+// Corresponds with DELETE /api/v1/people/{person}/imports/{id} (the `UndoImport` operationId).
+func (c *Client) UndoImport(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUndoImportRequest(c.Server, person, id)
 	if err != nil {
 		return nil, err
 	}
@@ -7599,6 +7687,110 @@ func NewUnarchiveHabitRequest(server string, person string, habit string) (*http
 	return req, nil
 }
 
+// NewImportLoopRequestWithBody constructs an http.Request for the ImportLoop method, with any body, and a specified content type
+func NewImportLoopRequestWithBody(server string, person string, params *ImportLoopParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/imports/loop", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "dry_run", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUndoImportRequest constructs an http.Request for the UndoImport method
+func NewUndoImportRequest(server string, person string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/imports/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMoodsRequest constructs an http.Request for the ListMoods method
 func NewListMoodsRequest(server string, person string, params *ListMoodsParams) (*http.Request, error) {
 	var err error
@@ -9597,6 +9789,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 	UnarchiveHabitWithResponse(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*UnarchiveHabitResponse, error)
+
+	// ImportLoopWithBodyWithResponse Import a Loop Habit Tracker export
+	//
+	// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/people/{person}/imports/loop (the `ImportLoop` operationId).
+	ImportLoopWithBodyWithResponse(ctx context.Context, person string, params *ImportLoopParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportLoopResponse, error)
+
+	// UndoImportWithResponse Undo an import
+	//
+	// Removes everything the import created (its habits with their days, check-ins and pauses) and nothing else.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/people/{person}/imports/{id} (the `UndoImport` operationId).
+	UndoImportWithResponse(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*UndoImportResponse, error)
 
 	// ListMoodsWithResponse Page through a person's moods
 	//
@@ -14524,6 +14734,207 @@ func (r UnarchiveHabitResponse) ContentType() string {
 	return ""
 }
 
+// ImportLoopResponse201Headers the declared response headers of an HTTP 201 response for ImportLoop
+type ImportLoopResponse201Headers struct {
+	Location *string
+}
+
+type ImportLoopResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportReport
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ImportReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ImportLoopResponse201Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportLoopResponse) GetJSON200() *ImportReport {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ImportLoopResponse) GetJSON201() *ImportReport {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ImportLoopResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportLoopResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportLoopResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportLoopResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportLoopResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UndoImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UndoImportResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UndoImportResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UndoImportResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UndoImportResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UndoImportResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UndoImportResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UndoImportResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UndoImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UndoImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UndoImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UndoImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListMoodsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18366,6 +18777,36 @@ func (c *ClientWithResponses) UnarchiveHabitWithResponse(ctx context.Context, pe
 		return nil, err
 	}
 	return ParseUnarchiveHabitResponse(rsp)
+}
+
+// ImportLoopWithBodyWithResponse Import a Loop Habit Tracker export
+//
+// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/people/{person}/imports/loop (the `ImportLoop` operationId).
+func (c *ClientWithResponses) ImportLoopWithBodyWithResponse(ctx context.Context, person string, params *ImportLoopParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportLoopResponse, error) {
+	rsp, err := c.ImportLoopWithBody(ctx, person, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportLoopResponse(rsp)
+}
+
+// UndoImportWithResponse Undo an import
+//
+// Removes everything the import created (its habits with their days, check-ins and pauses) and nothing else.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/people/{person}/imports/{id} (the `UndoImport` operationId).
+func (c *ClientWithResponses) UndoImportWithResponse(ctx context.Context, person string, id int64, reqEditors ...RequestEditorFn) (*UndoImportResponse, error) {
+	rsp, err := c.UndoImport(ctx, person, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUndoImportResponse(rsp)
 }
 
 // ListMoodsWithResponse Page through a person's moods
@@ -22916,6 +23357,186 @@ func ParseUnarchiveHabitResponse(rsp *http.Response) (*UnarchiveHabitResponse, e
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseImportLoopResponse parses an HTTP response from a ImportLoopWithResponse call
+func ParseImportLoopResponse(rsp *http.Response) (*ImportLoopResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportLoopResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ImportReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ImportLoopResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUndoImportResponse parses an HTTP response from a UndoImportWithResponse call
+func ParseUndoImportResponse(rsp *http.Response) (*UndoImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UndoImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil

@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lifeops/lifeops/internal/app"
+)
+
+func multipartZip(t *testing.T, data []byte) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fw, err := w.CreateFormFile("file", "Loop Habits CSV 2026-03-09.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+func TestImportLoopUpload(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	e := newEnvAt(t, func() time.Time { return now })
+	p := e.person("Uma")
+	other := e.person("Vic")
+	base := fmt.Sprintf("/api/v1/people/%d", p.ID)
+	zip, err := os.ReadFile("../app/testdata/loop/loop-export.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ct := multipartZip(t, zip)
+	hdr := map[string]string{"Content-Type": ct}
+
+	// Another person's token may not import into Uma.
+	e.do(req{method: "POST", path: base + "/imports/loop", token: e.token(app.ScopeWrite, other.Slug), body: body, header: hdr}).want(t, 403)
+
+	own := e.token(app.ScopeWrite, p.Slug)
+	var dry app.ImportReport
+	e.do(req{method: "POST", path: base + "/imports/loop?dry_run=true", token: own, body: body, header: hdr}).want(t, 200).decode(t, &dry)
+	if !dry.DryRun || len(dry.Habits) != 6 {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	var habits HabitList
+	e.do(req{method: "GET", path: base + "/habits", token: own}).want(t, 200).decode(t, &habits)
+	if len(habits.Items) != 0 {
+		t.Fatalf("dry run created %d habits", len(habits.Items))
+	}
+	var rep app.ImportReport
+	res := e.do(req{method: "POST", path: base + "/imports/loop", token: own, body: body, header: hdr}).want(t, 201)
+	res.decode(t, &rep)
+	if rep.ImportID == 0 || !strings.HasSuffix(res.Header.Get("Location"), fmt.Sprintf("/imports/%d", rep.ImportID)) {
+		t.Fatalf("import: %+v %v", rep, res.Header)
+	}
+	e.do(req{method: "GET", path: base + "/habits", token: own}).want(t, 200).decode(t, &habits)
+	if len(habits.Items) != 5 { // six imported, one of them archived
+		t.Errorf("after the import: %d active habits", len(habits.Items))
+	}
+
+	// A malformed export is a 422 naming file, line and column.
+	bad, badCT := multipartZip(t, []byte("Position,Name\n1,x\n"))
+	var pb problemBody
+	e.do(req{method: "POST", path: base + "/imports/loop", token: own, body: bad, header: map[string]string{"Content-Type": badCT}}).want(t, 422).decode(t, &pb)
+	if len(pb.Errors) != 1 || pb.Errors[0].Location != "body.file" || !strings.Contains(pb.Errors[0].Message, "malformed") {
+		t.Errorf("malformed: %+v", pb)
+	}
+	// Too large: refused before it is read whole.
+	huge, hugeCT := multipartZip(t, bytes.Repeat([]byte{0}, app.MaxImportBytes+128<<10))
+	e.do(req{method: "POST", path: base + "/imports/loop", token: own, body: huge, header: map[string]string{"Content-Type": hugeCT}}).want(t, 413)
+
+	e.do(req{method: "DELETE", path: fmt.Sprintf("%s/imports/%d", base, rep.ImportID), token: own}).want(t, 204)
+	e.do(req{method: "DELETE", path: fmt.Sprintf("%s/imports/%d", base, rep.ImportID), token: own}).want(t, 404)
+	e.do(req{method: "GET", path: base + "/habits", token: own}).want(t, 200).decode(t, &habits)
+	if len(habits.Items) != 0 {
+		t.Errorf("after undo: %d habits", len(habits.Items))
+	}
+}
