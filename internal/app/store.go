@@ -30,6 +30,7 @@ type Store interface {
 	AuditStore
 	GoalStore
 	ImportStore
+	ExportStore
 }
 
 // PersonStore keeps the household's people.
