@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,22 @@ func TestImportLoopCommand(t *testing.T) {
 	if out := cli(exitFailure, "import", "loop", "--person", "ida", "main.go"); !strings.Contains(out, "not a zip") {
 		t.Errorf("a file that is no export: %s", out)
 	}
+	// Export, then restore into an empty LifeOps.
+	zipFile := filepath.Join(t.TempDir(), "ida.zip")
+	cli(exitUsage, "export", "--person", "ida")
+	if got := cli(exitOK, "export", "--person", "ida", "--out", zipFile); !strings.Contains(got, "exported ida") {
+		t.Errorf("export said %q", got)
+	}
+	other := dbtest.URL(t)
+	getenv := config.MapEnv(map[string]string{"LIFEOPS_DATABASE_URL": other, "LIFEOPS_TIMEZONE": "UTC"})
+	var so, se bytes.Buffer
+	if code := run(ctx, []string{"import", "lifeops", zipFile}, &so, &se, getenv); code != exitOK {
+		t.Fatalf("import lifeops: %d %s %s", code, so.String(), se.String())
+	}
+	if code := run(ctx, []string{"verify"}, &so, &se, getenv); code != exitOK {
+		t.Fatalf("verify after the restore: %d %s", code, so.String())
+	}
+
 	cli(exitOK, "import", "undo", "--person", "ida", fmt.Sprint(rep.ImportID))
 	if habits() != 0 {
 		t.Errorf("after undo: %d habits", habits())
