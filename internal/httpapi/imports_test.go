@@ -84,3 +84,32 @@ func TestImportLoopUpload(t *testing.T) {
 		t.Errorf("after undo: %d habits", len(habits.Items))
 	}
 }
+
+func TestExportPersonZip(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	e := newEnvAt(t, func() time.Time { return now })
+	p := e.person("Xia")
+	other := e.person("Yan")
+	base := fmt.Sprintf("/api/v1/people/%d", p.ID)
+	e.do(req{method: "POST", path: base + "/activities", token: e.admin, body: map[string]any{"type": "run", "amount": 3, "at": "2026-03-10T07:00:00Z"}}).want(t, 201)
+	e.do(req{method: "GET", path: base + "/export", token: e.token(app.ScopeRead, other.Slug)}).want(t, 403)
+	res := e.do(req{method: "GET", path: base + "/export", token: e.token(app.ScopeRead, p.Slug)}).want(t, 200)
+	if res.Header.Get("Content-Type") != "application/zip" || !strings.Contains(res.Header.Get("Content-Disposition"), "lifeops-xia.zip") {
+		t.Errorf("headers %v", res.Header)
+	}
+	d, err := app.ReadPersonDump(res.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]int{}
+	for _, tb := range d.Tables {
+		rows[tb.Name] = len(tb.Rows)
+	}
+	if d.Person != "xia" || rows["people"] != 1 || rows["activities"] != 1 || rows["api_tokens"] != 0 {
+		t.Errorf("export: %s %v", d.Person, rows)
+	}
+	if _, ok := rows["api_tokens"]; ok {
+		t.Error("the export holds tokens")
+	}
+}

@@ -95,6 +95,7 @@ func New(opts Options) *Server {
 	registerPauses(s.api, svc)
 	registerGoals(s.api, svc)
 	registerImports(s.api, svc)
+	registerExport(s.api, svc)
 	registerHistory(s.api, svc)
 	registerCheckIns(s.api, svc)
 	registerToday(s.api, svc, s.today)

@@ -2834,6 +2834,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/people/{person}/evidence-rules/{rule}/matches (the `ListEvidenceRuleMatches` operationId).
 	ListEvidenceRuleMatches(ctx context.Context, person string, rule int64, params *ListEvidenceRuleMatchesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportPerson Export everything recorded about a person
+	//
+	// A zip with person.json (every table's rows about the person: facts, derived history, character, routines, goals, imports; what lifeops import lifeops restores) and one CSV per table under csv/. Tokens and OAuth state are left out. A person's token exports only its own person.
+	//
+	// Corresponds with GET /api/v1/people/{person}/export (the `ExportPerson` operationId).
+	ExportPerson(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListGoals List a person's goals
 	//
 	// Every goal with its progress computed from the facts now, latest period end first.
@@ -4099,6 +4106,23 @@ func (c *Client) UpdateEvidenceRule(ctx context.Context, person string, rule int
 // Corresponds with GET /api/v1/people/{person}/evidence-rules/{rule}/matches (the `ListEvidenceRuleMatches` operationId).
 func (c *Client) ListEvidenceRuleMatches(ctx context.Context, person string, rule int64, params *ListEvidenceRuleMatchesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListEvidenceRuleMatchesRequest(c.Server, person, rule, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportPerson Export everything recorded about a person
+//
+// A zip with person.json (every table's rows about the person: facts, derived history, character, routines, goals, imports; what lifeops import lifeops restores) and one CSV per table under csv/. Tokens and OAuth state are left out. A person's token exports only its own person.
+//
+// Corresponds with GET /api/v1/people/{person}/export (the `ExportPerson` operationId).
+func (c *Client) ExportPerson(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportPersonRequest(c.Server, person)
 	if err != nil {
 		return nil, err
 	}
@@ -6765,6 +6789,40 @@ func NewListEvidenceRuleMatchesRequest(server string, person string, rule int64,
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportPersonRequest constructs an http.Request for the ExportPerson method
+func NewExportPersonRequest(server string, person string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9591,6 +9649,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/people/{person}/evidence-rules/{rule}/matches (the `ListEvidenceRuleMatches` operationId).
 	ListEvidenceRuleMatchesWithResponse(ctx context.Context, person string, rule int64, params *ListEvidenceRuleMatchesParams, reqEditors ...RequestEditorFn) (*ListEvidenceRuleMatchesResponse, error)
+
+	// ExportPersonWithResponse Export everything recorded about a person
+	//
+	// A zip with person.json (every table's rows about the person: facts, derived history, character, routines, goals, imports; what lifeops import lifeops restores) and one CSV per table under csv/. Tokens and OAuth state are left out. A person's token exports only its own person.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/people/{person}/export (the `ExportPerson` operationId).
+	ExportPersonWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ExportPersonResponse, error)
 
 	// ListGoalsWithResponse List a person's goals
 	//
@@ -13098,6 +13165,98 @@ func (r ListEvidenceRuleMatchesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListEvidenceRuleMatchesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportPersonResponse200Headers the declared response headers of an HTTP 200 response for ExportPerson
+type ExportPersonResponse200Headers struct {
+	CacheControl       *string
+	ContentDisposition *string
+	ContentType        *string
+}
+
+type ExportPersonResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportPersonResponse200Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportPersonResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportPersonResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportPersonResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportPersonResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ExportPersonResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportPersonResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportPersonResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportPersonResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportPersonResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportPersonResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportPersonResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18449,6 +18608,21 @@ func (c *ClientWithResponses) ListEvidenceRuleMatchesWithResponse(ctx context.Co
 	return ParseListEvidenceRuleMatchesResponse(rsp)
 }
 
+// ExportPersonWithResponse Export everything recorded about a person
+//
+// A zip with person.json (every table's rows about the person: facts, derived history, character, routines, goals, imports; what lifeops import lifeops restores) and one CSV per table under csv/. Tokens and OAuth state are left out. A person's token exports only its own person.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/people/{person}/export (the `ExportPerson` operationId).
+func (c *ClientWithResponses) ExportPersonWithResponse(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*ExportPersonResponse, error) {
+	rsp, err := c.ExportPerson(ctx, person, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportPersonResponse(rsp)
+}
+
 // ListGoalsWithResponse List a person's goals
 //
 // Every goal with its progress computed from the facts now, latest period end first.
@@ -21910,6 +22084,101 @@ func ParseListEvidenceRuleMatchesResponse(rsp *http.Response) (*ListEvidenceRule
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseExportPersonResponse parses an HTTP response from a ExportPersonWithResponse call
+func ParseExportPersonResponse(rsp *http.Response) (*ExportPersonResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportPersonResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportPersonResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentType = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
