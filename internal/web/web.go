@@ -167,6 +167,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /habits/{habit}/days/{day}", h.postHabitDay)
 	m.HandleFunc("POST /habits/{habit}/unarchive", h.postHabitUnarchive)
 	m.HandleFunc("GET /routines", h.getRoutines)
+	m.HandleFunc("GET /goals", h.getGoals)
 	m.HandleFunc("POST /routines", h.postRoutine)
 	m.HandleFunc("POST /routines/{routine}/delete", h.postRoutineDelete)
 	m.HandleFunc("GET /character", h.getCharacter)

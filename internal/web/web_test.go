@@ -569,3 +569,27 @@ func TestTodayLogsActivityAndMoodAndShowsHistory(t *testing.T) {
 		t.Errorf("a mood of 12 is refused without a reason next to the field")
 	}
 }
+
+func TestGoalsPageShowsProgressAndPace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Gus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.LogActivity(ctx, app.ActivityInput{Person: "gus", Type: "run", Amount: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateGoal(ctx, app.GoalInput{Person: "gus", Name: "Run <far>", Kind: domain.GoalActivityTotal, Activity: "run",
+		Target: 12, Period: domain.PeriodCustom, From: e.svc.CurrentDay(), Until: e.svc.CurrentDay().Add(3)}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.get(fmt.Sprintf("/goals?person=%d", p.Value.ID))
+	mustStatus(t, r, http.StatusOK)
+	for _, want := range []string{"Run &lt;far&gt;", "3 of 12 km", `aria-valuenow="25"`, "on track", "25 %"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the goals page lacks %q:\n%s", want, r.body)
+		}
+	}
+}
