@@ -302,6 +302,9 @@ func eventFor(ev domain.Event) (Event, bool) {
 		return Event{Type: EventStreakBroken, Data: map[string]any{"habit_id": ev.Streak.HabitID, "previous": ev.Streak.Previous, "day": ev.Streak.Day.String()}}, true
 	case ev.Kind == domain.EventStreakMilestone && ev.Streak != nil:
 		return Event{Type: EventStreakMilestone, Data: map[string]any{"habit_id": ev.Streak.HabitID, "milestone": ev.Streak.Milestone}}, true
+	case ev.Kind == domain.EventGoalMilestone && ev.Goal != nil:
+		return Event{Type: EventGoalMilestone, Data: map[string]any{"goal_id": ev.Goal.GoalID, "name": ev.Goal.Name, "percent": ev.Goal.Percent,
+			"current": ev.Goal.Current, "target": ev.Goal.Target, "xp": ev.Goal.XP}}, true
 	}
 	return Event{}, false
 }
