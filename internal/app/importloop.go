@@ -399,62 +399,102 @@ type ImportedItem struct {
 // errDryRun rolls a dry run's transaction back.
 var errDryRun = errors.New("dry run")
 
+// importHabit is a habit of another app, ready to be created: its days are
+// check-ins (Qty for an amount) or skipped days.
+type importHabit struct {
+	Habit    domain.Habit // without ID and PersonID
+	Archived bool
+	Days     []importDay // ascending
+}
+
+type importDay struct {
+	Day  domain.Day
+	Qty  float64
+	Note string
+	Skip bool
+}
+
 // ImportLoop imports a Loop Habit Tracker export into a person, in one
 // transaction: every Loop habit becomes a new habit, each YES_MANUAL day (or
 // numerical amount) a check-in marked as imported (domain.SourceImport: it
-// builds streaks and strength and pays no XP), each SKIP a one-day pause
-// of that habit, notes kept. dryRun does all of it and rolls it back.
+// builds streaks and strength and pays no XP), each run of SKIP days a
+// pause of that habit, notes kept. dryRun does all of it and rolls it back.
 func (s *Service) ImportLoop(ctx context.Context, personRef string, data []byte, dryRun bool) (ImportReport, error) {
 	exp, err := ParseLoopExport(data)
 	if err != nil {
 		return ImportReport{}, err
 	}
-	var rep ImportReport
-	err = s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
-		rep = ImportReport{DryRun: dryRun, Habits: []ImportedItem{}, Skipped: []string{}, Notes: []string{}}
+	rep := ImportReport{DryRun: dryRun, Habits: []ImportedItem{}, Skipped: []string{}, Notes: []string{}}
+	var habits []importHabit
+	for _, lh := range exp.Habits {
+		if lh.AtMost {
+			rep.Skipped = append(rep.Skipped, lh.Name+": an at-most (limit) habit; LifeOps pays XP for every kept day of a limit, so its history is not imported")
+			continue
+		}
+		if len(lh.Entries) == 0 {
+			rep.Skipped = append(rep.Skipped, lh.Name+": no days recorded")
+			continue
+		}
+		sched, exact := LoopSchedule(lh.Num, lh.Den)
+		if !exact {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d times per %d days has no exact LifeOps schedule; imported as %d times a week",
+				lh.Name, lh.Num, lh.Den, sched.Times))
+		}
+		ih := importHabit{Archived: lh.Archived, Habit: domain.Habit{Name: truncate(lh.Name, 80), Kind: domain.HabitPositive, Schedule: sched,
+			Target: domain.Target{Kind: domain.TargetCheck}, Start: lh.Entries[0].Day}}
+		if lh.Numerical {
+			ih.Habit.Target = domain.Target{Kind: domain.TargetAtLeast, Value: lh.TargetValue, Unit: truncate(lh.Unit, 20)}
+		}
+		for _, e := range lh.Entries {
+			switch {
+			case e.Value == "SKIP":
+				ih.Days = append(ih.Days, importDay{Day: e.Day, Skip: true})
+			case lh.Numerical && e.Num > 0:
+				ih.Days = append(ih.Days, importDay{Day: e.Day, Qty: e.Num, Note: e.Note})
+			case !lh.Numerical && e.Value == "YES_MANUAL":
+				ih.Days = append(ih.Days, importDay{Day: e.Day, Note: e.Note})
+			}
+		}
+		habits = append(habits, ih)
+	}
+	return s.importHabits(ctx, personRef, "loop", habits, rep)
+}
+
+// importHabits creates habits of another app with their days in one
+// transaction, recorded as one import of source (rep.DryRun: rolled back).
+func (s *Service) importHabits(ctx context.Context, personRef, source string, habits []importHabit, rep ImportReport) (ImportReport, error) {
+	base := rep
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		rep = base
+		rep.Habits = []ImportedItem{}
+		rep.Skipped = append([]string{}, base.Skipped...)
 		p, err := s.lockPerson(ctx, tx, personRef)
 		if err != nil {
 			return err
 		}
 		today := s.today()
 		first := today
-		for _, lh := range exp.Habits {
-			if len(lh.Entries) > 0 && lh.Entries[0].Day.Before(first) {
-				first = lh.Entries[0].Day
+		for _, ih := range habits {
+			if ih.Habit.Start.Before(first) {
+				first = ih.Habit.Start
 			}
 		}
-		if rep.ImportID, err = tx.ImportInsert(ctx, p.ID, "loop", first, fmt.Sprintf("%d habits", len(exp.Habits))); err != nil {
+		if rep.ImportID, err = tx.ImportInsert(ctx, p.ID, source, first, fmt.Sprintf("%d habits", len(habits))); err != nil {
 			return err
 		}
 		slugs, err := s.takenSlugs(ctx, tx, p.ID)
 		if err != nil {
 			return err
 		}
-		for _, lh := range exp.Habits {
-			if lh.AtMost {
-				rep.Skipped = append(rep.Skipped, lh.Name+": an at-most (limit) habit; LifeOps pays XP for every kept day of a limit, so its history is not imported")
-				continue
-			}
-			if len(lh.Entries) == 0 {
-				rep.Skipped = append(rep.Skipped, lh.Name+": no days recorded")
-				continue
-			}
-			sched, exact := LoopSchedule(lh.Num, lh.Den)
-			if !exact {
-				rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d times per %d days has no exact LifeOps schedule; imported as %d times a week",
-					lh.Name, lh.Num, lh.Den, sched.Times))
-			}
-			h := domain.Habit{PersonID: p.ID, Name: truncate(lh.Name, 80), Kind: domain.HabitPositive, Schedule: sched,
-				Target: domain.Target{Kind: domain.TargetCheck}, Start: lh.Entries[0].Day}
-			if lh.Numerical {
-				h.Target = domain.Target{Kind: domain.TargetAtLeast, Value: lh.TargetValue, Unit: truncate(lh.Unit, 20)}
-			}
+		for _, ih := range habits {
+			h := ih.Habit
+			h.PersonID = p.ID
 			if h.Start.After(today) {
-				rep.Skipped = append(rep.Skipped, lh.Name+": starts in the future")
+				rep.Skipped = append(rep.Skipped, h.Name+": starts in the future")
 				continue
 			}
 			if err := domain.ValidateHabit(h); err != nil {
-				return fmt.Errorf("habit %q of Habits.csv: %w", lh.Name, err)
+				return fmt.Errorf("habit %q: %w", h.Name, err)
 			}
 			slug := uniqueSlug(domain.Slugify(h.Name), slugs)
 			created, err := tx.HabitInsert(ctx, h, slug)
@@ -474,35 +514,27 @@ func (s *Service) ImportLoop(ctx context.Context, personRef string, data []byte,
 				skipFrom = domain.Day{}
 				return err
 			}
-			for _, e := range lh.Entries {
-				if e.Day.After(today) {
+			for _, d := range ih.Days {
+				if d.Day.After(today) || d.Day.Before(h.Start) {
 					continue
 				}
-				if e.Value == "SKIP" {
-					if !skipFrom.IsZero() && skipTo.Add(1) == e.Day {
-						skipTo = e.Day
+				if d.Skip {
+					if !skipFrom.IsZero() && skipTo.Add(1) == d.Day {
+						skipTo = d.Day
 						continue
 					}
 					if err := flushSkip(); err != nil {
 						return err
 					}
-					skipFrom, skipTo = e.Day, e.Day
+					skipFrom, skipTo = d.Day, d.Day
 					continue
 				}
 				if err := flushSkip(); err != nil {
 					return err
 				}
-				q := 0.0
-				switch {
-				case lh.Numerical && e.Num > 0:
-					q = e.Num
-				case !lh.Numerical && e.Value == "YES_MANUAL":
-				default:
-					continue
-				}
-				at := e.Day.Start(s.loc()).Add(12 * time.Hour)
-				if _, err := tx.CheckInInsert(ctx, domain.CheckIn{HabitID: created.ID, PersonID: p.ID, At: at, Quantity: q,
-					Source: domain.SourceImport, Note: truncate(e.Note, 500)}, e.Day, ""); err != nil {
+				at := d.Day.Start(s.loc()).Add(12 * time.Hour)
+				if _, err := tx.CheckInInsert(ctx, domain.CheckIn{HabitID: created.ID, PersonID: p.ID, At: at, Quantity: d.Qty,
+					Source: domain.SourceImport, Note: truncate(d.Note, 500)}, d.Day, ""); err != nil {
 					return err
 				}
 				n++
@@ -517,13 +549,13 @@ func (s *Service) ImportLoop(ctx context.Context, personRef string, data []byte,
 			if err := s.refoldHabit(ctx, tx, got.Value.Habit, created.Start, ev); err != nil {
 				return err
 			}
-			item := ImportedItem{Name: h.Name, Slug: slug, HabitID: created.ID, Days: n, Archived: lh.Archived}
+			item := ImportedItem{Name: h.Name, Slug: slug, HabitID: created.ID, Days: n, Archived: ih.Archived}
 			if last, ok, err := tx.HabitDayBefore(ctx, created.ID, today); err != nil {
 				return err
 			} else if ok {
 				item.Streak, item.Strength = last.Streak.Current, math.Round(last.Strength.Score*1e6)/1e6
 			}
-			if lh.Archived {
+			if ih.Archived {
 				if err := tx.HabitArchive(ctx, created.ID); err != nil {
 					return err
 				}
@@ -532,13 +564,14 @@ func (s *Service) ImportLoop(ctx context.Context, personRef string, data []byte,
 			rep.CheckIns += n
 		}
 		// Imported check-ins stay out of the check-in counter, so count
-		// achievements are not unlocked by another app's history.
-		*ev = (*ev)[:0] // history being imported raises no streak events
+		// achievements are not unlocked by another app's history; history
+		// being imported raises no streak events.
+		*ev = (*ev)[:0]
 		s.changed(ev, p.ID)
 		if err := s.rescoreFrom(ctx, tx, p.ID, first, ev); err != nil {
 			return err
 		}
-		if dryRun {
+		if rep.DryRun {
 			rep.ImportID = 0
 			return errDryRun
 		}
