@@ -15,8 +15,8 @@ import (
 // cmdImport brings another app's history into a person (import loop FILE)
 // or takes one import back (import undo ID). It prints the report as JSON.
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) == 0 || (args[0] != "loop" && args[0] != "undo" && args[0] != "lifeops") {
-		return usagef("import: want loop, undo or lifeops\n\n%s", usage)
+	if len(args) == 0 || (args[0] != "loop" && args[0] != "habitica" && args[0] != "undo" && args[0] != "lifeops") {
+		return usagef("import: want loop, habitica, undo or lifeops\n\n%s", usage)
 	}
 	what := args[0]
 	var person string
@@ -65,7 +65,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	rep, err := o.svc.ImportLoop(ctx, person, data, dryRun)
+	importer := o.svc.ImportLoop
+	if what == "habitica" {
+		importer = o.svc.ImportHabitica
+	}
+	rep, err := importer(ctx, person, data, dryRun)
 	if err != nil {
 		return err
 	}

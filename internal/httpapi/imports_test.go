@@ -70,7 +70,7 @@ func TestImportLoopUpload(t *testing.T) {
 	bad, badCT := multipartZip(t, []byte("Position,Name\n1,x\n"))
 	var pb problemBody
 	e.do(req{method: "POST", path: base + "/imports/loop", token: own, body: bad, header: map[string]string{"Content-Type": badCT}}).want(t, 422).decode(t, &pb)
-	if len(pb.Errors) != 1 || pb.Errors[0].Location != "body.file" || !strings.Contains(pb.Errors[0].Message, "malformed") {
+	if len(pb.Errors) != 1 || pb.Errors[0].Location != "body.file" || !strings.Contains(pb.Errors[0].Message, "malformed loop export") {
 		t.Errorf("malformed: %+v", pb)
 	}
 	// Too large: refused before it is read whole.
@@ -111,5 +111,30 @@ func TestExportPersonZip(t *testing.T) {
 	}
 	if _, ok := rows["api_tokens"]; ok {
 		t.Error("the export holds tokens")
+	}
+}
+
+func TestImportHabiticaUpload(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	e := newEnvAt(t, func() time.Time { return now })
+	p := e.person("Hal")
+	data, err := os.ReadFile("../app/testdata/habitica/user-data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ct := multipartZip(t, data)
+	var rep app.ImportReport
+	e.do(req{method: "POST", path: fmt.Sprintf("/api/v1/people/%d/imports/habitica", p.ID), token: e.admin, body: body,
+		header: map[string]string{"Content-Type": ct}}).want(t, 201).decode(t, &rep)
+	if rep.ImportID == 0 || len(rep.Habits) != 6 || len(rep.Skipped) != 4 {
+		t.Errorf("report: %+v", rep)
+	}
+	bad, badCT := multipartZip(t, []byte(`{"tasks": [`))
+	var pb problemBody
+	e.do(req{method: "POST", path: fmt.Sprintf("/api/v1/people/%d/imports/habitica", p.ID), token: e.admin, body: bad,
+		header: map[string]string{"Content-Type": badCT}}).want(t, 422).decode(t, &pb)
+	if len(pb.Errors) != 1 || !strings.Contains(pb.Errors[0].Message, "malformed habitica export") {
+		t.Errorf("malformed: %+v", pb)
 	}
 }

@@ -2261,9 +2261,21 @@ type CheckInParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ImportHabiticaMultipartBody defines parameters for ImportHabitica.
+type ImportHabiticaMultipartBody struct {
+	// File the export file: Loop's zip or Habitica's user data JSON
+	File openapi_types.File `json:"file"`
+}
+
+// ImportHabiticaParams defines parameters for ImportHabitica.
+type ImportHabiticaParams struct {
+	// DryRun report what would be created and change nothing
+	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+}
+
 // ImportLoopMultipartBody defines parameters for ImportLoop.
 type ImportLoopMultipartBody struct {
-	// File the zip Loop Habit Tracker's "Export as CSV" writes
+	// File the export file: Loop's zip or Habitica's user data JSON
 	File openapi_types.File `json:"file"`
 }
 
@@ -2387,6 +2399,9 @@ type CheckInJSONRequestBody = CheckInCreate
 
 // SetHabitDayJSONRequestBody defines body for SetHabitDay for application/json ContentType.
 type SetHabitDayJSONRequestBody = DaySet
+
+// ImportHabiticaMultipartRequestBody defines body for ImportHabitica for multipart/form-data ContentType.
+type ImportHabiticaMultipartRequestBody ImportHabiticaMultipartBody
 
 // ImportLoopMultipartRequestBody defines body for ImportLoop for multipart/form-data ContentType.
 type ImportLoopMultipartRequestBody ImportLoopMultipartBody
@@ -3019,9 +3034,18 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 	UnarchiveHabit(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ImportHabiticaWithBody Import Habitica's user data export
+	//
+	// Upload the JSON Habitica's "Export data → User data (JSON)" writes (multipart field file, at most 32 MiB). Dailies with their repeat rules and history and habits scored up become new habits whose days build streaks and strength and pay no XP; down-only habits, to-dos and rewards are reported as skipped. All or nothing: malformed JSON is a 422 naming its line and column. dry_run=true reports what would be created (200); otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/people/{person}/imports/habitica (the `ImportHabitica` operationId).
+	ImportHabiticaWithBody(ctx context.Context, person string, params *ImportHabiticaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ImportLoopWithBody Import a Loop Habit Tracker export
 	//
-	// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+	// Upload the zip Loop writes (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4531,9 +4555,28 @@ func (c *Client) UnarchiveHabit(ctx context.Context, person string, habit string
 	return c.Client.Do(req)
 }
 
+// ImportHabiticaWithBody Import Habitica's user data export
+//
+// Upload the JSON Habitica's "Export data → User data (JSON)" writes (multipart field file, at most 32 MiB). Dailies with their repeat rules and history and habits scored up become new habits whose days build streaks and strength and pay no XP; down-only habits, to-dos and rewards are reported as skipped. All or nothing: malformed JSON is a 422 naming its line and column. dry_run=true reports what would be created (200); otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/people/{person}/imports/habitica (the `ImportHabitica` operationId).
+func (c *Client) ImportHabiticaWithBody(ctx context.Context, person string, params *ImportHabiticaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportHabiticaRequestWithBody(c.Server, person, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ImportLoopWithBody Import a Loop Habit Tracker export
 //
-// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+// Upload the zip Loop writes (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7745,6 +7788,69 @@ func NewUnarchiveHabitRequest(server string, person string, habit string) (*http
 	return req, nil
 }
 
+// NewImportHabiticaRequestWithBody constructs an http.Request for the ImportHabitica method, with any body, and a specified content type
+func NewImportHabiticaRequestWithBody(server string, person string, params *ImportHabiticaParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/people/%s/imports/habitica", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "dry_run", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewImportLoopRequestWithBody constructs an http.Request for the ImportLoop method, with any body, and a specified content type
 func NewImportLoopRequestWithBody(server string, person string, params *ImportLoopParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
@@ -9857,9 +9963,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/people/{person}/habits/{habit}/unarchive (the `UnarchiveHabit` operationId).
 	UnarchiveHabitWithResponse(ctx context.Context, person string, habit string, reqEditors ...RequestEditorFn) (*UnarchiveHabitResponse, error)
 
+	// ImportHabiticaWithBodyWithResponse Import Habitica's user data export
+	//
+	// Upload the JSON Habitica's "Export data → User data (JSON)" writes (multipart field file, at most 32 MiB). Dailies with their repeat rules and history and habits scored up become new habits whose days build streaks and strength and pay no XP; down-only habits, to-dos and rewards are reported as skipped. All or nothing: malformed JSON is a 422 naming its line and column. dry_run=true reports what would be created (200); otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/people/{person}/imports/habitica (the `ImportHabitica` operationId).
+	ImportHabiticaWithBodyWithResponse(ctx context.Context, person string, params *ImportHabiticaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportHabiticaResponse, error)
+
 	// ImportLoopWithBodyWithResponse Import a Loop Habit Tracker export
 	//
-	// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+	// Upload the zip Loop writes (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14893,6 +15008,124 @@ func (r UnarchiveHabitResponse) ContentType() string {
 	return ""
 }
 
+// ImportHabiticaResponse201Headers the declared response headers of an HTTP 201 response for ImportHabitica
+type ImportHabiticaResponse201Headers struct {
+	Location *string
+}
+
+type ImportHabiticaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportReport
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ImportReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ImportHabiticaResponse201Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportHabiticaResponse) GetJSON200() *ImportReport {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ImportHabiticaResponse) GetJSON201() *ImportReport {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ImportHabiticaResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportHabiticaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportHabiticaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportHabiticaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportHabiticaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ImportLoopResponse201Headers the declared response headers of an HTTP 201 response for ImportLoop
 type ImportLoopResponse201Headers struct {
 	Location *string
@@ -18953,9 +19186,24 @@ func (c *ClientWithResponses) UnarchiveHabitWithResponse(ctx context.Context, pe
 	return ParseUnarchiveHabitResponse(rsp)
 }
 
+// ImportHabiticaWithBodyWithResponse Import Habitica's user data export
+//
+// Upload the JSON Habitica's "Export data → User data (JSON)" writes (multipart field file, at most 32 MiB). Dailies with their repeat rules and history and habits scored up become new habits whose days build streaks and strength and pay no XP; down-only habits, to-dos and rewards are reported as skipped. All or nothing: malformed JSON is a 422 naming its line and column. dry_run=true reports what would be created (200); otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/people/{person}/imports/habitica (the `ImportHabitica` operationId).
+func (c *ClientWithResponses) ImportHabiticaWithBodyWithResponse(ctx context.Context, person string, params *ImportHabiticaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportHabiticaResponse, error) {
+	rsp, err := c.ImportHabiticaWithBody(ctx, person, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportHabiticaResponse(rsp)
+}
+
 // ImportLoopWithBodyWithResponse Import a Loop Habit Tracker export
 //
-// Upload the zip (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
+// Upload the zip Loop writes (multipart field file, at most 32 MiB). Every Loop habit becomes a new habit; its days build streaks and strength and pay no XP. All or nothing: a malformed file is a 422 naming the file, line and column. dry_run=true reports what would be created (200) and changes nothing; otherwise 201 with the import's id, which DELETE …/imports/{id} undoes.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23626,6 +23874,115 @@ func ParseUnarchiveHabitResponse(rsp *http.Response) (*UnarchiveHabitResponse, e
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseImportHabiticaResponse parses an HTTP response from a ImportHabiticaWithResponse call
+func ParseImportHabiticaResponse(rsp *http.Response) (*ImportHabiticaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportHabiticaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ImportReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ImportHabiticaResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil
