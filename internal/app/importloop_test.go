@@ -106,7 +106,7 @@ func TestImportLoopMatchesLoopsScores(t *testing.T) {
 		t.Fatal(err)
 	}
 	last, _ := domain.ParseDay(want.LastDay)
-	compared := 0
+	compared, maxDiff := 0, 0.0
 	for _, item := range rep.Habits {
 		wantStreak, daily := want.Streaks[item.Name]
 		if !daily {
@@ -123,6 +123,7 @@ func TestImportLoopMatchesLoopsScores(t *testing.T) {
 				continue
 			}
 			compared++
+			maxDiff = math.Max(maxDiff, math.Abs(r.Strength.Score-ls))
 			if math.Abs(r.Strength.Score-ls) > 1e-3 {
 				t.Fatalf("%s on %s: strength %.6f, Loop %.6f", item.Name, r.Day, r.Strength.Score, ls)
 			}
@@ -131,6 +132,7 @@ func TestImportLoopMatchesLoopsScores(t *testing.T) {
 			t.Errorf("%s: streak on %s = %d, Loop %d", item.Name, end.Day, end.Streak.Current, wantStreak)
 		}
 	}
+	t.Logf("strength compared with Loop's Scores.csv on %d habit days: largest difference %.2g", compared, maxDiff)
 	if compared < 2500 {
 		t.Errorf("compared only %d days", compared)
 	}
