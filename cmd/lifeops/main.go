@@ -47,6 +47,8 @@ Usage:
   lifeops backup --out FILE       write a consistent logical backup (gzip'd tar: manifest, tables)
   lifeops restore --in FILE       restore a backup into an empty database (one transaction, verified)
   lifeops verify                  recompute everything derived from the stored facts; exit 1 on differences
+  lifeops import loop|habitica|undo|lifeops [--person P] [--dry-run] FILE|ID   import a Loop Habit Tracker export (zip) or Habitica's user data (JSON) into a person, undo one import by its id, or restore a person's LifeOps export
+  lifeops export --person P --out FILE   write everything recorded about a person (JSON and CSV in a zip)
   lifeops entities [flags]        print the household's Home Assistant entity ids, event types and action fields (JSON)
   lifeops openapi                 print the OpenAPI 3.1 document
   lifeops healthcheck             exit 0 when the local server answers /healthz (the image's HEALTHCHECK)
@@ -101,6 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdRestore(ctx, rest, stderr, getenv)
 	case "verify":
 		err = cmdVerify(ctx, rest, stdout, stderr, getenv)
+	case "import":
+		err = cmdImport(ctx, rest, stdout, stderr, getenv)
+	case "export":
+		err = cmdExport(ctx, rest, stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "lifeops", version)
 	case "help", "-h", "--help":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
@@ -21,6 +22,7 @@ type offline struct {
 	cfg  config.Config
 	pool *pgxpool.Pool
 	svc  *app.Service
+	args []string // what follows the flags
 }
 
 // openOffline loads the configuration for command, opens the database and
@@ -28,8 +30,8 @@ type offline struct {
 // are the household's: the configured zone, else the system's (set
 // LIFEOPS_TIMEZONE when Home Assistant supplies it to serve). Close the
 // pool when done.
-func openOffline(ctx context.Context, command string, args []string, stderr io.Writer, getenv func(string) string) (*offline, error) {
-	cfg, _, err := loadConfig(command, args, stderr, getenv)
+func openOffline(ctx context.Context, command string, args []string, stderr io.Writer, getenv func(string) string, extra ...func(*flag.FlagSet)) (*offline, error) {
+	cfg, fs, err := loadConfig(command, args, stderr, getenv, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -57,5 +59,5 @@ func openOffline(ctx context.Context, command string, args []string, stderr io.W
 		return nil, err
 	}
 	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: zerolog.Nop(), Tree: tree, Location: z.Location})
-	return &offline{cfg: cfg, pool: pool, svc: svc}, nil
+	return &offline{cfg: cfg, pool: pool, svc: svc, args: fs.Args()}, nil
 }

@@ -561,6 +561,9 @@ func (s *Service) undoCheckInTx(ctx context.Context, tx Store, c domain.CheckIn,
 	if err := s.refoldHabit(ctx, tx, h.Value.Habit, domain.DayOf(c.At, s.loc()), ev); err != nil {
 		return err
 	}
+	if c.Source == domain.SourceImport {
+		return nil // imported history is not in the check-in counter
+	}
 	prog, err := tx.ProgressGet(ctx, c.PersonID)
 	if err != nil {
 		return err

@@ -85,7 +85,10 @@ func (s *Service) rolloverPerson(ctx context.Context, personID int64) error {
 		if err := s.recomputeScore(ctx, tx, personID, today, ev); err != nil {
 			return err
 		}
-		return s.checkAchievements(ctx, tx, personID, ev)
+		if err := s.checkAchievements(ctx, tx, personID, ev); err != nil {
+			return err
+		}
+		return s.checkGoals(ctx, tx, personID, ev)
 	})
 }
 

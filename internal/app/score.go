@@ -34,7 +34,10 @@ func (s *Service) afterChange(ctx context.Context, tx Store, personID int64, day
 			}
 		}
 	}
-	return s.checkAchievements(ctx, tx, personID, ev)
+	if err := s.checkAchievements(ctx, tx, personID, ev); err != nil {
+		return err
+	}
+	return s.checkGoals(ctx, tx, personID, ev)
 }
 
 // activeMinutes turns each day's per-type amounts into active minutes.

@@ -39,6 +39,9 @@ type Store interface {
 	OuraStore
 	AuditStore
 	ActionResultStore
+	GoalStore
+	ImportStore
+	ExportStore
 }
 
 // PersonStore keeps the household's people.

@@ -348,6 +348,10 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 		v.check("XP award "+k, amountString(have, k), amountString(want, k))
 	}
 
+	if err := s.verifyGoals(ctx, tx, p.ID, ledger, v); err != nil {
+		return err
+	}
+
 	// Passive stat growth, day by day and in total.
 	storedGrowth, bioDays, err := tx.GrowthDays(ctx, p.ID)
 	if err != nil {

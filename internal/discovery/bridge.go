@@ -313,6 +313,9 @@ func eventFor(ev domain.Event) (Event, bool) {
 	case ev.Kind == domain.EventRoutineMissed && ev.Item != nil:
 		return Event{Type: EventRoutineMissed, Data: map[string]any{"item_id": ev.Item.ItemID, "title": ev.Item.Title,
 			"day": ev.Item.Day.String(), "planned": ev.Item.Planned.UTC().Format(time.RFC3339)}}, true
+	case ev.Kind == domain.EventGoalMilestone && ev.Goal != nil:
+		return Event{Type: EventGoalMilestone, Data: map[string]any{"goal_id": ev.Goal.GoalID, "name": ev.Goal.Name, "percent": ev.Goal.Percent,
+			"current": ev.Goal.Current, "target": ev.Goal.Target, "xp": ev.Goal.XP}}, true
 	}
 	return Event{}, false
 }

@@ -142,11 +142,11 @@ func sampleEventData() map[EventType][]string {
 	}
 	kinds := []domain.EventKind{domain.EventActivityLogged, domain.EventCheckIn, domain.EventLevelUp,
 		domain.EventAchievementUnlocked, domain.EventStreakExtended, domain.EventStreakBroken,
-		domain.EventStreakMilestone, domain.EventScoreChanged, domain.EventDefinitionsChanged}
+		domain.EventStreakMilestone, domain.EventScoreChanged, domain.EventDefinitionsChanged, domain.EventGoalMilestone}
 	for _, k := range kinds {
 		ev, ok := eventFor(domain.Event{Kind: k, PersonID: 1,
 			Activity: &domain.ActivityLoggedData{}, CheckIn: &domain.CheckInData{}, LevelUp: &domain.LevelUpData{},
-			Achievement: &domain.AchievementUnlockedData{}, Streak: &domain.StreakData{Milestone: 7}, Score: &domain.ScoreChangedData{}})
+			Achievement: &domain.AchievementUnlockedData{}, Streak: &domain.StreakData{Milestone: 7}, Score: &domain.ScoreChangedData{}, Goal: &domain.GoalMilestoneData{}})
 		if !ok {
 			continue
 		}

@@ -86,11 +86,12 @@ const (
 	EventStreakBroken        EventType = "streak_broken"
 	EventStreakMilestone     EventType = "streak_milestone"
 	EventRoutineMissed       EventType = "routine_missed"
+	EventGoalMilestone       EventType = "goal_milestone"
 )
 
 // EventTypes lists every event type, in the order announced to HA.
 func EventTypes() []EventType {
-	return []EventType{EventLevelUp, EventAchievementUnlocked, EventStreakBroken, EventStreakMilestone, EventRoutineMissed}
+	return []EventType{EventLevelUp, EventAchievementUnlocked, EventStreakBroken, EventStreakMilestone, EventRoutineMissed, EventGoalMilestone}
 }
 
 // devicePayload is a device-based discovery payload. Full key names are used

@@ -83,6 +83,9 @@ const (
 	SourceSensor Source = "sensor"
 	SourceOura   Source = "oura"
 	SourceAPI    Source = "api"
+	// SourceImport marks a check-in brought from another app's history: it
+	// builds streaks and strength and pays no XP. Clients cannot send it.
+	SourceImport Source = "import"
 )
 
 // Valid reports whether s is a known source.

@@ -43,6 +43,8 @@ const (
 	// EventTodoChanged says one of a person's to-dos was added, changed,
 	// done, reopened or deleted.
 	EventTodoChanged EventKind = "todo_changed"
+	// EventGoalMilestone says a goal reached one of its milestones (once).
+	EventGoalMilestone EventKind = "goal_milestone"
 )
 
 // Change names what a person_changed event is about.
@@ -79,6 +81,17 @@ type Event struct {
 	Item        *RoutineItemData         `json:"item,omitempty"`
 	Connection  *ConnectionData          `json:"connection,omitempty"`
 	Todo        *TodoChangedData         `json:"todo,omitempty"`
+	Goal        *GoalMilestoneData       `json:"goal,omitempty"`
+}
+
+// GoalMilestoneData is the data of goal_milestone.
+type GoalMilestoneData struct {
+	GoalID  int64   `json:"goal_id"`
+	Name    string  `json:"name"`
+	Percent int     `json:"percent"`
+	Current float64 `json:"current"`
+	Target  float64 `json:"target"`
+	XP      int     `json:"xp"`
 }
 
 // PauseChangedData is the data of pause_changed: the pause as it is now
@@ -193,6 +206,7 @@ func (e Event) Validate() error {
 		EventRoutineMissed:       e.Item != nil,
 		EventConnectionChanged:   e.Connection != nil,
 		EventTodoChanged:         e.Todo != nil,
+		EventGoalMilestone:       e.Goal != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {

@@ -84,7 +84,8 @@ func CheckInDayXP(h Habit, day Day, checkIns []CheckIn, loc *time.Location) int 
 		return 0
 	}
 	for _, c := range checkIns {
-		if DayOf(c.At, loc) == day && h.Counts(c, loc) && PaysXP(day, c.Recorded, loc) {
+		// Imported history builds streaks but pays no XP, however recent.
+		if DayOf(c.At, loc) == day && h.Counts(c, loc) && c.Source != SourceImport && PaysXP(day, c.Recorded, loc) {
 			return CheckInXP
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -31,6 +32,9 @@ const headerIdempotencyKey = "Idempotency-Key"
 
 // metaIdempotent marks operations that honour Idempotency-Key.
 const metaIdempotent = "lifeops.idempotent"
+
+// metaUpload marks a file upload and holds its size limit (int64 bytes).
+const metaUpload = "lifeops.upload"
 
 type hctx = huma.Context
 
@@ -94,6 +98,20 @@ func (s *Server) readBody(ctx huma.Context, next func(huma.Context)) {
 	if u := ctx.URL(); strings.ContainsRune(u.Path, 0) || strings.Contains(u.RawQuery, "%00") || !utf8.ValidString(u.Path) {
 		writeProblem(s.api, ctx, 400, "the request path or query holds a NUL character or invalid UTF-8")
 		return
+	}
+	if o != nil && o.RequestBody != nil {
+		if limit, ok := o.Metadata[metaUpload].(int64); ok {
+			// A file upload (multipart, binary) is read by the handler
+			// itself, bounded by its own limit.
+			r, w := humago.Unwrap(ctx)
+			if r.ContentLength > limit {
+				writeProblem(s.api, ctx, 413, "the upload is larger than its limit of %d MiB", limit>>20)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			next(ctx)
+			return
+		}
 	}
 	// A slow client gets bodyReadTimeout for its body, as Huma would give
 	// it; the deadline is cleared once the body is in.

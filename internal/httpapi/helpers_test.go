@@ -30,6 +30,7 @@ import (
 // against, loaded once per test binary.
 var checkedIn = sync.OnceValues(func() (routers.Router, error) {
 	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/zip", openapi3filter.FileBodyDecoder)
 	raw, err := os.ReadFile("../../openapi.json")
 	if err != nil {
 		return nil, err

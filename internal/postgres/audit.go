@@ -41,7 +41,7 @@ func (s *Store) XPLedger(ctx context.Context, personID int64) ([]app.XPEntry, er
 // counted from the fact tables themselves.
 func (s *Store) FactCounts(ctx context.Context, personID int64) (app.Progress, error) {
 	p := app.Progress{ActivityCounts: map[string]int64{}, ActivityAmounts: map[string]float64{}}
-	err := s.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM check_ins WHERE person_id = $1),
+	err := s.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM check_ins WHERE person_id = $1 AND source <> 'import'),
 		(SELECT count(*) FROM activities WHERE person_id = $1),
 		(SELECT count(*) FROM moods WHERE person_id = $1)`, personID).Scan(&p.CheckIns, &p.Activities, &p.MoodLogs)
 	if err != nil {

@@ -1,11 +1,15 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -567,5 +571,89 @@ func TestTodayLogsActivityAndMoodAndShowsHistory(t *testing.T) {
 	mustStatus(t, r, http.StatusUnprocessableEntity)
 	if fieldError(r.body, "value") == "" {
 		t.Errorf("a mood of 12 is refused without a reason next to the field")
+	}
+}
+
+func TestGoalsPageShowsProgressAndPace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Gus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.LogActivity(ctx, app.ActivityInput{Person: "gus", Type: "run", Amount: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateGoal(ctx, app.GoalInput{Person: "gus", Name: "Run <far>", Kind: domain.GoalActivityTotal, Activity: "run",
+		Target: 12, Period: domain.PeriodCustom, From: e.svc.CurrentDay(), Until: e.svc.CurrentDay().Add(3)}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.get(fmt.Sprintf("/goals?person=%d", p.Value.ID))
+	mustStatus(t, r, http.StatusOK)
+	for _, want := range []string{"Run &lt;far&gt;", "3 of 12 km", `aria-valuenow="25"`, "on track", "25 %"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the goals page lacks %q:\n%s", want, r.body)
+		}
+	}
+}
+
+func TestDataPageImportsAndExports(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	p, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Dee"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustStatus(t, e.get(fmt.Sprintf("/data?person=%d", p.Value.ID)), http.StatusOK)
+	zip, err := os.ReadFile("../app/testdata/loop/loop-export.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(dry bool) (int, string) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("person", "dee")
+		mw.WriteField("source", "loop")
+		if dry {
+			mw.WriteField("dry_run", "1")
+		}
+		fw, _ := mw.CreateFormFile("file", "loop.zip")
+		fw.Write(zip)
+		mw.Close()
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/data/import", &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("X-Ingress-Path", ingressPrefix)
+		req.Header.Set("X-Remote-User-Id", "8d2f0c")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	code, body := upload(true)
+	if code != http.StatusOK || !strings.Contains(body, "Would create") || !strings.Contains(body, "Meditate, 10 min") {
+		t.Fatalf("dry run: %d\n%s", code, body)
+	}
+	if habits, _ := e.svc.Habits(ctx, "dee"); len(habits) != 0 {
+		t.Fatalf("the dry run created %d habits", len(habits))
+	}
+	if code, body = upload(false); code != http.StatusOK || !strings.Contains(body, "Imported (import ") {
+		t.Fatalf("import: %d\n%s", code, body)
+	}
+	if habits, _ := e.svc.Habits(ctx, "dee"); len(habits) != 5 {
+		t.Errorf("after the import: %d active habits", len(habits))
+	}
+	r := e.get("/data/export?person=dee")
+	mustStatus(t, r, http.StatusOK)
+	if d, err := app.ReadPersonDump([]byte(r.body)); err != nil || d.Person != "dee" {
+		t.Errorf("export: %v %s", err, d.Person)
 	}
 }
