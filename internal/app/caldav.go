@@ -141,4 +141,3 @@ func (s *Service) PlannedEntries(ctx context.Context, personRef string, from, to
 	}
 	return out, nil
 }
-

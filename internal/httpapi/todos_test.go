@@ -68,4 +68,3 @@ func TestTodosCRUD(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
