@@ -27,7 +27,7 @@ func TestComposeFileRunsLifeOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	project, err := cli.ProjectFromOptions(t.Context(), opts)
+	project, err := opts.LoadProject(t.Context())
 	if err != nil {
 		t.Fatalf("deploy/compose.yaml: %v", err)
 	}
