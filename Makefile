@@ -58,8 +58,9 @@ fuzz: test-services ## run every Fuzz target for FUZZTIME each (default 10s); se
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz
 
 .PHONY: openapi
-openapi: ## regenerate the checked-in openapi.json
+openapi: ## regenerate the checked-in openapi.json and the Go client in apiclient/
 	go run -ldflags "-X main.version=$(VERSION)" ./cmd/lifeops openapi > openapi.json.tmp && mv openapi.json.tmp openapi.json || { rm -f openapi.json.tmp; exit 1; }
+	go test ./internal/httpapi/ -run TestGeneratedClientIsCurrent -count=1 -update
 
 .PHONY: clean
 clean: ## remove build output

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lifeops/lifeops/internal/httpapi/apiclient"
+	"github.com/lifeops/lifeops/apiclient"
 )
 
 func main() {
