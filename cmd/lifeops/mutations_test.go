@@ -247,7 +247,7 @@ func TestEveryMutationReachesHA(t *testing.T) {
 	// a second) once the household device is announced.
 	waitRetained(t, brokerURL, r.prefix+"/device/lifeops_household/config", func(b []byte) bool { return len(b) > 0 })
 
-	var ann, bea, water, door, teeth, checkIn, activity, routineID, rule, match, pause, imported int64
+	var ann, bea, water, door, teeth, checkIn, activity, routineID, rule, match, pause, imported, goal int64
 	var ruleVersion, routineVersion int64
 	var items []any
 	until := time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)
@@ -553,11 +553,23 @@ func TestEveryMutationReachesHA(t *testing.T) {
 			r.call("POST", "/api/v1/people/ann/imports/habitica", upload{"user-data.json", data})
 			return r.contains(r.config(ann), "Water the plants", true)
 		}},
-		// Goals are shown in the panel and the API; no HA entity shows one
-		// yet, and a milestone fires on the person's event entity.
-		{kind: "rest", name: "create-goal", none: "no HA entity shows a goal yet"},
-		{kind: "rest", name: "update-goal", none: "no HA entity shows a goal yet"},
-		{kind: "rest", name: "delete-goal", none: "no HA entity shows a goal yet"},
+		// An active goal is a sensor of its progress.
+		{kind: "rest", name: "create-goal", do: func() reach {
+			r.begin()
+			goal = num(r.call("POST", "/api/v1/people/ann/goals", map[string]any{"name": "Walk far", "kind": "activity_total",
+				"activity": "walk", "target": 100, "period": "month"})["id"])
+			return r.contains(r.config(ann), "Goal Walk far", true)
+		}},
+		{kind: "rest", name: "update-goal", do: func() reach {
+			r.begin()
+			r.call("PATCH", fmt.Sprintf("/api/v1/people/ann/goals/%d", goal), map[string]any{"name": "Walk further"})
+			return r.contains(r.config(ann), "Goal Walk further", true)
+		}},
+		{kind: "rest", name: "delete-goal", do: func() reach {
+			r.begin()
+			r.call("DELETE", fmt.Sprintf("/api/v1/people/ann/goals/%d", goal), nil)
+			return r.contains(r.config(ann), "Goal Walk", false)
+		}},
 		{kind: "rest", name: "archive-habit", do: func() reach {
 			r.begin()
 			r.call("DELETE", "/api/v1/people/ann/habits/teeth", nil)

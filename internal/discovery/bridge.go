@@ -391,9 +391,18 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 				}
 			}
 		}
+		var goals []GoalState
+		if gs, ok := b.o.Source.(GoalSource); ok {
+			views, err := gs.Goals(ctx, strconv.FormatInt(p.Value.ID, 10))
+			if err != nil {
+				return h, snap, err
+			}
+			person.Goals, goals = activeGoals(views, today.Day.String())
+		}
 		h.People = append(h.People, person)
 
 		ps := personState(today, c)
+		ps.Goals = goals
 		ps.Routine = routineState(timeline)
 		ps.Insights = b.insightsOf(ctx, p.Value.ID, strconv.FormatInt(p.Value.ID, 10))
 		if b.o.Oura != nil {

@@ -113,6 +113,9 @@ func sampleAttributes(h Household) map[string][]string {
 		for _, hb := range p.Habits {
 			ps.Habits = append(ps.Habits, HabitState{HabitID: hb.ID})
 		}
+		for _, g := range p.Goals {
+			ps.Goals = append(ps.Goals, GoalState{GoalID: g.ID, Projected: "2026-01-31"})
+		}
 		snap.People = append(snap.People, ps)
 	}
 	msgs, err := States(snap)

@@ -300,6 +300,12 @@ func personDevice(h Household, person Person) deviceConfig {
 			StateClass: measurement, StateTopic: t.state(key), JSONAttributesTopic: t.attributes(key),
 		})
 	}
+	for _, g := range person.Goals {
+		add("goal_"+itoa(g.ID), "goal_"+itoa(g.ID), component{
+			Platform: PlatformSensor, Name: "Goal " + g.Name, Icon: "mdi:flag-checkered",
+			Unit: "%", StateClass: measurement, StateTopic: t.state(t.goal(g.ID)), JSONAttributesTopic: t.attributes(t.goal(g.ID)),
+		})
+	}
 	for _, hb := range person.Habits {
 		hslug := entitySlug(hb.Slug)
 		id := "habit_" + itoa(hb.ID)

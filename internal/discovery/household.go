@@ -51,6 +51,8 @@ type Person struct {
 	// AllocatableNodes are the stat-tree nodes the person can put a point in
 	// now; the select entity is left out when there are none.
 	AllocatableNodes []Node
+	// Goals are the person's active goals, a sensor each.
+	Goals []Goal
 }
 
 // Habit is a habit to check in.

@@ -49,6 +49,8 @@ type PersonState struct {
 	Vacation bool
 	// Insights are the person's strongest insights; nil: not known.
 	Insights *InsightsState
+	// Goals are the person's active goals' progress.
+	Goals []GoalState
 }
 
 // OuraState is a person's Oura connection.
@@ -213,6 +215,7 @@ func States(s Snapshot) ([]Message, error) {
 			"reauth_reason": p.Oura.ReauthReason, "last_error": p.Oura.LastError})
 		raw(t.state("vacation"), onOff(p.Vacation))
 		insightMessages(t, p.Insights, raw, attrs)
+		goalMessages(t, p.Goals, raw, attrs)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("discovery states: %w", errors.Join(errs...))
