@@ -57,7 +57,7 @@ func topicsFor(base string, id int64) personTopics { return personTopics{root: p
 func (t personTopics) state(key string) string      { return t.root + "/" + key + "/state" }
 func (t personTopics) attributes(key string) string { return t.root + "/" + key + "/attributes" }
 func (t personTopics) stat(s Stat) string           { return "stat/" + s.key() }
-func (t personTopics) goal(id int64) string { return "goal/" + itoa(id) + "/progress" }
+func (t personTopics) goal(id int64) string         { return "goal/" + itoa(id) + "/progress" }
 func (t personTopics) habit(id int64, what string) string {
 	return "habit/" + itoa(id) + "/" + what
 }
