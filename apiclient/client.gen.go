@@ -268,6 +268,7 @@ const (
 	HabitRate     GoalInputKind = "habit_rate"
 	MetricAverage GoalInputKind = "metric_average"
 	MetricDays    GoalInputKind = "metric_days"
+	TodosDone     GoalInputKind = "todos_done"
 )
 
 // Valid indicates whether the value is a known member of the GoalInputKind enum.
@@ -282,6 +283,8 @@ func (e GoalInputKind) Valid() bool {
 	case MetricAverage:
 		return true
 	case MetricDays:
+		return true
+	case TodosDone:
 		return true
 	default:
 		return false
@@ -1355,7 +1358,7 @@ type GoalInput struct {
 	// Habit the habit's id, slug or name (habit_days, habit_rate)
 	Habit *string `json:"habit,omitempty"`
 
-	// Kind activity_total sums an activity type's amounts; habit_days counts a habit's done days; habit_rate is the % of its due days done; metric_average averages a daily metric; metric_days counts days with the metric at or above threshold
+	// Kind activity_total sums an activity type's amounts; habit_days counts a habit's done days; habit_rate is the % of its due days done; metric_average averages a daily metric; metric_days counts days with the metric at or above threshold; todos_done counts the to-dos completed in the period
 	Kind GoalInputKind `json:"kind"`
 
 	// Metric the daily metric (metric_average, metric_days)
@@ -1378,7 +1381,7 @@ type GoalInput struct {
 	Until *openapi_types.Date `json:"until,omitempty"`
 }
 
-// GoalInputKind activity_total sums an activity type's amounts; habit_days counts a habit's done days; habit_rate is the % of its due days done; metric_average averages a daily metric; metric_days counts days with the metric at or above threshold
+// GoalInputKind activity_total sums an activity type's amounts; habit_days counts a habit's done days; habit_rate is the % of its due days done; metric_average averages a daily metric; metric_days counts days with the metric at or above threshold; todos_done counts the to-dos completed in the period
 type GoalInputKind string
 
 // GoalInputMetric the daily metric (metric_average, metric_days)

@@ -5,7 +5,7 @@ CREATE TABLE goals (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     person_id     bigint NOT NULL REFERENCES people (id) ON DELETE CASCADE,
     name          text NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
-    kind          text NOT NULL CHECK (kind IN ('activity_total', 'habit_days', 'habit_rate', 'metric_average', 'metric_days')),
+    kind          text NOT NULL CHECK (kind IN ('activity_total', 'habit_days', 'habit_rate', 'metric_average', 'metric_days', 'todos_done')),
     activity_type text,
     habit_id      bigint REFERENCES habits (id) ON DELETE CASCADE,
     metric        text CHECK (metric IS NULL OR metric IN ('sleep', 'readiness', 'activity', 'life_score')),

@@ -165,7 +165,7 @@ func (s *Service) checkGoalSource(ctx context.Context, tx Store, g domain.Goal) 
 	if g.Kind != domain.GoalActivityTotal && g.Activity != "" {
 		return domain.Invalid("activity", g.Activity, "only an activity_total goal reads an activity type")
 	}
-	if (g.Kind == domain.GoalActivityTotal || g.Kind == domain.GoalHabitDays || g.Kind == domain.GoalHabitRate) && g.Metric != "" {
+	if (g.Kind == domain.GoalActivityTotal || g.Kind == domain.GoalHabitDays || g.Kind == domain.GoalHabitRate || g.Kind == domain.GoalTodosDone) && g.Metric != "" {
 		return domain.Invalid("metric", g.Metric, "only metric_average and metric_days goals read a metric")
 	}
 	return nil
@@ -323,6 +323,8 @@ func (s *Service) goalUnit(ctx context.Context, tx Store, g domain.Goal) (string
 		return "days", nil
 	case domain.GoalHabitRate:
 		return "%", nil
+	case domain.GoalTodosDone:
+		return "to-dos", nil
 	}
 	return "points", nil
 }
@@ -340,6 +342,26 @@ func (s *Service) goalSamples(ctx context.Context, tx Store, g domain.Goal, toda
 	switch g.Kind {
 	case domain.GoalActivityTotal:
 		return tx.ActivityDayTotals(ctx, g.PersonID, g.Activity, g.From, to)
+	case domain.GoalTodosDone:
+		todos, err := tx.TodoList(ctx, g.PersonID)
+		if err != nil {
+			return nil, err
+		}
+		perDay := map[domain.Day]float64{}
+		for _, t := range todos {
+			if t.Value.CompletedAt.IsZero() {
+				continue
+			}
+			if d := domain.DayOf(t.Value.CompletedAt, s.loc()); !d.Before(g.From) && !d.After(to) {
+				perDay[d]++
+			}
+		}
+		for d := g.From; !d.After(to); d = d.Add(1) {
+			if n, ok := perDay[d]; ok {
+				out = append(out, domain.GoalSample{Day: d, Value: n})
+			}
+		}
+		return out, nil
 	case domain.GoalHabitDays, domain.GoalHabitRate:
 		rows, err := tx.HabitDays(ctx, g.HabitID, g.From, to)
 		if err != nil {

@@ -249,3 +249,53 @@ func TestGoalKindsAndPeriods(t *testing.T) {
 	}
 	verifyClean(t, f, "after lowering a target")
 }
+
+// A to-do goal counts the to-dos completed in its period; completing one
+// pays the milestone it reaches at once, and reopening it lowers the count
+// (the milestone, once reached, stays).
+func TestGoalOfTodosDone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, 6, 10, 9, 0, 0))
+	p := f.person(t, "Tara")
+	g, err := f.svc.CreateGoal(ctx, app.GoalInput{Person: "tara", Name: "Clear the list", Kind: domain.GoalTodosDone, Target: 4,
+		Period: domain.PeriodMonth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Unit != "to-dos" || g.Progress.Current != 0 {
+		t.Fatalf("new to-do goal: %+v unit %q", g.Progress, g.Unit)
+	}
+	var ids []int64
+	for _, title := range []string{"Buy shoes", "Call the plumber", "Return the drill"} {
+		r, err := f.svc.CreateTodo(ctx, "tara", app.TodoInput{Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.Todo.Value.ID)
+	}
+	done := true
+	for _, id := range ids[:2] {
+		cur, err := f.svc.Todo(ctx, "tara", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.UpdateTodo(ctx, "tara", id, app.TodoPatch{Done: &done}, cur.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goals, err := f.svc.Goals(ctx, "tara")
+	if err != nil || len(goals) != 1 || goals[0].Progress.Current != 2 {
+		t.Fatalf("after two to-dos done: %+v, %v", goals, err)
+	}
+	if got := goalXP(t, f, p.ID); got != 12+25 {
+		t.Errorf("milestone XP after 2 of 4 = %d, want %d", got, 12+25)
+	}
+	if _, err := f.svc.CreateGoal(ctx, app.GoalInput{Person: "tara", Name: "x", Kind: domain.GoalTodosDone, Target: 3,
+		Period: domain.PeriodWeek, Metric: domain.MetricSleep}); err == nil {
+		t.Error("a to-do goal with a metric was accepted")
+	}
+	if rep, err := f.svc.Verify(ctx); err != nil || len(rep.Differences) > 0 {
+		t.Fatalf("verify: %v %v", rep.Differences, err)
+	}
+}

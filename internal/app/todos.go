@@ -96,7 +96,8 @@ func (s *Service) CreateTodo(ctx context.Context, personRef string, in TodoInput
 			}
 		}
 		s.todoEvent(ev, t, change, out.XP)
-		return nil
+		// A to-do done (or undone) moves the person's to-do goals.
+		return s.checkGoals(ctx, tx, t.PersonID, ev)
 	})
 	return out, err
 }
@@ -170,7 +171,8 @@ func (s *Service) UpdateTodo(ctx context.Context, personRef string, id int64, pa
 			}
 		}
 		s.todoEvent(ev, t, change, out.XP)
-		return nil
+		// A to-do done (or undone) moves the person's to-do goals.
+		return s.checkGoals(ctx, tx, t.PersonID, ev)
 	})
 	return out, err
 }
@@ -194,7 +196,7 @@ func (s *Service) DeleteTodo(ctx context.Context, personRef string, id int64, if
 			return err
 		}
 		s.todoEvent(ev, cur.Value, "deleted", 0)
-		return nil
+		return s.checkGoals(ctx, tx, cur.Value.PersonID, ev)
 	})
 }
 

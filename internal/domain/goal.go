@@ -24,13 +24,15 @@ const (
 	GoalMetricAverage GoalKind = "metric_average"
 	// GoalMetricDays counts the days a daily metric was at or above Threshold.
 	GoalMetricDays GoalKind = "metric_days"
+	// GoalTodosDone counts the to-dos completed in the period.
+	GoalTodosDone GoalKind = "todos_done"
 )
 
 // Cumulative reports whether the kind's value only grows as days pass (a
 // sum or a count): those have a pace and a projected finish. The others are
 // averages, judged against the target as they stand.
 func (k GoalKind) Cumulative() bool {
-	return k == GoalActivityTotal || k == GoalHabitDays || k == GoalMetricDays
+	return k == GoalActivityTotal || k == GoalHabitDays || k == GoalMetricDays || k == GoalTodosDone
 }
 
 // GoalMetric is a daily number a metric goal reads.
@@ -133,8 +135,9 @@ func ValidateGoal(g Goal) error {
 		if g.Kind == GoalMetricDays && (g.Threshold <= 0 || g.Threshold > 100) {
 			v.Add("threshold", g.Threshold, "a metric_days goal needs a threshold above 0 and at most 100")
 		}
+	case GoalTodosDone:
 	default:
-		v.Add("kind", g.Kind, "must be activity_total, habit_days, habit_rate, metric_average or metric_days")
+		v.Add("kind", g.Kind, "must be activity_total, habit_days, habit_rate, metric_average, metric_days or todos_done")
 	}
 	if g.Kind != GoalMetricDays && g.Threshold != 0 {
 		v.Add("threshold", g.Threshold, "only a metric_days goal has a threshold")
@@ -239,10 +242,10 @@ func (g Goal) Progress(samples []GoalSample, today Day) GoalProgress {
 	}
 	var reachedOn Day
 	switch g.Kind {
-	case GoalActivityTotal, GoalHabitDays, GoalMetricDays:
+	case GoalActivityTotal, GoalHabitDays, GoalMetricDays, GoalTodosDone:
 		for _, s := range in {
 			switch g.Kind {
-			case GoalActivityTotal:
+			case GoalActivityTotal, GoalTodosDone:
 				p.Current += s.Value
 			case GoalHabitDays:
 				if s.Value >= 1 {

@@ -14,7 +14,7 @@ import (
 // GoalInput is the body of POST …/goals.
 type GoalInput struct {
 	Name      string  `json:"name" minLength:"1" maxLength:"80"`
-	Kind      string  `json:"kind" enum:"activity_total,habit_days,habit_rate,metric_average,metric_days" doc:"activity_total sums an activity type's amounts; habit_days counts a habit's done days; habit_rate is the % of its due days done; metric_average averages a daily metric; metric_days counts days with the metric at or above threshold"`
+	Kind      string  `json:"kind" enum:"activity_total,habit_days,habit_rate,metric_average,metric_days,todos_done" doc:"activity_total sums an activity type's amounts; habit_days counts a habit's done days; habit_rate is the % of its due days done; metric_average averages a daily metric; metric_days counts days with the metric at or above threshold; todos_done counts the to-dos completed in the period"`
 	Activity  string  `json:"activity,omitempty" doc:"the activity type key (activity_total)"`
 	Habit     string  `json:"habit,omitempty" doc:"the habit's id, slug or name (habit_days, habit_rate)"`
 	Metric    string  `json:"metric,omitempty" enum:"sleep,readiness,activity,life_score" doc:"the daily metric (metric_average, metric_days)"`
