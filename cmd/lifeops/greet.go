@@ -30,9 +30,7 @@ func greet(ctx context.Context, w io.Writer, console bool, addr net.Addr, cfg co
 	}
 	// Past the redactor main puts around stderr: this is the one secret that
 	// must be seen.
-	if rw, ok := w.(interface{ Unwrap() io.Writer }); ok {
-		w = rw.Unwrap()
-	}
+	w = unredacted(w)
 	base := panelURL(addr, cfg.TLSCertFile != "")
 	existing, err := tokens.List(ctx)
 	if err != nil {

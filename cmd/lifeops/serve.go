@@ -251,16 +251,22 @@ func logFormat(cfg config.Config, w io.Writer) string {
 	if cfg.LogFormat != "" {
 		return cfg.LogFormat
 	}
-	// The redacting writer main wraps around stderr hides the terminal.
-	if rw, ok := w.(interface{ Unwrap() io.Writer }); ok {
-		w = rw.Unwrap()
-	}
-	if f, ok := w.(*os.File); ok {
+	if f, ok := unredacted(w).(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			return "console"
 		}
 	}
 	return "json"
+}
+
+// unredacted is the writer under the redacting one main wraps around
+// stderr: the terminal to detect, or the place for the one secret that must
+// be shown.
+func unredacted(w io.Writer) io.Writer {
+	if rw, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		return rw.Unwrap()
+	}
+	return w
 }
 
 // newLogger logs JSON, or a human console format when stderr is a terminal

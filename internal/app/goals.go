@@ -173,6 +173,20 @@ func (s *Service) checkGoalSource(ctx context.Context, tx Store, g domain.Goal) 
 
 // Goals lists a person's goals with their progress, latest period end first.
 func (s *Service) Goals(ctx context.Context, personRef string) ([]GoalView, error) {
+	return s.goalsWhere(ctx, personRef, func(domain.Goal) bool { return true })
+}
+
+// ActiveGoals lists the goals whose period has not ended, with their
+// progress: what Home Assistant shows, read on every refresh of a person, so
+// goals long over cost nothing there.
+func (s *Service) ActiveGoals(ctx context.Context, personRef string) ([]GoalView, error) {
+	today := s.today()
+	return s.goalsWhere(ctx, personRef, func(g domain.Goal) bool { return !g.Until.Before(today) })
+}
+
+// goalsWhere reads the person's goals that keep accepts, with their
+// progress, in one snapshot; the milestones reached are read once.
+func (s *Service) goalsWhere(ctx context.Context, personRef string, keep func(domain.Goal) bool) ([]GoalView, error) {
 	var out []GoalView
 	err := s.store.InTx(ctx, func(tx Store) error {
 		out = nil
@@ -184,8 +198,15 @@ func (s *Service) Goals(ctx context.Context, personRef string) ([]GoalView, erro
 		if err != nil {
 			return err
 		}
+		reached, err := tx.GoalMilestones(ctx, p.Value.ID)
+		if err != nil {
+			return err
+		}
 		for _, g := range list {
-			v, err := s.goalView(ctx, tx, g)
+			if !keep(g.Value) {
+				continue
+			}
+			v, err := s.goalViewWith(ctx, tx, g, reached)
 			if err != nil {
 				return err
 			}
@@ -420,6 +441,16 @@ func (s *Service) goalProgress(ctx context.Context, tx Store, g domain.Goal, tod
 }
 
 func (s *Service) goalView(ctx context.Context, tx Store, g Versioned[domain.Goal]) (GoalView, error) {
+	reached, err := tx.GoalMilestones(ctx, g.Value.PersonID)
+	if err != nil {
+		return GoalView{}, err
+	}
+	return s.goalViewWith(ctx, tx, g, reached)
+}
+
+// goalViewWith is goalView with the person's reached milestones already
+// read.
+func (s *Service) goalViewWith(ctx context.Context, tx Store, g Versioned[domain.Goal], reached []GoalMilestone) (GoalView, error) {
 	today := s.today()
 	prog, err := s.goalProgress(ctx, tx, g.Value, today)
 	if err != nil {
@@ -429,12 +460,8 @@ func (s *Service) goalView(ctx context.Context, tx Store, g Versioned[domain.Goa
 	if err != nil {
 		return GoalView{}, err
 	}
-	all, err := tx.GoalMilestones(ctx, g.Value.PersonID)
-	if err != nil {
-		return GoalView{}, err
-	}
 	v := GoalView{Goal: g.Value, Version: g.Version, Unit: unit, Progress: prog, PaceText: prog.PaceText(unit)}
-	for _, m := range all {
+	for _, m := range reached {
 		if m.GoalID == g.Value.ID {
 			v.Reached = append(v.Reached, m)
 		}

@@ -72,6 +72,13 @@ func TestGoalWeekOverDSTCountsFactsAlreadyThere(t *testing.T) {
 	if g.Goal.From != domain.NewDay(2026, 3, 23) || g.Goal.Until != domain.NewDay(2026, 3, 29) {
 		t.Fatalf("week %s..%s", g.Goal.From, g.Goal.Until)
 	}
+	// Its week is over: it is listed, but no longer active (no HA sensor).
+	if all, err := f.svc.Goals(ctx, "dora"); err != nil || len(all) != 1 {
+		t.Fatalf("goals %+v %v", all, err)
+	}
+	if active, err := f.svc.ActiveGoals(ctx, "dora"); err != nil || len(active) != 0 {
+		t.Fatalf("active goals after the week = %+v %v, want none", active, err)
+	}
 	if g.Progress.Current != 15 || g.Unit != "km" || g.Progress.Pace != domain.PaceMissed || g.PaceText != "missed by 5 km" {
 		t.Fatalf("progress %+v unit %q pace %q", g.Progress, g.Unit, g.PaceText)
 	}

@@ -393,11 +393,11 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 		}
 		var goals []GoalState
 		if gs, ok := b.o.Source.(GoalSource); ok {
-			views, err := gs.Goals(ctx, strconv.FormatInt(p.Value.ID, 10))
+			views, err := gs.ActiveGoals(ctx, strconv.FormatInt(p.Value.ID, 10))
 			if err != nil {
 				return h, snap, err
 			}
-			person.Goals, goals = activeGoals(views, today.Day.String())
+			person.Goals, goals = goalSensors(views)
 		}
 		h.People = append(h.People, person)
 

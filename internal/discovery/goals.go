@@ -10,7 +10,8 @@ import (
 // GoalSource is what the bridge reads of a person's goals; *app.Service is
 // one. A Source without it shows no goal sensors.
 type GoalSource interface {
-	Goals(ctx context.Context, person string) ([]app.GoalView, error)
+	// ActiveGoals are the goals whose period has not ended.
+	ActiveGoals(ctx context.Context, person string) ([]app.GoalView, error)
 }
 
 var _ GoalSource = (*app.Service)(nil)
@@ -35,16 +36,13 @@ type GoalState struct {
 	Projected string  `json:"projected_finish,omitempty"`
 }
 
-// activeGoals are the goals whose period has not ended on today, as the
-// sensors show them.
-func activeGoals(views []app.GoalView, today string) ([]Goal, []GoalState) {
+// goalSensors are the sensors of the active goals the app listed: their
+// names for the device, their progress for the states.
+func goalSensors(views []app.GoalView) ([]Goal, []GoalState) {
 	var shape []Goal
 	var states []GoalState
 	for _, v := range views {
 		g := v.Goal
-		if g.Until.String() < today {
-			continue
-		}
 		shape = append(shape, Goal{ID: g.ID, Name: g.Name})
 		st := GoalState{GoalID: g.ID, Percent: math.Round(v.Progress.Percent*10) / 10, Current: round2(v.Progress.Current),
 			Target: g.Target, Unit: v.Unit, Pace: v.PaceText, From: g.From.String(), Deadline: g.Until.String()}

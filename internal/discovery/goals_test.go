@@ -10,7 +10,7 @@ import (
 )
 
 // An active goal is a sensor: its progress in % as state, the numbers and
-// the pace as attributes. A goal whose period ended has none.
+// the pace as attributes.
 func TestGoalSensors(t *testing.T) {
 	t.Parallel()
 	day := func(s string) domain.Day {
@@ -23,11 +23,10 @@ func TestGoalSensors(t *testing.T) {
 	views := []app.GoalView{
 		{Goal: domain.Goal{ID: 7, Name: "Run 100 km", Target: 100, From: day("2026-12-01"), Until: day("2026-12-31")}, Unit: "km",
 			Progress: domain.GoalProgress{Current: 12.345, Target: 100, Percent: 12.345, ProjectedFinish: day("2027-01-20")}, PaceText: "behind by 8.9 km"},
-		{Goal: domain.Goal{ID: 8, Name: "November", Target: 10, From: day("2026-11-01"), Until: day("2026-11-30")}, Unit: "days"},
 	}
-	shape, states := activeGoals(views, "2026-12-07")
+	shape, states := goalSensors(views)
 	if len(shape) != 1 || shape[0].ID != 7 || len(states) != 1 {
-		t.Fatalf("active goals = %+v, %+v; want only goal 7", shape, states)
+		t.Fatalf("goal sensors = %+v, %+v; want goal 7", shape, states)
 	}
 	h := Household{BaseTopic: "lo", Prefix: "homeassistant", People: []Person{{ID: 1, Slug: "ann", Name: "Ann", Goals: shape}}}
 	var device string
