@@ -14,6 +14,7 @@ import (
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/domain/routine"
+	"github.com/lifeops/lifeops/internal/locale"
 )
 
 // Source is what the bridge reads from and commands into the app; the
@@ -61,6 +62,11 @@ type BridgeOptions struct {
 	// Default 250 ms.
 	Debounce time.Duration
 	Now      func() time.Time
+	// Language names the entities and words the event texts; nil: English.
+	Language *locale.Setting
+	// ConfigurationURL is the devices' link to the panel, asked on every
+	// sync (it may become known after the start); nil or "": no link.
+	ConfigurationURL func() string
 }
 
 // Bridge keeps Home Assistant's MQTT entities in step with the app: it
@@ -139,6 +145,15 @@ func (b *Bridge) Publish(_ context.Context, events []domain.Event) {
 	default:
 		b.o.Logger.Warn().Int("events", len(events)).Msg("entity bridge queue full: events dropped, states will catch up")
 	}
+	b.poke()
+}
+
+// Refresh asks for a full sync soon: something every entity shows changed
+// outside the app (the language, the panel's address).
+func (b *Bridge) Refresh() {
+	b.mu.Lock()
+	b.dirtyAll = true
+	b.mu.Unlock()
 	b.poke()
 }
 
@@ -288,8 +303,9 @@ func (b *Bridge) handleEvents(evs []domain.Event) {
 }
 
 func (b *Bridge) sendEvents(ctx context.Context, evs []domain.Event) {
+	tx := b.o.Language.Texts()
 	for _, ev := range evs {
-		e, ok := eventFor(ev)
+		e, ok := eventFor(ev, tx)
 		if !ok {
 			continue
 		}
@@ -299,25 +315,37 @@ func (b *Bridge) sendEvents(ctx context.Context, evs []domain.Event) {
 	}
 }
 
-// eventFor maps domain events to the event entity's types.
-func eventFor(ev domain.Event) (Event, bool) {
+// eventFor maps domain events to the event entity's types. Every event
+// carries "message", a sentence in the household's language that a card or
+// an automation can show as it is; the other keys are data and never
+// change with the language.
+func eventFor(ev domain.Event, tx locale.Texts) (Event, bool) {
+	var e Event
 	switch {
 	case ev.Kind == domain.EventLevelUp && ev.LevelUp != nil:
-		return Event{Type: EventLevelUp, Data: map[string]any{"level": ev.LevelUp.Level, "total_xp": ev.LevelUp.TotalXP, "points": ev.LevelUp.Points}}, true
+		e = Event{Type: EventLevelUp, Data: map[string]any{"level": ev.LevelUp.Level, "total_xp": ev.LevelUp.TotalXP, "points": ev.LevelUp.Points}}
+		e.Data["message"] = tx.T("event.level_up", "level", ev.LevelUp.Level)
 	case ev.Kind == domain.EventAchievementUnlocked && ev.Achievement != nil:
-		return Event{Type: EventAchievementUnlocked, Data: map[string]any{"key": ev.Achievement.Key, "name": ev.Achievement.Name, "xp": ev.Achievement.XP}}, true
+		e = Event{Type: EventAchievementUnlocked, Data: map[string]any{"key": ev.Achievement.Key, "name": ev.Achievement.Name, "xp": ev.Achievement.XP}}
+		e.Data["message"] = tx.T("event.achievement_unlocked", "name", ev.Achievement.Name)
 	case ev.Kind == domain.EventStreakBroken && ev.Streak != nil:
-		return Event{Type: EventStreakBroken, Data: map[string]any{"habit_id": ev.Streak.HabitID, "previous": ev.Streak.Previous, "day": ev.Streak.Day.String()}}, true
+		e = Event{Type: EventStreakBroken, Data: map[string]any{"habit_id": ev.Streak.HabitID, "previous": ev.Streak.Previous, "day": ev.Streak.Day.String()}}
+		e.Data["message"] = tx.T("event.streak_broken", "previous", ev.Streak.Previous)
 	case ev.Kind == domain.EventStreakMilestone && ev.Streak != nil:
-		return Event{Type: EventStreakMilestone, Data: map[string]any{"habit_id": ev.Streak.HabitID, "milestone": ev.Streak.Milestone}}, true
+		e = Event{Type: EventStreakMilestone, Data: map[string]any{"habit_id": ev.Streak.HabitID, "milestone": ev.Streak.Milestone}}
+		e.Data["message"] = tx.T("event.streak_milestone", "milestone", ev.Streak.Milestone)
 	case ev.Kind == domain.EventRoutineMissed && ev.Item != nil:
-		return Event{Type: EventRoutineMissed, Data: map[string]any{"item_id": ev.Item.ItemID, "title": ev.Item.Title,
-			"day": ev.Item.Day.String(), "planned": ev.Item.Planned.UTC().Format(time.RFC3339)}}, true
+		e = Event{Type: EventRoutineMissed, Data: map[string]any{"item_id": ev.Item.ItemID, "title": ev.Item.Title,
+			"day": ev.Item.Day.String(), "planned": ev.Item.Planned.UTC().Format(time.RFC3339)}}
+		e.Data["message"] = tx.T("event.routine_missed", "title", ev.Item.Title)
 	case ev.Kind == domain.EventGoalMilestone && ev.Goal != nil:
-		return Event{Type: EventGoalMilestone, Data: map[string]any{"goal_id": ev.Goal.GoalID, "name": ev.Goal.Name, "percent": ev.Goal.Percent,
-			"current": ev.Goal.Current, "target": ev.Goal.Target, "xp": ev.Goal.XP}}, true
+		e = Event{Type: EventGoalMilestone, Data: map[string]any{"goal_id": ev.Goal.GoalID, "name": ev.Goal.Name, "percent": ev.Goal.Percent,
+			"current": ev.Goal.Current, "target": ev.Goal.Target, "xp": ev.Goal.XP}}
+		e.Data["message"] = tx.T("event.goal_milestone", "name", ev.Goal.Name, "percent", ev.Goal.Percent)
+	default:
+		return Event{}, false
 	}
-	return Event{}, false
+	return e, true
 }
 
 // read gathers, in one pass over the household, both what HA's configs are
@@ -349,14 +377,21 @@ func (b *Bridge) readChanged(ctx context.Context, reread func(id int64) bool) (H
 }
 
 func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cached func(id int64) (personRead, bool)) (Household, Snapshot, error) {
-	h := Household{Version: b.o.Version, BaseTopic: b.o.BaseTopic, Prefix: b.o.Prefix}
+	h := Household{Version: b.o.Version, BaseTopic: b.o.BaseTopic, Prefix: b.o.Prefix, Language: b.o.Language.Lang()}
+	if b.o.ConfigurationURL != nil {
+		h.ConfigurationURL = b.o.ConfigurationURL()
+	}
 	snap := Snapshot{BaseTopic: b.o.BaseTopic}
 	if b.o.Health != nil {
 		checks := b.o.Health.Check(ctx)
 		snap.Connections = Connections{
-			HomeAssistant: checks["home_assistant"].State == app.DepOK,
-			Oura:          checks["oura"].State == app.DepOK,
-			Database:      checks["database"].State == app.DepOK,
+			HomeAssistant: connection(checks["home_assistant"]),
+			Oura:          connection(checks["oura"]),
+			Database:      connection(checks["database"]),
+		}
+		h.NotConfigured = NotConfigured{
+			HomeAssistant: snap.Connections.HomeAssistant.State == ConnNotConfigured,
+			Oura:          snap.Connections.Oura.State == ConnNotConfigured,
 		}
 	}
 	people, err := b.o.Source.People(ctx)
@@ -379,7 +414,11 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 		}
 		today, c, timeline := view.Today, view.Character, view.Timeline
 		for _, hb := range today.Habits {
-			person.Habits = append(person.Habits, Habit{ID: hb.Habit.ID, Slug: hb.Habit.Slug, Name: hb.Habit.Name, Negative: hb.Habit.Kind == domain.HabitNegative})
+			habit := Habit{ID: hb.Habit.ID, Slug: hb.Habit.Slug, Name: hb.Habit.Name, Negative: hb.Habit.Kind == domain.HabitNegative}
+			if tg := hb.Habit.Target; tg.Kind != domain.TargetCheck && tg.Kind != "" {
+				habit.Amount = &Amount{Target: tg.Value, Unit: tg.Unit}
+			}
+			person.Habits = append(person.Habits, habit)
 		}
 		for _, e := range timeline {
 			person.RoutineItems = append(person.RoutineItems, Item{ID: e.ItemID, Title: e.Title})
@@ -399,8 +438,6 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 			}
 			person.Goals, goals = goalSensors(views)
 		}
-		h.People = append(h.People, person)
-
 		ps := personState(today, c)
 		ps.Goals = goals
 		ps.Routine = routineState(timeline)
@@ -414,15 +451,34 @@ func (b *Bridge) readPeople(ctx context.Context, reread func(id int64) bool, cac
 				ps.OuraLastSync = *st.Sync.LastSync
 			}
 			ps.Oura = OuraState{Connected: st.Connected, NeedsReauth: st.NeedsReauth, ReauthReason: st.ReauthReason, LastError: st.Sync.LastError}
+			person.OuraLinked = st.Connected
 			if ps.LifeScore != nil && st.Connected && st.Sync.LastSync != nil {
 				// Stale while last night's sleep has not arrived: the score
 				// leaves sleep out until it does.
 				ps.LifeScore.Freshness = append(ps.LifeScore.Freshness, Freshness{Source: "oura", UpdatedAt: *st.Sync.LastSync, Stale: today.SleepNotInYet})
 			}
 		}
+		h.People = append(h.People, person)
 		snap.People = append(snap.People, ps)
 	}
 	return h, snap, nil
+}
+
+// connection maps a health check to a diagnostic.
+func connection(d app.DepStatus) Connection {
+	c := Connection{Error: d.Error}
+	if d.Since != nil {
+		c.Since = *d.Since
+	}
+	switch d.State {
+	case app.DepOK:
+		c.State, c.Error = ConnOK, ""
+	case app.DepDisabled:
+		c.State, c.Error = ConnNotConfigured, ""
+	default:
+		c.State = ConnDown
+	}
+	return c
 }
 
 func personState(t app.TodayView, c app.CharacterView) PersonState {
@@ -454,8 +510,13 @@ func personState(t app.TodayView, c app.CharacterView) PersonState {
 		if h.Habit.Kind == domain.HabitNegative {
 			done = h.Result.CheckIns == 0
 		}
-		ps.Habits = append(ps.Habits, HabitState{HabitID: h.Habit.ID, Streak: h.Streak.Current, Best: h.Streak.Best,
-			Strength: h.Strength, AtRisk: h.Streak.AtRisk, DoneToday: done})
+		hs := HabitState{HabitID: h.Habit.ID, Streak: h.Streak.Current, Best: h.Streak.Best,
+			Strength: h.Strength, AtRisk: h.Streak.AtRisk, DoneToday: done}
+		if k := h.Habit.Target.Kind; k != domain.TargetCheck && k != "" {
+			logged := h.Result.Value
+			hs.Logged = &logged
+		}
+		ps.Habits = append(ps.Habits, hs)
 	}
 	return ps
 }
@@ -527,6 +588,12 @@ func (b *Bridge) onCommand(ctx context.Context, topic string, payload []byte, re
 	case CommandCheckIn:
 		_, err = b.o.Source.CheckIn(ctx, app.CheckInInput{Person: person, Habit: strconv.FormatInt(cmd.HabitID, 10),
 			Source: domain.SourceHA, IdempotencyKey: b.pressKey(topic, b.o.Now())})
+	case CommandAmount:
+		// The same amount again within the window is MQTT's redelivery of
+		// one set, not a second one; another amount is a new check-in.
+		_, err = b.o.Source.CheckIn(ctx, app.CheckInInput{Person: person, Habit: strconv.FormatInt(cmd.HabitID, 10),
+			Quantity: cmd.Amount, Source: domain.SourceHA,
+			IdempotencyKey: b.pressKey(topic+"="+strconv.FormatFloat(cmd.Amount, 'g', -1, 64), b.o.Now())})
 	case CommandCompleteItem:
 		err = b.o.Source.CompleteRoutineItem(ctx, person, strconv.FormatInt(cmd.ItemID, 10), "done")
 	case CommandAllocate:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/locale"
 )
 
 // Catalog is what a household can name of LifeOps in Home Assistant: every
@@ -76,6 +77,9 @@ func NewCatalog(h Household) Catalog {
 			if len(c.Options) > 0 {
 				keys = append(keys, "options")
 			}
+			if c.Platform == PlatformNumber {
+				keys = append(keys, "min", "max", "step", "mode")
+			}
 			if c.Platform == PlatformEvent {
 				keys = append(keys, "event_type", "event_types")
 				keys = append(keys, all...)
@@ -111,7 +115,11 @@ func sampleAttributes(h Household) map[string][]string {
 			ps.Stats = append(ps.Stats, StatState{Stat: s, Breakdown: []StatPart{{}}})
 		}
 		for _, hb := range p.Habits {
-			ps.Habits = append(ps.Habits, HabitState{HabitID: hb.ID})
+			hs := HabitState{HabitID: hb.ID}
+			if hb.Amount != nil {
+				hs.Logged = new(float64)
+			}
+			ps.Habits = append(ps.Habits, hs)
 		}
 		for _, g := range p.Goals {
 			ps.Goals = append(ps.Goals, GoalState{GoalID: g.ID, Projected: "2026-01-31"})
@@ -149,7 +157,7 @@ func sampleEventData() map[EventType][]string {
 	for _, k := range kinds {
 		ev, ok := eventFor(domain.Event{Kind: k, PersonID: 1,
 			Activity: &domain.ActivityLoggedData{}, CheckIn: &domain.CheckInData{}, LevelUp: &domain.LevelUpData{},
-			Achievement: &domain.AchievementUnlockedData{}, Streak: &domain.StreakData{Milestone: 7}, Score: &domain.ScoreChangedData{}, Goal: &domain.GoalMilestoneData{}})
+			Achievement: &domain.AchievementUnlockedData{}, Streak: &domain.StreakData{Milestone: 7}, Score: &domain.ScoreChangedData{}, Goal: &domain.GoalMilestoneData{}}, locale.For(locale.English))
 		if !ok {
 			continue
 		}

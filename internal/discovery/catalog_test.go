@@ -57,6 +57,7 @@ func TestCatalogListsEveryAnnouncedEntity(t *testing.T) {
 		"sensor.lifeops_sam_routine_progress":     "total",
 		"event.lifeops_alex_events":               "level",
 		"select.lifeops_alex_allocate_stat_point": "options",
+		"number.lifeops_alex_drink_amount":        "step",
 	} {
 		e, _ := cat.Entity(id)
 		if !slices.Contains(e.Attributes, attr) {
@@ -68,7 +69,7 @@ func TestCatalogListsEveryAnnouncedEntity(t *testing.T) {
 			t.Errorf("event type %s missing from the catalog", et)
 		}
 	}
-	if got := cat.EventTypes[discovery.EventLevelUp]; !slices.Equal(got, []string{"level", "points", "total_xp"}) {
+	if got := cat.EventTypes[discovery.EventLevelUp]; !slices.Equal(got, []string{"level", "message", "points", "total_xp"}) {
 		t.Errorf("level_up data keys %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package discovery
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -13,6 +14,7 @@ type CommandKind string
 // Command kinds.
 const (
 	CommandCheckIn      CommandKind = "check_in"
+	CommandAmount       CommandKind = "amount"
 	CommandCompleteItem CommandKind = "complete_item"
 	CommandAllocate     CommandKind = "allocate"
 	CommandVacation     CommandKind = "vacation"
@@ -22,10 +24,11 @@ const (
 type Command struct {
 	Kind     CommandKind
 	PersonID int64
-	HabitID  int64  // CommandCheckIn
-	ItemID   int64  // CommandCompleteItem
-	NodeID   string // CommandAllocate
-	On       bool   // CommandVacation
+	HabitID  int64   // CommandCheckIn, CommandAmount
+	Amount   float64 // CommandAmount: what to log, > 0
+	ItemID   int64   // CommandCompleteItem
+	NodeID   string  // CommandAllocate
+	On       bool    // CommandVacation
 }
 
 var (
@@ -66,6 +69,20 @@ func ParseCommand(base, topic string, payload []byte) (Command, error) {
 			return Command{}, bad("habit id %q: %v", what[1], err)
 		}
 		return cmd, press()
+	case len(what) == 3 && what[0] == "habit" && what[2] == "amount":
+		cmd.Kind = CommandAmount
+		if cmd.HabitID, err = parseID(what[1]); err != nil {
+			return Command{}, bad("habit id %q: %v", what[1], err)
+		}
+		v, err := strconv.ParseFloat(body, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return Command{}, bad("payload %q: want an amount, a number like 0.25", clip(body))
+		}
+		if v <= 0 || v > maxAmount {
+			return Command{}, bad("payload %q: want an amount more than 0 and at most %v", clip(body), maxAmount)
+		}
+		cmd.Amount = v
+		return cmd, nil
 	case len(what) == 4 && what[0] == "routine" && what[1] == "item" && what[3] == "complete":
 		cmd.Kind = CommandCompleteItem
 		if cmd.ItemID, err = parseID(what[2]); err != nil {

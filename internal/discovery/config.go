@@ -3,7 +3,12 @@ package discovery
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"net/url"
 	"strings"
+
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/locale"
 )
 
 // ProjectURL is sent as the origin's support URL.
@@ -20,6 +25,7 @@ const (
 	PlatformSensor       Platform = "sensor"
 	PlatformBinarySensor Platform = "binary_sensor"
 	PlatformButton       Platform = "button"
+	PlatformNumber       Platform = "number"
 	PlatformSelect       Platform = "select"
 	PlatformSwitch       Platform = "switch"
 	PlatformEvent        Platform = "event"
@@ -59,6 +65,8 @@ func Stats() []Stat { return []Stat{STR, INT, WIS, STA, CHA, LCK} }
 
 func (s Stat) key() string { return strings.ToLower(string(s)) }
 
+// long is the stat's long name, which seeds its entity id (English on
+// purpose: ids never follow the language), and its icon.
 func (s Stat) long() (name, icon string) {
 	switch s {
 	case STR:
@@ -112,6 +120,8 @@ type device struct {
 	Model        string   `json:"model"`
 	SWVersion    string   `json:"sw_version"`
 	ViaDevice    string   `json:"via_device,omitempty"`
+	// ConfigurationURL is the "Visit" link of HA's device page.
+	ConfigurationURL string `json:"configuration_url,omitempty"`
 }
 
 type origin struct {
@@ -129,6 +139,9 @@ type component struct {
 	DefaultEntityID     string         `json:"default_entity_id,omitempty"`
 	Icon                string         `json:"icon,omitempty"`
 	EntityCategory      entityCategory `json:"entity_category,omitempty"`
+	// EnabledByDefault false registers the entity disabled (HA reads it
+	// only when it first registers the entity); nil leaves HA's default.
+	EnabledByDefault *bool `json:"enabled_by_default,omitempty"`
 	DeviceClass         string         `json:"device_class,omitempty"`
 	StateClass          stateClass     `json:"state_class,omitempty"`
 	Unit                string         `json:"unit_of_measurement,omitempty"`
@@ -141,6 +154,12 @@ type component struct {
 	PayloadOff          string         `json:"payload_off,omitempty"`
 	Options             []string       `json:"options,omitempty"`
 	EventTypes          []EventType    `json:"event_types,omitempty"`
+	// Number entities: min, max and step are always sent (HA's defaults
+	// differ between versions), hence pointers: 0 is a real min.
+	Min  *float64 `json:"min,omitempty"`
+	Max  *float64 `json:"max,omitempty"`
+	Step *float64 `json:"step,omitempty"`
+	Mode string   `json:"mode,omitempty"`
 }
 
 type deviceConfig struct {
@@ -224,46 +243,57 @@ func newPayload(h Household, dev device) devicePayload {
 }
 
 func householdDevice(h Household) deviceConfig {
+	tx := locale.For(h.Language)
 	p := newPayload(h, device{
-		Identifiers:  []string{householdObjectID},
-		Name:         "LifeOps",
-		Manufacturer: "LifeOps",
-		Model:        "LifeOps add-on",
-		SWVersion:    h.Version,
+		Identifiers:      []string{householdObjectID},
+		Name:             "LifeOps",
+		Manufacturer:     "LifeOps",
+		Model:            "LifeOps add-on",
+		SWVersion:        h.Version,
+		ConfigurationURL: h.ConfigurationURL,
 	})
-	for _, c := range []struct{ key, entity, name string }{
-		{"ha", "home_assistant", "Home Assistant connection"},
-		{"oura", "oura", "Oura connection"},
-		{"database", "database", "Database connection"},
+	for _, c := range []struct {
+		key, entity, name string
+		off               bool
+	}{
+		{"ha", "home_assistant", tx.T("entity.ha_connection"), h.NotConfigured.HomeAssistant},
+		{"oura", "oura", tx.T("entity.oura_connection"), h.NotConfigured.Oura},
+		{"database", "database", tx.T("entity.database_connection"), false},
 	} {
 		id := c.key + "_connection"
 		p.Components[id] = component{
-			Platform:        PlatformBinarySensor,
-			Name:            c.name,
-			UniqueID:        householdObjectID + "_" + id,
-			DefaultEntityID: "binary_sensor.lifeops_" + c.entity + "_connection",
-			DeviceClass:     "connectivity",
-			EntityCategory:  diagnostic,
-			StateTopic:      connectionStateTopic(h.BaseTopic, c.key),
-			PayloadOn:       PayloadOn,
-			PayloadOff:      PayloadOff,
+			Platform:            PlatformBinarySensor,
+			Name:                c.name,
+			UniqueID:            householdObjectID + "_" + id,
+			DefaultEntityID:     "binary_sensor.lifeops_" + c.entity + "_connection",
+			DeviceClass:         "connectivity",
+			EntityCategory:      diagnostic,
+			EnabledByDefault:    disabledIf(c.off),
+			StateTopic:          connectionStateTopic(h.BaseTopic, c.key),
+			JSONAttributesTopic: connectionAttributesTopic(h.BaseTopic, c.key),
+			PayloadOn:           PayloadOn,
+			PayloadOff:          PayloadOff,
 		}
 	}
 	return deviceConfig{topic: deviceTopic(h.Prefix, householdObjectID), payload: p}
 }
 
 func personDevice(h Household, person Person) deviceConfig {
+	tx := locale.For(h.Language)
 	objectID := personObjectID(person.ID)
 	p := newPayload(h, device{
-		Identifiers:  []string{objectID},
-		Name:         "LifeOps " + person.Name,
-		Manufacturer: "LifeOps",
-		Model:        "LifeOps person",
-		SWVersion:    h.Version,
-		ViaDevice:    householdObjectID,
+		Identifiers:      []string{objectID},
+		Name:             "LifeOps " + person.Name,
+		Manufacturer:     "LifeOps",
+		Model:            "LifeOps person",
+		SWVersion:        h.Version,
+		ViaDevice:        householdObjectID,
+		ConfigurationURL: h.ConfigurationURL,
 	})
 	t := topicsFor(h.BaseTopic, person.ID)
 	slug := entitySlug(person.Slug)
+	// Entity ids come from slugs and fixed English words, never from the
+	// (translated) names: a language switch renames, it never re-ids.
 	add := func(id, entity string, c component) {
 		c.UniqueID = objectID + "_" + id
 		c.DefaultEntityID = string(c.Platform) + ".lifeops_" + slug + "_" + entity
@@ -272,82 +302,97 @@ func personDevice(h Household, person Person) deviceConfig {
 	zero := 0
 
 	add("life_score", "life_score", component{
-		Platform: PlatformSensor, Name: "Life score", Icon: "mdi:heart-pulse",
+		Platform: PlatformSensor, Name: tx.T("entity.life_score"), Icon: "mdi:heart-pulse",
 		StateClass: measurement, DisplayPrecision: &zero,
 		StateTopic: t.state("life_score"), JSONAttributesTopic: t.attributes("life_score"),
 	})
 	add("level", "level", component{
-		Platform: PlatformSensor, Name: "Level", Icon: "mdi:star-circle",
+		Platform: PlatformSensor, Name: tx.T("entity.level"), Icon: "mdi:star-circle",
 		StateClass: measurement, StateTopic: t.state("level"),
 	})
 	add("xp", "xp", component{
-		Platform: PlatformSensor, Name: "XP", Icon: "mdi:star-four-points",
+		Platform: PlatformSensor, Name: tx.T("entity.xp"), Icon: "mdi:star-four-points",
 		StateClass: total, Unit: "XP", StateTopic: t.state("xp"),
 	})
 	add("xp_to_next_level", "xp_to_next_level", component{
-		Platform: PlatformSensor, Name: "XP to next level", Icon: "mdi:star-arrow-up",
+		Platform: PlatformSensor, Name: tx.T("entity.xp_to_next_level"), Icon: "mdi:star-arrow-up",
 		StateClass: measurement, Unit: "XP", StateTopic: t.state("xp_to_next_level"),
 	})
 	add("unspent_points", "unspent_points", component{
-		Platform: PlatformSensor, Name: "Unspent points", Icon: "mdi:plus-circle-multiple",
+		Platform: PlatformSensor, Name: tx.T("entity.unspent_points"), Icon: "mdi:plus-circle-multiple",
 		StateClass: measurement, StateTopic: t.state("unspent_points"), JSONAttributesTopic: t.attributes("unspent_points"),
 	})
 	for _, s := range Stats() {
 		long, icon := s.long()
 		key := t.stat(s)
 		add("stat_"+s.key(), long, component{
-			Platform: PlatformSensor, Name: strings.ToUpper(long[:1]) + long[1:] + " (" + string(s) + ")", Icon: icon,
+			Platform: PlatformSensor, Name: tx.T("entity.stat_" + s.key()), Icon: icon,
 			StateClass: measurement, StateTopic: t.state(key), JSONAttributesTopic: t.attributes(key),
 		})
 	}
 	for _, g := range person.Goals {
 		add("goal_"+itoa(g.ID), "goal_"+itoa(g.ID), component{
-			Platform: PlatformSensor, Name: "Goal " + g.Name, Icon: "mdi:flag-checkered",
+			Platform: PlatformSensor, Name: tx.T("entity.goal", "name", g.Name), Icon: "mdi:flag-checkered",
 			Unit: "%", StateClass: measurement, StateTopic: t.state(t.goal(g.ID)), JSONAttributesTopic: t.attributes(t.goal(g.ID)),
 		})
 	}
 	for _, hb := range person.Habits {
 		hslug := entitySlug(hb.Slug)
 		id := "habit_" + itoa(hb.ID)
-		streakName, doneName, pressName, pressIcon := hb.Name+" streak", hb.Name+" done today", hb.Name+" check-in", "mdi:check-circle-outline"
+		doneKey, pressKey, pressIcon := "entity.habit_done_today", "entity.habit_check_in", "mdi:check-circle-outline"
 		if hb.Negative {
-			doneName, pressName, pressIcon = hb.Name+" avoided today", hb.Name+" slip", "mdi:alert-circle-outline"
+			doneKey, pressKey, pressIcon = "entity.habit_avoided_today", "entity.habit_slip", "mdi:alert-circle-outline"
 		}
 		add(id+"_streak", hslug+"_streak", component{
-			Platform: PlatformSensor, Name: streakName, Icon: "mdi:fire",
+			Platform: PlatformSensor, Name: tx.T("entity.habit_streak", "habit", hb.Name), Icon: "mdi:fire",
 			DeviceClass: "duration", Unit: "d", StateClass: measurement,
 			StateTopic: t.state(t.habit(hb.ID, "streak")), JSONAttributesTopic: t.attributes(t.habit(hb.ID, "streak")),
 		})
 		add(id+"_done_today", hslug+"_done_today", component{
-			Platform: PlatformBinarySensor, Name: doneName, Icon: "mdi:calendar-check",
+			Platform: PlatformBinarySensor, Name: tx.T(doneKey, "habit", hb.Name), Icon: "mdi:calendar-check",
 			StateTopic: t.state(t.habit(hb.ID, "done_today")), PayloadOn: PayloadOn, PayloadOff: PayloadOff,
 		})
+		if a := hb.Amount; a != nil {
+			// A quantity habit takes an amount, which a button cannot send:
+			// the number entity replaces the check-in button (a check-in
+			// without an amount would never count towards the target).
+			lo, hi, step := 0.0, maxAmount, amountStep(a.Target)
+			add(id+"_amount", hslug+"_amount", component{
+				Platform: PlatformNumber, Name: tx.T("entity.habit_amount", "habit", hb.Name), Icon: "mdi:plus-box-multiple-outline",
+				Unit: a.Unit, Min: &lo, Max: &hi, Step: &step, Mode: "box",
+				StateTopic: t.state(t.habit(hb.ID, "amount")), CommandTopic: t.amount(hb.ID),
+			})
+			continue
+		}
 		add(id+"_check_in", hslug+"_check_in", component{
-			Platform: PlatformButton, Name: pressName, Icon: pressIcon,
+			Platform: PlatformButton, Name: tx.T(pressKey, "habit", hb.Name), Icon: pressIcon,
 			CommandTopic: t.checkIn(hb.ID), PayloadPress: PayloadPress,
 		})
 	}
 	add("routine_progress", "routine_progress", component{
-		Platform: PlatformSensor, Name: "Routine progress", Icon: "mdi:timeline-check",
+		Platform: PlatformSensor, Name: tx.T("entity.routine_progress"), Icon: "mdi:timeline-check",
 		StateClass: measurement, Unit: "%", DisplayPrecision: &zero,
 		StateTopic: t.state("routine/progress"), JSONAttributesTopic: t.attributes("routine/progress"),
 	})
 	add("routine_next_item", "next_routine_item", component{
-		Platform: PlatformSensor, Name: "Next routine item", Icon: "mdi:timeline-clock",
+		Platform: PlatformSensor, Name: tx.T("entity.next_routine_item"), Icon: "mdi:timeline-clock",
 		StateTopic: t.state("routine/next_item"), JSONAttributesTopic: t.attributes("routine/next_item"),
 	})
 	add("mood", "mood", component{
-		Platform: PlatformSensor, Name: "Mood", Icon: "mdi:emoticon-outline",
+		Platform: PlatformSensor, Name: tx.T("entity.mood"), Icon: "mdi:emoticon-outline",
 		StateClass: measurement, StateTopic: t.state("mood"),
 	})
 	add("top_insight", "top_insight", component{
-		Platform: PlatformSensor, Name: "Top insight", Icon: "mdi:lightbulb-on-outline",
+		Platform: PlatformSensor, Name: tx.T("entity.top_insight"), Icon: "mdi:lightbulb-on-outline",
 		StateTopic: t.state("insights/top"), JSONAttributesTopic: t.attributes("insights/top"),
 	})
 	add("oura_last_sync", "oura_last_sync", component{
-		Platform: PlatformSensor, Name: "Last Oura sync", Icon: "mdi:ring",
+		Platform: PlatformSensor, Name: tx.T("entity.oura_last_sync"), Icon: "mdi:ring",
 		DeviceClass: "timestamp", EntityCategory: diagnostic, StateTopic: t.state("oura/last_sync"),
 		JSONAttributesTopic: t.attributes("oura/last_sync"),
+		// A person without a ring has no use for it (nor a household
+		// without Oura settings); HA registers it disabled.
+		EnabledByDefault: disabledIf(h.NotConfigured.Oura || !person.OuraLinked),
 	})
 	for _, it := range person.RoutineItems {
 		entity := entitySlug(it.Title)
@@ -355,7 +400,7 @@ func personDevice(h Household, person Person) deviceConfig {
 			entity = "item_" + itoa(it.ID)
 		}
 		add("routine_item_"+itoa(it.ID)+"_complete", "complete_"+entity, component{
-			Platform: PlatformButton, Name: "Complete " + it.Title, Icon: "mdi:checkbox-marked-circle-outline",
+			Platform: PlatformButton, Name: tx.T("entity.complete_item", "item", it.Title), Icon: "mdi:checkbox-marked-circle-outline",
 			CommandTopic: t.completeItem(it.ID), PayloadPress: PayloadPress,
 		})
 	}
@@ -365,20 +410,64 @@ func personDevice(h Household, person Person) deviceConfig {
 			opts[i] = NodeOption(n)
 		}
 		add("allocate_stat_point", "allocate_stat_point", component{
-			Platform: PlatformSelect, Name: "Allocate stat point", Icon: "mdi:family-tree",
+			Platform: PlatformSelect, Name: tx.T("entity.allocate_stat_point"), Icon: "mdi:family-tree",
 			CommandTopic: t.allocate(), Options: opts,
 		})
 	}
 	add("vacation", "vacation", component{
-		Platform: PlatformSwitch, Name: "Vacation", Icon: "mdi:palm-tree",
+		Platform: PlatformSwitch, Name: tx.T("entity.vacation"), Icon: "mdi:palm-tree",
 		StateTopic: t.state("vacation"), CommandTopic: t.vacationSet(),
 		PayloadOn: PayloadOn, PayloadOff: PayloadOff,
 	})
 	add("events", "events", component{
-		Platform: PlatformEvent, Name: "Events", Icon: "mdi:party-popper",
+		Platform: PlatformEvent, Name: tx.T("entity.events"), Icon: "mdi:party-popper",
 		StateTopic: t.events(), EventTypes: EventTypes(),
 	})
 	return deviceConfig{topic: deviceTopic(h.Prefix, objectID), payload: p}
+}
+
+// maxAmount is the number entity's max: the most a check-in may log. Its
+// state (today's total) must stay within min and max too, or HA drops it
+// with an "Invalid value" error; a day's total above it is not credible.
+const maxAmount = domain.MaxTargetValue
+
+// amountStep is the number entity's step for a habit with target: a
+// hundredth of the target's order of magnitude (2 l → 0.01, 30 min → 0.1,
+// 2000 ml → 1), never coarser than 1 nor finer than HA's least step,
+// 0.001. The box accepts any amount; the step is what its arrows add.
+func amountStep(target float64) float64 {
+	if !(target > 0) {
+		return 1
+	}
+	step := math.Pow(10, math.Floor(math.Log10(target))-2)
+	return math.Min(1, math.Max(0.001, step))
+}
+
+// disabledIf is the enabled_by_default of an entity that is of no use
+// while off holds: false then, else left to HA (true).
+func disabledIf(off bool) *bool {
+	if !off {
+		return nil
+	}
+	no := false
+	return &no
+}
+
+// validConfigurationURL accepts what HA's device registry does: an
+// http(s) URL with a host, or homeassistant://<path> (a page of HA's own
+// frontend, such as an add-on's ingress panel).
+func validConfigurationURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "http", "https":
+		return u.Host != ""
+	case "homeassistant":
+		return u.Host != "" || u.Path != ""
+	}
+	return false
 }
 
 // NodeOption is how a stat-tree node appears in the allocate select. The id

@@ -22,6 +22,14 @@ func TestParseCommand(t *testing.T) {
 		errHas  string
 	}{
 		{"check-in", "lifeops/1/habit/11/check_in/set", "PRESS", discovery.Command{Kind: discovery.CommandCheckIn, PersonID: 1, HabitID: 11}, nil, ""},
+		{"amount", "lifeops/1/habit/13/amount/set", "0.25", discovery.Command{Kind: discovery.CommandAmount, PersonID: 1, HabitID: 13, Amount: 0.25}, nil, ""},
+		{"whole amount", "lifeops/1/habit/13/amount/set", "500\n", discovery.Command{Kind: discovery.CommandAmount, PersonID: 1, HabitID: 13, Amount: 500}, nil, ""},
+		{"zero amount", "lifeops/1/habit/13/amount/set", "0", discovery.Command{}, discovery.ErrBadCommand, `payload "0": want an amount more than 0 and at most 1e+06`},
+		{"negative amount", "lifeops/1/habit/13/amount/set", "-1", discovery.Command{}, discovery.ErrBadCommand, "more than 0"},
+		{"huge amount", "lifeops/1/habit/13/amount/set", "2e6", discovery.Command{}, discovery.ErrBadCommand, "at most"},
+		{"amount not a number", "lifeops/1/habit/13/amount/set", "lots", discovery.Command{}, discovery.ErrBadCommand, `payload "lots": want an amount`},
+		{"amount NaN", "lifeops/1/habit/13/amount/set", "NaN", discovery.Command{}, discovery.ErrBadCommand, "want an amount"},
+		{"amount bad habit", "lifeops/1/habit/x/amount/set", "1", discovery.Command{}, discovery.ErrBadCommand, `habit id "x"`},
 		{"complete item", "lifeops/2/routine/item/101/complete/set", "PRESS\n", discovery.Command{Kind: discovery.CommandCompleteItem, PersonID: 2, ItemID: 101}, nil, ""},
 		{"allocate option", "lifeops/1/stat_tree/allocate/set", "Iron Body (#str_7)", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: "str_7"}, nil, ""},
 		{"allocate name with parens", "lifeops/1/stat_tree/allocate/set", "Body (mind) (#int_12)", discovery.Command{Kind: discovery.CommandAllocate, PersonID: 1, NodeID: "int_12"}, nil, ""},
@@ -86,6 +94,9 @@ func TestAnnouncedCommandTopicsRoundTrip(t *testing.T) {
 				continue
 			}
 			payload := c.PayloadPress + c.PayloadOn
+			if c.Platform == "number" {
+				payload = "0.5"
+			}
 			if len(c.Options) > 0 {
 				payload = c.Options[len(c.Options)-1]
 			}

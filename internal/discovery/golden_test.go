@@ -15,20 +15,22 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
-// fixture is a fixed household: Alex has habits (one negative), routine items
-// and allocatable nodes; Sam has none of them, so the optional parts are
-// covered both ways.
+// fixture is a fixed household: Alex has habits (one negative, one of
+// amounts), routine items, allocatable nodes and a ring; Sam has none of
+// them, so the optional parts are covered both ways.
 func fixture() discovery.Household {
 	return discovery.Household{
-		Version:   "0.1.0",
-		BaseTopic: "lifeops",
-		Prefix:    "homeassistant",
+		Version:          "0.1.0",
+		BaseTopic:        "lifeops",
+		Prefix:           "homeassistant",
+		ConfigurationURL: "homeassistant://hassio/ingress/local_lifeops",
 		People: []discovery.Person{
 			{
-				ID: 1, Slug: "alex", Name: "Alex",
+				ID: 1, Slug: "alex", Name: "Alex", OuraLinked: true,
 				Habits: []discovery.Habit{
 					{ID: 11, Slug: "water", Name: "Water"},
 					{ID: 12, Slug: "no-smoking", Name: "No smoking", Negative: true},
+					{ID: 13, Slug: "drink", Name: "Drink", Amount: &discovery.Amount{Target: 2, Unit: "l"}},
 				},
 				RoutineItems: []discovery.Item{
 					{ID: 101, Title: "Morning stretch"},
@@ -49,7 +51,11 @@ func fixtureSnapshot() discovery.Snapshot {
 	mood := 7
 	return discovery.Snapshot{
 		BaseTopic:   "lifeops",
-		Connections: discovery.Connections{HomeAssistant: true, Oura: false, Database: true},
+		Connections: discovery.Connections{
+			HomeAssistant: discovery.Connection{State: discovery.ConnOK, Since: at.Add(-time.Hour)},
+			Oura:          discovery.Connection{State: discovery.ConnDown, Error: "oura api: 503 service unavailable", Since: at},
+			Database:      discovery.Connection{State: discovery.ConnOK},
+		},
 		People: []discovery.PersonState{
 			{
 				PersonID: 1,
@@ -78,6 +84,7 @@ func fixtureSnapshot() discovery.Snapshot {
 				Habits: []discovery.HabitState{
 					{HabitID: 11, Streak: 6, Best: 14, Strength: 0.83, AtRisk: true, DoneToday: false},
 					{HabitID: 12, Streak: 30, Best: 30, Strength: 0.97, DoneToday: true},
+					{HabitID: 13, Streak: 2, Best: 9, Strength: 0.5, AtRisk: true, Logged: ptr(1.25)},
 				},
 				Routine:      discovery.RoutineState{Done: 1, Total: 3, Next: &discovery.NextItem{ItemID: 102, Title: "Read 20 min", Due: at.Add(90 * time.Minute)}},
 				Mood:         &mood,
@@ -94,6 +101,8 @@ func fixtureSnapshot() discovery.Snapshot {
 		},
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // goldenMessages renders messages as a stable, readable JSON document:
 // payloads that are JSON objects are embedded with sorted keys.
@@ -162,6 +171,26 @@ func TestGoldenConfigs(t *testing.T) {
 		t.Fatalf("fixture invalid: %v", err)
 	}
 	checkGolden(t, "configs", goldenMessages(t, discovery.Configs(h)))
+}
+
+// The same household in German: names change, ids do not (checked in
+// TestLanguageKeepsIDs).
+func TestGoldenConfigsGerman(t *testing.T) {
+	t.Parallel()
+	h := fixture()
+	h.Language = "de"
+	checkGolden(t, "configs_de", goldenMessages(t, discovery.Configs(h)))
+}
+
+// A household without Oura settings and without HA: their diagnostics and
+// everyone's Oura entity are registered disabled.
+func TestGoldenConfigsNotConfigured(t *testing.T) {
+	t.Parallel()
+	h := fixture()
+	h.People = h.People[:1]
+	h.NotConfigured = discovery.NotConfigured{HomeAssistant: true, Oura: true}
+	h.ConfigurationURL = "https://lifeops.example.org/"
+	checkGolden(t, "configs_not_configured", goldenMessages(t, discovery.Configs(h)))
 }
 
 func TestGoldenStates(t *testing.T) {

@@ -37,6 +37,21 @@ type Household struct {
 	BaseTopic string // root of LifeOps' topics, e.g. "lifeops"
 	Prefix    string // HA discovery prefix, e.g. "homeassistant"
 	People    []Person
+	// Language names the entities (locale.For); ids never depend on it.
+	Language string
+	// ConfigurationURL is the device pages' link to the panel: the add-on's
+	// ingress panel (homeassistant://hassio/ingress/<slug>) or an http(s)
+	// address; empty leaves the link out.
+	ConfigurationURL string
+	// NotConfigured are the connections this installation has no settings
+	// for; their diagnostics are disabled by default in HA.
+	NotConfigured NotConfigured
+}
+
+// NotConfigured says which optional connections are not set up at all.
+type NotConfigured struct {
+	HomeAssistant bool
+	Oura          bool
 }
 
 // Person is one household member; one HA device each.
@@ -53,6 +68,9 @@ type Person struct {
 	AllocatableNodes []Node
 	// Goals are the person's active goals, a sensor each.
 	Goals []Goal
+	// OuraLinked is true when the person has connected a ring; their Oura
+	// entities are disabled by default otherwise.
+	OuraLinked bool
 }
 
 // Habit is a habit to check in.
@@ -63,6 +81,15 @@ type Habit struct {
 	// Negative habits are ones to avoid ("no smoking"): a check-in records a
 	// slip, and "done today" means no slip yet.
 	Negative bool
+	// Amount is set for a quantity habit ("at least 2 l"): HA gets a
+	// number entity to log an amount instead of a check-in button.
+	Amount *Amount
+}
+
+// Amount is what a quantity habit counts.
+type Amount struct {
+	Target float64 // the day's target or limit, > 0
+	Unit   string  // free text, may be empty
 }
 
 // Item is one routine item on today's timeline.
@@ -100,6 +127,9 @@ func (h Household) Validate() error {
 	}
 	if !topicLevel.MatchString(h.Prefix) {
 		add("prefix (%q): must be a topic without wildcards or empty levels", h.Prefix)
+	}
+	if u := h.ConfigurationURL; u != "" && !validConfigurationURL(u) {
+		add("configuration_url (%q): must be an http(s) URL or homeassistant://<path>", u)
 	}
 	if h.Version == "" {
 		add("version: must not be empty")
@@ -140,6 +170,9 @@ func (h Household) Validate() error {
 			}
 			if strings.TrimSpace(hb.Name) == "" {
 				add("%s.name: must not be empty", hat)
+			}
+			if a := hb.Amount; a != nil && !(a.Target > 0 && a.Target <= maxAmount) {
+				add("%s.amount.target (%v): must be more than 0 and at most %v", hat, a.Target, maxAmount)
 			}
 		}
 		items := map[int64]bool{}

@@ -19,9 +19,28 @@ type Snapshot struct {
 
 // Connections are the household device's diagnostics.
 type Connections struct {
-	HomeAssistant bool
-	Oura          bool
-	Database      bool
+	HomeAssistant Connection
+	Oura          Connection
+	Database      Connection
+}
+
+// ConnState is a connection's state as the diagnostics show it.
+type ConnState string
+
+// Connection states. The binary sensor is ON for ConnOK, OFF for ConnDown,
+// and unknown for ConnNotConfigured (nothing to connect to is not a
+// failure); the "status" attribute names the state in words.
+const (
+	ConnOK            ConnState = "ok"
+	ConnDown          ConnState = "down"
+	ConnNotConfigured ConnState = "not_configured"
+)
+
+// Connection is one connection's diagnostic.
+type Connection struct {
+	State ConnState
+	Error string    // why it is down, when it is
+	Since time.Time // when it entered State; zero: not known
 }
 
 // PersonState is one person's current values. Pointers are nil when the
@@ -105,6 +124,9 @@ type HabitState struct {
 	Strength  float64 // habit strength, 0–1
 	AtRisk    bool    // the streak breaks unless the habit is done today
 	DoneToday bool    // the goal is met today (negative habit: no slip yet)
+	// Logged is today's counted total of a quantity habit (its number
+	// entity's state); nil for a yes/no habit.
+	Logged *float64
 }
 
 // RoutineState is today's routine progress.
@@ -138,9 +160,28 @@ func States(s Snapshot) ([]Message, error) {
 	}
 
 	c := s.Connections
-	raw(connectionStateTopic(s.BaseTopic, "ha"), onOff(c.HomeAssistant))
-	raw(connectionStateTopic(s.BaseTopic, "oura"), onOff(c.Oura))
-	raw(connectionStateTopic(s.BaseTopic, "database"), onOff(c.Database))
+	for _, conn := range []struct {
+		key string
+		c   Connection
+	}{{"ha", c.HomeAssistant}, {"oura", c.Oura}, {"database", c.Database}} {
+		state := PayloadOff
+		switch conn.c.State {
+		case ConnOK:
+			state = PayloadOn
+		case ConnNotConfigured:
+			state = PayloadNone
+		}
+		raw(connectionStateTopic(s.BaseTopic, conn.key), state)
+		status := conn.c.State
+		if status == "" {
+			status = ConnDown
+		}
+		var since any // null: not known
+		if !conn.c.Since.IsZero() {
+			since = conn.c.Since.UTC().Format(time.RFC3339)
+		}
+		attrs(connectionAttributesTopic(s.BaseTopic, conn.key), map[string]any{"status": status, "error": conn.c.Error, "since": since})
+	}
 
 	for _, p := range s.People {
 		t := topicsFor(s.BaseTopic, p.PersonID)
@@ -186,6 +227,9 @@ func States(s Snapshot) ([]Message, error) {
 				"at_risk":  hb.AtRisk,
 			})
 			raw(t.state(t.habit(hb.HabitID, "done_today")), onOff(hb.DoneToday))
+			if hb.Logged != nil {
+				raw(t.state(t.habit(hb.HabitID, "amount")), formatFloat(*hb.Logged))
+			}
 		}
 		r := p.Routine
 		progress := PayloadNone

@@ -32,6 +32,7 @@ func DeviceConfigFilter(prefix string) string { return prefix + "/device/+/confi
 func CommandFilters(base string) []string {
 	return []string{
 		base + "/+/habit/+/check_in/set",
+		base + "/+/habit/+/amount/set",
 		base + "/+/routine/item/+/complete/set",
 		base + "/+/stat_tree/allocate/set",
 		base + "/+/vacation/set",
@@ -65,6 +66,9 @@ func (t personTopics) events() string { return t.root + "/events" }
 func (t personTopics) checkIn(habitID int64) string {
 	return t.root + "/habit/" + itoa(habitID) + "/check_in/set"
 }
+func (t personTopics) amount(habitID int64) string {
+	return t.root + "/habit/" + itoa(habitID) + "/amount/set"
+}
 func (t personTopics) completeItem(itemID int64) string {
 	return t.root + "/routine/item/" + itoa(itemID) + "/complete/set"
 }
@@ -73,4 +77,8 @@ func (t personTopics) vacationSet() string { return t.root + "/vacation/set" }
 
 func connectionStateTopic(base, name string) string {
 	return base + "/household/connection/" + name + "/state"
+}
+
+func connectionAttributesTopic(base, name string) string {
+	return base + "/household/connection/" + name + "/attributes"
 }
