@@ -133,27 +133,27 @@ type origin struct {
 // component is one entity in a device payload. Every field but Platform is
 // omitempty so that a removal can cut a component down to {"platform": …}.
 type component struct {
-	Platform            Platform       `json:"platform"`
-	Name                string         `json:"name,omitempty"`
-	UniqueID            string         `json:"unique_id,omitempty"`
-	DefaultEntityID     string         `json:"default_entity_id,omitempty"`
-	Icon                string         `json:"icon,omitempty"`
-	EntityCategory      entityCategory `json:"entity_category,omitempty"`
+	Platform        Platform       `json:"platform"`
+	Name            string         `json:"name,omitempty"`
+	UniqueID        string         `json:"unique_id,omitempty"`
+	DefaultEntityID string         `json:"default_entity_id,omitempty"`
+	Icon            string         `json:"icon,omitempty"`
+	EntityCategory  entityCategory `json:"entity_category,omitempty"`
 	// EnabledByDefault false registers the entity disabled (HA reads it
 	// only when it first registers the entity); nil leaves HA's default.
-	EnabledByDefault *bool `json:"enabled_by_default,omitempty"`
-	DeviceClass         string         `json:"device_class,omitempty"`
-	StateClass          stateClass     `json:"state_class,omitempty"`
-	Unit                string         `json:"unit_of_measurement,omitempty"`
-	DisplayPrecision    *int           `json:"suggested_display_precision,omitempty"`
-	StateTopic          string         `json:"state_topic,omitempty"`
-	JSONAttributesTopic string         `json:"json_attributes_topic,omitempty"`
-	CommandTopic        string         `json:"command_topic,omitempty"`
-	PayloadPress        string         `json:"payload_press,omitempty"`
-	PayloadOn           string         `json:"payload_on,omitempty"`
-	PayloadOff          string         `json:"payload_off,omitempty"`
-	Options             []string       `json:"options,omitempty"`
-	EventTypes          []EventType    `json:"event_types,omitempty"`
+	EnabledByDefault    *bool       `json:"enabled_by_default,omitempty"`
+	DeviceClass         string      `json:"device_class,omitempty"`
+	StateClass          stateClass  `json:"state_class,omitempty"`
+	Unit                string      `json:"unit_of_measurement,omitempty"`
+	DisplayPrecision    *int        `json:"suggested_display_precision,omitempty"`
+	StateTopic          string      `json:"state_topic,omitempty"`
+	JSONAttributesTopic string      `json:"json_attributes_topic,omitempty"`
+	CommandTopic        string      `json:"command_topic,omitempty"`
+	PayloadPress        string      `json:"payload_press,omitempty"`
+	PayloadOn           string      `json:"payload_on,omitempty"`
+	PayloadOff          string      `json:"payload_off,omitempty"`
+	Options             []string    `json:"options,omitempty"`
+	EventTypes          []EventType `json:"event_types,omitempty"`
 	// Number entities: min, max and step are always sent (HA's defaults
 	// differ between versions), hence pointers: 0 is a real min.
 	Min  *float64 `json:"min,omitempty"`

@@ -50,7 +50,7 @@ func fixtureSnapshot() discovery.Snapshot {
 	at := time.Date(2026, 3, 29, 7, 30, 0, 0, time.FixedZone("CEST", 2*3600))
 	mood := 7
 	return discovery.Snapshot{
-		BaseTopic:   "lifeops",
+		BaseTopic: "lifeops",
 		Connections: discovery.Connections{
 			HomeAssistant: discovery.Connection{State: discovery.ConnOK, Since: at.Add(-time.Hour)},
 			Oura:          discovery.Connection{State: discovery.ConnDown, Error: "oura api: 503 service unavailable", Since: at},
