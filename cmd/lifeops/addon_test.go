@@ -49,8 +49,21 @@ func newFakeSupervisor(t *testing.T, token, brokerURL string) *fakeSupervisor {
 	if err != nil {
 		t.Fatalf("LIFEOPS_TEST_MQTT_URL %q: %v", brokerURL, err)
 	}
-	f := &fakeSupervisor{ha: hatest.New(hatest.Options{Token: token})}
+	// A German household: entity names follow HA's language.
+	f := &fakeSupervisor{ha: hatest.New(hatest.Options{Token: token, Language: "de"})}
 	mux := http.NewServeMux()
+	// The add-on's own slug names its ingress panel.
+	mux.HandleFunc("GET /addons/self/info", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			f.mu.Lock()
+			f.badAuths++
+			f.mu.Unlock()
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"result":"ok","data":{"name":"LifeOps","slug":"a0d7b954_lifeops","ingress":true}}`)
+	})
 	mux.HandleFunc("GET /services/mqtt", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		f.mu.Lock()
@@ -153,6 +166,13 @@ func TestAddonMode(t *testing.T) {
 	configTopic := fmt.Sprintf("%s/homeassistant/device/lifeops_%d/config", root, person.ID)
 	waitRetained(t, brokerURL, configTopic, func(b []byte) bool {
 		return bytes.Contains(b, []byte(`"default_entity_id":"sensor.lifeops_`+person.Slug+`_life_score"`))
+	})
+	// HA's language is German and the device links to the add-on's
+	// ingress panel; the entity ids stay English.
+	waitRetained(t, brokerURL, configTopic, func(b []byte) bool {
+		return bytes.Contains(b, []byte(`"name":"Lebens-Score"`)) &&
+			bytes.Contains(b, []byte(`"default_entity_id":"sensor.lifeops_`+person.Slug+`_life_score"`)) &&
+			bytes.Contains(b, []byte(`"configuration_url":"homeassistant://hassio/ingress/a0d7b954_lifeops"`))
 	})
 	waitRetained(t, brokerURL, root+"/lifeops/status", func(b []byte) bool { return string(b) == "online" })
 

@@ -27,6 +27,7 @@ import (
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/httpapi"
 	"github.com/lifeops/lifeops/internal/insights"
+	"github.com/lifeops/lifeops/internal/locale"
 	"github.com/lifeops/lifeops/internal/migrate"
 	"github.com/lifeops/lifeops/internal/postgres"
 	"github.com/lifeops/lifeops/internal/redact"
@@ -119,7 +120,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		}
 	}
 
-	var p parts
+	p := parts{lang: locale.NewSetting(cfg.Language)}
+	p.resolvePanelURL(ctx, cfg, log)
 	p.insights = app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: z.Location})
 	ouraNotes := &laterNotifier{log: log.With().Str("component", "oura").Logger()}
 	ouraUC, ouraHook, err := newOura(cfg, store, svc, z, health, ouraNotes)

@@ -19,6 +19,7 @@ import (
 	"github.com/lifeops/lifeops/internal/hass"
 	"github.com/lifeops/lifeops/internal/httpapi"
 	"github.com/lifeops/lifeops/internal/jobs"
+	"github.com/lifeops/lifeops/internal/locale"
 	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/supervisor"
 )
@@ -66,6 +67,65 @@ type parts struct {
 	sensors   sensorParts    // sensor readings: the storing ingester and the MQTT source
 
 	caldav *hass.CalDAVRefresher // nil without HA or CalDAV
+
+	lang  *locale.Setting // names and notifications: the option, else HA's language
+	panel devicePanelLink        // where HA's device pages link to
+}
+
+// devicePanelLink is the address of the panel that HA's device pages link to:
+// the panel_url option, else (in the add-on) the ingress panel once the
+// Supervisor has told us the add-on's slug, else none.
+type devicePanelLink struct {
+	url      atomic.Pointer[string]
+	mu       sync.Mutex
+	onChange func()
+}
+
+func (u *devicePanelLink) get() string {
+	if s := u.url.Load(); s != nil {
+		return *s
+	}
+	return ""
+}
+
+func (u *devicePanelLink) set(s string) {
+	u.url.Store(&s)
+	u.mu.Lock()
+	f := u.onChange
+	u.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+func (u *devicePanelLink) notify(f func()) {
+	u.mu.Lock()
+	u.onChange = f
+	u.mu.Unlock()
+}
+
+// resolvePanelURL sets p.panel: at once from the option, or in the
+// add-on from the Supervisor (retried until it answers; the link is not
+// worth failing anything for).
+func (p *parts) resolvePanelURL(ctx context.Context, cfg config.Config, log zerolog.Logger) {
+	if cfg.PanelURL != "" {
+		p.panel.set(cfg.PanelURL)
+		return
+	}
+	if cfg.SupervisorToken == "" {
+		return
+	}
+	p.wg.Go(func() {
+		sup := supervisor.New(cfg.SupervisorURL, cfg.SupervisorToken, nil)
+		slug, err := backoff.Retry(ctx, func() (string, error) { return sup.SelfSlug(ctx) },
+			backoff.WithBackOff(waitingBackOff(time.Second, 5*time.Minute)), backoff.WithMaxElapsedTime(0),
+			backoff.WithNotify(func(err error, wait time.Duration) {
+				log.Warn().Err(err).Dur("retry_in", wait).Msg("add-on slug not known yet: HA's device pages have no link to the panel")
+			}))
+		if err == nil {
+			p.panel.set("homeassistant://hassio/ingress/" + slug)
+		}
+	})
 }
 
 // startMQTT connects to the broker (asking the Supervisor for it in the
@@ -138,8 +198,11 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 	bridge := discovery.NewBridge(discovery.BridgeOptions{
 		Source: svc, Publisher: pub, Transport: client, Logger: log.With().Str("component", "entities").Logger(),
 		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health, Oura: p.oura,
-		Insights: p.insights,
+		Insights: p.insights, Language: p.lang, ConfigurationURL: p.panel.get,
 	})
+	// A new language or panel address renames or relinks every entity.
+	p.lang.OnChange(bridge.Refresh)
+	p.panel.notify(bridge.Refresh)
 	client.OnConnect(pub.Reannounce)
 	// The connection diagnostics follow the link at once, not at the next
 	// full refresh.
@@ -188,6 +251,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 			log.Warn().Err(err).Msg("home assistant get_config")
 			return
 		}
+		p.lang.SetFromHA(c.Language)
 		if loc, err := c.Location(); err == nil && z.fixed == nil {
 			z.fromHA.Store(loc)
 			log.Info().Str("time_zone", loc.String()).Str("ha_version", c.Version).Msg("household time zone from Home Assistant")
@@ -265,8 +329,8 @@ func (n logNotifier) Notify(_ context.Context, note app.Notification) error {
 func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Service, z *zone, metrics *httpapi.Metrics, log zerolog.Logger) error {
 	var notifier app.Notifier = logNotifier{log: log.With().Str("component", "reminders").Logger()}
 	if p.ha != nil {
-		notifier = hass.NewNotifier(p.ha, personEntity(svc))
-		svc.AddSink(hass.NewCelebrations(ctx, notifier, log.With().Str("component", "celebrations").Logger()))
+		notifier = hass.NewNotifier(p.ha, personEntity(svc), p.lang)
+		svc.AddSink(hass.NewCelebrations(ctx, notifier, p.lang, log.With().Str("component", "celebrations").Logger()))
 	}
 	if p.ouraNotes != nil {
 		p.ouraNotes.set(notifier)

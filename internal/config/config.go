@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeops/lifeops/internal/locale"
 	"github.com/lifeops/lifeops/internal/redact"
 )
 
@@ -45,6 +46,8 @@ type Config struct {
 	HAToken               string
 	Z2MBaseTopic          string
 	Timezone              string // empty: Home Assistant's time zone, else the system's
+	Language              string // empty: Home Assistant's language, else English
+	PanelURL              string // empty: the add-on's ingress panel in the add-on, else no link
 	LogLevel              string
 	LogFormat             string // json or console; empty: console on a terminal, else json
 	OuraClientID          string
@@ -110,6 +113,8 @@ func fields() []field {
 		f("ha_token", "", "Home Assistant long-lived access token", true, func(c *Config) *string { return &c.HAToken }),
 		f("z2m_base_topic", "zigbee2mqtt", "Zigbee2MQTT base topic", false, func(c *Config) *string { return &c.Z2MBaseTopic }),
 		f("timezone", "", "household time zone (IANA name); empty: Home Assistant's, else the system's", false, func(c *Config) *string { return &c.Timezone }),
+		f("language", "", "language of entity names and notifications in Home Assistant ("+strings.Join(locale.Languages(), ", ")+"); empty: Home Assistant's", false, func(c *Config) *string { return &c.Language }),
+		f("panel_url", "", "address of the LifeOps panel that HA's device pages link to (http(s)://… or homeassistant://…); empty: the add-on's ingress panel inside the add-on, else no link", false, func(c *Config) *string { return &c.PanelURL }),
 		f("log_level", "info", "trace, debug, info, warn or error", false, func(c *Config) *string { return &c.LogLevel }),
 		f("log_format", "", "json or console; empty: console on a terminal, else json", false, func(c *Config) *string { return &c.LogFormat }),
 		f("oura_client_id", "", "Oura application client id", false, func(c *Config) *string { return &c.OuraClientID }),
@@ -472,6 +477,14 @@ func (c Config) Validate() error {
 	if c.Timezone != "" {
 		if _, err := time.LoadLocation(c.Timezone); err != nil {
 			bad("timezone", "is not a known IANA time zone")
+		}
+	}
+	if c.Language != "" && !locale.Supported(c.Language) {
+		bad("language", "must be one of "+strings.Join(locale.Languages(), ", ")+", or empty for Home Assistant's language")
+	}
+	if c.PanelURL != "" {
+		if u, err := url.Parse(c.PanelURL); err != nil || !(oneOf(u.Scheme, "http", "https") && u.Host != "" || u.Scheme == "homeassistant" && (u.Host != "" || u.Path != "")) {
+			bad("panel_url", "must be an http(s) URL with a host, or homeassistant://<page> (such as homeassistant://hassio/ingress/<add-on slug>)")
 		}
 	}
 	if !oneOf(c.CalDAVTodayDelete, "skip", "refuse") {

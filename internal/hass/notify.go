@@ -14,6 +14,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/locale"
 )
 
 // PersonEntity finds the HA person.* entity a LifeOps person is linked to
@@ -33,6 +34,7 @@ const routeTTL = 10 * time.Minute
 type Notifier struct {
 	client *Client
 	person PersonEntity
+	lang   *locale.Setting
 	now    func() time.Time
 
 	mu     sync.Mutex
@@ -47,9 +49,10 @@ type route struct {
 var _ app.Notifier = (*Notifier)(nil)
 
 // NewNotifier returns a Notifier on client. person may be nil: everything
-// then goes to persistent notifications.
-func NewNotifier(client *Client, person PersonEntity) *Notifier {
-	return &Notifier{client: client, person: person, now: time.Now, routes: map[int64]route{}}
+// then goes to persistent notifications. lang words LifeOps' own texts (the
+// phone's action buttons, Oura's "connect again"); nil: English.
+func NewNotifier(client *Client, person PersonEntity, lang *locale.Setting) *Notifier {
+	return &Notifier{client: client, person: person, lang: lang, now: time.Now, routes: map[int64]route{}}
 }
 
 // Tag is the id a notification is sent with (the mobile app's tag, the
@@ -65,13 +68,19 @@ func Tag(note app.Notification) string {
 // Notify implements app.Notifier. A routine reminder on a phone offers
 // DONE and SNOOZE (see NotificationActions).
 func (n *Notifier) Notify(ctx context.Context, note app.Notification) error {
+	tx := n.lang.Texts()
 	id := Tag(note)
 	data := map[string]any{"tag": id, "group": "lifeops"}
 	if note.Kind == app.NotifyRoutineDue && note.ItemID != 0 {
 		data["actions"] = []map[string]any{
-			{"action": ActionID(ActionDone, note.PersonID, note.ItemID, note.Day), "title": "Done"},
-			{"action": ActionID(ActionSnooze, note.PersonID, note.ItemID, note.Day), "title": fmt.Sprintf("Snooze %d min", SnoozeMinutes)},
+			{"action": ActionID(ActionDone, note.PersonID, note.ItemID, note.Day), "title": tx.T("notify.action.done")},
+			{"action": ActionID(ActionSnooze, note.PersonID, note.ItemID, note.Day), "title": tx.T("notify.action.snooze", "minutes", SnoozeMinutes)},
 		}
+	}
+	if note.Kind == app.NotifyOuraReauth {
+		// The app words it in English; its text is LifeOps' own, so it
+		// follows the household's language here.
+		note.Title, note.Message = tx.T("notify.oura_reauth.title"), tx.T("notify.oura_reauth.message")
 	}
 	var errs []error
 	for _, svc := range n.route(ctx, note.PersonID) {
@@ -189,6 +198,7 @@ type Clearer interface {
 // worker delivers.
 type Celebrations struct {
 	notifier app.Notifier
+	lang     *locale.Setting
 	log      zerolog.Logger
 	queue    chan delivery
 }
@@ -202,9 +212,9 @@ type delivery struct {
 var _ app.EventSink = (*Celebrations)(nil)
 
 // NewCelebrations starts a worker that delivers through notifier until ctx
-// ends.
-func NewCelebrations(ctx context.Context, notifier app.Notifier, log zerolog.Logger) *Celebrations {
-	c := &Celebrations{notifier: notifier, log: log, queue: make(chan delivery, 256)}
+// ends. lang words the notifications; nil: English.
+func NewCelebrations(ctx context.Context, notifier app.Notifier, lang *locale.Setting, log zerolog.Logger) *Celebrations {
+	c := &Celebrations{notifier: notifier, lang: lang, log: log, queue: make(chan delivery, 256)}
 	go c.run(ctx)
 	return c
 }
@@ -213,7 +223,7 @@ func NewCelebrations(ctx context.Context, notifier app.Notifier, log zerolog.Log
 func (c *Celebrations) Publish(_ context.Context, events []domain.Event) {
 	for _, ev := range events {
 		var out []delivery
-		if note, ok := celebration(ev); ok {
+		if note, ok := celebration(ev, c.lang.Texts()); ok {
 			out = append(out, delivery{note: note})
 		}
 		if (ev.Kind == domain.EventRoutineMissed || ev.Kind == domain.EventRoutineItemClosed) && ev.Item != nil && ev.Item.Reminded {
@@ -259,35 +269,32 @@ func (c *Celebrations) run(ctx context.Context) {
 	}
 }
 
-// celebration is the notification an event deserves, if any.
-func celebration(ev domain.Event) (app.Notification, bool) {
+// celebration is the notification an event deserves, if any, in tx's
+// language.
+func celebration(ev domain.Event, tx locale.Texts) (app.Notification, bool) {
 	note := app.Notification{PersonID: ev.PersonID}
 	switch {
 	case ev.Kind == domain.EventLevelUp && ev.LevelUp != nil:
-		note.Kind, note.Title = app.NotifyLevelUp, fmt.Sprintf("Level %d!", ev.LevelUp.Level)
-		note.Message = fmt.Sprintf("You reached level %d.", ev.LevelUp.Level)
-		if p := ev.LevelUp.Points; p > 0 {
-			note.Message += fmt.Sprintf(" %d stat point%s to spend.", p, plural(p))
+		note.Kind, note.Title = app.NotifyLevelUp, tx.T("notify.level_up.title", "level", ev.LevelUp.Level)
+		note.Message = tx.T("notify.level_up.message", "level", ev.LevelUp.Level)
+		switch p := ev.LevelUp.Points; {
+		case p == 1:
+			note.Message += " " + tx.T("notify.level_up.point")
+		case p > 1:
+			note.Message += " " + tx.T("notify.level_up.points", "points", p)
 		}
 		note.Ref = fmt.Sprint(ev.LevelUp.Level)
 	case ev.Kind == domain.EventRoutineMissed && ev.Item != nil:
-		note.Kind, note.Title = app.NotifyRoutineMissed, "Routine item missed"
+		note.Kind, note.Title = app.NotifyRoutineMissed, tx.T("notify.routine_missed.title")
 		note.Message, note.ItemID, note.Day = ev.Item.Title, ev.Item.ItemID, ev.Item.Day
 	case ev.Kind == domain.EventAchievementUnlocked && ev.Achievement != nil:
-		note.Kind, note.Title = app.NotifyAchievement, "Achievement unlocked"
+		note.Kind, note.Title = app.NotifyAchievement, tx.T("notify.achievement.title")
 		note.Message, note.Ref = ev.Achievement.Name, ev.Achievement.Key
 		if ev.Achievement.XP > 0 {
-			note.Message += fmt.Sprintf(" (+%d XP)", ev.Achievement.XP)
+			note.Message = tx.T("notify.achievement.xp", "name", ev.Achievement.Name, "xp", ev.Achievement.XP)
 		}
 	default:
 		return note, false
 	}
 	return note, true
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

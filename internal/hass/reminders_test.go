@@ -54,11 +54,11 @@ func newReminderRig(t *testing.T) *reminderRig {
 		p, err := svc.Person(ctx, strconv.FormatInt(id, 10))
 		return p.Value.EntityID, err
 	}
-	notifier := hass.NewNotifier(client, person)
+	notifier := hass.NewNotifier(client, person, nil)
 	hass.NewNotificationActions(client, svc, person, zerolog.Nop())
 	runCtx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
-	svc.AddSink(hass.NewCelebrations(runCtx, notifier, zerolog.Nop()))
+	svc.AddSink(hass.NewCelebrations(runCtx, notifier, nil, zerolog.Nop()))
 	if err := client.Start(runCtx); err != nil {
 		t.Fatal(err)
 	}

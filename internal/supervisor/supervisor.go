@@ -1,7 +1,8 @@
 // Package supervisor is a small client for the Home Assistant Supervisor API
 // that an add-on can reach at http://supervisor with its SUPERVISOR_TOKEN.
-// LifeOps uses it for one thing: the MQTT broker and credentials the
-// Supervisor hands to add-ons that declare services: [mqtt:need].
+// LifeOps uses it for the MQTT broker and credentials the Supervisor hands
+// to add-ons that declare services: [mqtt:need], and for the add-on's own
+// slug (the address of its ingress panel).
 package supervisor
 
 import (
@@ -149,6 +150,30 @@ func (c *Client) MQTT(ctx context.Context) (MQTTService, error) {
 		Host: d.Host, Port: int(d.Port), SSL: d.SSL,
 		Username: d.Username, Password: d.Password, Protocol: d.Protocol,
 	}, nil
+}
+
+// SelfSlug is the add-on's slug as the Supervisor installed it
+// ("local_lifeops", "a0d7b954_lifeops"): the name of its ingress panel,
+// homeassistant://hassio/ingress/<slug>. It differs from config.yaml's slug
+// by the repository prefix, which only the Supervisor knows.
+func (c *Client) SelfSlug(ctx context.Context) (string, error) {
+	status, env, err := c.get(ctx, "/addons/self/info")
+	if err != nil {
+		return "", fmt.Errorf("supervisor addons/self/info: %w", err)
+	}
+	if status != http.StatusOK || env.Result != "ok" {
+		return "", fmt.Errorf("supervisor addons/self/info: http %d, result %q: %s", status, env.Result, env.Message)
+	}
+	var d struct {
+		Slug string `json:"slug"`
+	}
+	if err := json.Unmarshal(env.Data, &d); err != nil {
+		return "", fmt.Errorf("supervisor addons/self/info: data: %w", err)
+	}
+	if d.Slug == "" || strings.ContainsAny(d.Slug, "/?#: ") {
+		return "", fmt.Errorf("supervisor addons/self/info: slug %q is not usable", d.Slug)
+	}
+	return d.Slug, nil
 }
 
 // get fetches path and decodes the envelope. A non-200 answer is not an

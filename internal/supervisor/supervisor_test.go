@@ -153,3 +153,40 @@ func TestMQTTUnreachableAndCancelled(t *testing.T) {
 		t.Errorf("cancelled context: err = %v, want context.Canceled", err)
 	}
 }
+
+func TestSelfSlug(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body, want, errHas string
+		status                   int
+	}{
+		{name: "repository add-on", status: 200, body: `{"result":"ok","data":{"name":"LifeOps","slug":"a0d7b954_lifeops","ingress":true}}`, want: "a0d7b954_lifeops"},
+		{name: "local add-on", status: 200, body: `{"result":"ok","data":{"slug":"local_lifeops"}}`, want: "local_lifeops"},
+		{name: "no slug", status: 200, body: `{"result":"ok","data":{}}`, errHas: "not usable"},
+		{name: "refused", status: 403, body: `{"result":"error","message":"forbidden"}`, errHas: "forbidden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/addons/self/info" || r.Header.Get("Authorization") != "Bearer "+token {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			t.Cleanup(srv.Close)
+			got, err := supervisor.New(srv.URL, token, srv.Client()).SelfSlug(context.Background())
+			if tt.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+					t.Fatalf("SelfSlug = %q, %v; want an error containing %q", got, err, tt.errHas)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("SelfSlug = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

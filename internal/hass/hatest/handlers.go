@@ -96,7 +96,7 @@ func handleGetConfig(c *conn, id int64, _ map[string]json.RawMessage) {
 		"config_dir": "/config", "allowlist_external_dirs": []string{}, "allowlist_external_urls": []string{},
 		"version": c.s.opts.HAVersion, "config_source": "storage", "recovery_mode": false, "safe_mode": false,
 		"state": "RUNNING", "external_url": nil, "internal_url": nil,
-		"currency": "EUR", "country": "NL", "language": "en",
+		"currency": "EUR", "country": "NL", "language": c.s.opts.Language,
 	})
 }
 

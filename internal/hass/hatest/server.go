@@ -87,6 +87,7 @@ type Options struct {
 	HAVersion   string        // sent in auth_required/auth_ok; default "2026.8.0"
 	UserID      string        // context.user_id of commands; default "hatest-user"
 	TimeZone    string        // get_config time_zone; default "Europe/Amsterdam"
+	Language    string        // get_config language; default "en"
 	AuthTimeout time.Duration // default 10 s
 	MaxPending  int           // default DefaultMaxPending
 	PeakPending int           // default DefaultPeakPending
@@ -156,6 +157,9 @@ func New(opts Options) *Server {
 	}
 	if opts.TimeZone == "" {
 		opts.TimeZone = "Europe/Amsterdam"
+	}
+	if opts.Language == "" {
+		opts.Language = "en"
 	}
 	if opts.AuthTimeout <= 0 {
 		opts.AuthTimeout = 10 * time.Second
