@@ -69,7 +69,7 @@ type parts struct {
 	caldav *hass.CalDAVRefresher // nil without HA or CalDAV
 
 	lang  *locale.Setting // names and notifications: the option, else HA's language
-	panel devicePanelLink        // where HA's device pages link to
+	panel devicePanelLink // where HA's device pages link to
 }
 
 // devicePanelLink is the address of the panel that HA's device pages link to:
