@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lifeops/lifeops/internal/config"
+	"github.com/lifeops/lifeops/internal/locale"
 )
 
 // notOptions are the settings of config.Keys() the add-on deliberately does
@@ -257,5 +258,23 @@ func TestBackupExcludesOnlyTheCluster(t *testing.T) {
 	// from inside the container excludes nothing.
 	if got := backedUp("/data/addons/data/local_lifeops", files, []string{"/data/postgres/**"}); len(got) != len(files) {
 		t.Errorf("pureMatch: an absolute pattern excluded %d files", len(files)-len(got))
+	}
+}
+
+// TestLanguageOptionListsEveryTable: the add-on's language choice offers
+// exactly the languages LifeOps has a table for, so a contributor who adds
+// a table also adds it to config.yaml.
+func TestLanguageOptionListsEveryTable(t *testing.T) {
+	t.Parallel()
+	schema := stringMap(t, manifest(t), "schema")
+	spec, _ := schema["language"].(string)
+	inner, ok := strings.CutPrefix(strings.TrimSuffix(spec, "?"), "list(")
+	if !ok || !strings.HasSuffix(inner, ")") {
+		t.Fatalf("schema language = %q, want list(…)?", spec)
+	}
+	got := strings.Split(strings.TrimSuffix(inner, ")"), "|")
+	slices.Sort(got)
+	if want := locale.Languages(); !slices.Equal(got, want) {
+		t.Errorf("config.yaml offers languages %v, the tables are %v", got, want)
 	}
 }
