@@ -247,7 +247,7 @@ func TestEveryMutationReachesHA(t *testing.T) {
 	// a second) once the household device is announced.
 	waitRetained(t, brokerURL, r.prefix+"/device/lifeops_household/config", func(b []byte) bool { return len(b) > 0 })
 
-	var ann, bea, water, door, teeth, checkIn, activity, routineID, rule, match, pause, imported, goal int64
+	var ann, bea, water, door, teeth, bottle, checkIn, activity, routineID, rule, match, pause, imported, goal int64
 	var ruleVersion, routineVersion int64
 	var items []any
 	until := time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)
@@ -334,6 +334,37 @@ func TestEveryMutationReachesHA(t *testing.T) {
 			r.begin()
 			cmd(fmt.Sprintf("%s/%d/habit/%d/check_in/set", r.base, ann, door), "PRESS")
 			return r.is(r.state(ann, fmt.Sprintf("habit/%d/done_today", door)), "ON")
+		}},
+		// A quantity habit is a number entity: HA sets an amount, which is
+		// logged, and the entity shows today's total.
+		{kind: "rest", name: "create-habit", do: func() reach {
+			r.begin()
+			body := habitBody("Bottle")
+			body["target"] = map[string]any{"kind": "at_least", "value": 2, "unit": "l"}
+			bottle = num(r.call("POST", "/api/v1/people/ann/habits", body)["id"])
+			return r.contains(r.config(ann), "Bottle amount", true)
+		}},
+		{kind: "mqtt", name: "+/habit/+/amount/set", do: func() reach {
+			r.begin()
+			cmd(fmt.Sprintf("%s/%d/habit/%d/amount/set", r.base, ann, bottle), "0.5")
+			return r.is(r.state(ann, fmt.Sprintf("habit/%d/amount", bottle)), "0.5")
+		}},
+		{kind: "ha_event", name: hass.EventCheckIn, do: func() reach {
+			r.begin()
+			r.fire(hass.EventCheckIn, map[string]any{"person": "ann", "habit": "bottle", "quantity": 1.5})
+			return r.is(r.state(ann, fmt.Sprintf("habit/%d/amount", bottle)), "2")
+		}},
+		{kind: "rest", name: "update-habit", do: func() reach {
+			r.begin()
+			body := habitBody("Big bottle")
+			body["target"] = map[string]any{"kind": "at_least", "value": 3, "unit": "l"}
+			r.call("PUT", "/api/v1/people/ann/habits/bottle", body)
+			return r.contains(r.config(ann), "Big bottle amount", true)
+		}},
+		{kind: "rest", name: "archive-habit", do: func() reach {
+			r.begin()
+			r.call("DELETE", "/api/v1/people/ann/habits/bottle", nil)
+			return r.contains(r.config(ann), "Big bottle amount", false)
 		}},
 		{kind: "rest", name: "log-activity", do: func() reach {
 			r.begin()
