@@ -305,7 +305,7 @@ func (b *Bridge) handleEvents(evs []domain.Event) {
 func (b *Bridge) sendEvents(ctx context.Context, evs []domain.Event) {
 	tx := b.o.Language.Texts()
 	for _, ev := range evs {
-		e, ok := eventFor(ev, tx)
+		e, ok := EventFor(ev, tx)
 		if !ok {
 			continue
 		}
@@ -319,7 +319,7 @@ func (b *Bridge) sendEvents(ctx context.Context, evs []domain.Event) {
 // carries "message", a sentence in the household's language that a card or
 // an automation can show as it is; the other keys are data and never
 // change with the language.
-func eventFor(ev domain.Event, tx locale.Texts) (Event, bool) {
+func EventFor(ev domain.Event, tx locale.Texts) (Event, bool) {
 	var e Event
 	switch {
 	case ev.Kind == domain.EventLevelUp && ev.LevelUp != nil:

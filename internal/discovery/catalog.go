@@ -155,7 +155,7 @@ func sampleEventData() map[EventType][]string {
 		domain.EventAchievementUnlocked, domain.EventStreakExtended, domain.EventStreakBroken,
 		domain.EventStreakMilestone, domain.EventScoreChanged, domain.EventDefinitionsChanged, domain.EventGoalMilestone}
 	for _, k := range kinds {
-		ev, ok := eventFor(domain.Event{Kind: k, PersonID: 1,
+		ev, ok := EventFor(domain.Event{Kind: k, PersonID: 1,
 			Activity: &domain.ActivityLoggedData{}, CheckIn: &domain.CheckInData{}, LevelUp: &domain.LevelUpData{},
 			Achievement: &domain.AchievementUnlockedData{}, Streak: &domain.StreakData{Milestone: 7}, Score: &domain.ScoreChangedData{}, Goal: &domain.GoalMilestoneData{}}, locale.For(locale.English))
 		if !ok {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/lifeops/lifeops/internal/discovery"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/locale"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
@@ -231,4 +233,35 @@ func TestGoldenEvents(t *testing.T) {
 		msgs = append(msgs, m)
 	}
 	checkGolden(t, "events", goldenMessages(t, msgs))
+}
+
+// TestGoldenEventsFromDomain: what each domain event fires on the event
+// entity, in English and German (only "message" differs).
+func TestGoldenEventsFromDomain(t *testing.T) {
+	t.Parallel()
+	day := domain.NewDay(2026, 3, 29)
+	planned := time.Date(2026, 3, 29, 7, 0, 0, 0, time.UTC)
+	evs := []domain.Event{
+		{Kind: domain.EventLevelUp, PersonID: 1, LevelUp: &domain.LevelUpData{Level: 6, TotalXP: 1500, Points: 1}},
+		{Kind: domain.EventAchievementUnlocked, PersonID: 1, Achievement: &domain.AchievementUnlockedData{Key: "early_bird", Name: "Early bird", XP: 50}},
+		{Kind: domain.EventStreakBroken, PersonID: 1, Streak: &domain.StreakData{HabitID: 11, Day: day, Previous: 6}},
+		{Kind: domain.EventStreakMilestone, PersonID: 1, Streak: &domain.StreakData{HabitID: 12, Day: day, Current: 30, Milestone: 30}},
+		{Kind: domain.EventRoutineMissed, PersonID: 1, Item: &domain.RoutineItemData{ItemID: 101, Title: "Morning stretch", Day: day, Planned: planned}},
+		{Kind: domain.EventGoalMilestone, PersonID: 1, Goal: &domain.GoalMilestoneData{GoalID: 3, Name: "Walk far", Percent: 50, Current: 50, Target: 100, XP: 20}},
+	}
+	for _, lang := range []string{"en", "de"} {
+		var msgs []discovery.Message
+		for _, ev := range evs {
+			e, ok := discovery.EventFor(ev, locale.For(lang))
+			if !ok {
+				t.Fatalf("%s: no event entity event", ev.Kind)
+			}
+			m, err := discovery.EventMessage("lifeops", ev.PersonID, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs = append(msgs, m)
+		}
+		checkGolden(t, "events_from_domain_"+lang, goldenMessages(t, msgs))
+	}
 }
