@@ -191,3 +191,31 @@ func TestDatabaseURLWithASocketDirectory(t *testing.T) {
 		}
 	}
 }
+
+func TestLanguageAndPanelURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  map[string]string
+		want string // "" valid, else the message names it
+	}{
+		{map[string]string{"LIFEOPS_LANGUAGE": "de"}, ""},
+		{map[string]string{"LIFEOPS_LANGUAGE": "de-CH"}, ""},
+		{map[string]string{"LIFEOPS_LANGUAGE": "fr"}, `language="fr": must be one of de, en, or empty for Home Assistant's language`},
+		{map[string]string{"LIFEOPS_PANEL_URL": "https://lifeops.example.org/"}, ""},
+		{map[string]string{"LIFEOPS_PANEL_URL": "homeassistant://hassio/ingress/local_lifeops"}, ""},
+		{map[string]string{"LIFEOPS_PANEL_URL": "lifeops.local"}, `panel_url="lifeops.local": must be an http(s) URL with a host, or homeassistant://`},
+	}
+	for _, tt := range tests {
+		c, err := load(t, tt.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Validate()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%v: %v", tt.env, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%v: %v, want it to contain %q", tt.env, err, tt.want)
+		}
+	}
+}

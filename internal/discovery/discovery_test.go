@@ -150,6 +150,10 @@ func TestValidate(t *testing.T) {
 		{"duplicate habit", func(h *discovery.Household) { h.People[0].Habits[1].ID = 11 }, "habits[1].id (11): duplicate habit"},
 		{"zero item", func(h *discovery.Household) { h.People[0].RoutineItems[0].ID = 0 }, "routine_items[0].id (0)"},
 		{"unnamed node", func(h *discovery.Household) { h.People[0].AllocatableNodes[0].Name = "" }, "allocatable_nodes[0].name"},
+		{"zero amount target", func(h *discovery.Household) { h.People[0].Habits[2].Amount.Target = 0 }, "habits[2].amount.target (0): must be more than 0"},
+		{"panel link by name", func(h *discovery.Household) { h.ConfigurationURL = "lifeops panel" }, `configuration_url ("lifeops panel")`},
+		{"panel link ftp", func(h *discovery.Household) { h.ConfigurationURL = "ftp://nas/lifeops" }, "must be an http(s) URL or homeassistant://"},
+		{"panel link https", func(h *discovery.Household) { h.ConfigurationURL = "https://lifeops.example.org/" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
