@@ -16,12 +16,14 @@
 //	<base>/<pid>/stat/<str|int|wis|sta|cha|lck>/state|attributes
 //	<base>/<pid>/habit/<hid>/streak/state|attributes
 //	<base>/<pid>/habit/<hid>/done_today/state
+//	<base>/<pid>/habit/<hid>/amount/state            today's total (quantity habits)
 //	<base>/<pid>/events                              event entity (not retained)
 //	<base>/<pid>/habit/<hid>/check_in/set            commands end in /set
+//	<base>/<pid>/habit/<hid>/amount/set              an amount to log
 //	<base>/<pid>/routine/item/<iid>/complete/set
 //	<base>/<pid>/stat_tree/allocate/set
 //	<base>/<pid>/vacation/set  (state: <base>/<pid>/vacation/state)
-//	<base>/household/connection/<ha|oura|database>/state
+//	<base>/household/connection/<ha|oura|database>/state|attributes
 package discovery
 
 import (
