@@ -315,7 +315,8 @@ func (b *Bridge) sendEvents(ctx context.Context, evs []domain.Event) {
 	}
 }
 
-// eventFor maps domain events to the event entity's types. Every event
+// EventFor maps a domain event to what the person's event entity fires, in
+// tx's language; false for events it does not show. Every event
 // carries "message", a sentence in the household's language that a card or
 // an automation can show as it is; the other keys are data and never
 // change with the language.
