@@ -39,16 +39,34 @@ type published struct {
 // bridge announces it.
 func demoPublished(t *testing.T) published {
 	t.Helper()
-	ctx := context.Background()
+	return publishedBy(t, demoService(t))
+}
+
+// demoService is a service over a fresh database holding the demo household.
+func demoService(t *testing.T) *app.Service {
+	t.Helper()
+	svc := newService(t)
+	if err := svc.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// newService is a service over a fresh, empty database.
+func newService(t *testing.T) *app.Service {
+	t.Helper()
 	tree, err := character.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
+	return app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
 		Location: func() *time.Location { return time.UTC }})
-	if err := svc.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+}
+
+// publishedBy reads svc's household the way the entity bridge announces it.
+func publishedBy(t *testing.T, svc *app.Service) published {
+	t.Helper()
+	ctx := context.Background()
 	b := discovery.NewBridge(discovery.BridgeOptions{Source: svc, Version: "0.0.0", BaseTopic: "lifeops", Prefix: "homeassistant"})
 	h, err := b.Household(ctx)
 	if err != nil {
