@@ -100,16 +100,6 @@ func (f Files) Get(name string) ([]byte, bool) {
 	return nil, false
 }
 
-// OptionError is a bad option: it names the field, the value and what is
-// allowed.
-type OptionError struct {
-	Field, Value, Allowed string
-}
-
-func (e *OptionError) Error() string {
-	return fmt.Sprintf("%s %q is not allowed: %s", e.Field, e.Value, e.Allowed)
-}
-
 // Source is what Read needs of the app; *app.Service satisfies it.
 type Source interface {
 	discovery.Source
@@ -155,10 +145,10 @@ func Generate(h Household, o Options) (Files, error) {
 		o.Language = "en"
 	}
 	if !slices.Contains(Languages(), o.Language) {
-		return Files{}, &OptionError{Field: "language", Value: o.Language, Allowed: "sentences are written in " + strings.Join(Languages(), ", ")}
+		return Files{}, invalid("language", o.Language, "must be one of "+strings.Join(Languages(), ", ")+" (the languages the sentences are written in)")
 	}
 	if len(h.Discovery.People) == 0 {
-		return Files{}, &OptionError{Field: "household", Value: "", Allowed: "add a person first: the files are written for the people LifeOps has"}
+		return Files{}, invalid("people", nil, "the household has nobody yet; add a person first, the files are written for the people LifeOps has")
 	}
 	if err := h.Discovery.Validate(); err != nil {
 		return Files{}, err
@@ -171,7 +161,7 @@ func Generate(h Household, o Options) (Files, error) {
 			for i, p := range h.Discovery.People {
 				names[i] = p.Slug
 			}
-			return Files{}, &OptionError{Field: "voice_person", Value: o.VoicePerson, Allowed: "a person's id, slug or name: " + strings.Join(names, ", ")}
+			return Files{}, invalid("voice_person", o.VoicePerson, "must be a person's id, slug or name: "+strings.Join(names, ", "))
 		}
 		voice = p
 	}
@@ -189,6 +179,40 @@ func Generate(h Household, o Options) (Files, error) {
 			FileDashboard: "dashboards/lifeops.yaml",
 		},
 	}, nil
+}
+
+// invalid is a bad option: it names the field, the value and what is allowed.
+func invalid(field string, value any, reason string) error {
+	v := &domain.ValidationError{}
+	v.Add(field, value, reason)
+	return v
+}
+
+// Generator writes one file at a time for the household in the database:
+// what the command, the REST API and the panel call.
+type Generator struct {
+	Source    Source
+	Version   string
+	BaseTopic string
+	Prefix    string
+}
+
+// File writes the file name (one of FileNames) and says where it goes
+// under HA's configuration folder.
+func (g Generator) File(ctx context.Context, name, language, voicePerson string) (path string, content []byte, err error) {
+	if !slices.Contains(FileNames(), name) {
+		return "", nil, invalid("file", name, "must be one of "+strings.Join(FileNames(), ", "))
+	}
+	h, err := Read(ctx, g.Source, g.Version, g.BaseTopic, g.Prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	files, err := Generate(h, Options{Language: language, VoicePerson: voicePerson})
+	if err != nil {
+		return "", nil, err
+	}
+	content, _ = files.Get(name)
+	return files.Paths[name], content, nil
 }
 
 func findPerson(people []discovery.Person, ref string) (discovery.Person, bool) {
