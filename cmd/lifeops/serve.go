@@ -141,7 +141,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health, Service: svc,
 		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics,
-		Oura: ouraUC, OuraWebhook: ouraHook, Rate: cfg.APIRate, Burst: cfg.APIBurst, Insights: p.insights})
+		Oura: ouraUC, OuraWebhook: ouraHook, Rate: cfg.APIRate, Burst: cfg.APIBurst, Insights: p.insights,
+		HAFiles: haGenerator(svc, cfg).File})
 	// Changes made through HA or MQTT end the API's short "today" cache.
 	svc.AddSink(api.EventSink())
 	if err := p.startJobs(ctx, pool, svc, z, metrics, log); err != nil {
