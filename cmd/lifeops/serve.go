@@ -153,7 +153,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	// clients use /api/…; both trust the same ingress peer.
 	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC, Insights: p.insights,
 		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api,
-		CalDAV: webCalDAV(cfg)})
+		CalDAV: webCalDAV(cfg), HAFiles: haGenerator(svc, cfg).File})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
