@@ -21,8 +21,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/discovery/hafiles"
 	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/discovery/hafiles"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/postgres"
 )
