@@ -577,7 +577,7 @@ func sentences(h Household) []byte {
 	list("quantity_habit", amounts)
 	list("unit", units)
 	list("activity", activities)
-	return []byte(strings.Replace(sentencesYAML, "__LISTS__", w.String(), 1))
+	return []byte(strings.Replace(sentencesYAML, "  # __LISTS__\n", w.String(), 1))
 }
 
 // dq double-quotes s as YAML (and JSON) does.
