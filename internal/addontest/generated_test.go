@@ -149,6 +149,11 @@ func TestGeneratedFilesWorkForAnotherHousehold(t *testing.T) {
 
 	// Every list value is something LifeOps has.
 	var sent struct {
+		Intents map[string]struct {
+			Data []struct {
+				Slots map[string]string `yaml:"slots"`
+			} `yaml:"data"`
+		} `yaml:"intents"`
 		Lists map[string]struct {
 			Values []struct{ In, Out string } `yaml:"values"`
 		} `yaml:"lists"`
@@ -174,6 +179,20 @@ func TestGeneratedFilesWorkForAnotherHousehold(t *testing.T) {
 	keys := map[string]bool{}
 	for _, ty := range types {
 		keys[ty.Key] = true
+	}
+	fixed := 0
+	for name, in := range sent.Intents {
+		for _, d := range in.Data {
+			if a, ok := d.Slots["activity"]; ok {
+				fixed++
+				if !keys[a] {
+					t.Errorf("intent %s: the fixed activity %q is not an activity type", name, a)
+				}
+			}
+		}
+	}
+	if fixed == 0 {
+		t.Error("no sentence names its activity (I ran 5 km)")
 	}
 	spoken := map[string]map[string]string{}
 	for name, l := range sent.Lists {
