@@ -517,9 +517,15 @@ func sentences(h Household) []byte {
 		*list = append(*list, listValue{in, out})
 	}
 	families := map[string]bool{}
+	// "Ana" for Ana Lúcia, as people say it, unless two people share it.
+	firstNames := map[string]int{}
+	for _, p := range h.Discovery.People {
+		firstNames[strings.ToLower(firstName(p.Name))]++
+		firstNames[strings.ToLower(strings.TrimSpace(p.Name))]++
+	}
 	for _, p := range h.Discovery.People {
 		add(&people, "person", p.Name, strconv.FormatInt(p.ID, 10))
-		if first, _, ok := strings.Cut(p.Name, " "); ok {
+		if first := firstName(p.Name); first != "" && firstNames[strings.ToLower(first)] == 1 {
 			add(&people, "person", first, strconv.FormatInt(p.ID, 10))
 		}
 		for _, hb := range p.Habits {
@@ -578,6 +584,15 @@ func sentences(h Household) []byte {
 	list("unit", units)
 	list("activity", activities)
 	return []byte(strings.Replace(sentencesYAML, "  # __LISTS__\n", w.String(), 1))
+}
+
+// firstName is the first word of a name of several, "" for one word.
+func firstName(name string) string {
+	first, _, ok := strings.Cut(strings.TrimSpace(name), " ")
+	if !ok {
+		return ""
+	}
+	return strings.TrimRight(first, ":;,.")
 }
 
 // dq double-quotes s as YAML (and JSON) does.
