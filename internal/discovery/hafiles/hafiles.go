@@ -564,6 +564,9 @@ func sentences(h Household) []byte {
 	for _, t := range h.ActivityTypes {
 		add(&activities, "activity", t.Name, t.Key)
 		add(&activities, "activity", strings.ReplaceAll(t.Key, "_", " "), t.Key)
+		if g, ok := gerund(t.Name); ok {
+			add(&activities, "activity", g, t.Key) // "30 minutes of running"
+		}
 	}
 	var w writer
 	list := func(name string, values []listValue) {
@@ -584,6 +587,28 @@ func sentences(h Household) []byte {
 	list("unit", units)
 	list("activity", activities)
 	return []byte(strings.Replace(sentencesYAML, "  # __LISTS__\n", w.String(), 1))
+}
+
+// gerund is how a short one-word activity is said after "minutes of":
+// running for Run, walking for Walk, hiking for Hike.
+func gerund(name string) (string, bool) {
+	w := strings.ToLower(strings.TrimSpace(name))
+	n := len(w)
+	if n < 3 || n > 5 || strings.HasSuffix(w, "ing") || strings.ContainsFunc(w, func(r rune) bool { return r < 'a' || r > 'z' }) {
+		return "", false
+	}
+	vowel := func(b byte) bool { return strings.IndexByte("aeiou", b) >= 0 }
+	last := w[n-1]
+	switch {
+	case last == 'e' && w[n-2] != 'e':
+		return w[:n-1] + "ing", true // hike
+	case vowel(last):
+		return "", false // yoga, judo: said as they are
+	case last == 'y' || last == 'w' || last == 'x' || !vowel(w[n-2]) || vowel(w[n-3]):
+		return w + "ing", true // row, walk, read, cook
+	default:
+		return w + string(last) + "ing", true // run, swim, jog
+	}
 }
 
 // firstName is the first word of a name of several, "" for one word.

@@ -162,6 +162,16 @@ func TestBadOptionsAreNamed(t *testing.T) {
 	}
 }
 
+func TestGerund(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]string{"Run": "running", "Walk": "walking", "Swim": "swimming", "Hike": "hiking",
+		"Jog": "jogging", "Read": "reading", "Cook": "cooking", "Row": "rowing", "Yoga": "", "Cycling": "", "Deep work": "", "Workout": ""} {
+		if got, _ := gerund(name); got != want {
+			t.Errorf("gerund(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 func TestPortion(t *testing.T) {
 	t.Parallel()
 	for target, want := range map[float64]float64{2: 0.25, 8: 1, 10000: 1300, 0.05: 0.01, 0: 1, 3: 0.38, 1.5: 0.19} {
