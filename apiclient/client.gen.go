@@ -372,6 +372,27 @@ func (e GoalProgressBodyPace) Valid() bool {
 	}
 }
 
+// Defines values for HAFileBodyFile.
+const (
+	HAFileBodyFileDashboard HAFileBodyFile = "dashboard"
+	HAFileBodyFilePackage   HAFileBodyFile = "package"
+	HAFileBodyFileSentences HAFileBodyFile = "sentences"
+)
+
+// Valid indicates whether the value is a known member of the HAFileBodyFile enum.
+func (e HAFileBodyFile) Valid() bool {
+	switch e {
+	case HAFileBodyFileDashboard:
+		return true
+	case HAFileBodyFilePackage:
+		return true
+	case HAFileBodyFileSentences:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HabitBodyKind.
 const (
 	HabitBodyKindNegative HabitBodyKind = "negative"
@@ -990,6 +1011,27 @@ func (e VariableStatusBodyGroup) Valid() bool {
 	}
 }
 
+// Defines values for GetHaFileParamsFile.
+const (
+	GetHaFileParamsFileDashboard GetHaFileParamsFile = "dashboard"
+	GetHaFileParamsFilePackage   GetHaFileParamsFile = "package"
+	GetHaFileParamsFileSentences GetHaFileParamsFile = "sentences"
+)
+
+// Valid indicates whether the value is a known member of the GetHaFileParamsFile enum.
+func (e GetHaFileParamsFile) Valid() bool {
+	switch e {
+	case GetHaFileParamsFileDashboard:
+		return true
+	case GetHaFileParamsFilePackage:
+		return true
+	case GetHaFileParamsFileSentences:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListInsightsParamsLag.
 const (
 	N0 ListInsightsParamsLag = "0"
@@ -1438,6 +1480,28 @@ type GoalProgressBody struct {
 
 // GoalProgressBodyPace defines model for GoalProgressBody.Pace.
 type GoalProgressBodyPace string
+
+// HAFileBody defines model for HAFileBody.
+type HAFileBody struct {
+	// Content the file's YAML, written for the people, habits, routine items and activity types LifeOps has now
+	Content string `json:"content"`
+
+	// File which file
+	File HAFileBodyFile `json:"file"`
+
+	// Language the language of the sentences
+	//
+	// Example: en
+	Language string `json:"language"`
+
+	// Path where it goes under Home Assistant's configuration folder
+	//
+	// Example: dashboards/lifeops.yaml
+	Path string `json:"path"`
+}
+
+// HAFileBodyFile which file
+type HAFileBodyFile string
 
 // HabitBody defines model for HabitBody.
 type HabitBody struct {
@@ -2470,6 +2534,18 @@ type XPBody struct {
 	Total     int64 `json:"total"`
 }
 
+// GetHaFileParams defines parameters for GetHaFile.
+type GetHaFileParams struct {
+	// Language the language of the sentences
+	Language *string `form:"language,omitempty" json:"language,omitempty"`
+
+	// VoicePerson the person (id, slug or name) "my" means in a sentence; default the first
+	VoicePerson *string `form:"voice_person,omitempty" json:"voice_person,omitempty"`
+}
+
+// GetHaFileParamsFile defines parameters for GetHaFile.
+type GetHaFileParamsFile string
+
 // OuraCallbackParams defines parameters for OuraCallback.
 type OuraCallbackParams struct {
 	// Code the authorization code
@@ -2931,6 +3007,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 	AddActivityType(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetHaFile A Home Assistant file generated for the household
+	//
+	// The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
+	//
+	// Corresponds with GET /api/v1/ha/{file} (the `GetHaFile` operationId).
+	GetHaFile(ctx context.Context, file GetHaFileParamsFile, params *GetHaFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetScoreWeights The household's score weights
 	//
@@ -3922,6 +4005,23 @@ func (c *Client) AddActivityTypeWithBody(ctx context.Context, contentType string
 // Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 func (c *Client) AddActivityType(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddActivityTypeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetHaFile A Home Assistant file generated for the household
+//
+// The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
+//
+// Corresponds with GET /api/v1/ha/{file} (the `GetHaFile` operationId).
+func (c *Client) GetHaFile(ctx context.Context, file GetHaFileParamsFile, params *GetHaFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetHaFileRequest(c.Server, file, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6119,6 +6219,79 @@ func NewAddActivityTypeRequestWithBody(server string, contentType string, body i
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetHaFileRequest constructs an http.Request for the GetHaFile method
+func NewGetHaFileRequest(server string, file GetHaFileParamsFile, params *GetHaFileParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "file", file, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/ha/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Language != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "language", *params.Language, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.VoicePerson != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "voice_person", *params.VoicePerson, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -10672,6 +10845,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 	AddActivityTypeWithResponse(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*AddActivityTypeResponse, error)
 
+	// GetHaFileWithResponse A Home Assistant file generated for the household
+	//
+	// The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/ha/{file} (the `GetHaFile` operationId).
+	GetHaFileWithResponse(ctx context.Context, file GetHaFileParamsFile, params *GetHaFileParams, reqEditors ...RequestEditorFn) (*GetHaFileResponse, error)
+
 	// GetScoreWeightsWithResponse The household's score weights
 	//
 	// Weights of the Daily Life Score's components.
@@ -12028,6 +12210,103 @@ func (r AddActivityTypeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddActivityTypeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetHaFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *HAFileBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetHaFileResponse) GetJSON200() *HAFileBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetHaFileResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetHaFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetHaFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetHaFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetHaFileResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21747,6 +22026,21 @@ func (c *ClientWithResponses) AddActivityTypeWithResponse(ctx context.Context, b
 	return ParseAddActivityTypeResponse(rsp)
 }
 
+// GetHaFileWithResponse A Home Assistant file generated for the household
+//
+// The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/ha/{file} (the `GetHaFile` operationId).
+func (c *ClientWithResponses) GetHaFileWithResponse(ctx context.Context, file GetHaFileParamsFile, params *GetHaFileParams, reqEditors ...RequestEditorFn) (*GetHaFileResponse, error) {
+	rsp, err := c.GetHaFile(ctx, file, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetHaFileResponse(rsp)
+}
+
 // GetScoreWeightsWithResponse The household's score weights
 //
 // Weights of the Daily Life Score's components.
@@ -23731,6 +24025,88 @@ func ParseAddActivityTypeResponse(rsp *http.Response) (*AddActivityTypeResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetHaFileResponse parses an HTTP response from a GetHaFileWithResponse call
+func ParseGetHaFileResponse(rsp *http.Response) (*GetHaFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetHaFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HAFileBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ErrorModel

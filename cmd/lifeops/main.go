@@ -50,6 +50,7 @@ Usage:
   lifeops import loop|habitica|undo|lifeops [--person P] [--dry-run] FILE|ID   import a Loop Habit Tracker export (zip) or Habitica's user data (JSON) into a person, undo one import by its id, or restore a person's LifeOps export
   lifeops export --person P --out FILE   write everything recorded about a person (JSON and CSV in a zip)
   lifeops entities [flags]        print the household's Home Assistant entity ids, event types and action fields (JSON)
+  lifeops ha dashboard|sentences|package [--language en] [--voice-person P]   print a Home Assistant file generated for the household (a YAML dashboard, Assist sentences, the package of scripts and intent scripts)
   lifeops openapi                 print the OpenAPI 3.1 document
   lifeops healthcheck             exit 0 when the local server answers /healthz (the image's HEALTHCHECK)
   lifeops version                 print the version
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdToken(ctx, rest, stdout, stderr, getenv)
 	case "entities":
 		err = cmdEntities(ctx, rest, stdout, stderr, getenv)
+	case "ha":
+		err = cmdHA(ctx, rest, stdout, stderr, getenv)
 	case "backup":
 		err = cmdBackup(ctx, rest, stdout, stderr, getenv)
 	case "restore":

@@ -143,7 +143,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	api := httpapi.New(httpapi.Options{Version: version, Logger: log, Health: health, Service: svc,
 		Tokens: app.NewTokens(store, store, nil), Idempotency: store, Metrics: metrics,
-		Oura: ouraUC, OuraWebhook: ouraHook, Rate: cfg.APIRate, Burst: cfg.APIBurst, Insights: p.insights})
+		Oura: ouraUC, OuraWebhook: ouraHook, Rate: cfg.APIRate, Burst: cfg.APIBurst, Insights: p.insights,
+		HAFiles: haGenerator(svc, cfg).File})
 	// Changes made through HA or MQTT end the API's short "today" cache.
 	svc.AddSink(api.EventSink())
 	if err := p.startJobs(ctx, pool, svc, z, metrics, log); err != nil {
@@ -154,7 +155,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	// clients use /api/…; both trust the same ingress peer.
 	pages, err := web.New(web.Options{Service: svc, Tokens: app.NewTokens(store, store, nil), Health: health, Oura: ouraUC, Insights: p.insights,
 		Logger: log, Version: version, Location: z.Location, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api,
-		CalDAV: webCalDAV(cfg)})
+		CalDAV: webCalDAV(cfg), HAFiles: haGenerator(svc, cfg).File})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}

@@ -39,16 +39,34 @@ type published struct {
 // bridge announces it.
 func demoPublished(t *testing.T) published {
 	t.Helper()
-	ctx := context.Background()
+	return publishedBy(t, demoService(t))
+}
+
+// demoService is a service over a fresh database holding the demo household.
+func demoService(t *testing.T) *app.Service {
+	t.Helper()
+	svc := newService(t)
+	if err := svc.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// newService is a service over a fresh, empty database.
+func newService(t *testing.T) *app.Service {
+	t.Helper()
 	tree, err := character.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
+	return app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree,
 		Location: func() *time.Location { return time.UTC }})
-	if err := svc.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+}
+
+// publishedBy reads svc's household the way the entity bridge announces it.
+func publishedBy(t *testing.T, svc *app.Service) published {
+	t.Helper()
+	ctx := context.Background()
 	b := discovery.NewBridge(discovery.BridgeOptions{Source: svc, Version: "0.0.0", BaseTopic: "lifeops", Prefix: "homeassistant"})
 	h, err := b.Household(ctx)
 	if err != nil {
@@ -126,7 +144,11 @@ func TestHomeAssistantCheckerCatchesMistakes(t *testing.T) {
 	}{
 		{"homeassistant/dashboards/lifeops.yaml", "sensor.lifeops_alex_life_score", "sensor.lifeops_alex_life_scroe", "life_scroe"},
 		{"homeassistant/dashboards/lifeops.yaml", "button.lifeops_sam_journal_check_in", "button.lifeops_sam_jounral_check_in", "jounral"},
-		{"homeassistant/packages/lifeops.yaml", "'_xp_to_next_level'", "'_xp_to_next_lvl'", "xp_to_next_lvl"},
+		{"homeassistant/packages/lifeops.yaml", "['sensor', 'xp_to_next_level']", "['sensor', 'xp_to_next_lvl']", "xp_to_next_lvl"},
+		{"homeassistant/packages/lifeops.yaml", "~ '_streak']", "~ '_streek']", "_streek"},
+		{"homeassistant/packages/lifeops.yaml", "{% set w = action_response %}", "{% set w = action_response %}{{ states('sensor.lifeops_' ~ person ~ '_level') }}", "builds an entity id from a slug"},
+		{"homeassistant/custom_sentences/en/lifeops.yaml", "{amount} {unit} [of] {quantity_habit} [for", "{amount} {units} [of] {quantity_habit} [for", "units"},
+		{"homeassistant/packages/lifeops.yaml", "quantity: \"{{ quantity }}\"", "amount: \"{{ quantity }}\"", "amount"},
 		{"homeassistant/packages/lifeops.yaml", "'explanation'", "'explanations'", "explanations"},
 		{"homeassistant/packages/lifeops.yaml", "      duration_min:\n        name: Minutes", "      duration_mins:\n        name: Minutes", "duration_mins"},
 		{"homeassistant/packages/lifeops.yaml", "event: lifeops_log_mood", "event: lifeops_log_moods", "lifeops_log_moods"},
@@ -135,7 +157,7 @@ func TestHomeAssistantCheckerCatchesMistakes(t *testing.T) {
 		{"homeassistant/packages/lifeops.yaml", "action: script.lifeops_check_in", "action: script.lifeops_checkin", "lifeops_checkin"},
 		{"homeassistant/custom_sentences/en/lifeops.yaml", "{minutes} minutes of {activity} [for", "{minute} minutes of {activity} [for", "minute"},
 		{"homeassistant/custom_sentences/en/lifeops.yaml", "\"I did [my] {habit}\"", "\"I did [my] {activity}\"", "slot activity"},
-		{"homeassistant/packages/lifeops.yaml", "minutes of {{ activity }}.", "minutes of {{ item }}.", "slot item"},
+		{"homeassistant/packages/lifeops.yaml", "minutes of {{ activity | replace('_', ' ') }}.", "minutes of {{ item | replace('_', ' ') }}.", "slot item"},
 		{"homeassistant/blueprints/automation/lifeops/level_up_celebration.yaml", "event_type == 'level_up'", "event_type == 'levelup'", "levelup"},
 		{"homeassistant/blueprints/automation/lifeops/streak_at_risk.yaml", "at: !input remind_at", "at: !input remind_time", "remind_time"},
 		{"homeassistant/blueprints/automation/lifeops/streak_at_risk.yaml", "'attributes.at_risk'", "'attributes.at_rsik'", "at_rsik"},
@@ -329,6 +351,10 @@ var (
 	attrAccess   = regexp.MustCompile(`(\w+)?\.?attributes\.(\w+)`)
 	eventTypeCmp = regexp.MustCompile(`event_type\s*[!=]=\s*['"](\w+)['"]`)
 	scriptRef    = regexp.MustCompile(`\bscript\.(lifeops_\w+)`)
+	// The voice scripts' find_person step picks a person's entity by its
+	// platform and the end of its id: ['sensor', 'life_score'], or
+	// ['sensor', (habit …) ~ '_streak'] for a habit's.
+	wantedEntity = regexp.MustCompile(`\[\s*'(sensor|binary_sensor|button|select|switch|event)'\s*,\s*(?:'(\w+)'|[^\]]*~\s*'_(\w+)')\s*\]`)
 )
 
 func normalize(s string) string {
@@ -386,6 +412,18 @@ func (c *haCheck) checkString(file, s string) {
 		c.entities++
 		if len(c.matching(ref)) == 0 {
 			c.bad(file, "%s is not an entity LifeOps publishes", ref)
+		}
+		// HA keeps an entity's id when the person's slug changes, so an id
+		// built from the slug finds nothing after a rename.
+		if strings.HasPrefix(file, "homeassistant/packages/") && strings.Contains(ref, "{{") {
+			c.bad(file, "%s builds an entity id from a slug: find the entity by the person's device instead", ref)
+		}
+	}
+	for _, m := range wantedEntity.FindAllStringSubmatch(s, -1) {
+		c.entities++
+		ref := m[1] + ".lifeops_{{x}}_" + cmp.Or(m[2], "{{x}}_"+m[3])
+		if len(c.matching(ref)) == 0 {
+			c.bad(file, "no %s LifeOps publishes has an id ending in _%s", m[1], cmp.Or(m[2], m[3]))
 		}
 	}
 	for _, m := range stateAttr.FindAllStringSubmatch(s, -1) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/discovery/hafiles"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/postgres"
 )
@@ -84,7 +85,8 @@ func newEnvAt(t testing.TB, now func() time.Time, opts ...envOption) *env {
 	health := app.NewHealth("database", "mqtt")
 	health.Set("database", func(context.Context) app.DepStatus { return app.DepStatus{State: app.DepOK} })
 	o := Options{Version: "test", Logger: zerolog.Nop(), Health: health, Service: svc, Tokens: tokens,
-		Idempotency: store, Metrics: NewMetrics(pool, health)}
+		Idempotency: store, Metrics: NewMetrics(pool, health),
+		HAFiles: hafiles.Generator{Source: svc, Version: "test", BaseTopic: "lifeops", Prefix: "homeassistant"}.File}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -41,6 +41,9 @@ type Options struct {
 	// (default admin).
 	IngressPeer string
 	IngressRole app.Scope
+	// HAFiles writes the household's Home Assistant files (nil only to
+	// render the document).
+	HAFiles HAFiles
 	// Rate and Burst limit each caller (defaults DefaultRate, DefaultBurst).
 	Rate  float64
 	Burst int
@@ -113,6 +116,7 @@ func New(opts Options) *Server {
 	registerPairing(s.api, opts.Tokens)
 	registerOura(s.api, opts.Oura, opts.OuraWebhook)
 	registerInsights(s.api, opts.Insights)
+	registerHAFiles(s.api, opts.HAFiles)
 	// Routines, timeline items, evidence rules and the Oura connection add
 	// their registerXxx here when their issues land.
 

@@ -333,7 +333,7 @@ func TestBrowser(t *testing.T) {
 		"today": "/?person=anna", "character": "/character?person=anna", "habits": "/habits?person=anna",
 		"habit": "/habits/" + habitID + "?person=anna", "routines": "/routines?person=anna",
 		"evidence": "/evidence?person=anna", "oura": "/oura?person=anna", "people": "/people",
-		"tokens": "/tokens", "diagnostics": "/diagnostics", "docs": "/docs",
+		"tokens": "/tokens", "diagnostics": "/diagnostics", "docs": "/docs", "home-assistant": "/home-assistant?file=package",
 	}
 	for _, theme := range []string{"light", "dark"} {
 		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{

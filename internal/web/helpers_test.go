@@ -16,6 +16,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/discovery/hafiles"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/httpapi"
 	"github.com/lifeops/lifeops/internal/insights"
@@ -90,6 +91,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		IngressPeer: o.ingressPeer, IngressRole: o.ingressRole, Rate: 1000, Burst: 1000, Oura: ouraUC})
 	pages, err := web.New(web.Options{Service: svc, Tokens: tokens, Health: health, Oura: ouraUC, Logger: zerolog.Nop(), Version: "test",
 		Location: utc, Ingress: api.Ingress, Revoked: api.ForgetTokens, FailedAuth: api, CalDAV: o.caldav,
+		HAFiles:  hafiles.Generator{Source: svc, Version: "test", BaseTopic: "lifeops", Prefix: "homeassistant"}.File,
 		Insights: app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: utc})})
 	if err != nil {
 		t.Fatal(err)

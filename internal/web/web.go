@@ -60,6 +60,9 @@ type Options struct {
 	// CalDAV is the CalDAV server's setup, shown on the to-dos page; zero
 	// says it is off.
 	CalDAV CalDAV
+	// HAFiles writes the Home Assistant files of the Home Assistant page;
+	// nil shows the page without them.
+	HAFiles HAFiles
 }
 
 // FailedAuth is a failed-authentication limit per client address
@@ -215,6 +218,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /tokens/{id}/revoke", h.postTokenRevoke)
 	m.HandleFunc("POST /pairing-codes", h.postPairingCode)
 	m.HandleFunc("GET /diagnostics", h.getDiagnostics)
+	m.HandleFunc("GET /home-assistant", h.getHAFiles)
 	m.HandleFunc("POST /login", h.postLogin)
 	m.HandleFunc("POST /logout", h.postLogout)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -280,7 +284,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 // and pairing codes need admin).
 func needScope(r *http.Request) app.Scope {
 	p := r.URL.Path
-	if p == "/tokens" || strings.HasPrefix(p, "/tokens/") || p == "/pairing-codes" {
+	if p == "/tokens" || strings.HasPrefix(p, "/tokens/") || p == "/pairing-codes" || p == "/home-assistant" {
 		return app.ScopeAdmin
 	}
 	if r.Method == http.MethodPost {
