@@ -1995,7 +1995,7 @@ type RoutineItemBody struct {
 	Checklist   *[]string  `json:"checklist,omitempty"`
 	DurationMin *int64     `json:"duration_min,omitempty"`
 
-	// GraceMin minutes after the planned time before a pending item is missed; default 60
+	// GraceMin minutes after the planned time before a pending item is missed; 0: missed right at the planned time; left out: 60
 	GraceMin *int64 `json:"grace_min,omitempty"`
 
 	// HabitId a habit of the same person, checked in when the item is done

@@ -233,8 +233,8 @@ func newModelRun(t testing.TB, start time.Time) (*modelRun, error) {
 	habitID := h.Value.ID
 	_, err = m.svc.CreateRoutine(m.ctx, "kid", app.RoutineInput{Name: "Morning", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
 		Items: []routine.Item{
-			{Title: "Stretch", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(7, 0)}, XP: 30, GraceMin: 60},
-			{Title: "Book", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(20, 0)}, XP: 5, GraceMin: 60, HabitID: &habitID},
+			{Title: "Stretch", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(7, 0)}, XP: 30, GraceMin: routine.GraceOf(60)},
+			{Title: "Book", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(20, 0)}, XP: 5, GraceMin: routine.GraceOf(60), HabitID: &habitID},
 		}})
 	if err != nil {
 		return nil, err

@@ -318,6 +318,32 @@ func TestFormsShowTheAppsFieldErrors(t *testing.T) {
 	if err != nil || len(routines) != 1 || len(routines[0].Value.Items) != 2 || routines[0].Value.Items[1].Anchor.OffsetMin != 15 {
 		t.Fatalf("routines %+v, %v", routines, err)
 	}
+	if g := routines[0].Value.Items[0].Grace(); g != routine.DefaultGraceMin {
+		t.Errorf("a routine added without grace has grace %d, want the default %d", g, routine.DefaultGraceMin)
+	}
+	// The form offers the default grace; 0 is honoured, a bad one named.
+	if r := e.get("/routines?person=anna"); !strings.Contains(r.body, `name="grace_min" type="number" min="0" max="1440" value="60"`) {
+		t.Errorf("routine form does not offer grace 60:\n%s", r.body)
+	}
+	r = e.post("/routines", url.Values{"person": {"anna"}, "name": {"Pills"}, "schedule.kind": {"daily"}, "items": {"08:00 Pill"}, "grace_min": {"-5"}})
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if got := fieldError(r.body, "grace_min"); !strings.Contains(got, "0 to 1440") {
+		t.Errorf("grace_min error %q", got)
+	}
+	mustStatus(t, e.post("/routines", url.Values{"person": {"anna"}, "name": {"Pills"}, "schedule.kind": {"daily"},
+		"items": {"08:00 Pill"}, "grace_min": {"0"}}), http.StatusSeeOther)
+	routines, err = e.svc.ListRoutines(ctx, "anna")
+	if err != nil || len(routines) != 2 {
+		t.Fatalf("routines %+v, %v", routines, err)
+	}
+	for _, rt := range routines {
+		if rt.Value.Name == "Pills" && rt.Value.Items[0].Grace() != 0 {
+			t.Errorf("grace 0 from the panel stored as %d", rt.Value.Items[0].Grace())
+		}
+	}
+	if r := e.get("/routines?person=anna"); !strings.Contains(r.body, "Pill (grace 0 min)") {
+		t.Errorf("routine list does not show grace 0:\n%s", r.body)
+	}
 }
 
 func TestPeopleRenameAndRemove(t *testing.T) {
