@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
@@ -454,6 +455,20 @@ func TestTodayCharacterAndTokens(t *testing.T) {
 	r = e.get("/character?person=" + person)
 	if strings.Contains(r.body, `class="node-button`) || strings.Contains(r.body, ">Allocate</button>") || !strings.Contains(r.body, `id="no-points"`) {
 		t.Errorf("the character page offers Allocate with 0 points to spend")
+	}
+	// Respec is offered while possible; after one, the page says when the
+	// next is possible and disables the button until then.
+	if strings.Contains(r.body, `id="next-respec"`) || !strings.Contains(r.body, `<button class="secondary">Respec</button>`) {
+		t.Errorf("the character page does not offer Respec before any respec")
+	}
+	mustStatus(t, e.post("/character/respec", url.Values{"person": {person}}), http.StatusSeeOther)
+	if v, err = e.svc.Character(ctx, person); err != nil || v.NextRespecAt.IsZero() {
+		t.Fatalf("after a respec: next respec %v, %v", v.NextRespecAt, err)
+	}
+	r = e.get("/character?person=" + person)
+	want := `<time data-next-respec>` + v.NextRespecAt.In(time.UTC).Format("2006-01-02 15:04") + `</time>`
+	if !strings.Contains(r.body, want) || !strings.Contains(r.body, `<button class="secondary" disabled aria-describedby="next-respec">Respec</button>`) {
+		t.Errorf("after a respec the character page does not show %s with Respec disabled", want)
 	}
 
 	// A token's secret is shown once and works against the API; revoked, it does not.
