@@ -35,6 +35,10 @@ import (
 //   - a habit's day pays check-in XP once: a second check-in of the same
 //     day, one outside the habit's time window, or one with quantity 0
 //     earns nothing (quantity 0 is refused).
+//   - a limit habit's kept day pays only when the habit was, at that
+//     time, an active limit habit (a limit at the day's close, not
+//     archived): the model tracks this from the creates, redefinitions,
+//     archives and unarchives it made, independently of the app.
 //
 // A failing sequence is shrunk (ops dropped one at a time while it still
 // fails) and printed with its seed. LIFEOPS_MODEL_SEED replays one seed;
@@ -201,6 +205,34 @@ type modelRun struct {
 	// high is each ledger award's highest amount seen so far: a redo of
 	// an award undone earlier is not new XP.
 	high map[string]int
+	// ids and archived are each habit's id and whether it is archived, in
+	// creation order; limitDays are the closed days on which each habit
+	// (by id) was an active limit habit: a limit, not archived.
+	ids       []int64
+	archived  []bool
+	limitDays map[int64]map[domain.Day]bool
+}
+
+// activeLimit reports whether habit i is an active limit habit now.
+func (m *modelRun) activeLimit(i int) bool { return m.variants[i] == 1 && !m.archived[i] }
+
+// addHabit notes a created habit.
+func (m *modelRun) addHabit(h app.StoredHabit, variant int) {
+	m.habits, m.variants = append(m.habits, h.Slug), append(m.variants, variant)
+	m.ids, m.archived = append(m.ids, h.ID), append(m.archived, false)
+	m.limitDays[h.ID] = map[domain.Day]bool{}
+}
+
+// closeDays notes, for the days from from up to before to, which habits
+// were active limit habits as those days closed.
+func (m *modelRun) closeDays(from, to domain.Day) {
+	for d := from; d.Before(to); d = d.Add(1) {
+		for i, id := range m.ids {
+			if m.activeLimit(i) {
+				m.limitDays[id][d] = true
+			}
+		}
+	}
 }
 
 // expected errors are refusals the rules make; anything else fails the run.
@@ -216,7 +248,8 @@ func newModelRun(t testing.TB, start time.Time) (*modelRun, error) {
 		return nil, err
 	}
 	pool := dbtest.New(t)
-	m := &modelRun{t: t, ctx: context.Background(), store: postgres.NewStore(pool), clock: &clock{t: start}, high: map[string]int{}}
+	m := &modelRun{t: t, ctx: context.Background(), store: postgres.NewStore(pool), clock: &clock{t: start}, high: map[string]int{},
+		limitDays: map[int64]map[domain.Day]bool{}}
 	m.svc = app.New(app.Options{Store: m.store, Logger: zerolog.Nop(), Now: m.clock.Now,
 		Location: func() *time.Location { return berlin }, Tree: tree})
 	m.oura = app.NewOura(m.svc, app.OuraOptions{})
@@ -229,7 +262,7 @@ func newModelRun(t testing.TB, start time.Time) (*modelRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.habits, m.variants = append(m.habits, h.Value.Slug), append(m.variants, 0)
+	m.addHabit(h.Value, 0)
 	habitID := h.Value.ID
 	_, err = m.svc.CreateRoutine(m.ctx, "kid", app.RoutineInput{Name: "Morning", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
 		Items: []routine.Item{
@@ -335,7 +368,7 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		in.Start = today.Add(-op.B)
 		h, err := m.svc.CreateHabit(ctx, "kid", in)
 		if err == nil {
-			m.habits, m.variants = append(m.habits, h.Value.Slug), append(m.variants, op.A)
+			m.addHabit(h.Value, op.A)
 		} else if !refused(err) {
 			return "", err
 		}
@@ -355,7 +388,9 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 	case opArchive:
 		if slug, ok := pick(m.habits, op.A); ok && op.A%3 == 0 {
-			if err := m.svc.ArchiveHabit(ctx, "kid", slug); err != nil && !refused(err) {
+			if err := m.svc.ArchiveHabit(ctx, "kid", slug); err == nil {
+				m.archived[op.A%len(m.habits)] = true
+			} else if !refused(err) {
 				return "", err
 			}
 		}
@@ -381,6 +416,7 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 	case opAdvance:
 		m.clock.Add(time.Duration(op.A) * time.Hour)
+		m.closeDays(today, m.today())
 		if err := m.svc.Rollover(ctx); err != nil {
 			return "", err
 		}
@@ -428,7 +464,9 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 	case opUnarchive:
 		if slug, ok := pick(m.habits, op.A); ok {
-			if _, err := m.svc.UnarchiveHabit(ctx, "kid", slug); err != nil && !refused(err) {
+			if _, err := m.svc.UnarchiveHabit(ctx, "kid", slug); err == nil {
+				m.archived[op.A%len(m.habits)] = false
+			} else if !refused(err) {
 				return "", err
 			}
 		}
@@ -458,6 +496,13 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 		if recordsFact && e.Amount > m.high[k] && (e.Day.Before(today.Add(-domain.XPWindowDays)) || e.Day.After(today)) {
 			return fmt.Sprintf("XP award %s of %d for %s, outside the XP window of %s", k, e.Amount, e.Day, today), nil
+		}
+		if e.Kind == "habit_day" && e.Amount > 0 {
+			habit, _, _ := strings.Cut(e.Source, ":")
+			id, _ := strconv.ParseInt(habit, 10, 64)
+			if !m.limitDays[id][e.Day] {
+				return fmt.Sprintf("kept-day XP award %s of %d for %s, a day habit %d was not an active limit habit", k, e.Amount, e.Day, id), nil
+			}
 		}
 	}
 	if err := m.noteLedger(); err != nil {

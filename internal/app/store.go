@@ -80,6 +80,9 @@ type HabitStore interface {
 	// them).
 	HabitArchive(ctx context.Context, id int64, from domain.Day) error
 	HabitUnarchive(ctx context.Context, id int64) error
+	// HabitLimitSpansPut stores the runs of days on which a habit was an
+	// active limit habit (domain.Habit.LimitSpans).
+	HabitLimitSpansPut(ctx context.Context, id int64, spans []domain.LimitSpan) error
 	// HabitsArchived lists a person's archived habits (without pauses).
 	HabitsArchived(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
 	PauseInsert(ctx context.Context, personID int64, p domain.Pause) (Versioned[domain.Pause], error)

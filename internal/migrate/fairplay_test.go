@@ -55,3 +55,50 @@ func TestGraceZeroBecomesTheDefault(t *testing.T) {
 		t.Errorf("default grace_min = %d, want 60", g)
 	}
 }
+
+// Habits kept by a limit were paid for every kept day since their start
+// until 0014: they get one span from their start (open while active, up to
+// their last stored day when archived), so nothing already paid changes.
+func TestLimitHabitsGetASpanFromTheirStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := open(t, dbtest.Empty(t))
+	migs := shipped(t)
+	if _, err := migrate.New(pool, migs[:13]).Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pool.Exec(ctx, `
+		INSERT INTO people (slug, name, color) VALUES ('ann', 'Ann', '#112233');
+		INSERT INTO habits (person_id, slug, name, kind, schedule, target, start_day)
+		  SELECT id, 'sweets', 'No sweets', 'negative', '{"Kind":"daily"}', '{"Kind":"check"}', '2026-11-02' FROM people;
+		INSERT INTO habits (person_id, slug, name, kind, schedule, target, start_day, archived_at)
+		  SELECT id, 'coffee', 'Coffee', 'positive', '{"Kind":"daily"}', '{"Kind":"at_most","Value":2}', '2026-11-03', now() FROM people;
+		INSERT INTO habits (person_id, slug, name, kind, schedule, target, start_day, archived_at)
+		  SELECT id, 'gone', 'Gone', 'negative', '{"Kind":"daily"}', '{"Kind":"check"}', '2026-11-04', now() FROM people;
+		INSERT INTO habits (person_id, slug, name, kind, schedule, target, start_day)
+		  SELECT id, 'read', 'Read', 'positive', '{"Kind":"daily"}', '{"Kind":"check"}', '2026-11-05' FROM people;
+		INSERT INTO habit_days (habit_id, day, status, value, completion, streak, strength, final)
+		  SELECT h.id, d::date, 'done', 0, 1, '{}', 0, true
+		    FROM habits h, generate_series('2026-11-03'::date, '2026-11-09'::date, '1 day') d WHERE h.slug = 'coffee'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.New(pool, migs[:14]).Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"sweets": `[{"from": "2026-11-02"}]`,
+		"coffee": `[{"from": "2026-11-03", "until": "2026-11-09"}]`,
+		"gone":   `[]`, // archived with no stored day: nothing was ever paid
+		"read":   `[]`,
+	}
+	for slug, w := range want {
+		var got string
+		if err := pool.QueryRow(ctx, "SELECT limit_spans::text FROM habits WHERE slug = $1", slug).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != w {
+			t.Errorf("%s: limit_spans %s, want %s", slug, got, w)
+		}
+	}
+}
