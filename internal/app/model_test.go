@@ -174,7 +174,11 @@ var modelStarts = []time.Time{
 
 // habitVariants are the definitions create and redefine choose from.
 func habitVariant(i int, name string) app.HabitInput {
-	in := app.HabitInput{Name: name, Kind: domain.HabitPositive, Schedule: domain.Schedule{Kind: domain.ScheduleDaily}}
+	// Every field is given: a redefinition replaces the whole definition
+	// (without a target it would be refused, and the model would never
+	// redefine a habit as a limit).
+	in := app.HabitInput{Name: name, Kind: domain.HabitPositive, Schedule: domain.Schedule{Kind: domain.ScheduleDaily},
+		Target: domain.Target{Kind: domain.TargetCheck}}
 	switch i {
 	case 1:
 		in.Kind = domain.HabitNegative
