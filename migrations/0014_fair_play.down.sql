@@ -5,4 +5,7 @@
 -- Lossy: the older release pays kept-day XP for every kept day of a limit
 -- habit; the spans of days that may pay are dropped.
 ALTER TABLE habits DROP COLUMN limit_spans;
+-- Lossy: an achievement unlocked from history stays unlocked without its XP;
+-- the older release's verify reports its XP award as missing.
+ALTER TABLE achievement_unlocks DROP COLUMN from_history;
 ALTER TABLE routine_items ALTER COLUMN grace_min SET DEFAULT 0;

@@ -21,3 +21,7 @@ UPDATE habits h SET limit_spans = CASE
                      FROM habit_days d WHERE d.habit_id = h.id HAVING max(d.day) >= h.start_day), '[]')
   END
  WHERE h.kind = 'negative' OR h.target->>'Kind' = 'at_most';
+
+-- An achievement whose condition holds only when imported history is
+-- counted unlocks "from history": once, with no XP.
+ALTER TABLE achievement_unlocks ADD COLUMN from_history boolean NOT NULL DEFAULT false;
