@@ -31,7 +31,7 @@ func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int6
 	}
 	mods := character.Modifiers(s.tree, nodeIDs(src.Allocations))
 	var own *ownFacts // read only when something unlocks
-	for range 5 { // each round can only raise the level; a few rounds settle it
+	for range 5 {     // each round can only raise the level; a few rounds settle it
 		p, err := tx.ProgressGet(ctx, personID)
 		if err != nil {
 			return err

@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +37,9 @@ import (
 //   - a habit's day pays check-in XP once: a second check-in of the same
 //     day, one outside the habit's time window, or one with quantity 0
 //     earns nothing (quantity 0 is refused).
+//   - an import (another tracker's history, a streak that reaches streak
+//     achievements) pays no XP at all: achievements it alone makes hold
+//     unlock from history with 0 XP;
 //   - a limit habit's kept day pays only when the habit was, at that
 //     time, an active limit habit (a limit at the day's close, not
 //     archived): the model tracks this from the creates, redefinitions,
@@ -68,12 +73,13 @@ const (
 	opSetDay
 	opClearDay
 	opUnarchive
+	opImport
 	opKinds
 )
 
 var opNames = [...]string{"check-in", "undo-check-in", "activity", "undo-activity", "mood", "create-habit",
 	"redefine", "archive", "item", "allocate", "respec", "advance", "oura", "pause", "change-pause", "delete-pause",
-	"set-day", "clear-day", "unarchive"}
+	"set-day", "clear-day", "unarchive", "import"}
 
 // modelOp is one step; A, B, C are its arguments (meaning per kind). An
 // index into what exists (habit#N, the Nth check-in or activity to undo,
@@ -110,6 +116,8 @@ func (o modelOp) String() string {
 		return fmt.Sprintf("set-day habit#%d day%+d qty=%d", o.A, -o.B, o.C)
 	case opClearDay:
 		return fmt.Sprintf("clear-day habit#%d day%+d", o.A, -o.B)
+	case opImport:
+		return fmt.Sprintf("import a Loop habit done %d days up to day%+d", o.A, -o.B)
 	}
 	return fmt.Sprintf("%s %d", opNames[o.Kind], o.A)
 }
@@ -144,6 +152,8 @@ func genOps(r *rand.Rand, n int) []modelOp {
 			op.A, op.B, op.C = r.IntN(4), []int{0, 1, 2, 3, 9, 30, -1}[r.IntN(7)], []int{1, 3, 9}[r.IntN(3)]
 		case opClearDay:
 			op.A, op.B = r.IntN(4), []int{0, 1, 2, 3, 9}[r.IntN(5)]
+		case opImport:
+			op.A, op.B = []int{3, 8, 35}[r.IntN(3)], []int{0, 1, 2, 5}[r.IntN(4)]
 		case opActivity:
 			op.A, op.B, op.C = r.IntN(len(modelActivityTypes)), 1+r.IntN(400), backdays[r.IntN(len(backdays))]
 		case opMood:
@@ -474,6 +484,34 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 				return "", err
 			}
 		}
+	case opImport:
+		before, err := m.store.ProgressGet(ctx, m.person.ID)
+		if err != nil {
+			return "", err
+		}
+		rep, err := m.svc.ImportLoop(ctx, "kid", loopExport(fmt.Sprintf("Imported %d", len(m.habits)), today.Add(-op.B), op.A), false)
+		if err != nil && !refused(err) {
+			return "", err
+		}
+		for _, h := range rep.Habits {
+			m.addHabit(app.StoredHabit{Habit: domain.Habit{ID: h.HabitID}, Slug: fmt.Sprint(h.HabitID)}, 0)
+		}
+		after, err := m.store.ProgressGet(ctx, m.person.ID)
+		if err != nil {
+			return "", err
+		}
+		if after.TotalXP != before.TotalXP {
+			return fmt.Sprintf("the import paid %d XP", after.TotalXP-before.TotalXP), nil
+		}
+		l, err := m.ledger()
+		if err != nil {
+			return "", err
+		}
+		for _, e := range l {
+			if k := e.Kind + " " + e.Source; e.Amount > m.high[k] {
+				return fmt.Sprintf("the import paid XP award %s of %d for %s", k, e.Amount, e.Day), nil
+			}
+		}
 	case opOura:
 		day := today.Add(-op.A)
 		sleep, ready := float64(op.B), float64(op.C)
@@ -526,8 +564,8 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 	return m.invariants()
 }
 
-// checkInsOf counts a habit's stored check-ins of day that count (inside
-// its window, with a quantity where it needs one).
+// checkInsOf counts a habit's stored own check-ins of day that count
+// (inside its window, with a quantity where it needs one).
 func (m *modelRun) checkInsOf(slug string, day domain.Day) (int, error) {
 	h, err := m.svc.Habit(m.ctx, "kid", slug)
 	if err != nil {
@@ -536,7 +574,8 @@ func (m *modelRun) checkInsOf(slug string, day domain.Day) (int, error) {
 	cs, err := m.store.CheckIns(m.ctx, h.Value.ID, day, day)
 	n := 0
 	for _, c := range cs {
-		if h.Value.Counts(c, berlin) {
+		// An imported check-in paid nothing: the day may still pay once.
+		if h.Value.Counts(c, berlin) && c.Source != domain.SourceImport {
 			n++
 		}
 	}
@@ -664,4 +703,32 @@ func TestLifeModel(t *testing.T) {
 func FuzzLifeModel(f *testing.F) {
 	f.Add(uint64(1001)) // TestLifeModel covers seeds 1 to 12 already
 	f.Fuzz(func(t *testing.T, seed uint64) { checkSeed(t, seed, 40) })
+}
+
+// loopExport is a Loop Habit Tracker export of one daily yes/no habit done
+// on the days days up to last.
+func loopExport(name string, last domain.Day, days int) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	write := func(file, body string) {
+		w, err := zw.Create(file)
+		if err != nil {
+			panic(err)
+		}
+		if _, err := w.Write([]byte(body)); err != nil {
+			panic(err)
+		}
+	}
+	write("Habits.csv", "Position,Name,Type,Question,Description,FrequencyNumerator,FrequencyDenominator,Color,Unit,Target Type,Target Value,Archived?\n"+
+		"1,"+name+",YES_NO,,,1,1,#ff0000,,,,false\n")
+	var marks strings.Builder
+	marks.WriteString("Date,Value,Notes\n")
+	for d := last; !d.Before(last.Add(1 - days)); d = d.Add(-1) {
+		fmt.Fprintf(&marks, "%s,YES_MANUAL,\n", d)
+	}
+	write("001 "+name+"/Checkmarks.csv", marks.String())
+	if err := zw.Close(); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
 }
