@@ -1031,8 +1031,11 @@ func (e ListInsightsParamsMinStrength) Valid() bool {
 
 // AchievementBody defines model for AchievementBody.
 type AchievementBody struct {
-	Custom      *bool      `json:"custom,omitempty"`
-	Description string     `json:"description"`
+	Custom      *bool  `json:"custom,omitempty"`
+	Description string `json:"description"`
+
+	// FromHistory unlocked only by imported history (another tracker's), so it paid no XP
+	FromHistory *bool      `json:"from_history,omitempty"`
 	Key         string     `json:"key"`
 	Name        string     `json:"name"`
 	UnlockedAt  *time.Time `json:"unlocked_at,omitempty"`
@@ -3084,7 +3087,7 @@ type ClientInterface interface {
 
 	// ListAchievements Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have.
+	// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 	//
 	// Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 	ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4264,7 +4267,7 @@ func (c *Client) UpdatePerson(ctx context.Context, person string, params *Update
 
 // ListAchievements Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have.
+// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 //
 // Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 func (c *Client) ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10836,7 +10839,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAchievementsWithResponse Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have.
+	// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22019,7 +22022,7 @@ func (c *ClientWithResponses) UpdatePersonWithResponse(ctx context.Context, pers
 
 // ListAchievementsWithResponse Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have.
+// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 //
 // Returns a wrapper object for the known response body format(s).
 //
