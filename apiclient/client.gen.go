@@ -1073,8 +1073,11 @@ func (e ListInsightsParamsMinStrength) Valid() bool {
 
 // AchievementBody defines model for AchievementBody.
 type AchievementBody struct {
-	Custom      *bool      `json:"custom,omitempty"`
-	Description string     `json:"description"`
+	Custom      *bool  `json:"custom,omitempty"`
+	Description string `json:"description"`
+
+	// FromHistory unlocked only by imported history (another tracker's), so it paid no XP
+	FromHistory *bool      `json:"from_history,omitempty"`
 	Key         string     `json:"key"`
 	Name        string     `json:"name"`
 	UnlockedAt  *time.Time `json:"unlocked_at,omitempty"`
@@ -2059,7 +2062,7 @@ type RoutineItemBody struct {
 	Checklist   *[]string  `json:"checklist,omitempty"`
 	DurationMin *int64     `json:"duration_min,omitempty"`
 
-	// GraceMin minutes after the planned time before a pending item is missed; default 60
+	// GraceMin minutes after the planned time before a pending item is missed; 0: missed right at the planned time; left out: 60
 	GraceMin *int64 `json:"grace_min,omitempty"`
 
 	// HabitId a habit of the same person, checked in when the item is done
@@ -3167,7 +3170,7 @@ type ClientInterface interface {
 
 	// ListAchievements Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have.
+	// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 	//
 	// Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 	ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4364,7 +4367,7 @@ func (c *Client) UpdatePerson(ctx context.Context, person string, params *Update
 
 // ListAchievements Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have.
+// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 //
 // Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 func (c *Client) ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -11018,7 +11021,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAchievementsWithResponse Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have.
+	// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22313,7 +22316,7 @@ func (c *ClientWithResponses) UpdatePersonWithResponse(ctx context.Context, pers
 
 // ListAchievementsWithResponse Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have.
+// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
 //
 // Returns a wrapper object for the known response body format(s).
 //

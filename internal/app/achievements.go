@@ -30,18 +30,29 @@ func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int6
 		already[k] = true
 	}
 	mods := character.Modifiers(s.tree, nodeIDs(src.Allocations))
-	for range 5 { // each round can only raise the level; a few rounds settle it
+	var own *ownFacts // read only when something unlocks
+	for range 5 {     // each round can only raise the level; a few rounds settle it
 		p, err := tx.ProgressGet(ctx, personID)
 		if err != nil {
 			return err
 		}
-		fresh := domain.Unlocked(defs, progressSnapshot(p, today, src, mods), already)
+		snap := progressSnapshot(p, today, src, mods)
+		fresh := domain.Unlocked(defs, snap, already)
 		if len(fresh) == 0 {
 			return nil
 		}
+		if own == nil {
+			if own, err = s.ownFacts(ctx, tx, personID, mods); err != nil {
+				return err
+			}
+		}
+		ownSnap := own.apply(snap, src)
 		now := s.now()
 		for _, a := range fresh {
-			added, err := tx.AchievementUnlock(ctx, personID, a.Key, now)
+			// Held only with imported history counted: unlocked from
+			// history, once, with no XP (docs/rules.md).
+			fromHistory := len(domain.Unlocked([]domain.Achievement{a}, ownSnap, nil)) == 0
+			added, err := tx.AchievementUnlock(ctx, personID, a.Key, now, fromHistory)
 			if err != nil {
 				return err
 			}
@@ -49,14 +60,117 @@ func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int6
 			if !added {
 				continue // unlocked meanwhile by someone else
 			}
+			xp := a.XP
+			if fromHistory {
+				xp = 0
+			}
 			*ev = append(*ev, domain.Event{Kind: domain.EventAchievementUnlocked, PersonID: personID, At: now,
-				Achievement: &domain.AchievementUnlockedData{Key: a.Key, Name: a.Name, XP: a.XP}})
-			if err := s.awardXP(ctx, tx, personID, today, xpAchievement, a.Key, a.XP, ev); err != nil {
+				Achievement: &domain.AchievementUnlockedData{Key: a.Key, Name: a.Name, XP: xp}})
+			if err := s.awardXP(ctx, tx, personID, today, xpAchievement, a.Key, xp, ev); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// ownFacts is what achievement conditions read, derived from LifeOps' own
+// facts only: imported check-ins left out.
+type ownFacts struct {
+	imported          map[domain.Day]bool // days with an imported check-in
+	bestCurrentStreak int
+	longestStreak     int
+	perfectDays       int64
+}
+
+// ownFacts folds every habit's streak again without its imported
+// check-ins (a day only imported history kept is not done) and counts the
+// perfect days on which nothing was imported. A person with no imported
+// check-in gets the stored values' equal.
+func (s *Service) ownFacts(ctx context.Context, tx Store, personID int64, mods domain.Modifiers) (*ownFacts, error) {
+	today, loc, now := s.today(), s.loc(), s.now()
+	out := &ownFacts{imported: map[domain.Day]bool{}}
+	active, err := tx.HabitList(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	archived, err := tx.HabitsArchived(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range append(active, archived...) {
+		end := today
+		if h.Value.Archived {
+			last, ok, err := tx.HabitDayBefore(ctx, h.Value.ID, today.Add(1))
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			end = last.Day
+		}
+		if end.Before(h.Value.Start) {
+			continue
+		}
+		all, err := tx.CheckIns(ctx, h.Value.ID, h.Value.Start, end)
+		if err != nil {
+			return nil, err
+		}
+		mine := all[:0:0]
+		for _, c := range all {
+			if c.Source == domain.SourceImport {
+				out.imported[domain.DayOf(c.At, loc)] = true
+			} else {
+				mine = append(mine, c)
+			}
+		}
+		var streak domain.StreakState
+		for _, r := range domain.EvaluateRangeAt(h.Value.Habit, h.Value.Start, end, mine, loc, now) {
+			if r.Day.Before(today) {
+				streak = streak.Advance(r, mods)
+				continue
+			}
+			v := streak.View(r, mods)
+			out.bestCurrentStreak = max(out.bestCurrentStreak, v.Current)
+			out.longestStreak = max(out.longestStreak, v.Best)
+		}
+		out.longestStreak = max(out.longestStreak, streak.Best)
+	}
+	out.longestStreak = max(out.longestStreak, out.bestCurrentStreak)
+	ledger, err := tx.XPLedger(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ledger {
+		if e.Kind == xpPerfectDay && !out.imported[e.Day] {
+			out.perfectDays++
+		}
+	}
+	return out, nil
+}
+
+// apply is snap with what imported history added taken out: streaks and
+// perfect days from own facts, and a recent day with an imported check-in
+// counted as a score of 0. Counts of check-ins, activities and moods, XP
+// and level never include imports.
+func (o *ownFacts) apply(snap domain.Progress, src AchievementSources) domain.Progress {
+	if len(o.imported) == 0 {
+		return snap
+	}
+	snap.BestCurrentStreak = o.bestCurrentStreak
+	snap.LongestStreak = o.longestStreak
+	snap.PerfectDays = o.perfectDays
+	snap.RecentScores = nil
+	for _, sc := range src.Scores {
+		switch {
+		case o.imported[sc.Day] || !sc.Score.HasData:
+			snap.RecentScores = append(snap.RecentScores, 0)
+		default:
+			snap.RecentScores = append(snap.RecentScores, float64(sc.Score.Score))
+		}
+	}
+	return snap
 }
 
 func (s *Service) achievementDefs(ctx context.Context, tx Store) ([]domain.Achievement, error) {
@@ -106,6 +220,9 @@ func progressSnapshot(p Progress, today domain.Day, src AchievementSources, mods
 type AchievementView struct {
 	domain.Achievement
 	UnlockedAt *time.Time
+	// FromHistory is set on one unlocked only by imported history: it paid
+	// no XP.
+	FromHistory bool
 }
 
 // Achievements lists every achievement with the person's unlocks.
@@ -122,11 +239,16 @@ func (s *Service) Achievements(ctx context.Context, personRef string) ([]Achieve
 	if err != nil {
 		return nil, err
 	}
+	history, err := s.store.AchievementsFromHistory(ctx, p.Value.ID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]AchievementView, len(defs))
 	for i, d := range defs {
 		out[i].Achievement = d
 		if at, ok := unlocked[d.Key]; ok {
 			out[i].UnlockedAt = &at
+			out[i].FromHistory = history[d.Key]
 		}
 	}
 	return out, nil

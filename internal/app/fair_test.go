@@ -378,3 +378,66 @@ func TestRoutineItemLinkedToAQuantityHabit(t *testing.T) {
 	}
 	wantVerifyClean(t, f)
 }
+
+// A limit habit pays kept-day XP only for days on which it was, at that
+// time, an active limit habit: redefining a positive habit as a limit, or
+// bringing an archived limit habit back, pays nothing for the days before.
+func TestLimitHabitPaysOnlyDaysItWasAnActiveLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, time.December, 1, 12, 0, 0))
+	ctx := context.Background()
+	f.person(t, "Kid")
+	h := f.habit(t, "kid", "Sweets", domain.Day{})
+	goTo := func(d int) {
+		t.Helper()
+		f.clock.Set(at(2026, time.December, d, 12, 0, 0))
+		if err := f.svc.Rollover(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantXP := func(when string, want int64) {
+		t.Helper()
+		if got := habitXP(t, f, "kid"); got != want {
+			t.Fatalf("%s: %d XP, want %d", when, got, want)
+		}
+		wantVerifyClean(t, f)
+	}
+	goTo(11)
+	wantXP("ten positive days without a check-in", 0)
+	limit := app.HabitInput{Name: "No sweets", Kind: domain.HabitNegative,
+		Schedule: domain.Schedule{Kind: domain.ScheduleDaily}, Target: domain.Target{Kind: domain.TargetCheck}}
+	if _, err := f.svc.UpdateHabit(ctx, "kid", h.Slug, limit, 0); err != nil {
+		t.Fatal(err)
+	}
+	wantXP("redefined as a limit on the 11th", 0) // the 1st–10th were kept only on paper
+	goTo(13)
+	wantXP("the 11th and 12th kept as a limit", 2*domain.KeptDayXP)
+
+	if err := f.svc.ArchiveHabit(ctx, "kid", h.Slug); err != nil {
+		t.Fatal(err)
+	}
+	goTo(20)
+	if _, err := f.svc.UnarchiveHabit(ctx, "kid", h.Slug); err != nil {
+		t.Fatal(err)
+	}
+	wantXP("back from the archive on the 20th", 2*domain.KeptDayXP) // archived 13th–19th pay nothing
+	goTo(21)
+	wantXP("the 20th kept as a limit again", 3*domain.KeptDayXP)
+
+	// Redefined positive and back: the days in between were positive days.
+	positive := limit
+	positive.Kind = domain.HabitPositive
+	if _, err := f.svc.UpdateHabit(ctx, "kid", h.Slug, positive, 0); err != nil {
+		t.Fatal(err)
+	}
+	wantXP("redefined positive on the 21st", 0) // a redefinition judges every day anew
+	goTo(24)
+	if _, err := f.svc.UpdateHabit(ctx, "kid", h.Slug, limit, 0); err != nil {
+		t.Fatal(err)
+	}
+	// The 11th–12th and the 20th were limit days and pay again; the 21st–23rd
+	// were positive days and pay nothing.
+	wantXP("a limit again on the 24th", 3*domain.KeptDayXP)
+	goTo(25)
+	wantXP("the 24th kept", 4*domain.KeptDayXP)
+}

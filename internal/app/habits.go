@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,10 @@ func (s *Service) CreateHabit(ctx context.Context, personRef string, in HabitInp
 		}
 		if err := v.Err(); err != nil {
 			return err
+		}
+		// A limit habit pays for its kept days from today on.
+		if h.Avoids() {
+			h.LimitSpans = domain.OpenLimitSpan(nil, s.today())
 		}
 		created, err := tx.HabitInsert(ctx, h, slug)
 		if err != nil {
@@ -123,6 +128,18 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 		if !domain.ValidSlug(h.Slug) {
 			return domain.Invalid("slug", h.Slug, "must be 1-40 lowercase letters, digits or _, starting with a letter")
 		}
+		// Kept-day XP follows what the habit was on each day: becoming a
+		// limit habit pays from today on, never for the days before; no
+		// longer being one ends that. An archived habit's span opens when
+		// it comes back (UnarchiveHabit).
+		if !h.Archived {
+			switch was, is := cur.Value.Avoids(), h.Avoids(); {
+			case is && !was:
+				h.LimitSpans = domain.OpenLimitSpan(h.LimitSpans, s.today())
+			case was && !is:
+				h.LimitSpans = domain.CloseLimitSpan(h.LimitSpans, s.today().Add(-1))
+			}
+		}
 		v, err := tx.HabitUpdate(ctx, h, cur.Version)
 		if err != nil {
 			return err
@@ -168,6 +185,13 @@ func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) 
 		}
 		if err := tx.HabitArchive(ctx, h.Value.ID, today); err != nil {
 			return err
+		}
+		// Archived, it is no longer an active limit habit: its kept days
+		// from today on pay nothing, even once it comes back.
+		if spans := domain.CloseLimitSpan(h.Value.LimitSpans, today.Add(-1)); !slices.Equal(spans, h.Value.LimitSpans) {
+			if err := tx.HabitLimitSpansPut(ctx, h.Value.ID, spans); err != nil {
+				return err
+			}
 		}
 		return s.afterChange(ctx, tx, p.Value.ID, today, ev)
 	})

@@ -286,8 +286,16 @@ func (s *Service) UnarchiveHabit(ctx context.Context, personRef, habitRef string
 		}
 		out = Versioned[StoredHabit]{Value: h.Value, Version: h.Version + 1}
 		out.Value.Archived = false
+		// A limit habit pays for kept days again from today on; the days
+		// it spent archived pay nothing.
+		if h.Value.Avoids() {
+			out.Value.LimitSpans = domain.OpenLimitSpan(h.Value.LimitSpans, today)
+			if err := tx.HabitLimitSpansPut(ctx, h.Value.ID, out.Value.LimitSpans); err != nil {
+				return err
+			}
+		}
 		s.changed(ev, p.Value.ID)
-		if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
+		if err := s.refoldHabit(ctx, tx, out.Value.Habit, today, ev); err != nil {
 			return err
 		}
 		// The days it missed while archived are judged now: rescore and

@@ -639,6 +639,11 @@ func (s *Service) rescoreFrom(ctx context.Context, tx Store, personID int64, fro
 		if err := s.recomputeScore(ctx, tx, personID, sc.Day, ev); err != nil {
 			return err
 		}
+		// A closed day is closed again, as any correction does: the
+		// perfect-day mark follows the day's new verdicts.
+		if err := s.closeDay(ctx, tx, personID, sc.Day, ev); err != nil {
+			return err
+		}
 	}
 	cat, err := s.catalogue(ctx, tx)
 	if err != nil {

@@ -79,27 +79,39 @@ func TestImportLoopMatchesLoopsScores(t *testing.T) {
 	if rep.CheckIns != dry.CheckIns || len(rep.Habits) != 6 || len(rep.Skipped) != 1 || !strings.HasPrefix(rep.Skipped[0], "Sugar") || len(rep.Notes) != 1 {
 		t.Fatalf("report: %+v", rep)
 	}
-	// Imported days pay nothing: no check-in or habit-day XP, no count
-	// achievement. Only a streak achievement may unlock from the streak the
-	// person brought along (docs/import-export.md).
-	rows, err := f.pool.Query(ctx, "SELECT source_kind, source_id, amount FROM xp_ledger WHERE person_id = $1 AND id > $2", p.ID, ledgerBefore)
+	// Imported days pay nothing: no check-in or habit-day XP, and no
+	// achievement XP: a streak achievement the imported streak reaches
+	// unlocks from history, with 0 XP (docs/rules.md).
+	rows, err := f.pool.Query(ctx, "SELECT source_kind, source_id, amount FROM xp_ledger WHERE person_id = $1 AND id > $2 AND amount > 0", p.ID, ledgerBefore)
 	if err != nil {
 		t.Fatal(err)
 	}
-	paid := 0
 	for rows.Next() {
 		var kind, src string
 		var amount int
 		if err := rows.Scan(&kind, &src, &amount); err != nil {
 			t.Fatal(err)
 		}
-		paid += amount
-		if kind != "achievement" || !strings.HasPrefix(src, "streak_") {
-			t.Errorf("the import paid %s %s: %d XP", kind, src, amount)
+		t.Errorf("the import paid %s %s: %d XP", kind, src, amount)
+	}
+	if got := personXP(t, f, p.ID); got != xpBefore {
+		t.Errorf("XP %d after the import, want %d as before", got, xpBefore)
+	}
+	achs, err := f.svc.Achievements(ctx, "lou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromHistory := 0
+	for _, a := range achs {
+		if a.UnlockedAt != nil && strings.HasPrefix(a.Key, "streak_") {
+			if !a.FromHistory {
+				t.Errorf("%s unlocked by the imported streak is not from history", a.Key)
+			}
+			fromHistory++
 		}
 	}
-	if got := personXP(t, f, p.ID); got != xpBefore+int64(paid) {
-		t.Errorf("XP %d, want %d", got, xpBefore+int64(paid))
+	if fromHistory == 0 {
+		t.Error("the imported streak unlocked no streak achievement from history")
 	}
 	exp, err := app.ParseLoopExport(data)
 	if err != nil {

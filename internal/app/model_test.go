@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +37,13 @@ import (
 //   - a habit's day pays check-in XP once: a second check-in of the same
 //     day, one outside the habit's time window, or one with quantity 0
 //     earns nothing (quantity 0 is refused).
+//   - an import (another tracker's history, a streak that reaches streak
+//     achievements) pays no XP at all: achievements it alone makes hold
+//     unlock from history with 0 XP;
+//   - a limit habit's kept day pays only when the habit was, at that
+//     time, an active limit habit (a limit at the day's close, not
+//     archived): the model tracks this from the creates, redefinitions,
+//     archives and unarchives it made, independently of the app.
 //
 // A failing sequence is shrunk (ops dropped one at a time while it still
 // fails) and printed with its seed. LIFEOPS_MODEL_SEED replays one seed;
@@ -64,12 +73,13 @@ const (
 	opSetDay
 	opClearDay
 	opUnarchive
+	opImport
 	opKinds
 )
 
 var opNames = [...]string{"check-in", "undo-check-in", "activity", "undo-activity", "mood", "create-habit",
 	"redefine", "archive", "item", "allocate", "respec", "advance", "oura", "pause", "change-pause", "delete-pause",
-	"set-day", "clear-day", "unarchive"}
+	"set-day", "clear-day", "unarchive", "import"}
 
 // modelOp is one step; A, B, C are its arguments (meaning per kind). An
 // index into what exists (habit#N, the Nth check-in or activity to undo,
@@ -106,6 +116,8 @@ func (o modelOp) String() string {
 		return fmt.Sprintf("set-day habit#%d day%+d qty=%d", o.A, -o.B, o.C)
 	case opClearDay:
 		return fmt.Sprintf("clear-day habit#%d day%+d", o.A, -o.B)
+	case opImport:
+		return fmt.Sprintf("import a Loop habit done %d days up to day%+d", o.A, -o.B)
 	}
 	return fmt.Sprintf("%s %d", opNames[o.Kind], o.A)
 }
@@ -140,6 +152,8 @@ func genOps(r *rand.Rand, n int) []modelOp {
 			op.A, op.B, op.C = r.IntN(4), []int{0, 1, 2, 3, 9, 30, -1}[r.IntN(7)], []int{1, 3, 9}[r.IntN(3)]
 		case opClearDay:
 			op.A, op.B = r.IntN(4), []int{0, 1, 2, 3, 9}[r.IntN(5)]
+		case opImport:
+			op.A, op.B = []int{3, 8, 35}[r.IntN(3)], []int{0, 1, 2, 5}[r.IntN(4)]
 		case opActivity:
 			op.A, op.B, op.C = r.IntN(len(modelActivityTypes)), 1+r.IntN(400), backdays[r.IntN(len(backdays))]
 		case opMood:
@@ -170,7 +184,11 @@ var modelStarts = []time.Time{
 
 // habitVariants are the definitions create and redefine choose from.
 func habitVariant(i int, name string) app.HabitInput {
-	in := app.HabitInput{Name: name, Kind: domain.HabitPositive, Schedule: domain.Schedule{Kind: domain.ScheduleDaily}}
+	// Every field is given: a redefinition replaces the whole definition
+	// (without a target it would be refused, and the model would never
+	// redefine a habit as a limit).
+	in := app.HabitInput{Name: name, Kind: domain.HabitPositive, Schedule: domain.Schedule{Kind: domain.ScheduleDaily},
+		Target: domain.Target{Kind: domain.TargetCheck}}
 	switch i {
 	case 1:
 		in.Kind = domain.HabitNegative
@@ -201,6 +219,34 @@ type modelRun struct {
 	// high is each ledger award's highest amount seen so far: a redo of
 	// an award undone earlier is not new XP.
 	high map[string]int
+	// ids and archived are each habit's id and whether it is archived, in
+	// creation order; limitDays are the closed days on which each habit
+	// (by id) was an active limit habit: a limit, not archived.
+	ids       []int64
+	archived  []bool
+	limitDays map[int64]map[domain.Day]bool
+}
+
+// activeLimit reports whether habit i is an active limit habit now.
+func (m *modelRun) activeLimit(i int) bool { return m.variants[i] == 1 && !m.archived[i] }
+
+// addHabit notes a created habit.
+func (m *modelRun) addHabit(h app.StoredHabit, variant int) {
+	m.habits, m.variants = append(m.habits, h.Slug), append(m.variants, variant)
+	m.ids, m.archived = append(m.ids, h.ID), append(m.archived, false)
+	m.limitDays[h.ID] = map[domain.Day]bool{}
+}
+
+// closeDays notes, for the days from from up to before to, which habits
+// were active limit habits as those days closed.
+func (m *modelRun) closeDays(from, to domain.Day) {
+	for d := from; d.Before(to); d = d.Add(1) {
+		for i, id := range m.ids {
+			if m.activeLimit(i) {
+				m.limitDays[id][d] = true
+			}
+		}
+	}
 }
 
 // expected errors are refusals the rules make; anything else fails the run.
@@ -216,7 +262,8 @@ func newModelRun(t testing.TB, start time.Time) (*modelRun, error) {
 		return nil, err
 	}
 	pool := dbtest.New(t)
-	m := &modelRun{t: t, ctx: context.Background(), store: postgres.NewStore(pool), clock: &clock{t: start}, high: map[string]int{}}
+	m := &modelRun{t: t, ctx: context.Background(), store: postgres.NewStore(pool), clock: &clock{t: start}, high: map[string]int{},
+		limitDays: map[int64]map[domain.Day]bool{}}
 	m.svc = app.New(app.Options{Store: m.store, Logger: zerolog.Nop(), Now: m.clock.Now,
 		Location: func() *time.Location { return berlin }, Tree: tree})
 	m.oura = app.NewOura(m.svc, app.OuraOptions{})
@@ -229,12 +276,12 @@ func newModelRun(t testing.TB, start time.Time) (*modelRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.habits, m.variants = append(m.habits, h.Value.Slug), append(m.variants, 0)
+	m.addHabit(h.Value, 0)
 	habitID := h.Value.ID
 	_, err = m.svc.CreateRoutine(m.ctx, "kid", app.RoutineInput{Name: "Morning", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
 		Items: []routine.Item{
-			{Title: "Stretch", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(7, 0)}, XP: 30, GraceMin: 60},
-			{Title: "Book", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(20, 0)}, XP: 5, GraceMin: 60, HabitID: &habitID},
+			{Title: "Stretch", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(7, 0)}, XP: 30, GraceMin: routine.GraceOf(60)},
+			{Title: "Book", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(20, 0)}, XP: 5, GraceMin: routine.GraceOf(60), HabitID: &habitID},
 		}})
 	if err != nil {
 		return nil, err
@@ -335,7 +382,7 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		in.Start = today.Add(-op.B)
 		h, err := m.svc.CreateHabit(ctx, "kid", in)
 		if err == nil {
-			m.habits, m.variants = append(m.habits, h.Value.Slug), append(m.variants, op.A)
+			m.addHabit(h.Value, op.A)
 		} else if !refused(err) {
 			return "", err
 		}
@@ -355,7 +402,9 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 	case opArchive:
 		if slug, ok := pick(m.habits, op.A); ok && op.A%3 == 0 {
-			if err := m.svc.ArchiveHabit(ctx, "kid", slug); err != nil && !refused(err) {
+			if err := m.svc.ArchiveHabit(ctx, "kid", slug); err == nil {
+				m.archived[op.A%len(m.habits)] = true
+			} else if !refused(err) {
 				return "", err
 			}
 		}
@@ -381,6 +430,7 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 	case opAdvance:
 		m.clock.Add(time.Duration(op.A) * time.Hour)
+		m.closeDays(today, m.today())
 		if err := m.svc.Rollover(ctx); err != nil {
 			return "", err
 		}
@@ -428,8 +478,38 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		}
 	case opUnarchive:
 		if slug, ok := pick(m.habits, op.A); ok {
-			if _, err := m.svc.UnarchiveHabit(ctx, "kid", slug); err != nil && !refused(err) {
+			if _, err := m.svc.UnarchiveHabit(ctx, "kid", slug); err == nil {
+				m.archived[op.A%len(m.habits)] = false
+			} else if !refused(err) {
 				return "", err
+			}
+		}
+	case opImport:
+		before, err := m.store.ProgressGet(ctx, m.person.ID)
+		if err != nil {
+			return "", err
+		}
+		rep, err := m.svc.ImportLoop(ctx, "kid", loopExport(fmt.Sprintf("Imported %d", len(m.habits)), today.Add(-op.B), op.A), false)
+		if err != nil && !refused(err) {
+			return "", err
+		}
+		for _, h := range rep.Habits {
+			m.addHabit(app.StoredHabit{Habit: domain.Habit{ID: h.HabitID}, Slug: fmt.Sprint(h.HabitID)}, 0)
+		}
+		after, err := m.store.ProgressGet(ctx, m.person.ID)
+		if err != nil {
+			return "", err
+		}
+		if after.TotalXP != before.TotalXP {
+			return fmt.Sprintf("the import paid %d XP", after.TotalXP-before.TotalXP), nil
+		}
+		l, err := m.ledger()
+		if err != nil {
+			return "", err
+		}
+		for _, e := range l {
+			if k := e.Kind + " " + e.Source; e.Amount > m.high[k] {
+				return fmt.Sprintf("the import paid XP award %s of %d for %s", k, e.Amount, e.Day), nil
 			}
 		}
 	case opOura:
@@ -459,6 +539,13 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		if recordsFact && e.Amount > m.high[k] && (e.Day.Before(today.Add(-domain.XPWindowDays)) || e.Day.After(today)) {
 			return fmt.Sprintf("XP award %s of %d for %s, outside the XP window of %s", k, e.Amount, e.Day, today), nil
 		}
+		if e.Kind == "habit_day" && e.Amount > 0 {
+			habit, _, _ := strings.Cut(e.Source, ":")
+			id, _ := strconv.ParseInt(habit, 10, 64)
+			if !m.limitDays[id][e.Day] {
+				return fmt.Sprintf("kept-day XP award %s of %d for %s, a day habit %d was not an active limit habit", k, e.Amount, e.Day, id), nil
+			}
+		}
 	}
 	if err := m.noteLedger(); err != nil {
 		return "", err
@@ -477,8 +564,8 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 	return m.invariants()
 }
 
-// checkInsOf counts a habit's stored check-ins of day that count (inside
-// its window, with a quantity where it needs one).
+// checkInsOf counts a habit's stored own check-ins of day that count
+// (inside its window, with a quantity where it needs one).
 func (m *modelRun) checkInsOf(slug string, day domain.Day) (int, error) {
 	h, err := m.svc.Habit(m.ctx, "kid", slug)
 	if err != nil {
@@ -487,7 +574,8 @@ func (m *modelRun) checkInsOf(slug string, day domain.Day) (int, error) {
 	cs, err := m.store.CheckIns(m.ctx, h.Value.ID, day, day)
 	n := 0
 	for _, c := range cs {
-		if h.Value.Counts(c, berlin) {
+		// An imported check-in paid nothing: the day may still pay once.
+		if h.Value.Counts(c, berlin) && c.Source != domain.SourceImport {
 			n++
 		}
 	}
@@ -615,4 +703,32 @@ func TestLifeModel(t *testing.T) {
 func FuzzLifeModel(f *testing.F) {
 	f.Add(uint64(1001)) // TestLifeModel covers seeds 1 to 12 already
 	f.Fuzz(func(t *testing.T, seed uint64) { checkSeed(t, seed, 40) })
+}
+
+// loopExport is a Loop Habit Tracker export of one daily yes/no habit done
+// on the days days up to last.
+func loopExport(name string, last domain.Day, days int) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	write := func(file, body string) {
+		w, err := zw.Create(file)
+		if err != nil {
+			panic(err)
+		}
+		if _, err := w.Write([]byte(body)); err != nil {
+			panic(err)
+		}
+	}
+	write("Habits.csv", "Position,Name,Type,Question,Description,FrequencyNumerator,FrequencyDenominator,Color,Unit,Target Type,Target Value,Archived?\n"+
+		"1,"+name+",YES_NO,,,1,1,#ff0000,,,,false\n")
+	var marks strings.Builder
+	marks.WriteString("Date,Value,Notes\n")
+	for d := last; !d.Before(last.Add(1 - days)); d = d.Add(-1) {
+		fmt.Fprintf(&marks, "%s,YES_MANUAL,\n", d)
+	}
+	write("001 "+name+"/Checkmarks.csv", marks.String())
+	if err := zw.Close(); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
 }

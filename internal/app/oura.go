@@ -660,6 +660,12 @@ func (o *Oura) OuraIngest(ctx context.Context, personID int64, w OuraWindow) err
 				if err := o.biometricXP(ctx, tx, personID, d, ev); err != nil {
 					return err
 				}
+				// The day is closed again, as any correction does: a day
+				// first scored now gets its perfect-day mark (the
+				// biometric award it makes is the one just set).
+				if err := s.closeDay(ctx, tx, personID, d, ev); err != nil {
+					return err
+				}
 			}
 		}
 		return s.checkAchievements(ctx, tx, personID, ev)

@@ -247,13 +247,9 @@ func (s *Service) pauseChanged(ctx context.Context, tx Store, personID int64, p 
 	*ev = append(*ev, domain.Event{Kind: domain.EventPauseChanged, PersonID: personID, At: s.now(),
 		Pause: &domain.PauseChangedData{PauseID: p.ID, HabitID: p.HabitID, Reason: p.Reason, From: p.From, Until: p.Until, Removed: removed}})
 	// Every day the pause reaches has a stored score that reads its habits:
-	// recompute each of them now, not at the next event.
-	for d := from; d.Before(today); d = d.Add(1) {
-		if err := s.recomputeScore(ctx, tx, personID, d, ev); err != nil {
-			return err
-		}
-	}
-	return s.afterChange(ctx, tx, personID, today, ev)
+	// recompute each of them now, not at the next event, and close the
+	// past ones again (a day a pause makes perfect gets its mark).
+	return s.afterChange(ctx, tx, personID, minDay(from, today), ev)
 }
 
 // vacationDays is how long the vacation switch pauses habits when turned

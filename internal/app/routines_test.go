@@ -43,7 +43,7 @@ func (n *notes) list() []string {
 }
 
 func clockItem(title string, h, m, xp, grace int) routine.Item {
-	return routine.Item{Title: title, Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(h, m)}, XP: xp, GraceMin: grace}
+	return routine.Item{Title: title, Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(h, m)}, XP: xp, GraceMin: routine.GraceOf(grace)}
 }
 
 // statuses maps a timeline's titles to their statuses.

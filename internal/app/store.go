@@ -80,6 +80,9 @@ type HabitStore interface {
 	// them).
 	HabitArchive(ctx context.Context, id int64, from domain.Day) error
 	HabitUnarchive(ctx context.Context, id int64) error
+	// HabitLimitSpansPut stores the runs of days on which a habit was an
+	// active limit habit (domain.Habit.LimitSpans).
+	HabitLimitSpansPut(ctx context.Context, id int64, spans []domain.LimitSpan) error
 	// HabitsArchived lists a person's archived habits (without pauses).
 	HabitsArchived(ctx context.Context, personID int64) ([]Versioned[StoredHabit], error)
 	PauseInsert(ctx context.Context, personID int64, p domain.Pause) (Versioned[domain.Pause], error)
@@ -267,7 +270,11 @@ type Biometrics struct {
 // AchievementStore keeps unlocks and household-defined achievements.
 type AchievementStore interface {
 	AchievementsUnlocked(ctx context.Context, personID int64) (map[string]time.Time, error)
-	AchievementUnlock(ctx context.Context, personID int64, key string, at time.Time) (bool, error)
+	// AchievementUnlock records an unlock once; fromHistory marks one that
+	// only imported history made hold (it paid no XP).
+	AchievementUnlock(ctx context.Context, personID int64, key string, at time.Time, fromHistory bool) (bool, error)
+	// AchievementsFromHistory lists the keys a person unlocked from history.
+	AchievementsFromHistory(ctx context.Context, personID int64) (map[string]bool, error)
 	AchievementsCustom(ctx context.Context) ([]domain.Achievement, error)
 	// AchievementSources reads what achievement conditions read besides
 	// the running totals, in one round trip: the scores are those of

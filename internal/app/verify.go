@@ -313,7 +313,8 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 			want[e.Kind+" "+e.Source] = e.Amount
 		}
 	}
-	// Every unlocked achievement carries its definition's XP.
+	// Every unlocked achievement carries its definition's XP, unless it was
+	// unlocked from history.
 	defs, err := s.achievementDefs(ctx, tx)
 	if err != nil {
 		return err
@@ -322,8 +323,14 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	if err != nil {
 		return err
 	}
+	// One unlocked from history (only imported facts made it hold) paid
+	// nothing.
+	history, err := tx.AchievementsFromHistory(ctx, p.ID)
+	if err != nil {
+		return err
+	}
 	for _, a := range defs {
-		if _, ok := unlocked[a.Key]; ok && a.XP > 0 {
+		if _, ok := unlocked[a.Key]; ok && a.XP > 0 && !history[a.Key] {
 			want[xpAchievement+" "+a.Key] = a.XP
 		}
 	}

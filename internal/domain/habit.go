@@ -270,6 +270,61 @@ type Habit struct {
 	// Start is the habit's first local day; nothing before it is judged.
 	Start  Day
 	Pauses []Pause
+	// LimitSpans are the runs of days on which the habit was, at that
+	// time, an active limit habit (kept by a limit, not archived): only
+	// their days pay KeptDayXP. The app opens a span when a limit habit is
+	// created, redefined from positive or unarchived, and closes it when
+	// the habit is archived or redefined to positive.
+	LimitSpans []LimitSpan
+}
+
+// LimitSpan is a run of days from From to Until (both included); a zero
+// Until is still open.
+type LimitSpan struct {
+	From  Day `json:"from"`
+	Until Day `json:"until,omitzero"`
+}
+
+// Covers reports whether day lies in s.
+func (s LimitSpan) Covers(day Day) bool {
+	return !day.Before(s.From) && (s.Until.IsZero() || !day.After(s.Until))
+}
+
+// PaysKeptDay reports whether a kept day of h pays KeptDayXP: h is kept by a
+// limit and was an active limit habit on day.
+func (h Habit) PaysKeptDay(day Day) bool {
+	return h.Avoids() && slices.ContainsFunc(h.LimitSpans, func(s LimitSpan) bool { return s.Covers(day) })
+}
+
+// OpenLimitSpan is spans with a span open from day on: an open span stays
+// as it is, one that ended the day before is reopened, else a new one
+// begins.
+func OpenLimitSpan(spans []LimitSpan, day Day) []LimitSpan {
+	out := slices.Clone(spans)
+	if n := len(out); n > 0 {
+		last := &out[n-1]
+		if last.Until.IsZero() {
+			return out
+		}
+		if !last.Until.Before(day.Add(-1)) {
+			last.Until = Day{}
+			return out
+		}
+	}
+	return append(out, LimitSpan{From: day})
+}
+
+// CloseLimitSpan is spans with the open span, if any, ended on until (the
+// day before the change); a span left with no day is dropped.
+func CloseLimitSpan(spans []LimitSpan, until Day) []LimitSpan {
+	out := slices.Clone(spans)
+	if n := len(out); n > 0 && out[n-1].Until.IsZero() {
+		if until.Before(out[n-1].From) {
+			return out[:n-1]
+		}
+		out[n-1].Until = until
+	}
+	return out
 }
 
 // Avoids reports whether the habit is kept by staying within a limit rather

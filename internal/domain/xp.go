@@ -83,10 +83,10 @@ func PointsForLevel(level int) int {
 }
 
 // ClosedDayXP is the XP a closed day of h earns by itself: KeptDayXP for a
-// kept day of a habit kept by a limit; positive habits earn per check-in
-// instead.
+// kept day of a habit kept by a limit, when it was an active limit habit
+// that day (PaysKeptDay); positive habits earn per check-in instead.
 func ClosedDayXP(h Habit, r DayResult) int {
-	if h.Avoids() && r.Status == StatusDone {
+	if r.Status == StatusDone && h.PaysKeptDay(r.Day) {
 		return KeptDayXP
 	}
 	return 0

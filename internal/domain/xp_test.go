@@ -60,8 +60,8 @@ func TestPointsForLevel(t *testing.T) {
 func TestXPSources(t *testing.T) {
 	t.Parallel()
 	pos := Habit{Kind: HabitPositive, Target: Target{Kind: TargetAtLeast, Value: 8}}
-	neg := Habit{Kind: HabitNegative, Target: Target{Kind: TargetCheck}}
 	day := NewDay(2026, time.March, 2)
+	neg := Habit{Kind: HabitNegative, Target: Target{Kind: TargetCheck}, LimitSpans: []LimitSpan{{From: day}}}
 	at := day.Start(time.UTC).Add(9 * time.Hour)
 	five := make([]CheckIn, 5)
 	for i := range five {
@@ -73,7 +73,7 @@ func TestXPSources(t *testing.T) {
 	if got := CheckInDayXP(neg, day, five[:1], time.UTC); got != 0 {
 		t.Errorf("a slip earned %d XP", got)
 	}
-	if ClosedDayXP(neg, DayResult{Status: StatusDone}) != KeptDayXP || ClosedDayXP(neg, DayResult{Status: StatusMissed}) != 0 || ClosedDayXP(pos, DayResult{Status: StatusDone}) != 0 {
+	if ClosedDayXP(neg, DayResult{Day: day, Status: StatusDone}) != KeptDayXP || ClosedDayXP(neg, DayResult{Day: day, Status: StatusMissed}) != 0 || ClosedDayXP(pos, DayResult{Day: day, Status: StatusDone}) != 0 {
 		t.Error("closed-day XP")
 	}
 	for _, tt := range []struct {
@@ -127,5 +127,46 @@ func TestValidateMood(t *testing.T) {
 	}
 	if got := fieldsOf(t, ValidateMood(Mood{Value: 0, At: now}, now)); !slices.Equal(got, []string{"value"}) {
 		t.Errorf("mood 0: %v", got)
+	}
+}
+
+// A limit habit pays for a kept day only when it was an active limit habit
+// that day: inside one of its LimitSpans.
+func TestKeptDayXPOnlyInsideLimitSpans(t *testing.T) {
+	t.Parallel()
+	d := func(day int) Day { return NewDay(2026, time.March, day) }
+	kept := func(h Habit, day int) int { return ClosedDayXP(h, DayResult{Day: d(day), Status: StatusDone}) }
+	neg := Habit{Kind: HabitNegative, Target: Target{Kind: TargetCheck}}
+	if kept(neg, 5) != 0 {
+		t.Error("a limit habit with no span paid a kept day")
+	}
+	// Created on the 2nd, archived on the 6th (span 2–5), back on the 9th.
+	spans := OpenLimitSpan(nil, d(2))
+	spans = CloseLimitSpan(spans, d(5))
+	spans = OpenLimitSpan(spans, d(9))
+	if want := []LimitSpan{{From: d(2), Until: d(5)}, {From: d(9)}}; !slices.Equal(spans, want) {
+		t.Fatalf("spans %v, want %v", spans, want)
+	}
+	neg.LimitSpans = spans
+	for day, want := range map[int]int{1: 0, 2: KeptDayXP, 5: KeptDayXP, 6: 0, 8: 0, 9: KeptDayXP, 30: KeptDayXP} {
+		if got := kept(neg, day); got != want {
+			t.Errorf("kept day %d paid %d, want %d", day, got, want)
+		}
+	}
+	// A span reopened the day after it ended continues; an open one stays;
+	// closing one before it began drops it.
+	if got := OpenLimitSpan([]LimitSpan{{From: d(2), Until: d(5)}}, d(6)); !slices.Equal(got, []LimitSpan{{From: d(2)}}) {
+		t.Errorf("reopen the next day: %v", got)
+	}
+	if got := OpenLimitSpan([]LimitSpan{{From: d(2)}}, d(6)); !slices.Equal(got, []LimitSpan{{From: d(2)}}) {
+		t.Errorf("open an open span: %v", got)
+	}
+	if got := CloseLimitSpan([]LimitSpan{{From: d(6)}}, d(5)); len(got) != 0 {
+		t.Errorf("close before it began: %v", got)
+	}
+	// A positive habit never pays a kept day, spans or not.
+	pos := Habit{Kind: HabitPositive, Target: Target{Kind: TargetCheck}, LimitSpans: []LimitSpan{{From: d(1)}}}
+	if kept(pos, 3) != 0 {
+		t.Error("a positive habit paid a kept day")
 	}
 }

@@ -80,8 +80,8 @@ func newReminderRig(t *testing.T) *reminderRig {
 		}
 		if _, err := svc.CreateRoutine(ctx, strings.ToLower(p.Name), app.RoutineInput{Name: "Morning", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
 			Items: []routine.Item{
-				{Title: "Stretch", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(8, 0)}, XP: 10, GraceMin: 1},
-				{Title: "Vitamins", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(8, 0)}, XP: 5, GraceMin: 1},
+				{Title: "Stretch", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(8, 0)}, XP: 10, GraceMin: routine.GraceOf(1)},
+				{Title: "Vitamins", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(8, 0)}, XP: 5, GraceMin: routine.GraceOf(1)},
 			}}); err != nil {
 			t.Fatal(err)
 		}

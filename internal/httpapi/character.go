@@ -101,6 +101,7 @@ type AchievementBody struct {
 	XP          int        `json:"xp"`
 	Custom      bool       `json:"custom,omitempty"`
 	UnlockedAt  *time.Time `json:"unlocked_at,omitempty"`
+	FromHistory bool       `json:"from_history,omitempty" doc:"unlocked only by imported history (another tracker's), so it paid no XP"`
 }
 
 func registerCharacter(api huma.API, svc *app.Service) {
@@ -177,7 +178,7 @@ func registerCharacter(api huma.API, svc *app.Service) {
 func registerAchievements(api huma.API, svc *app.Service) {
 	op(api, scoped(huma.Operation{
 		OperationID: "list-achievements", Method: http.MethodGet, Path: "/api/v1/people/{person}/achievements",
-		Summary: "Every achievement with the person's unlocks", Description: "Every shipped and household achievement, with the time the person unlocked it when they have.", Tags: []string{"character"}, Errors: []int{404},
+		Summary: "Every achievement with the person's unlocks", Description: "Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).", Tags: []string{"character"}, Errors: []int{404},
 	}, "path"), func(ctx context.Context, in *PersonPath) (*struct{ Body AchievementList }, error) {
 		list, err := svc.Achievements(ctx, in.Person)
 		if err != nil {
@@ -186,7 +187,7 @@ func registerAchievements(api huma.API, svc *app.Service) {
 		out := &struct{ Body AchievementList }{}
 		out.Body.Items = make([]AchievementBody, len(list))
 		for i, a := range list {
-			out.Body.Items[i] = AchievementBody{Key: a.Key, Name: a.Name, Description: a.Description, XP: a.XP, Custom: a.Custom, UnlockedAt: a.UnlockedAt}
+			out.Body.Items[i] = AchievementBody{Key: a.Key, Name: a.Name, Description: a.Description, XP: a.XP, Custom: a.Custom, UnlockedAt: a.UnlockedAt, FromHistory: a.FromHistory}
 		}
 		return out, nil
 	})

@@ -65,6 +65,27 @@ func TestImportLoopUpload(t *testing.T) {
 	if len(habits.Items) != 5 { // six imported, one of them archived
 		t.Errorf("after the import: %d active habits", len(habits.Items))
 	}
+	// The imported streak unlocks streak achievements from history, with
+	// no XP; the person's XP is what it was.
+	var achs AchievementList
+	e.do(req{method: "GET", path: base + "/achievements", token: own}).want(t, 200).decode(t, &achs)
+	fromHistory := 0
+	for _, a := range achs.Items {
+		if a.UnlockedAt != nil && a.FromHistory {
+			fromHistory++
+		}
+		if a.UnlockedAt != nil && strings.HasPrefix(a.Key, "streak_") && !a.FromHistory {
+			t.Errorf("%s unlocked by the import is not marked from_history", a.Key)
+		}
+	}
+	if fromHistory == 0 {
+		t.Error("no achievement unlocked from history after importing a streak")
+	}
+	var ch CharacterBody
+	e.do(req{method: "GET", path: base + "/character", token: own}).want(t, 200).decode(t, &ch)
+	if ch.XP != 0 {
+		t.Errorf("the import paid %d XP", ch.XP)
+	}
 
 	// A malformed export is a 422 naming file, line and column.
 	bad, badCT := multipartZip(t, []byte("Position,Name\n1,x\n"))

@@ -38,7 +38,7 @@ type RoutineItemBody struct {
 	Checklist   []string   `json:"checklist,omitempty" maxItems:"30"`
 	XP          int        `json:"xp,omitempty" minimum:"0" maximum:"500" doc:"base XP when done"`
 	HabitID     *int64     `json:"habit_id,omitempty" doc:"a habit of the same person, checked in when the item is done"`
-	GraceMin    int        `json:"grace_min,omitempty" minimum:"0" maximum:"1440" doc:"minutes after the planned time before a pending item is missed; default 60"`
+	GraceMin    *int       `json:"grace_min,omitempty" minimum:"0" maximum:"1440" default:"60" doc:"minutes after the planned time before a pending item is missed; 0: missed right at the planned time; left out: 60"`
 }
 
 // RoutineInput is the body of POST and PUT on routines.
@@ -74,7 +74,7 @@ func routineBody(v app.Versioned[routine.Routine]) RoutineBody {
 	}
 	for i, it := range r.Items {
 		ib := RoutineItemBody{ID: it.ID, Title: it.Title, DurationMin: it.DurationMin, Checklist: it.Checklist,
-			XP: it.XP, HabitID: it.HabitID, GraceMin: it.GraceMin, Anchor: AnchorBody{Kind: string(it.Anchor.Kind)}}
+			XP: it.XP, HabitID: it.HabitID, GraceMin: routine.GraceOf(it.Grace()), Anchor: AnchorBody{Kind: string(it.Anchor.Kind)}}
 		if it.Anchor.Kind == routine.AnchorClock {
 			ib.Anchor.At = it.Anchor.At.String()
 		} else {

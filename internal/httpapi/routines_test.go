@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lifeops/lifeops/internal/app"
 )
 
 func TestRoutinesAndTimeline(t *testing.T) {
@@ -106,3 +109,69 @@ func TestScoreWeights(t *testing.T) {
 	e.do(req{method: "PUT", path: "/api/v1/household/score-weights", token: e.admin, body: WeightsBody{}}).want(t, 422)
 	e.do(req{method: "PUT", path: "/api/v1/household/score-weights", token: e.token("write", ""), body: w}).want(t, 403)
 }
+
+// grace_min 0 is honoured (missed right at the planned time); a grace left
+// out is 60.
+func TestRoutineGraceZero(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 10, 6, 0, 0, 0, time.UTC)
+	e := newEnvAt(t, func() time.Time { return now })
+	p := e.person("Gus")
+	base := fmt.Sprintf("/api/v1/people/%d", p.ID)
+	body := map[string]any{
+		"name":     "Pills",
+		"schedule": map[string]any{"kind": "daily"},
+		"items": []map[string]any{
+			{"title": "Pill", "anchor": map[string]any{"kind": "clock", "at": "06:30"}, "grace_min": 0},
+			{"title": "Water", "anchor": map[string]any{"kind": "clock", "at": "06:30"}},
+			{"title": "Stretch", "anchor": map[string]any{"kind": "clock", "at": "06:30"}, "grace_min": 5},
+		},
+	}
+	var r RoutineBody
+	e.do(req{method: "POST", path: base + "/routines", token: e.admin, body: body}).want(t, 201).decode(t, &r)
+	var got []int
+	for _, it := range r.Items {
+		if it.GraceMin == nil {
+			t.Fatalf("item %q without grace_min: %+v", it.Title, r)
+		}
+		got = append(got, *it.GraceMin)
+	}
+	if fmt.Sprint(got) != "[0 60 5]" {
+		t.Errorf("grace_min of the created items = %v, want [0 60 5]", got)
+	}
+	var tl TimelineList
+	e.do(req{method: "GET", path: base + "/timeline", token: e.admin}).want(t, 200).decode(t, &tl)
+	got = nil
+	for _, it := range tl.Items {
+		got = append(got, it.GraceMin)
+	}
+	if fmt.Sprint(got) != "[0 60 5]" {
+		t.Errorf("grace_min on the timeline = %v, want [0 60 5]", got)
+	}
+
+	// At 06:30 the grace-0 item is missed, the others are due.
+	now = time.Date(2026, 3, 10, 6, 30, 0, 0, time.UTC)
+	if err := e.svc.TimelineTick(context.Background(), now, quietNotifier{}); err != nil {
+		t.Fatal(err)
+	}
+	e.do(req{method: "GET", path: base + "/timeline", token: e.admin}).want(t, 200).decode(t, &tl)
+	status := map[string]string{}
+	for _, it := range tl.Items {
+		status[it.Title] = it.Status
+	}
+	if status["Pill"] != "missed" || status["Water"] != "pending" || status["Stretch"] != "pending" {
+		t.Errorf("statuses at 06:30 = %v, want Pill missed, Water and Stretch pending", status)
+	}
+
+	bad := map[string]any{"name": "Bad", "schedule": map[string]any{"kind": "daily"},
+		"items": []map[string]any{{"title": "x", "anchor": map[string]any{"kind": "clock", "at": "07:00"}, "grace_min": -1}}}
+	var prob problemBody
+	e.do(req{method: "POST", path: base + "/routines", token: e.admin, body: bad}).want(t, 422).decode(t, &prob)
+	if !strings.Contains(fmt.Sprint(prob.Errors), "grace_min") {
+		t.Errorf("grace_min -1: %+v", prob)
+	}
+}
+
+type quietNotifier struct{}
+
+func (quietNotifier) Notify(context.Context, app.Notification) error { return nil }

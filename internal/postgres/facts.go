@@ -298,9 +298,24 @@ func collectUnlocked(rows pgx.Rows) (map[string]time.Time, error) {
 }
 
 // AchievementUnlock implements app.AchievementStore.
-func (s *Store) AchievementUnlock(ctx context.Context, personID int64, key string, at time.Time) (bool, error) {
-	tag, err := s.q.Exec(ctx, "INSERT INTO achievement_unlocks (person_id, key, unlocked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", personID, key, at)
+func (s *Store) AchievementUnlock(ctx context.Context, personID int64, key string, at time.Time, fromHistory bool) (bool, error) {
+	tag, err := s.q.Exec(ctx, `INSERT INTO achievement_unlocks (person_id, key, unlocked_at, from_history) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`, personID, key, at, fromHistory)
 	return tag.RowsAffected() == 1, err
+}
+
+// AchievementsFromHistory implements app.AchievementStore.
+func (s *Store) AchievementsFromHistory(ctx context.Context, personID int64) (map[string]bool, error) {
+	rows, err := s.q.Query(ctx, "SELECT key FROM achievement_unlocks WHERE person_id = $1 AND from_history", personID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out, err
 }
 
 // AchievementsCustom implements app.AchievementStore.

@@ -14,16 +14,19 @@ import (
 )
 
 const habitColumns = `h.id, h.person_id, h.slug, h.name, h.kind, h.schedule, h.target, h.time_window, h.start_day,
-	h.archived_at IS NOT NULL, h.version`
+	h.archived_at IS NOT NULL, h.version, h.limit_spans`
 
 func scanHabit(row pgx.Row) (app.Versioned[app.StoredHabit], error) {
 	var v app.Versioned[app.StoredHabit]
 	h := &v.Value
-	var schedule, target, window []byte
+	var schedule, target, window, spans []byte
 	var start domain.Day
-	err := row.Scan(&h.ID, &h.PersonID, &h.Slug, &h.Name, &h.Kind, &schedule, &target, &window, &start, &h.Archived, &v.Version)
+	err := row.Scan(&h.ID, &h.PersonID, &h.Slug, &h.Name, &h.Kind, &schedule, &target, &window, &start, &h.Archived, &v.Version, &spans)
 	if err != nil {
 		return v, err
+	}
+	if err := json.Unmarshal(spans, &h.LimitSpans); err != nil {
+		return v, fmt.Errorf("habit %d limit spans: %w", h.ID, err)
 	}
 	h.Start = start
 	if err := json.Unmarshal(schedule, &h.Schedule); err != nil {
@@ -38,6 +41,24 @@ func scanHabit(row pgx.Row) (app.Versioned[app.StoredHabit], error) {
 		}
 	}
 	return v, nil
+}
+
+// spansJSON is a habit's limit spans as stored: never null.
+func spansJSON(spans []domain.LimitSpan) ([]byte, error) {
+	if spans == nil {
+		spans = []domain.LimitSpan{}
+	}
+	return json.Marshal(spans)
+}
+
+// HabitLimitSpansPut implements app.HabitStore.
+func (s *Store) HabitLimitSpansPut(ctx context.Context, id int64, spans []domain.LimitSpan) error {
+	b, err := spansJSON(spans)
+	if err != nil {
+		return err
+	}
+	_, err = s.q.Exec(ctx, "UPDATE habits SET limit_spans = $2 WHERE id = $1", id, b)
+	return err
 }
 
 func windowJSON(w domain.TimeWindow) ([]byte, error) {
@@ -61,10 +82,14 @@ func (s *Store) HabitInsert(ctx context.Context, h domain.Habit, slug string) (d
 	if err != nil {
 		return h, err
 	}
+	spans, err := spansJSON(h.LimitSpans)
+	if err != nil {
+		return h, err
+	}
 	err = s.q.QueryRow(ctx, `
-		INSERT INTO habits (person_id, slug, name, kind, schedule, target, time_window, start_day)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		h.PersonID, slug, h.Name, h.Kind, schedule, target, window, h.Start).Scan(&h.ID)
+		INSERT INTO habits (person_id, slug, name, kind, schedule, target, time_window, start_day, limit_spans)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		h.PersonID, slug, h.Name, h.Kind, schedule, target, window, h.Start, spans).Scan(&h.ID)
 	if uniqueViolation(err, "habits_person_id_slug_key") {
 		return h, fmt.Errorf("habit slug %q is taken: %w", slug, domain.ErrConflict)
 	}
@@ -151,12 +176,16 @@ func (s *Store) HabitUpdate(ctx context.Context, h app.StoredHabit, version int)
 	if err != nil {
 		return 0, err
 	}
+	spans, err := spansJSON(h.LimitSpans)
+	if err != nil {
+		return 0, err
+	}
 	var next int
 	err = s.q.QueryRow(ctx, `
 		UPDATE habits SET slug = $2, name = $3, kind = $4, schedule = $5, target = $6, time_window = $7, start_day = $8,
-		       version = version + 1, updated_at = now()
+		       limit_spans = $10, version = version + 1, updated_at = now()
 		 WHERE id = $1 AND version = $9 RETURNING version`,
-		h.ID, h.Slug, h.Name, h.Kind, schedule, target, window, h.Start, version).Scan(&next)
+		h.ID, h.Slug, h.Name, h.Kind, schedule, target, window, h.Start, version, spans).Scan(&next)
 	switch {
 	case uniqueViolation(err, "habits_person_id_slug_key"):
 		return 0, fmt.Errorf("habit slug %q is taken: %w", h.Slug, domain.ErrConflict)

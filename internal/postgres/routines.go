@@ -111,7 +111,7 @@ func (s *Store) insertItem(ctx context.Context, routineID int64, pos int, it rou
 		(routine_id, position, title, anchor_kind, anchor_at, offset_min, duration_min, checklist, xp, habit_id, grace_min)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		routineID, pos, it.Title, it.Anchor.Kind, int(it.Anchor.At), it.Anchor.OffsetMin, it.DurationMin,
-		checklistOf(it), it.XP, it.HabitID, it.GraceMin).Scan(&id)
+		checklistOf(it), it.XP, it.HabitID, it.Grace()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert routine item %q: %w", it.Title, err)
 	}
@@ -193,7 +193,7 @@ func (s *Store) RoutineUpdate(ctx context.Context, r routine.Routine, version in
 				offset_min = $7, duration_min = $8, checklist = $9, xp = $10, habit_id = $11, grace_min = $12
 				WHERE routine_id = $1 AND id = $2 AND archived_at IS NULL`,
 				r.ID, it.ID, i, it.Title, it.Anchor.Kind, int(it.Anchor.At), it.Anchor.OffsetMin, it.DurationMin,
-				checklistOf(it), it.XP, it.HabitID, it.GraceMin)
+				checklistOf(it), it.XP, it.HabitID, it.Grace())
 			if err != nil {
 				return r, 0, fmt.Errorf("update routine item %d: %w", it.ID, err)
 			}

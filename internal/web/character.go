@@ -22,6 +22,9 @@ type characterData struct {
 	// the picture's box so the buttons' percentages land on their nodes.
 	Aspect string
 	Stats  []statRow
+	// NextRespec is when the next respec is possible, in the household's
+	// time ("" when one is possible now); Respec is disabled until then.
+	NextRespec string
 }
 
 // nodeButton is an allocatable node placed over the picture, in percent of
@@ -122,6 +125,9 @@ func (h *Handler) showCharacter(w http.ResponseWriter, r *http.Request, p *page)
 		if err != nil {
 			h.fail(w, r, err)
 			return
+		}
+		if !v.NextRespecAt.IsZero() {
+			d.NextRespec = stamp(v.NextRespecAt, h.loc())
 		}
 		p.Data = d
 		p.Title = "Character · " + p.Person.Name

@@ -27,6 +27,7 @@ type routineRow struct {
 func (h *Handler) getRoutines(w http.ResponseWriter, r *http.Request) {
 	p := h.newPage(w, r, "routines", "Routines")
 	p.Form.Set("schedule.kind", "daily")
+	p.Form.Set("grace_min", strconv.Itoa(routine.DefaultGraceMin))
 	h.showRoutines(w, r, p)
 }
 
@@ -46,7 +47,7 @@ func (h *Handler) showRoutines(w http.ResponseWriter, r *http.Request, p *page) 
 			rt := v.Value
 			row := routineRow{ID: rt.ID, Name: rt.Name, Schedule: scheduleText(rt.Schedule)}
 			for _, it := range rt.Items {
-				row.Items = append(row.Items, anchorText(it.Anchor)+"  "+it.Title)
+				row.Items = append(row.Items, fmt.Sprintf("%s  %s (grace %d min)", anchorText(it.Anchor), it.Title, it.Grace()))
 			}
 			d.Routines = append(d.Routines, row)
 		}
@@ -136,6 +137,16 @@ func routineInput(r *http.Request) (app.RoutineInput, error) {
 			in.Schedule.Anchor = d
 		}
 	}
+	// Grace applies to every item; left empty it is the default (60), and
+	// 0 is honoured: missed right at the planned time.
+	var grace *int
+	if s := strings.TrimSpace(r.FormValue("grace_min")); s != "" {
+		g, err := strconv.Atoi(s)
+		if err != nil || g < 0 || g > routine.MaxGraceMin {
+			v.Add("grace_min", s, "must be 0 to 1440 minutes (leave it empty for the default, 60)")
+		}
+		grace = &g
+	}
 	n := 0
 	for line := range strings.Lines(r.FormValue("items")) {
 		line = strings.TrimSpace(line)
@@ -145,7 +156,7 @@ func routineInput(r *http.Request) (app.RoutineInput, error) {
 		field := fmt.Sprintf("items[%d]", n)
 		n++
 		when, title, _ := strings.Cut(line, " ")
-		it := routine.Item{Title: strings.TrimSpace(title)}
+		it := routine.Item{Title: strings.TrimSpace(title), GraceMin: grace}
 		if off, ok := strings.CutPrefix(strings.ToLower(when), "wake"); ok {
 			it.Anchor.Kind = routine.AnchorWake
 			if off != "" {

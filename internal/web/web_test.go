@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
@@ -318,6 +319,32 @@ func TestFormsShowTheAppsFieldErrors(t *testing.T) {
 	if err != nil || len(routines) != 1 || len(routines[0].Value.Items) != 2 || routines[0].Value.Items[1].Anchor.OffsetMin != 15 {
 		t.Fatalf("routines %+v, %v", routines, err)
 	}
+	if g := routines[0].Value.Items[0].Grace(); g != routine.DefaultGraceMin {
+		t.Errorf("a routine added without grace has grace %d, want the default %d", g, routine.DefaultGraceMin)
+	}
+	// The form offers the default grace; 0 is honoured, a bad one named.
+	if r := e.get("/routines?person=anna"); !strings.Contains(r.body, `name="grace_min" type="number" min="0" max="1440" value="60"`) {
+		t.Errorf("routine form does not offer grace 60:\n%s", r.body)
+	}
+	r = e.post("/routines", url.Values{"person": {"anna"}, "name": {"Pills"}, "schedule.kind": {"daily"}, "items": {"08:00 Pill"}, "grace_min": {"-5"}})
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if got := fieldError(r.body, "grace_min"); !strings.Contains(got, "0 to 1440") {
+		t.Errorf("grace_min error %q", got)
+	}
+	mustStatus(t, e.post("/routines", url.Values{"person": {"anna"}, "name": {"Pills"}, "schedule.kind": {"daily"},
+		"items": {"08:00 Pill"}, "grace_min": {"0"}}), http.StatusSeeOther)
+	routines, err = e.svc.ListRoutines(ctx, "anna")
+	if err != nil || len(routines) != 2 {
+		t.Fatalf("routines %+v, %v", routines, err)
+	}
+	for _, rt := range routines {
+		if rt.Value.Name == "Pills" && rt.Value.Items[0].Grace() != 0 {
+			t.Errorf("grace 0 from the panel stored as %d", rt.Value.Items[0].Grace())
+		}
+	}
+	if r := e.get("/routines?person=anna"); !strings.Contains(r.body, "Pill (grace 0 min)") {
+		t.Errorf("routine list does not show grace 0:\n%s", r.body)
+	}
 }
 
 func TestPeopleRenameAndRemove(t *testing.T) {
@@ -428,6 +455,20 @@ func TestTodayCharacterAndTokens(t *testing.T) {
 	r = e.get("/character?person=" + person)
 	if strings.Contains(r.body, `class="node-button`) || strings.Contains(r.body, ">Allocate</button>") || !strings.Contains(r.body, `id="no-points"`) {
 		t.Errorf("the character page offers Allocate with 0 points to spend")
+	}
+	// Respec is offered while possible; after one, the page says when the
+	// next is possible and disables the button until then.
+	if strings.Contains(r.body, `id="next-respec"`) || !strings.Contains(r.body, `<button class="secondary">Respec</button>`) {
+		t.Errorf("the character page does not offer Respec before any respec")
+	}
+	mustStatus(t, e.post("/character/respec", url.Values{"person": {person}}), http.StatusSeeOther)
+	if v, err = e.svc.Character(ctx, person); err != nil || v.NextRespecAt.IsZero() {
+		t.Fatalf("after a respec: next respec %v, %v", v.NextRespecAt, err)
+	}
+	r = e.get("/character?person=" + person)
+	want := `<time data-next-respec>` + v.NextRespecAt.In(time.UTC).Format("2006-01-02 15:04") + `</time>`
+	if !strings.Contains(r.body, want) || !strings.Contains(r.body, `<button class="secondary" disabled aria-describedby="next-respec">Respec</button>`) {
+		t.Errorf("after a respec the character page does not show %s with Respec disabled", want)
 	}
 
 	// A token's secret is shown once and works against the API; revoked, it does not.

@@ -65,17 +65,22 @@ type Item struct {
 	XP          int    // base XP when done; see domain.RoutineItemXP
 	HabitID     *int64 // checked in when the item is done
 	// GraceMin is how long after its planned time a pending item waits
-	// before it is missed; 0 means DefaultGraceMin.
-	GraceMin int
+	// before it is missed: 0 is missed right at the planned time; nil (not
+	// given) is DefaultGraceMin.
+	GraceMin *int
 }
 
-// Grace is the item's grace period in minutes, the default applied.
+// Grace is the item's grace period in minutes, the default applied when
+// none was given.
 func (it Item) Grace() int {
-	if it.GraceMin <= 0 {
+	if it.GraceMin == nil {
 		return DefaultGraceMin
 	}
-	return it.GraceMin
+	return *it.GraceMin
 }
+
+// GraceOf is a grace period for Item.GraceMin.
+func GraceOf(min int) *int { return &min }
 
 // Validate checks a routine definition and names every bad field, items as
 // "items[2].title".
@@ -128,8 +133,8 @@ func (r Routine) Validate() error {
 		if it.XP < 0 || it.XP > MaxItemXP {
 			v.Add(p+"xp", it.XP, fmt.Sprintf("must be 0 to %d", MaxItemXP))
 		}
-		if it.GraceMin < 0 || it.GraceMin > MaxGraceMin {
-			v.Add(p+"grace_min", it.GraceMin, "must be 0 (the default, 60) to 1440 minutes")
+		if g := it.GraceMin; g != nil && (*g < 0 || *g > MaxGraceMin) {
+			v.Add(p+"grace_min", *g, "must be 0 to 1440 minutes (leave it out for the default, 60)")
 		}
 		if it.HabitID != nil && *it.HabitID <= 0 {
 			v.Add(p+"habit_id", *it.HabitID, "must name a habit")

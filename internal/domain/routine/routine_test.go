@@ -16,7 +16,7 @@ func morning() Routine {
 		Items: []Item{
 			{ID: 10, Title: "Water", Anchor: Anchor{Kind: AnchorWake, OffsetMin: 5}, DurationMin: 1, XP: 5, HabitID: &habit},
 			{ID: 11, Title: "Stretch", Anchor: Anchor{Kind: AnchorClock, At: domain.Clock(7, 0)}, DurationMin: 10, XP: 15, Checklist: []string{"neck", "back"}},
-			{ID: 12, Title: "Vitamins", Anchor: Anchor{Kind: AnchorClock, At: domain.Clock(7, 30)}, XP: 5, GraceMin: 120},
+			{ID: 12, Title: "Vitamins", Anchor: Anchor{Kind: AnchorClock, At: domain.Clock(7, 30)}, XP: 5, GraceMin: GraceOf(120)},
 		},
 	}
 }
@@ -40,7 +40,7 @@ func TestRoutineValidate(t *testing.T) {
 		{"wake offset too far", func(r *Routine) { r.Items[0].Anchor.OffsetMin = -721 }, []string{"items[0].anchor.offset_min"}},
 		{"unknown anchor", func(r *Routine) { r.Items[0].Anchor.Kind = "sunrise" }, []string{"items[0].anchor.kind"}},
 		{"numbers out of range", func(r *Routine) {
-			r.Items[1].DurationMin, r.Items[1].XP, r.Items[1].GraceMin, r.Items[1].HabitID = -1, MaxItemXP+1, 1441, &bad
+			r.Items[1].DurationMin, r.Items[1].XP, r.Items[1].GraceMin, r.Items[1].HabitID = -1, MaxItemXP+1, GraceOf(1441), &bad
 		}, []string{"items[1].duration_min", "items[1].grace_min", "items[1].habit_id", "items[1].xp"}},
 		{"empty checklist entry", func(r *Routine) { r.Items[1].Checklist = []string{"neck", ""} }, []string{"items[1].checklist[1]"}},
 		{"empty title", func(r *Routine) { r.Items[0].Title = "" }, []string{"items[0].title"}},
@@ -62,7 +62,15 @@ func TestItemGraceDefault(t *testing.T) {
 	if g := (Item{}).Grace(); g != 60 {
 		t.Errorf("default grace = %d, want 60", g)
 	}
-	if g := (Item{GraceMin: 15}).Grace(); g != 15 {
+	if g := (Item{GraceMin: GraceOf(15)}).Grace(); g != 15 {
 		t.Errorf("grace = %d, want 15", g)
+	}
+	// 0 is a grace like any other: missed right at the planned time.
+	if g := (Item{GraceMin: GraceOf(0)}).Grace(); g != 0 {
+		t.Errorf("grace 0 = %d, want 0", g)
+	}
+	if err := (Routine{PersonID: 1, Name: "Pills", Schedule: Schedule{Kind: ScheduleDaily},
+		Items: []Item{{Title: "Pill", Anchor: Anchor{Kind: AnchorClock, At: domain.Clock(8, 0)}, GraceMin: GraceOf(0)}}}).Validate(); err != nil {
+		t.Errorf("grace 0 refused: %v", err)
 	}
 }

@@ -82,7 +82,7 @@ type Entry struct {
 	Title       string
 	Planned     time.Time
 	DurationMin int
-	GraceMin    int // as Item.Grace: never 0 in a generated entry
+	GraceMin    int // Item.Grace when generated; 0 is missed at the planned time
 	XP          int
 	HabitID     *int64
 	Status      Status
@@ -114,14 +114,7 @@ func (e Entry) DueAt() time.Time {
 // Deadline is when an open e becomes missed: its grace period after it was
 // due, so a snooze moves the deadline with it.
 func (e Entry) Deadline() time.Time {
-	return e.DueAt().Add(time.Duration(e.grace()) * time.Minute)
-}
-
-func (e Entry) grace() int {
-	if e.GraceMin <= 0 {
-		return DefaultGraceMin
-	}
-	return e.GraceMin
+	return e.DueAt().Add(time.Duration(e.GraceMin) * time.Minute)
 }
 
 // Due reports whether e is due at now and not yet missed: open, at or after
@@ -145,7 +138,7 @@ func (e Entry) Missed(now time.Time) bool {
 // than its planned time plus grace; early counts), which earns the on-time
 // bonus of domain.RoutineItemXP. A snooze does not stretch the window.
 func (e Entry) OnTime(at time.Time) bool {
-	return !at.After(e.Planned.Add(time.Duration(e.grace()) * time.Minute))
+	return !at.After(e.Planned.Add(time.Duration(e.GraceMin) * time.Minute))
 }
 
 // XPAt is the XP completing e at earns under m.

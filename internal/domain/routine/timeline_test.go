@@ -62,6 +62,8 @@ func TestDueMissedReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 	done, _ := e.Set(StatusDone, at("06:50"), domain.SourceHA)
+	noGrace := e
+	noGrace.GraceMin = 0 // asked for 0: missed right at the planned time
 	tests := []struct {
 		name                  string
 		e                     Entry
@@ -78,6 +80,8 @@ func TestDueMissedReminders(t *testing.T) {
 		{"snooze moves the deadline", snoozed, "08:39", true, true, false},
 		{"snooze deadline over", snoozed, "08:40", false, false, true},
 		{"done is never due or missed", done, "09:00", false, false, false},
+		{"grace 0, before planned", noGrace, "06:59", false, false, false},
+		{"grace 0, missed at planned", noGrace, "07:00", false, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
