@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -107,10 +108,22 @@ func waitingBackOff(first, most time.Duration) backoff.BackOff {
 	return &backoff.ExponentialBackOff{InitialInterval: first, RandomizationFactor: 0.2, Multiplier: 2, MaxInterval: most}
 }
 
+// mqttClientID is mqtt_client_id, else one derived from the host name:
+// stable across restarts of this replica (its persistent session, and the
+// redeliveries it holds, survive them) and distinct from the other
+// replicas', which would otherwise take the id from each other in a loop.
+func mqttClientID(cfg config.Config) string {
+	if cfg.MQTTClientID != "" {
+		return cfg.MQTTClientID
+	}
+	host, _ := os.Hostname() // none: the id LifeOps had before replicas
+	return mqtt.DefaultClientID(cfg.BaseTopic, host)
+}
+
 // connectMQTT starts the MQTT client on a known broker, the sensor source
 // and, once the broker answers, the entity bridge.
 func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, pass string, svc *app.Service, health *app.Health, tracker *app.Tracker, log zerolog.Logger) {
-	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log})
+	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, ClientID: mqttClientID(cfg), Logger: log})
 	if err != nil {
 		tracker.Set(time.Now(), app.DepDown, err)
 		log.Error().Err(err).Msg("mqtt disabled")
