@@ -90,6 +90,17 @@ func (r *Readings) ReadingsInsertDelivered(ctx context.Context, readings []app.R
 	if len(readings) == 0 && len(deliveries) == 0 {
 		return nil, 0, nil
 	}
+	for k, d := range deliveries {
+		switch {
+		case d.ClientID == "":
+			return nil, 0, fmt.Errorf("store readings: delivery %d: client id must not be empty", k)
+		case d.PacketID == 0:
+			return nil, 0, fmt.Errorf("store readings: delivery %d (%s): packet id 0: must be 1 to 65535", k, d.ClientID)
+		case d.First < 0 || d.N < 0 || d.First+d.N > len(readings):
+			return nil, 0, fmt.Errorf("store readings: delivery %d (%s, packet %d): readings %d to %d: must lie within the batch's %d",
+				k, d.ClientID, d.PacketID, d.First, d.First+d.N, len(readings))
+		}
+	}
 	keys, redelivered, check := deliveryKeys(deliveries)
 	if len(check) == 0 {
 		rs := dropRedelivered(readings, deliveries, redelivered)
@@ -182,7 +193,7 @@ func dropRedelivered(readings []app.Reading, deliveries []app.Delivery, redelive
 	drop := make([]bool, len(readings))
 	for i := range redelivered {
 		d := deliveries[i]
-		for k := d.First; k < d.First+d.N && k < len(readings); k++ {
+		for k := d.First; k < d.First+d.N; k++ {
 			drop[k] = true
 		}
 	}
