@@ -1,0 +1,104 @@
+package mqtt_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lifeops/lifeops/internal/mqtt"
+	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
+)
+
+// TestMosquittoRedeliversWithDupAndPacketID pins down what the readings'
+// delivery keys rely on, against the real Mosquitto: QoS 1 messages left
+// unacknowledged when a connection dies are sent again on the resumed
+// session with DUP set and their original packet ids, and once they are
+// acknowledged, new messages come without DUP under ids the broker counts
+// up (it does not hand the freed ids out again at once).
+func TestMosquittoRedeliversWithDupAndPacketID(t *testing.T) {
+	t.Parallel()
+	url := mqtttest.BrokerURL(t)
+	root := mqtttest.UniqueRoot(t)
+	proxy := mqtttest.NewProxy(t, url)
+	c := newClient(t, proxy.URL(), root+"/lifeops", nil)
+	waitConnected(t, c)
+	var mu sync.Mutex
+	var got []mqtt.Message
+	ack := false
+	ctx := context.Background()
+	if err := c.SubscribeMessages(ctx, root+"/z2m/#", 1, func(_ context.Context, m mqtt.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, m)
+		if ack {
+			m.Ack()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	received := func(n int) func() bool {
+		return func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= n }
+	}
+	take := func() []mqtt.Message {
+		mu.Lock()
+		defer mu.Unlock()
+		out := got
+		got = nil
+		return out
+	}
+	show := func(ms []mqtt.Message) string {
+		s := ""
+		for _, m := range ms {
+			s += fmt.Sprintf(" %s(id %d, dup %v)", m.Payload, m.PacketID, m.Duplicate)
+		}
+		return s
+	}
+
+	pub := mqtttest.NewObserver(t, url)
+	const n = 5
+	for i := range n {
+		pub.Publish(root+"/z2m/bed", false, fmt.Sprint(i))
+	}
+	mqtttest.Eventually(t, 10*time.Second, "first copies", received(n))
+	first := take() // none acknowledged
+	for _, m := range first {
+		if m.Duplicate || m.PacketID == 0 || m.QoS != 1 {
+			t.Fatalf("first copies:%s: want QoS 1, no DUP, a packet id", show(first))
+		}
+	}
+
+	mu.Lock()
+	ack = true
+	mu.Unlock()
+	proxy.Cut() // the connection dies without a PUBACK
+	mqtttest.Eventually(t, 10*time.Second, "copies sent again", received(n))
+	again := take()
+	t.Logf("first:%s\nagain:%s", show(first), show(again))
+	if len(again) != n {
+		t.Fatalf("%d copies sent again, want %d:%s", len(again), n, show(again))
+	}
+	for i, m := range again {
+		if !m.Duplicate || m.PacketID != first[i].PacketID || string(m.Payload) != string(first[i].Payload) {
+			t.Errorf("copy %d sent again: %s, id %d, dup %v; want %s with DUP and id %d", i, m.Payload, m.PacketID, m.Duplicate, first[i].Payload, first[i].PacketID)
+		}
+	}
+
+	time.Sleep(200 * time.Millisecond) // the PUBACKs reach the broker
+	for i := range n {
+		pub.Publish(root+"/z2m/bed", false, fmt.Sprint(n+i))
+	}
+	mqtttest.Eventually(t, 10*time.Second, "new messages", received(n))
+	fresh := take()
+	t.Logf("new:%s", show(fresh))
+	used := map[uint16]bool{}
+	for _, m := range first {
+		used[m.PacketID] = true
+	}
+	for _, m := range fresh {
+		if m.Duplicate || used[m.PacketID] {
+			t.Errorf("new message %s: id %d, dup %v; want no DUP under an id not used just before", m.Payload, m.PacketID, m.Duplicate)
+		}
+	}
+}
