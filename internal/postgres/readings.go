@@ -237,10 +237,15 @@ func (r *Readings) insertTx(ctx context.Context, readings []app.Reading, keys []
 
 func (r *Readings) storeTx(ctx context.Context, tx pgx.Tx, readings []app.Reading, keys []app.Delivery,
 	filter func(context.Context, pgx.Tx) ([]app.Reading, error)) ([]app.Reading, error) {
-	if _, err := tx.Exec(ctx, lazyCommit); err != nil {
-		return nil, fmt.Errorf("readings: %w", err)
-	}
-	if filter != nil {
+	// What goes before the readings' locks is pipelined with them in one
+	// round trip, except when filter must read first.
+	b := &pgx.Batch{}
+	if filter == nil {
+		b.Queue(lazyCommit)
+	} else {
+		if _, err := tx.Exec(ctx, lazyCommit); err != nil {
+			return nil, fmt.Errorf("readings: %w", err)
+		}
 		var err error
 		if readings, err = filter(ctx, tx); err != nil {
 			return nil, err
@@ -248,12 +253,7 @@ func (r *Readings) storeTx(ctx context.Context, tx pgx.Tx, readings []app.Readin
 	}
 	if len(keys) > 0 {
 		sql, args := keepDeliveries(keys)
-		if _, err := tx.Exec(ctx, sql, args...); err != nil {
-			return nil, fmt.Errorf("mqtt deliveries: %w", err)
-		}
-	}
-	if len(readings) == 0 {
-		return nil, nil
+		b.Queue(sql, args...)
 	}
 	seen := map[string]bool{}
 	var sensors []string
@@ -266,74 +266,82 @@ func (r *Readings) storeTx(ctx context.Context, tx pgx.Tx, readings []app.Readin
 	// A fixed lock order keeps two writers of overlapping batches from
 	// deadlocking.
 	slices.Sort(sensors)
+	execs := b.Len()
+	if len(readings) == 0 {
+		if execs > 0 {
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return nil, fmt.Errorf("mqtt deliveries: %w", err)
+			}
+		}
+		return nil, nil
+	}
 	var kept []app.Reading
-	{
-		// Sensors seen for the first time get a placeholder to lock, so two
-		// writers of a new sensor take turns too.
-		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO readings_latest (sensor, state, at)
-			SELECT s, NULL, '-infinity' FROM unnest($1::text[]) AS s ORDER BY s
-			ON CONFLICT (sensor) DO NOTHING`, sensors)
-		b.Queue(`SELECT sensor, state FROM readings_latest WHERE sensor = ANY($1) ORDER BY sensor FOR UPDATE`, sensors)
-		br := tx.SendBatch(ctx, b)
+	// Sensors seen for the first time get a placeholder to lock, so two
+	// writers of a new sensor take turns too.
+	b.Queue(`INSERT INTO readings_latest (sensor, state, at)
+		SELECT s, NULL, '-infinity' FROM unnest($1::text[]) AS s ORDER BY s
+		ON CONFLICT (sensor) DO NOTHING`, sensors)
+	b.Queue(`SELECT sensor, state FROM readings_latest WHERE sensor = ANY($1) ORDER BY sensor FOR UPDATE`, sensors)
+	br := tx.SendBatch(ctx, b)
+	for range execs + 1 {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
 			return nil, fmt.Errorf("readings latest: %w", err)
 		}
-		rows, err := br.Query()
-		if err != nil {
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, fmt.Errorf("readings latest: %w", err)
+	}
+	last := make(map[string]*string, len(sensors))
+	for rows.Next() {
+		var sensor string
+		var state *string
+		if err := rows.Scan(&sensor, &state); err != nil {
+			rows.Close()
 			br.Close()
 			return nil, fmt.Errorf("readings latest: %w", err)
 		}
-		last := make(map[string]*string, len(sensors))
-		for rows.Next() {
-			var sensor string
-			var state *string
-			if err := rows.Scan(&sensor, &state); err != nil {
-				rows.Close()
-				br.Close()
-				return nil, fmt.Errorf("readings latest: %w", err)
-			}
-			last[sensor] = state
+		last[sensor] = state
+	}
+	rows.Close()
+	if err := errors.Join(rows.Err(), br.Close()); err != nil {
+		return nil, fmt.Errorf("readings latest: %w", err)
+	}
+	for _, rd := range readings {
+		if prev := last[rd.Sensor]; prev != nil && *prev == rd.State {
+			continue
 		}
-		rows.Close()
-		if err := errors.Join(rows.Err(), br.Close()); err != nil {
-			return nil, fmt.Errorf("readings latest: %w", err)
+		state := rd.State
+		last[rd.Sensor] = &state
+		kept = append(kept, rd)
+	}
+	if len(kept) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"readings"}, readingColumns,
+		pgx.CopyFromSlice(len(kept), func(i int) ([]any, error) {
+			rd := kept[i]
+			return []any{rd.Source, rd.Sensor, rd.State, numeric(rd.State), rd.At}, nil
+		})); err != nil {
+		return nil, fmt.Errorf("copy readings: %w", err)
+	}
+	// The last kept reading of each sensor is its state now.
+	final := map[string]app.Reading{}
+	for _, rd := range kept {
+		final[rd.Sensor] = rd
+	}
+	names, states, ats := make([]string, 0, len(final)), make([]string, 0, len(final)), make([]time.Time, 0, len(final))
+	for _, s := range sensors {
+		if rd, ok := final[s]; ok {
+			names, states, ats = append(names, s), append(states, rd.State), append(ats, rd.At)
 		}
-		for _, rd := range readings {
-			if prev := last[rd.Sensor]; prev != nil && *prev == rd.State {
-				continue
-			}
-			state := rd.State
-			last[rd.Sensor] = &state
-			kept = append(kept, rd)
-		}
-		if len(kept) == 0 {
-			return nil, nil
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"readings"}, readingColumns,
-			pgx.CopyFromSlice(len(kept), func(i int) ([]any, error) {
-				rd := kept[i]
-				return []any{rd.Source, rd.Sensor, rd.State, numeric(rd.State), rd.At}, nil
-			})); err != nil {
-			return nil, fmt.Errorf("copy readings: %w", err)
-		}
-		// The last kept reading of each sensor is its state now.
-		final := map[string]app.Reading{}
-		for _, rd := range kept {
-			final[rd.Sensor] = rd
-		}
-		names, states, ats := make([]string, 0, len(final)), make([]string, 0, len(final)), make([]time.Time, 0, len(final))
-		for _, s := range sensors {
-			if rd, ok := final[s]; ok {
-				names, states, ats = append(names, s), append(states, rd.State), append(ats, rd.At)
-			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE readings_latest l SET state = u.state, at = u.at
-			FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (sensor, state, at)
-			WHERE l.sensor = u.sensor`, names, states, ats); err != nil {
-			return nil, fmt.Errorf("readings latest: %w", err)
-		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE readings_latest l SET state = u.state, at = u.at
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (sensor, state, at)
+		WHERE l.sensor = u.sensor`, names, states, ats); err != nil {
+		return nil, fmt.Errorf("readings latest: %w", err)
 	}
 	return kept, nil
 }
