@@ -3,6 +3,7 @@ package mqtt_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,4 +102,73 @@ func TestMosquittoRedeliversWithDupAndPacketID(t *testing.T) {
 			t.Errorf("new message %s: id %d, dup %v; want no DUP under an id not used just before", m.Payload, m.PacketID, m.Duplicate)
 		}
 	}
+}
+
+// TestMosquittoKeepsSharedInflightWithItsSession: a message of a shared
+// subscription that one member took and did not acknowledge before its
+// connection died is not handed to the other member; it is sent again,
+// with DUP, to the member that took it when it is back. So a replica's
+// delivery keys see every copy of what it stored.
+func TestMosquittoKeepsSharedInflightWithItsSession(t *testing.T) {
+	t.Parallel()
+	url := mqtttest.BrokerURL(t)
+	root := mqtttest.UniqueRoot(t)
+	proxy := mqtttest.NewProxy(t, url)
+	filter := mqtt.Shared(strings.ReplaceAll(root, "/", "_"), root+"/z2m/#")
+	type member struct {
+		c   *mqtt.Client
+		mu  sync.Mutex
+		got []mqtt.Message
+		ack bool
+	}
+	var members [2]*member
+	for k, u := range []string{proxy.URL(), url} {
+		m := &member{c: newClient(t, u, fmt.Sprintf("%s/replica%d", root, k), nil)}
+		waitConnected(t, m.c)
+		if err := m.c.SubscribeMessages(context.Background(), filter, 1, func(_ context.Context, msg mqtt.Message) {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			m.got = append(m.got, msg)
+			if m.ack {
+				msg.Ack()
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		members[k] = m
+	}
+	count := func(m *member) int { m.mu.Lock(); defer m.mu.Unlock(); return len(m.got) }
+	pub := mqtttest.NewObserver(t, url)
+	const n = 20
+	for i := range n {
+		pub.Publish(root+"/z2m/bed", false, fmt.Sprint(i))
+	}
+	mqtttest.Eventually(t, 10*time.Second, "every message to one member", func() bool { return count(members[0])+count(members[1]) == n })
+	a := members[0]
+	a.mu.Lock()
+	taken := len(a.got) // member 0 acknowledges none of these
+	a.got, a.ack = nil, true
+	a.mu.Unlock()
+	members[1].mu.Lock()
+	members[1].got = nil
+	members[1].mu.Unlock()
+	if taken == 0 {
+		t.Skip("the broker gave member 0 nothing to hold")
+	}
+	proxy.SetRefuse(true)
+	proxy.Cut()
+	time.Sleep(500 * time.Millisecond) // member 0 is away
+	if c := count(members[1]); c != 0 {
+		t.Errorf("member 1 got %d of the messages member 0 held", c)
+	}
+	proxy.SetRefuse(false)
+	mqtttest.Eventually(t, 10*time.Second, "member 0 gets its messages again", func() bool { return count(a) >= taken })
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range a.got {
+		if !m.Duplicate {
+			t.Errorf("member 0 got %s again without DUP", m.Payload)
+		}
+	}
+	t.Logf("member 0 held %d of %d, got them again with DUP; member 1 got none of them", taken, n)
 }
