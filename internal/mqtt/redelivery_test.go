@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/lifeops/lifeops/internal/mqtt"
 	"github.com/lifeops/lifeops/internal/mqtt/mqtttest"
@@ -171,4 +174,57 @@ func TestMosquittoKeepsSharedInflightWithItsSession(t *testing.T) {
 		}
 	}
 	t.Logf("member 0 held %d of %d, got them again with DUP; member 1 got none of them", taken, n)
+}
+
+// TestMosquittoQueuesSharedMessagesForOfflineMembers pins down why a
+// replica's client id must stay the same, and what ends an abandoned one:
+// Mosquitto goes on handing a share of a shared subscription's messages to
+// a member that is offline with a persistent session (they wait for it),
+// until a connection with that client id and a clean session ends the
+// session; then every message goes to the members that are there.
+func TestMosquittoQueuesSharedMessagesForOfflineMembers(t *testing.T) {
+	t.Parallel()
+	url := mqtttest.BrokerURL(t)
+	root := mqtttest.UniqueRoot(t)
+	filter := mqtt.Shared(strings.ReplaceAll(root, "/", "_"), root+"/z2m/#")
+	var live atomic.Int64
+	gone := newClient(t, url, root+"/gone", nil)
+	waitConnected(t, gone)
+	if err := gone.Subscribe(context.Background(), filter, 1, func(context.Context, string, []byte, bool) {}); err != nil {
+		t.Fatal(err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := gone.Stop(stopCtx); err != nil { // offline; its session stays
+		t.Fatal(err)
+	}
+	c := newClient(t, url, root+"/live", nil)
+	waitConnected(t, c)
+	if err := c.Subscribe(context.Background(), filter, 1, func(context.Context, string, []byte, bool) { live.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	pub := mqtttest.NewObserver(t, url)
+	send := func() int64 {
+		live.Store(0)
+		for i := range 20 {
+			pub.Publish(root+"/z2m/bed", false, fmt.Sprint(i))
+		}
+		time.Sleep(500 * time.Millisecond)
+		return live.Load()
+	}
+	before := send()
+	if before >= 20 {
+		t.Errorf("the live member got %d of 20 beside an offline one: want a share to wait for the offline member", before)
+	}
+	// What ends the abandoned session by hand (mosquitto_sub -i <id> -E does the same).
+	end := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(gone.ClientID()).SetCleanSession(true))
+	if tok := end.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("clean connect: %v", tok.Error())
+	}
+	end.Disconnect(100)
+	after := send()
+	t.Logf("live member: %d of 20 beside an offline member, %d of 20 once its session was ended", before, after)
+	if after != 20 {
+		t.Errorf("after the offline member's session was ended, the live member got %d of 20", after)
+	}
 }
