@@ -13,3 +13,12 @@ CREATE TABLE mqtt_deliveries (
     PRIMARY KEY (client_id, packet_id)
 );
 CREATE INDEX mqtt_deliveries_at ON mqtt_deliveries (at);
+
+-- The client ids LifeOps' replicas connect with, and when each was last
+-- connected: Mosquitto goes on handing an offline member of a shared
+-- subscription its share of the messages, so the session of a replica gone
+-- for good (an hour unconnected) is ended at the broker by another replica.
+CREATE TABLE mqtt_clients (
+    client_id  text PRIMARY KEY,
+    seen_at    timestamptz NOT NULL
+);

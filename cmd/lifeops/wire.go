@@ -67,6 +67,8 @@ type parts struct {
 	sensors   sensorParts    // sensor readings: the storing ingester and the MQTT source
 
 	caldav *hass.CalDAVRefresher // nil without HA or CalDAV
+
+	mqttSessions *mqttSessions // nil without MQTT: replicas' client ids and their broker sessions
 }
 
 // startMQTT connects to the broker (asking the Supervisor for it in the
@@ -79,6 +81,9 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 	tracker := app.NewTracker(app.DepDown)
 	tracker.Set(time.Now(), app.DepDown, errors.New("connecting"))
 	health.Set("mqtt", tracker.Probe)
+	if p.mqttSessions != nil {
+		p.wg.Go(func() { p.mqttSessions.run(ctx) })
+	}
 
 	if !cfg.MQTTFromSupervisor {
 		p.connectMQTT(ctx, cfg, cfg.MQTTURL, cfg.MQTTUsername, cfg.MQTTPassword, svc, health, tracker, log)
@@ -153,6 +158,9 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 		Version: version, BaseTopic: cfg.BaseTopic, Prefix: cfg.DiscoveryPrefix, Health: health, Oura: p.oura,
 		Insights: p.insights,
 	})
+	if p.mqttSessions != nil {
+		p.mqttSessions.use(client, mqtt.Options{URL: url, Username: user, Password: pass, ClientID: client.ClientID()})
+	}
 	client.OnConnect(pub.Reannounce)
 	// The connection diagnostics follow the link at once, not at the next
 	// full refresh.
@@ -322,6 +330,11 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 	}
 	if err := p.addSensorJobs(r, metrics, log); err != nil {
 		return err
+	}
+	if p.mqttSessions != nil {
+		if err := p.mqttSessions.addJob(r); err != nil {
+			return err
+		}
 	}
 	if err := r.CatchUp(ctx); err != nil {
 		log.Warn().Err(err).Msg("catch-up after downtime incomplete; the next rollover retries")

@@ -801,3 +801,31 @@ func closedChan() chan struct{} {
 	close(ch)
 	return ch
 }
+
+// EndSession ends the broker's session of o.ClientID: it connects with that
+// id and a clean session and disconnects at once, so the broker forgets the
+// session's subscriptions and the messages waiting for it (MQTT 3.1.1,
+// 3.1.2.4). A client connected with that id is disconnected by it. Of o it
+// uses URL, Username, Password, ClientID and ConnectTimeout.
+func EndSession(ctx context.Context, o Options) error {
+	if o.ClientID == "" {
+		return errors.New("end mqtt session: a client id is required")
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(o.URL).SetClientID(o.ClientID).
+		SetUsername(o.Username).SetPassword(o.Password).SetCleanSession(true).
+		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(o.ConnectTimeout))
+	t := c.Connect()
+	select {
+	case <-t.Done():
+	case <-ctx.Done():
+		return fmt.Errorf("end mqtt session %s: %w", o.ClientID, ctx.Err())
+	}
+	if err := t.Error(); err != nil {
+		return fmt.Errorf("end mqtt session %s: %w", o.ClientID, err)
+	}
+	c.Disconnect(100)
+	return nil
+}
