@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,11 +21,21 @@ import (
 	"github.com/lifeops/lifeops/internal/postgres"
 )
 
-// TestSIGKILLDuringZigbee2MQTTStream kills `lifeops serve` twice while a
-// Zigbee2MQTT device streams QoS 1 states, each a new value. A reading is
+// TestSIGKILLDuringZigbee2MQTTStream kills `lifeops serve` three times while
+// a Zigbee2MQTT device streams QoS 1 states, each a new value. A reading is
 // acknowledged to the broker only once its row is committed, so what was
 // queued in memory at a kill is redelivered to the next process (same
-// persistent session): afterwards every value is stored, none lost.
+// persistent session), and what was committed but not yet acknowledged is
+// redelivered too and recognised by its delivery key (client id, packet id,
+// digest, written with the readings): afterwards every value is stored
+// exactly once.
+//
+// LifeOps reaches the broker through a proxy that holds what it sends for
+// 150 ms and drops what it holds when LifeOps dies, as a kill drops the
+// PUBACKs that had not left yet. Without it the instant between a commit and
+// its PUBACKs is too short for a kill to land in it often; with it every
+// kill leaves committed messages unacknowledged, which the broker sends
+// again.
 func TestSIGKILLDuringZigbee2MQTTStream(t *testing.T) {
 	t.Parallel()
 	brokerURL := os.Getenv("LIFEOPS_TEST_MQTT_URL")
@@ -30,12 +44,17 @@ func TestSIGKILLDuringZigbee2MQTTStream(t *testing.T) {
 	}
 	db := dbtest.URL(t)
 	root := mqtttest.UniqueRoot(t)
-	env := []string{"LIFEOPS_MQTT_URL=" + brokerURL, "LIFEOPS_BASE_TOPIC=" + root + "/lifeops", "LIFEOPS_DISCOVERY_PREFIX=" + root + "/ha",
+	proxy := newLaggingProxy(t, strings.TrimPrefix(brokerURL, "tcp://"), 150*time.Millisecond)
+	env := []string{"LIFEOPS_MQTT_URL=tcp://" + proxy, "LIFEOPS_BASE_TOPIC=" + root + "/lifeops", "LIFEOPS_DISCOVERY_PREFIX=" + root + "/ha",
 		"LIFEOPS_Z2M_BASE_TOPIC=" + root + "/z2m", "LIFEOPS_SENSOR_ALLOW_LIST=bed"}
 	p := start(t, db, env...)
+	var redelivered atomic.Int64 // messages the processes recognised as stored before
 	drainLines := func(p *process) {
 		go func() {
-			for range p.lines {
+			for l := range p.lines {
+				if n, ok := l["redelivered"].(float64); ok {
+					redelivered.Add(int64(n))
+				}
 			}
 		}()
 	}
@@ -80,7 +99,7 @@ func TestSIGKILLDuringZigbee2MQTTStream(t *testing.T) {
 		return stored()["-1"] > 0
 	})
 
-	const n = 1500
+	const n, kills = 2000, 3
 	var sent atomic.Int64
 	done := make(chan struct{})
 	go func() {
@@ -95,8 +114,8 @@ func TestSIGKILLDuringZigbee2MQTTStream(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
-	for kill := range 2 {
-		for sent.Load() < int64((kill+1)*n/3) {
+	for kill := range kills {
+		for sent.Load() < int64((kill+1)*n/(kills+1)) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		if err := p.cmd.Process.Kill(); err != nil {
@@ -120,17 +139,78 @@ func TestSIGKILLDuringZigbee2MQTTStream(t *testing.T) {
 			twice++
 		}
 	}
-	// QoS 1 is at least once: what was committed in the instant between
-	// its COMMIT and its PUBACKs leaving the process is delivered again to
-	// the next one, and a value older than the stored state is stored
-	// again. The broker never has more than its in-flight window (20,
-	// Mosquitto's default) unacknowledged with us, so no kill can cause more.
-	t.Logf("after two SIGKILLs mid-stream: %d of %d values missing, %d stored twice", missing, n, twice)
-	if missing > 0 || len(got) != n+1 {
-		t.Errorf("after two SIGKILLs mid-stream: %d of %d values missing, %d distinct states", missing, n, len(got))
+	t.Logf("after %d SIGKILLs mid-stream: %d of %d values missing, %d stored more than once, %d redeliveries of stored messages recognised",
+		kills, missing, n, twice, redelivered.Load())
+	if redelivered.Load() == 0 {
+		t.Errorf("no redelivery of a stored message: the kills did not test what they should")
 	}
-	const brokerInflight = 20
-	if twice > 2*brokerInflight {
-		t.Errorf("%d values stored twice: more than the broker's in-flight window at two kills", twice)
+	if missing > 0 || twice > 0 || len(got) != n+1 {
+		t.Errorf("after %d SIGKILLs mid-stream: %d of %d values missing, %d stored more than once, %d distinct states: want each exactly once",
+			kills, missing, n, twice, len(got))
 	}
+}
+
+// newLaggingProxy forwards TCP connections to broker, the broker's bytes at
+// once and the client's after lag; when the client's side closes, what is
+// still held is dropped and the broker's side is closed at once. It returns
+// its address.
+func newLaggingProxy(t *testing.T, broker string, lag time.Duration) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", broker)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			type chunk struct {
+				b  []byte
+				at time.Time
+			}
+			held := make(chan chunk, 4096)
+			gone := make(chan struct{})
+			wg.Go(func() { // broker → client, as it comes
+				_, _ = io.Copy(client, up)
+				client.Close()
+			})
+			wg.Go(func() { // client → broker, held for lag
+				defer close(held)
+				for {
+					b := make([]byte, 32<<10)
+					n, err := client.Read(b)
+					if n > 0 {
+						held <- chunk{b[:n], time.Now().Add(lag)}
+					}
+					if err != nil {
+						close(gone)
+						return
+					}
+				}
+			})
+			wg.Go(func() {
+				defer up.Close()
+				for c := range held {
+					select {
+					case <-time.After(time.Until(c.at)):
+					case <-gone: // the client died: what it sent last never arrives
+						return
+					}
+					if _, err := up.Write(c.b); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	return l.Addr().String()
 }

@@ -17,7 +17,11 @@ func cmdConfig(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tENV\tVALUE")
 	for _, s := range cfg.Redacted() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Key, s.Env, s.Value)
+		v := s.Value
+		if s.Key == "mqtt_client_id" && v == "" {
+			v = mqttClientID(cfg) + "  (base topic and host name)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Key, s.Env, v)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

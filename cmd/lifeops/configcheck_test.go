@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/mqtt"
 )
 
 // TestConfigCheckFindsEverything: what serve would trip over later is found
@@ -43,6 +44,9 @@ func TestConfigCheckFindsEverything(t *testing.T) {
 		{"serve with missing TLS files", []string{"serve"}, []string{"LIFEOPS_TLS_CERT_FILE=" + filepath.Join(dir, "no.crt"), "LIFEOPS_TLS_KEY_FILE=" + filepath.Join(dir, "no.key")},
 			[]string{"tls_cert_file", "cannot be read"}},
 		{"unparsable redirect URL", []string{"config", "check"}, []string{"LIFEOPS_OURA_REDIRECT_URL=:::"}, []string{"oura_redirect_url"}},
+		{"an MQTT client id a broker's ACL cannot name", []string{"config", "check"}, []string{"LIFEOPS_MQTT_CLIENT_ID=life ops/1"},
+			[]string{`mqtt_client_id="life ops/1"`, "letters, digits"}},
+		{"serve with that client id", []string{"serve"}, []string{"LIFEOPS_MQTT_CLIENT_ID=life ops/1"}, []string{"mqtt_client_id"}},
 		{"type errors beside other errors", []string{"config", "check", "--options", opts}, []string{"LIFEOPS_LOG_LEVEL=loud", "LIFEOPS_OURA_REDIRECT_URL=:::"},
 			[]string{"readings_retention_days", "expose_to_assist", "log_level", "oura_redirect_url", "4 problems"}},
 	}
@@ -63,6 +67,37 @@ func TestConfigCheckFindsEverything(t *testing.T) {
 		}
 		if strings.Contains(string(out), "lifeops ready") {
 			t.Errorf("%s: serve said ready with a configuration it cannot serve:\n%s", tc.name, out)
+		}
+	}
+}
+
+// TestConfigCheckShowsTheMQTTClientID: without mqtt_client_id, config check
+// shows the id this replica will use (from the base topic and the host
+// name); with it, that one.
+func TestConfigCheckShowsTheMQTTClientID(t *testing.T) {
+	t.Parallel()
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip("no host name:", err)
+	}
+	for _, tc := range []struct{ env, want string }{
+		{"LIFEOPS_BASE_TOPIC=home/lifeops", mqtt.DefaultClientID("home/lifeops", host)},
+		{"LIFEOPS_MQTT_CLIENT_ID=lifeops-kitchen", "lifeops-kitchen"},
+	} {
+		cmd := exec.Command(binary, "config", "check")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LIFEOPS_DATABASE_URL=postgres://127.0.0.1:1/x", tc.env}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.env, err, out)
+		}
+		var line string
+		for l := range strings.Lines(string(out)) {
+			if strings.HasPrefix(l, "mqtt_client_id ") {
+				line = l
+			}
+		}
+		if f := strings.Fields(line); len(f) < 3 || f[2] != tc.want {
+			t.Errorf("%s: config check shows %q, want the id %s", tc.env, line, tc.want)
 		}
 	}
 }

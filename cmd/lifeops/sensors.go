@@ -53,6 +53,9 @@ func (p *parts) startSensorSource(ctx context.Context, cfg config.Config, client
 	src, err := sensors.NewSource(sensors.SourceOptions{
 		Subscriber: sensorSubscriber{client}, Selection: sensors.NewSelection(sensors.ParseAllowList(cfg.SensorAllowList)),
 		Sink: p.sensors.ingester, Rules: recordedSensors{svc: svc, insights: p.insights}, Z2MBase: cfg.Z2MBaseTopic, ESPHome: true,
+		// Each message's readings are stored with its key, so a redelivery
+		// after a crash is stored once.
+		ClientID: client.ClientID(),
 		// Replicas of the household share the readings: each is handled once.
 		ShareGroup: "lifeops",
 		Logger:     log.With().Str("component", "sensors").Logger(),

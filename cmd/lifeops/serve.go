@@ -133,6 +133,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	if err := p.startIngester(ctx, cfg, pool, svc, log); err != nil {
 		return fmt.Errorf("sensor readings: %w", err)
 	}
+	if cfg.MQTTURL != "" || cfg.MQTTFromSupervisor {
+		p.mqttSessions = newMQTTSessions(pool, log)
+	}
 	p.startMQTT(ctx, cfg, svc, health, log)
 	p.startHA(ctx, cfg, svc, z, health, log)
 	defer p.stop(log)

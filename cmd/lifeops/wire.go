@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,8 @@ type parts struct {
 
 	lang  *locale.Setting // names and notifications: the option, else HA's language
 	panel devicePanelLink // where HA's device pages link to
+
+	mqttSessions *mqttSessions // nil without MQTT: replicas' client ids and their broker sessions
 }
 
 // devicePanelLink is the address of the panel that HA's device pages link to:
@@ -138,6 +141,9 @@ func (p *parts) startMQTT(ctx context.Context, cfg config.Config, svc *app.Servi
 	tracker := app.NewTracker(app.DepDown)
 	tracker.Set(time.Now(), app.DepDown, errors.New("connecting"))
 	health.Set("mqtt", tracker.Probe)
+	if p.mqttSessions != nil {
+		p.wg.Go(func() { p.mqttSessions.run(ctx) })
+	}
 
 	if !cfg.MQTTFromSupervisor {
 		p.connectMQTT(ctx, cfg, cfg.MQTTURL, cfg.MQTTUsername, cfg.MQTTPassword, svc, health, tracker, log)
@@ -167,10 +173,22 @@ func waitingBackOff(first, most time.Duration) backoff.BackOff {
 	return &backoff.ExponentialBackOff{InitialInterval: first, RandomizationFactor: 0.2, Multiplier: 2, MaxInterval: most}
 }
 
+// mqttClientID is mqtt_client_id, else one derived from the host name:
+// stable across restarts of this replica (its persistent session, and the
+// redeliveries it holds, survive them) and distinct from the other
+// replicas', which would otherwise take the id from each other in a loop.
+func mqttClientID(cfg config.Config) string {
+	if cfg.MQTTClientID != "" {
+		return cfg.MQTTClientID
+	}
+	host, _ := os.Hostname() // none: the id LifeOps had before replicas
+	return mqtt.DefaultClientID(cfg.BaseTopic, host)
+}
+
 // connectMQTT starts the MQTT client on a known broker, the sensor source
 // and, once the broker answers, the entity bridge.
 func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, pass string, svc *app.Service, health *app.Health, tracker *app.Tracker, log zerolog.Logger) {
-	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, Logger: log})
+	client, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass, BaseTopic: cfg.BaseTopic, ClientID: mqttClientID(cfg), Logger: log})
 	if err != nil {
 		tracker.Set(time.Now(), app.DepDown, err)
 		log.Error().Err(err).Msg("mqtt disabled")
@@ -203,6 +221,9 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 	// A new language or panel address renames or relinks every entity.
 	p.lang.OnChange(bridge.Refresh)
 	p.panel.notify(bridge.Refresh)
+	if p.mqttSessions != nil {
+		p.mqttSessions.use(client, mqtt.Options{URL: url, Username: user, Password: pass, ClientID: client.ClientID()})
+	}
 	client.OnConnect(pub.Reannounce)
 	// The connection diagnostics follow the link at once, not at the next
 	// full refresh.
@@ -373,6 +394,11 @@ func (p *parts) startJobs(ctx context.Context, pool *pgxpool.Pool, svc *app.Serv
 	}
 	if err := p.addSensorJobs(r, metrics, log); err != nil {
 		return err
+	}
+	if p.mqttSessions != nil {
+		if err := p.mqttSessions.addJob(r); err != nil {
+			return err
+		}
 	}
 	if err := r.CatchUp(ctx); err != nil {
 		log.Warn().Err(err).Msg("catch-up after downtime incomplete; the next rollover retries")

@@ -24,6 +24,27 @@ type Reading struct {
 	At     time.Time // when it was observed (the source's timestamp when known)
 }
 
+// Delivery identifies the MQTT message some readings of a batch came in, so
+// a store keeps each message once: MQTT's QoS 1 is "at least once", and a
+// message whose readings were committed just before a crash, before its
+// PUBACK left, is sent again to the next process on the same session.
+//
+// A broker sends a message again with the DUP flag and its original packet
+// id, and may not reuse that id before it has our PUBACK (MQTT 3.1.1,
+// 4.3.2 and 4.4). So a Duplicate delivery whose session (ClientID) and
+// PacketID were last stored with the same Digest is the message stored
+// then; a delivery without DUP is always a new message, even with a payload
+// seen before (a button pressed twice).
+type Delivery struct {
+	ClientID  string
+	PacketID  uint16
+	Digest    int64 // of topic and payload (FNV-1a)
+	Duplicate bool  // the DUP flag
+	// First and N place the message's readings in the batch:
+	// readings[First:First+N].
+	First, N int
+}
+
 // EvidenceStore keeps evidence rules, the state of the sensors they read and
 // their matches.
 type EvidenceStore interface {

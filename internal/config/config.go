@@ -33,13 +33,16 @@ const DefaultOptionsPath = "/data/options.json"
 // Config is everything LifeOps can be told. Field names mirror the env names
 // without their LIFEOPS_ prefix.
 type Config struct {
-	DatabaseURL           string
-	HTTPAddr              string
-	CalDAVAddr            string // empty or "off": no CalDAV server
-	CalDAVTodayDelete     string // skip or refuse: what deleting a Today item over CalDAV does
-	MQTTURL               string
-	MQTTUsername          string
-	MQTTPassword          string
+	DatabaseURL       string
+	HTTPAddr          string
+	CalDAVAddr        string // empty or "off": no CalDAV server
+	CalDAVTodayDelete string // skip or refuse: what deleting a Today item over CalDAV does
+	MQTTURL           string
+	MQTTUsername      string
+	MQTTPassword      string
+	// MQTTClientID names LifeOps' persistent MQTT session; empty: derived
+	// from the base topic and the host name (see cmd/lifeops).
+	MQTTClientID          string
 	DiscoveryPrefix       string
 	BaseTopic             string
 	HAURL                 string
@@ -107,6 +110,7 @@ func fields() []field {
 		f("mqtt_url", defaultMQTTURL, "MQTT broker URL; empty disables MQTT", false, func(c *Config) *string { return &c.MQTTURL }),
 		f("mqtt_username", "", "MQTT user name", false, func(c *Config) *string { return &c.MQTTUsername }),
 		f("mqtt_password", "", "MQTT password", true, func(c *Config) *string { return &c.MQTTPassword }),
+		f("mqtt_client_id", "", "MQTT client id of this replica, stable across its restarts and distinct from every other replica's; empty: lifeops-<base_topic>-<host name>", false, func(c *Config) *string { return &c.MQTTClientID }),
 		f("discovery_prefix", "homeassistant", "Home Assistant MQTT discovery prefix", false, func(c *Config) *string { return &c.DiscoveryPrefix }),
 		f("base_topic", "lifeops", "root of LifeOps' own MQTT topics", false, func(c *Config) *string { return &c.BaseTopic }),
 		f("ha_url", "", "Home Assistant WebSocket URL; empty disables the bridge", false, func(c *Config) *string { return &c.HAURL }),
@@ -462,6 +466,9 @@ func (c Config) Validate() error {
 			bad("mqtt_url", "scheme must be tcp, mqtt, ssl, tls, mqtts, ws or wss")
 		}
 	}
+	if reason := ClientIDProblem(c.MQTTClientID); c.MQTTClientID != "" && reason != "" {
+		bad("mqtt_client_id", reason)
+	}
 	for _, key := range []string{"discovery_prefix", "base_topic", "z2m_base_topic"} {
 		if reason := topicProblem(byKey[key].get(&c)); reason != "" {
 			bad(key, reason)
@@ -561,6 +568,26 @@ func topicProblem(t string) string {
 		return "must not contain MQTT wildcards (+ or #)"
 	case strings.HasPrefix(t, "/") || strings.HasSuffix(t, "/"):
 		return "must not start or end with /"
+	}
+	return ""
+}
+
+// MaxClientIDLength bounds mqtt_client_id. MQTT 3.1.1 only promises 23
+// characters; Mosquitto and the other common brokers take far more.
+const MaxClientIDLength = 64
+
+// ClientIDProblem says why id cannot be an MQTT client id of LifeOps (""
+// when it can): letters, digits, '-', '_' and '.', at most
+// MaxClientIDLength of them, so it reads the same in every broker's log
+// and ACL file.
+func ClientIDProblem(id string) string {
+	if id == "" || len(id) > MaxClientIDLength {
+		return fmt.Sprintf("must be 1 to %d characters long", MaxClientIDLength)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Sprintf("must contain only letters, digits, '-', '_' and '.' (found %q)", r)
+		}
 	}
 	return ""
 }

@@ -219,3 +219,27 @@ func TestLanguageAndPanelURL(t *testing.T) {
 		}
 	}
 }
+
+// TestMQTTClientID: mqtt_client_id is read from the env, and a value a
+// broker's log or ACL could not name plainly is refused with the field,
+// the value and what is allowed.
+func TestMQTTClientID(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, map[string]string{"LIFEOPS_MQTT_CLIENT_ID": "lifeops-kitchen.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTTClientID != "lifeops-kitchen.1" || c.Validate() != nil {
+		t.Errorf("mqtt_client_id = %q, Validate = %v", c.MQTTClientID, c.Validate())
+	}
+	for _, bad := range []string{"life ops", "lifeops/1", "lifeops#", strings.Repeat("x", MaxClientIDLength+1), "caf\u00e9"} {
+		c, err := load(t, map[string]string{"LIFEOPS_MQTT_CLIENT_ID": bad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Validate()
+		if err == nil || !strings.Contains(err.Error(), `mqtt_client_id="`) || !strings.Contains(err.Error(), "letters, digits") && !strings.Contains(err.Error(), "characters long") {
+			t.Errorf("mqtt_client_id %q: %v", bad, err)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"strings"
 	"sync"
@@ -61,8 +62,10 @@ type Options struct {
 	// ClientID must be stable across restarts: the session is persistent
 	// (clean session false), so QoS 1 messages that arrive while LifeOps is
 	// briefly away are delivered when it comes back. Two processes must not
-	// share one id, the broker would disconnect one for the other.
-	// Default: "lifeops-" + BaseTopic with '/' replaced by '-'.
+	// share one id: the broker disconnects the older connection for the
+	// newer (MQTT-3.1.4-2), and two replicas that reconnect automatically
+	// take the id from each other in a loop. Replicas get distinct ids from
+	// DefaultClientID. Default: DefaultClientID(BaseTopic, "").
 	ClientID string
 	// BaseTopic is the root of LifeOps' own topics; availability is published
 	// at <BaseTopic>/status.
@@ -193,7 +196,7 @@ func New(opts Options) (*Client, error) {
 		opts.MaxReconnectInterval = DefaultMaxReconnectInterval
 	}
 	if opts.ClientID == "" {
-		opts.ClientID = "lifeops-" + strings.ReplaceAll(opts.BaseTopic, "/", "-")
+		opts.ClientID = DefaultClientID(opts.BaseTopic, "")
 	}
 	c := &Client{
 		opts:      opts,
@@ -237,6 +240,41 @@ func New(opts Options) (*Client, error) {
 	c.paho = paho.NewClient(po)
 	return c, nil
 }
+
+// DefaultClientID is the client id of the replica on host serving base
+// topic base: "lifeops-<base>-<host>", or "lifeops-<base>" without a host
+// (the id of LifeOps before replicas had their own). A host name is stable
+// across restarts of one machine, container or add-on, which the persistent
+// session needs, and differs between replicas on different hosts.
+// Characters outside letters, digits, '-', '_' and '.' become '-'; an id
+// longer than 64 characters is cut to 55 and ends in a hash of base and
+// host, so ids that differ anywhere stay distinct.
+func DefaultClientID(base, host string) string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+				return r
+			}
+			return '-'
+		}, s)
+	}
+	id := "lifeops-" + clean(base)
+	if host != "" {
+		id += "-" + clean(host)
+	}
+	const most = 64
+	if len(id) > most {
+		h := fnv.New32a()
+		h.Write([]byte(base))
+		h.Write([]byte{0})
+		h.Write([]byte(host))
+		id = fmt.Sprintf("%s-%08x", id[:most-9], h.Sum32())
+	}
+	return id
+}
+
+// ClientID is the client id the client connects with.
+func (c *Client) ClientID() string { return c.opts.ClientID }
 
 func (o Options) validate() error {
 	var problems []string
@@ -762,4 +800,32 @@ func closedChan() chan struct{} {
 	ch := make(chan struct{})
 	close(ch)
 	return ch
+}
+
+// EndSession ends the broker's session of o.ClientID: it connects with that
+// id and a clean session and disconnects at once, so the broker forgets the
+// session's subscriptions and the messages waiting for it (MQTT 3.1.1,
+// 3.1.2.4). A client connected with that id is disconnected by it. Of o it
+// uses URL, Username, Password, ClientID and ConnectTimeout.
+func EndSession(ctx context.Context, o Options) error {
+	if o.ClientID == "" {
+		return errors.New("end mqtt session: a client id is required")
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(o.URL).SetClientID(o.ClientID).
+		SetUsername(o.Username).SetPassword(o.Password).SetCleanSession(true).
+		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(o.ConnectTimeout))
+	t := c.Connect()
+	select {
+	case <-t.Done():
+	case <-ctx.Done():
+		return fmt.Errorf("end mqtt session %s: %w", o.ClientID, ctx.Err())
+	}
+	if err := t.Error(); err != nil {
+		return fmt.Errorf("end mqtt session %s: %w", o.ClientID, err)
+	}
+	c.Disconnect(100)
+	return nil
 }

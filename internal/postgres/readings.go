@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,11 +56,204 @@ func numeric(state string) *float64 {
 // visible at once, and whatever a rule derives from them commits
 // synchronously after them, which flushes them to disk as well.
 func (r *Readings) ReadingsInsert(ctx context.Context, readings []app.Reading) ([]app.Reading, error) {
-	if len(readings) == 0 {
-		return nil, nil
+	stored, _, err := r.ReadingsInsertDelivered(ctx, readings, nil)
+	return stored, err
+}
+
+// ReadingsInsertDelivered is ReadingsInsert for readings that came in MQTT
+// messages, each placed by its Delivery. In the same transaction it keeps
+// each delivery's key in mqtt_deliveries, and leaves out the readings of a
+// Duplicate delivery whose client id and packet id were last kept with the
+// same digest (by an earlier transaction or earlier in this batch): the
+// broker sent a stored message again because our PUBACK never reached it.
+// It returns the stored readings and how many deliveries were such
+// redeliveries.
+//
+// Edge cases, and why they are safe:
+//   - A delivery without DUP is new, whatever was kept under its packet id:
+//     the broker reuses an id only after our PUBACK of the message before
+//     it, so two messages with equal payloads are both taken.
+//   - A message received but not yet committed when LifeOps died has no key;
+//     its redelivery is taken as new, which is right: it was never stored.
+//     The one exception is a broker reusing an id whose last stored message
+//     had the same topic and payload, and our dying between receiving the
+//     new one and committing it: Mosquitto counts ids up, so that takes
+//     65,535 messages in between and the same bytes; the message is then
+//     taken for the old one and not stored.
+//   - A key is kept until the broker reuses its packet id (proof that it has
+//     our PUBACK) or the raw readings' retention deletes it with the
+//     readings of its time (ReadingsRetain); a redelivery recognised
+//     refreshes it, in case that PUBACK is lost too.
+//   - The key is the client id's: a replica's keys never match another's
+//     messages, and a new client id starts with none.
+func (r *Readings) ReadingsInsertDelivered(ctx context.Context, readings []app.Reading, deliveries []app.Delivery) ([]app.Reading, int, error) {
+	if len(readings) == 0 && len(deliveries) == 0 {
+		return nil, 0, nil
 	}
-	if len(readings) <= smallBatch {
-		return r.insertSmall(ctx, readings)
+	for k, d := range deliveries {
+		switch {
+		case d.ClientID == "":
+			return nil, 0, fmt.Errorf("store readings: delivery %d: client id must not be empty", k)
+		case d.PacketID == 0:
+			return nil, 0, fmt.Errorf("store readings: delivery %d (%s): packet id 0: must be 1 to 65535", k, d.ClientID)
+		case d.First < 0 || d.N < 0 || d.First+d.N > len(readings):
+			return nil, 0, fmt.Errorf("store readings: delivery %d (%s, packet %d): readings %d to %d: must lie within the batch's %d",
+				k, d.ClientID, d.PacketID, d.First, d.First+d.N, len(readings))
+		}
+	}
+	keys, redelivered, check := deliveryKeys(deliveries)
+	if len(check) == 0 {
+		rs := dropRedelivered(readings, deliveries, redelivered)
+		if len(rs) <= smallBatch {
+			stored, err := r.insertSmall(ctx, rs, keys)
+			return stored, len(redelivered), err
+		}
+		stored, err := r.insertTx(ctx, rs, keys, nil)
+		return stored, len(redelivered), err
+	}
+	var n int
+	stored, err := r.insertTx(ctx, nil, keys, func(ctx context.Context, tx pgx.Tx) ([]app.Reading, error) {
+		stored, err := storedDeliveries(ctx, tx, deliveries, check)
+		if err != nil {
+			return nil, err
+		}
+		again := maps.Clone(redelivered)
+		maps.Copy(again, stored)
+		n = len(again)
+		return dropRedelivered(readings, deliveries, again), nil
+	})
+	return stored, n, err
+}
+
+// deliveryKeys dedupes the keys to keep (the last delivery of each client
+// and packet id wins), finds the duplicates this batch itself recognises
+// (same key and digest earlier in the batch), and lists the duplicates left
+// for the database to recognise, by index.
+func deliveryKeys(deliveries []app.Delivery) (keys []app.Delivery, redelivered map[int]bool, check []int) {
+	type key struct {
+		client string
+		packet uint16
+	}
+	last := map[key]int{}
+	redelivered = map[int]bool{}
+	for i, d := range deliveries {
+		k := key{d.ClientID, d.PacketID}
+		if j, ok := last[k]; ok && d.Duplicate && deliveries[j].Digest == d.Digest {
+			redelivered[i] = true
+			continue
+		}
+		if _, ok := last[k]; !ok && d.Duplicate {
+			check = append(check, i)
+		}
+		last[k] = i
+	}
+	idx := slices.Sorted(maps.Values(last))
+	for _, i := range idx {
+		keys = append(keys, deliveries[i])
+	}
+	// One lock order for every writer.
+	slices.SortFunc(keys, func(a, b app.Delivery) int {
+		if c := strings.Compare(a.ClientID, b.ClientID); c != 0 {
+			return c
+		}
+		return int(a.PacketID) - int(b.PacketID)
+	})
+	return keys, redelivered, check
+}
+
+// storedDeliveries finds which of the deliveries at check were kept before
+// with the same digest: redeliveries of stored messages.
+func storedDeliveries(ctx context.Context, tx pgx.Tx, deliveries []app.Delivery, check []int) (map[int]bool, error) {
+	clients, packets, digests := make([]string, len(check)), make([]int32, len(check)), make([]int64, len(check))
+	for k, i := range check {
+		clients[k], packets[k], digests[k] = deliveries[i].ClientID, int32(deliveries[i].PacketID), deliveries[i].Digest
+	}
+	rows, err := tx.Query(ctx, `SELECT k.n FROM unnest($1::text[], $2::int[], $3::bigint[]) WITH ORDINALITY AS k (client_id, packet_id, digest, n)
+		JOIN mqtt_deliveries d ON d.client_id = k.client_id AND d.packet_id = k.packet_id AND d.digest = k.digest
+		ORDER BY k.n`, clients, packets, digests)
+	if err != nil {
+		return nil, fmt.Errorf("mqtt deliveries: %w", err)
+	}
+	ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("mqtt deliveries: %w", err)
+	}
+	out := make(map[int]bool, len(ns))
+	for _, n := range ns {
+		out[check[n-1]] = true // ordinality counts from 1
+	}
+	return out, nil
+}
+
+// dropRedelivered is readings without those of the redelivered deliveries.
+func dropRedelivered(readings []app.Reading, deliveries []app.Delivery, redelivered map[int]bool) []app.Reading {
+	if len(redelivered) == 0 {
+		return readings
+	}
+	drop := make([]bool, len(readings))
+	for i := range redelivered {
+		d := deliveries[i]
+		for k := d.First; k < d.First+d.N; k++ {
+			drop[k] = true
+		}
+	}
+	out := make([]app.Reading, 0, len(readings))
+	for k, rd := range readings {
+		if !drop[k] {
+			out = append(out, rd)
+		}
+	}
+	return out
+}
+
+// keepDeliveries is the statement that keeps the keys of a batch's
+// deliveries, and its arguments.
+func keepDeliveries(keys []app.Delivery) (string, []any) {
+	clients, packets, digests := make([]string, len(keys)), make([]int32, len(keys)), make([]int64, len(keys))
+	for k, d := range keys {
+		clients[k], packets[k], digests[k] = d.ClientID, int32(d.PacketID), d.Digest
+	}
+	return `INSERT INTO mqtt_deliveries (client_id, packet_id, digest, at)
+		SELECT client_id, packet_id, digest, now() FROM unnest($1::text[], $2::int[], $3::bigint[]) AS k (client_id, packet_id, digest)
+		ON CONFLICT (client_id, packet_id) DO UPDATE SET digest = excluded.digest, at = excluded.at`, []any{clients, packets, digests}
+}
+
+// insertTx stores readings in one transaction with COPY, and keeps keys.
+// With filter, the readings to store are what filter returns inside the
+// transaction instead (before the readings' locks are taken).
+func (r *Readings) insertTx(ctx context.Context, readings []app.Reading, keys []app.Delivery,
+	filter func(context.Context, pgx.Tx) ([]app.Reading, error)) ([]app.Reading, error) {
+	var kept []app.Reading
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		var err error
+		kept, err = r.storeTx(ctx, tx, readings, keys, filter)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return kept, nil
+}
+
+func (r *Readings) storeTx(ctx context.Context, tx pgx.Tx, readings []app.Reading, keys []app.Delivery,
+	filter func(context.Context, pgx.Tx) ([]app.Reading, error)) ([]app.Reading, error) {
+	// What goes before the readings' locks is pipelined with them in one
+	// round trip, except when filter must read first.
+	b := &pgx.Batch{}
+	if filter == nil {
+		b.Queue(lazyCommit)
+	} else {
+		if _, err := tx.Exec(ctx, lazyCommit); err != nil {
+			return nil, fmt.Errorf("readings: %w", err)
+		}
+		var err error
+		if readings, err = filter(ctx, tx); err != nil {
+			return nil, err
+		}
+	}
+	if len(keys) > 0 {
+		sql, args := keepDeliveries(keys)
+		b.Queue(sql, args...)
 	}
 	seen := map[string]bool{}
 	var sensors []string
@@ -71,82 +266,82 @@ func (r *Readings) ReadingsInsert(ctx context.Context, readings []app.Reading) (
 	// A fixed lock order keeps two writers of overlapping batches from
 	// deadlocking.
 	slices.Sort(sensors)
+	execs := b.Len()
+	if len(readings) == 0 {
+		if execs > 0 {
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return nil, fmt.Errorf("mqtt deliveries: %w", err)
+			}
+		}
+		return nil, nil
+	}
 	var kept []app.Reading
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		kept = kept[:0]
-		// Sensors seen for the first time get a placeholder to lock, so two
-		// writers of a new sensor take turns too.
-		b := &pgx.Batch{}
-		b.Queue(lazyCommit)
-		b.Queue(`INSERT INTO readings_latest (sensor, state, at)
-			SELECT s, NULL, '-infinity' FROM unnest($1::text[]) AS s ORDER BY s
-			ON CONFLICT (sensor) DO NOTHING`, sensors)
-		b.Queue(`SELECT sensor, state FROM readings_latest WHERE sensor = ANY($1) ORDER BY sensor FOR UPDATE`, sensors)
-		br := tx.SendBatch(ctx, b)
-		for range 2 {
-			if _, err := br.Exec(); err != nil {
-				br.Close()
-				return fmt.Errorf("readings latest: %w", err)
-			}
-		}
-		rows, err := br.Query()
-		if err != nil {
+	// Sensors seen for the first time get a placeholder to lock, so two
+	// writers of a new sensor take turns too.
+	b.Queue(`INSERT INTO readings_latest (sensor, state, at)
+		SELECT s, NULL, '-infinity' FROM unnest($1::text[]) AS s ORDER BY s
+		ON CONFLICT (sensor) DO NOTHING`, sensors)
+	b.Queue(`SELECT sensor, state FROM readings_latest WHERE sensor = ANY($1) ORDER BY sensor FOR UPDATE`, sensors)
+	br := tx.SendBatch(ctx, b)
+	for range execs + 1 {
+		if _, err := br.Exec(); err != nil {
 			br.Close()
-			return fmt.Errorf("readings latest: %w", err)
+			return nil, fmt.Errorf("readings latest: %w", err)
 		}
-		last := make(map[string]*string, len(sensors))
-		for rows.Next() {
-			var sensor string
-			var state *string
-			if err := rows.Scan(&sensor, &state); err != nil {
-				rows.Close()
-				br.Close()
-				return fmt.Errorf("readings latest: %w", err)
-			}
-			last[sensor] = state
-		}
-		rows.Close()
-		if err := errors.Join(rows.Err(), br.Close()); err != nil {
-			return fmt.Errorf("readings latest: %w", err)
-		}
-		for _, rd := range readings {
-			if prev := last[rd.Sensor]; prev != nil && *prev == rd.State {
-				continue
-			}
-			state := rd.State
-			last[rd.Sensor] = &state
-			kept = append(kept, rd)
-		}
-		if len(kept) == 0 {
-			return nil
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"readings"}, readingColumns,
-			pgx.CopyFromSlice(len(kept), func(i int) ([]any, error) {
-				rd := kept[i]
-				return []any{rd.Source, rd.Sensor, rd.State, numeric(rd.State), rd.At}, nil
-			})); err != nil {
-			return fmt.Errorf("copy readings: %w", err)
-		}
-		// The last kept reading of each sensor is its state now.
-		final := map[string]app.Reading{}
-		for _, rd := range kept {
-			final[rd.Sensor] = rd
-		}
-		names, states, ats := make([]string, 0, len(final)), make([]string, 0, len(final)), make([]time.Time, 0, len(final))
-		for _, s := range sensors {
-			if rd, ok := final[s]; ok {
-				names, states, ats = append(names, s), append(states, rd.State), append(ats, rd.At)
-			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE readings_latest l SET state = u.state, at = u.at
-			FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (sensor, state, at)
-			WHERE l.sensor = u.sensor`, names, states, ats); err != nil {
-			return fmt.Errorf("readings latest: %w", err)
-		}
-		return nil
-	})
+	}
+	rows, err := br.Query()
 	if err != nil {
-		return nil, err
+		br.Close()
+		return nil, fmt.Errorf("readings latest: %w", err)
+	}
+	last := make(map[string]*string, len(sensors))
+	for rows.Next() {
+		var sensor string
+		var state *string
+		if err := rows.Scan(&sensor, &state); err != nil {
+			rows.Close()
+			br.Close()
+			return nil, fmt.Errorf("readings latest: %w", err)
+		}
+		last[sensor] = state
+	}
+	rows.Close()
+	if err := errors.Join(rows.Err(), br.Close()); err != nil {
+		return nil, fmt.Errorf("readings latest: %w", err)
+	}
+	for _, rd := range readings {
+		if prev := last[rd.Sensor]; prev != nil && *prev == rd.State {
+			continue
+		}
+		state := rd.State
+		last[rd.Sensor] = &state
+		kept = append(kept, rd)
+	}
+	if len(kept) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"readings"}, readingColumns,
+		pgx.CopyFromSlice(len(kept), func(i int) ([]any, error) {
+			rd := kept[i]
+			return []any{rd.Source, rd.Sensor, rd.State, numeric(rd.State), rd.At}, nil
+		})); err != nil {
+		return nil, fmt.Errorf("copy readings: %w", err)
+	}
+	// The last kept reading of each sensor is its state now.
+	final := map[string]app.Reading{}
+	for _, rd := range kept {
+		final[rd.Sensor] = rd
+	}
+	names, states, ats := make([]string, 0, len(final)), make([]string, 0, len(final)), make([]time.Time, 0, len(final))
+	for _, s := range sensors {
+		if rd, ok := final[s]; ok {
+			names, states, ats = append(names, s), append(states, rd.State), append(ats, rd.At)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE readings_latest l SET state = u.state, at = u.at
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (sensor, state, at)
+		WHERE l.sensor = u.sensor`, names, states, ats); err != nil {
+		return nil, fmt.Errorf("readings latest: %w", err)
 	}
 	return kept, nil
 }
@@ -158,7 +353,7 @@ const smallBatch = 64
 // insertSmall is ReadingsInsert in one round trip: both statements are
 // pipelined before one Sync, so they run in one implicit transaction, and
 // the comparison with the state before runs in SQL.
-func (r *Readings) insertSmall(ctx context.Context, readings []app.Reading) ([]app.Reading, error) {
+func (r *Readings) insertSmall(ctx context.Context, readings []app.Reading, keys []app.Delivery) ([]app.Reading, error) {
 	n := len(readings)
 	sources, sensors, states, ats := make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
 	nums := make([]*float64, n)
@@ -167,6 +362,12 @@ func (r *Readings) insertSmall(ctx context.Context, readings []app.Reading) ([]a
 	}
 	b := &pgx.Batch{}
 	b.Queue(lazyCommit)
+	execs := 2
+	if len(keys) > 0 {
+		sql, args := keepDeliveries(keys)
+		b.Queue(sql, args...)
+		execs++
+	}
 	b.Queue(`INSERT INTO readings_latest (sensor, state, at)
 		SELECT DISTINCT s, NULL::text, '-infinity'::timestamptz FROM unnest($1::text[]) AS s ORDER BY s
 		ON CONFLICT (sensor) DO NOTHING`, sensors)
@@ -195,7 +396,7 @@ func (r *Readings) insertSmall(ctx context.Context, readings []app.Reading) ([]a
 		)
 		SELECT seq FROM keep ORDER BY seq`, sources, sensors, states, nums, ats)
 	br := r.pool.SendBatch(ctx, b)
-	for range 2 {
+	for range execs {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
 			return nil, fmt.Errorf("readings latest: %w", err)
@@ -377,6 +578,12 @@ func (r *Readings) ReadingsRetain(ctx context.Context, before time.Time) (Retent
 			return fmt.Errorf("delete old readings: %w", err)
 		}
 		res.Deleted = tag.RowsAffected()
+		// MQTT delivery keys of that time go with the readings: a message
+		// left unacknowledged for longer than the retention (LifeOps away
+		// that long) is taken as new when it comes back.
+		if _, err := tx.Exec(ctx, `DELETE FROM mqtt_deliveries WHERE at < $1`, before); err != nil {
+			return fmt.Errorf("delete old mqtt deliveries: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

@@ -360,3 +360,90 @@ func TestLazyCommitStaysInItsTransaction(t *testing.T) {
 	}
 	synchronous("asking for it outside a transaction")
 }
+
+// TestReadingsInsertDeliveredOnce: a message sent again after its readings
+// were stored (DUP, same client id, packet id and digest) stores nothing,
+// whether the first copy was committed before or is earlier in the same
+// batch; a new message under a packet id (no DUP) is stored even with a
+// payload seen before, and so is a DUP whose digest or client id differ.
+// Both write paths (one round trip, COPY) agree, and the retention deletes
+// old keys.
+func TestReadingsInsertDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	s := postgres.NewReadings(pool)
+	for _, size := range []int{1, 100} { // 100 readings a message: the COPY path
+		sensor := fmt.Sprintf("zigbee2mqtt/door%d/contact", size)
+		at := r0
+		msg := func(state string) []app.Reading {
+			var rs []app.Reading
+			for k := range size {
+				at = at.Add(time.Second)
+				rs = append(rs, rd(sensor, fmt.Sprintf("%s-%d", state, k), at))
+			}
+			return rs
+		}
+		count := func() int {
+			var n int
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM readings WHERE sensor = $1`, sensor).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		del := func(client string, packet uint16, digest int64, dup bool, first int) app.Delivery {
+			return app.Delivery{ClientID: fmt.Sprintf("%s-%d", client, size), PacketID: packet, Digest: digest, Duplicate: dup, First: first, N: size}
+		}
+		step := func(what string, readings []app.Reading, dels []app.Delivery, wantStored, wantRedelivered int) {
+			t.Helper()
+			before := count()
+			stored, redelivered, err := s.ReadingsInsertDelivered(ctx, readings, dels)
+			if err != nil {
+				t.Fatalf("%d a message, %s: %v", size, what, err)
+			}
+			if len(stored) != wantStored || redelivered != wantRedelivered || count()-before != wantStored {
+				t.Errorf("%d a message, %s: stored %d (%d rows), %d redelivered; want %d stored, %d redelivered",
+					size, what, len(stored), count()-before, redelivered, wantStored, wantRedelivered)
+			}
+		}
+		a, b := msg("open"), msg("closed")
+		step("first message", a, []app.Delivery{del("lifeops-a", 7, 11, false, 0)}, size, 0)
+		step("second message", b, []app.Delivery{del("lifeops-a", 8, 22, false, 0)}, size, 0)
+		step("the first sent again (DUP)", msg("open"), []app.Delivery{del("lifeops-a", 7, 11, true, 0)}, 0, 1)
+		step("the first sent again once more", msg("open"), []app.Delivery{del("lifeops-a", 7, 11, true, 0)}, 0, 1)
+		step("a new message under id 7, same payload as the first", msg("open"), []app.Delivery{del("lifeops-a", 7, 11, false, 0)}, size, 0)
+		step("a DUP under id 8 with another payload", msg("ajar"), []app.Delivery{del("lifeops-a", 8, 33, true, 0)}, size, 0)
+		step("another replica's DUP with the same id and digest", msg("open2"), []app.Delivery{del("lifeops-b", 7, 11, true, 0)}, size, 0)
+		// Both copies in one batch: the second is left out, and the batch's
+		// other message is stored.
+		both := append(append(msg("x"), msg("x")...), msg("y")...)
+		step("a message and its redelivery in one batch", both, []app.Delivery{
+			del("lifeops-a", 9, 44, false, 0), del("lifeops-a", 9, 44, true, size), del("lifeops-a", 10, 55, false, 2*size)}, 2*size, 1)
+	}
+	for what, d := range map[string]app.Delivery{
+		"client id":  {PacketID: 1, N: 1},
+		"packet id":  {ClientID: "lifeops-a", N: 1},
+		"readings 1": {ClientID: "lifeops-a", PacketID: 1, First: 1, N: 1},
+	} {
+		if _, _, err := s.ReadingsInsertDelivered(ctx, []app.Reading{rd("zigbee2mqtt/bad/x", "1", r0)}, []app.Delivery{d}); err == nil || !strings.Contains(err.Error(), what) {
+			t.Errorf("a delivery without a proper %s: %v", what, err)
+		}
+	}
+	var bad int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM readings WHERE sensor = 'zigbee2mqtt/bad/x'`).Scan(&bad); err != nil || bad != 0 {
+		t.Errorf("refused batches stored %d readings (%v)", bad, err)
+	}
+	var keys int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM mqtt_deliveries`).Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if keys != 10 {
+		t.Errorf("%d delivery keys kept, want 10 (of each size: lifeops-a 7 to 10, lifeops-b 7)", keys)
+	}
+	if _, err := s.ReadingsRetain(ctx, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM mqtt_deliveries`).Scan(&keys); err != nil || keys != 0 {
+		t.Errorf("after the retention: %d delivery keys (%v), want none", keys, err)
+	}
+}

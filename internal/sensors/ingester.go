@@ -57,6 +57,7 @@ type IngesterStats struct {
 	Dropped       uint64 // readings refused because the queue was full
 	Stored        uint64 // readings stored (they changed their sensor's state)
 	Unchanged     uint64 // readings written but not stored: the state they repeat is stored already
+	Redelivered   uint64 // MQTT messages the store recognised as sent again after being stored
 	Batches       uint64 // committed writes
 	WriteErrors   uint64 // failed write attempts (each is retried)
 	ObserveErrors uint64 // failed Observer calls (not retried: the readings are stored)
@@ -79,8 +80,10 @@ type Ingester struct {
 	// wait for written to reach their mark (AddAcked).
 	queued, written uint64
 	acks            []pendingAck
+	// dels are the MQTT deliveries of queued readings, in queue order.
+	dels []queuedDelivery
 
-	received, dropped, stored, unchanged, batches, writeErrs, observeErrs atomic.Uint64
+	received, dropped, stored, unchanged, redelivered, batches, writeErrs, observeErrs atomic.Uint64
 
 	life      sync.Mutex
 	started   bool
@@ -101,6 +104,13 @@ type pendingAck struct {
 	ack  func()
 }
 
+// queuedDelivery places a delivery's readings in the queue's numbering:
+// the from-th to the (to-1)-th reading ever queued, counting from 0.
+type queuedDelivery struct {
+	from, to uint64
+	d        Delivery
+}
+
 // ackWaiting is the number of acknowledgements waiting for a write.
 func (i *Ingester) ackWaiting() int {
 	i.mu.Lock()
@@ -113,6 +123,11 @@ func (i *Ingester) ackWaiting() int {
 func (i *Ingester) committed(n int) {
 	i.mu.Lock()
 	i.written += uint64(n)
+	d := 0
+	for d < len(i.dels) && i.dels[d].to <= i.written {
+		d++
+	}
+	i.dels = append(i.dels[:0], i.dels[d:]...)
 	k := 0
 	for k < len(i.acks) && i.acks[k].upTo <= i.written {
 		k++
@@ -170,6 +185,19 @@ func (i *Ingester) Add(readings ...Reading) bool { return i.AddAcked(nil, readin
 // the broker's in-flight window (Mosquitto's default is 20), which would
 // otherwise stop the stream until the linger ends.
 func (i *Ingester) AddAcked(ack func(), readings ...Reading) bool {
+	return i.add(nil, ack, readings)
+}
+
+// AddDelivered is AddAcked for the readings of one MQTT message: d (its
+// First and N are filled in here) goes to the store with them, in the same
+// batch and transaction, so a redelivery of a message already stored is
+// recognised and not stored again. The readings of one message are never
+// split between batches.
+func (i *Ingester) AddDelivered(d Delivery, ack func(), readings ...Reading) bool {
+	return i.add(&d, ack, readings)
+}
+
+func (i *Ingester) add(d *Delivery, ack func(), readings []Reading) bool {
 	if len(readings) == 0 {
 		if ack != nil {
 			ack()
@@ -185,6 +213,9 @@ func (i *Ingester) AddAcked(ack func(), readings ...Reading) bool {
 		return false
 	}
 	i.buf = append(i.buf, readings...)
+	if d != nil {
+		i.dels = append(i.dels, queuedDelivery{from: i.queued, to: i.queued + uint64(len(readings)), d: *d})
+	}
 	i.queued += uint64(len(readings))
 	if ack != nil {
 		i.acks = append(i.acks, pendingAck{upTo: i.queued, ack: ack})
@@ -215,7 +246,7 @@ func (i *Ingester) Stats() IngesterStats {
 	return IngesterStats{
 		QueueDepth: depth, QueueCapacity: i.o.QueueSize,
 		Received: i.received.Load(), Dropped: i.dropped.Load(),
-		Stored: i.stored.Load(), Unchanged: i.unchanged.Load(), Batches: i.batches.Load(),
+		Stored: i.stored.Load(), Unchanged: i.unchanged.Load(), Redelivered: i.redelivered.Load(), Batches: i.batches.Load(),
 		WriteErrors: i.writeErrs.Load(), ObserveErrors: i.observeErrs.Load(),
 	}
 }
@@ -301,12 +332,12 @@ func (i *Ingester) run(ctx context.Context) {
 				return
 			}
 		}
-		batch := i.take()
+		batch, dels := i.take()
 		if len(batch) == 0 {
 			continue
 		}
 		last, lastSize = time.Now(), len(batch)
-		if !i.write(ctx, batch) {
+		if !i.write(ctx, batch, dels) {
 			return
 		}
 	}
@@ -336,16 +367,33 @@ func (i *Ingester) depth() int {
 	return len(i.buf)
 }
 
-// take removes up to BatchSize readings from the head of the queue. The
-// batch is owned by the writer from here on: it is written or, when the
-// ingester stops before that, counted as lost.
-func (i *Ingester) take() []Reading {
+// take removes up to BatchSize readings from the head of the queue, more
+// when a message's readings would otherwise be split, and returns them
+// with the deliveries they came in. The batch is owned by the writer from
+// here on: it is written or, when the ingester stops before that, counted
+// as lost.
+func (i *Ingester) take() ([]Reading, []Delivery) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	n := min(len(i.buf), i.o.BatchSize)
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
+	// buf[0] is the reading numbered start; deliveries before it are
+	// committed and gone from dels.
+	start := i.queued - uint64(len(i.buf))
+	end := start + uint64(n)
+	var dels []Delivery
+	for _, q := range i.dels {
+		if q.from >= end {
+			break
+		}
+		end = max(end, q.to) // the whole message, or none of it
+		d := q.d
+		d.First, d.N = int(q.from-start), int(q.to-q.from)
+		dels = append(dels, d)
+	}
+	n = int(end - start)
 	batch := make([]Reading, n)
 	copy(batch, i.buf)
 	rest := copy(i.buf, i.buf[n:])
@@ -355,19 +403,21 @@ func (i *Ingester) take() []Reading {
 		// Give back the memory of a burst.
 		i.buf = append(make([]Reading, 0, i.o.BatchSize), i.buf...)
 	}
-	return batch
+	return batch, dels
 }
 
 // write stores batch, retrying with capped, jittered exponential backoff
 // for as long as it takes; false when ctx ended first.
-func (i *Ingester) write(ctx context.Context, batch []Reading) bool {
+func (i *Ingester) write(ctx context.Context, batch []Reading, dels []Delivery) bool {
 	attempt := 0
+	redelivered := 0
 	stored, err := backoff.Retry(ctx, func() ([]Reading, error) {
 		attempt++
-		stored, err := i.o.Store.ReadingsInsert(ctx, batch)
+		stored, n, err := i.o.Store.ReadingsInsertDelivered(ctx, batch, dels)
 		if err != nil {
 			i.writeErrs.Add(1)
 		}
+		redelivered = n
 		return stored, err
 	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
 		InitialInterval: i.o.MinBackoff, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: i.o.MaxBackoff,
@@ -380,6 +430,10 @@ func (i *Ingester) write(ctx context.Context, batch []Reading) bool {
 	}
 	i.committed(len(batch))
 	i.batches.Add(1)
+	if redelivered > 0 {
+		i.redelivered.Add(uint64(redelivered))
+		i.log.Info().Int("redelivered", redelivered).Msg("mqtt messages sent again after they were stored: not stored twice")
+	}
 	i.stored.Add(uint64(len(stored)))
 	i.unchanged.Add(uint64(len(batch) - len(stored)))
 	if attempt > 1 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,5 +172,51 @@ func TestIngesterQueueIsBounded(t *testing.T) {
 	}
 	if _, err := sensors.NewIngester(sensors.IngesterOptions{}); err == nil {
 		t.Error("an ingester without a store")
+	}
+}
+
+// TestIngesterKeepsMessagesWhole: with batches smaller than the queue and
+// messages of three readings that do not divide them, every message goes to
+// the store whole with its delivery key, so the same messages sent again
+// (DUP) are all recognised and none of their readings is stored twice, and
+// their acknowledgements come once their readings are committed.
+func TestIngesterKeepsMessagesWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	ing, err := sensors.NewIngester(sensors.IngesterOptions{Store: postgres.NewReadings(pool), BatchSize: 5, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const messages = 20
+	var acked atomic.Int64
+	add := func(dup bool) {
+		for m := range messages {
+			var rs []sensors.Reading
+			for _, s := range []string{"a", "b", "c"} {
+				rs = append(rs, reading("zigbee2mqtt/bed/"+s, fmt.Sprint(m), t0.Add(time.Duration(m)*time.Second)))
+			}
+			d := sensors.Delivery{ClientID: "lifeops-test", PacketID: uint16(m + 1), Digest: int64(m), Duplicate: dup}
+			if !ing.AddDelivered(d, func() { acked.Add(1) }, rs...) {
+				t.Fatal("queue full")
+			}
+		}
+	}
+	add(false) // queued before Start: the first batches are full ones
+	if err := ing.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "first copies acknowledged", func() bool { return acked.Load() == messages })
+	add(true)
+	eventually(t, 5*time.Second, "second copies acknowledged", func() bool { return acked.Load() == 2*messages })
+	if err := ing.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM readings`).Scan(&n); err != nil || n != 3*messages {
+		t.Errorf("%d rows, %v; want %d: each message's readings once", n, err, 3*messages)
+	}
+	if st := ing.Stats(); st.Redelivered != messages {
+		t.Errorf("%d redeliveries recognised, want %d; stats %+v", st.Redelivered, messages, st)
 	}
 }

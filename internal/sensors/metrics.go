@@ -12,7 +12,7 @@ var (
 	descObserveErrs = prometheus.NewDesc("lifeops_sensor_observe_errors_total", "Stored readings the evidence rules failed to take.", nil, nil)
 	descMalformed   = prometheus.NewDesc("lifeops_sensor_malformed_total", "Refused sensor payloads by topic kind and reason.", []string{"kind", "reason"}, nil)
 	descMessages    = prometheus.NewDesc("lifeops_sensor_messages_total",
-		"Sensor messages not turned into readings: unselected (no one chose the device), redelivered (a QoS 1 redelivery already taken), dropped (queue full).", []string{"outcome"}, nil)
+		"Sensor messages not turned into readings: unselected (no one chose the device), redelivered (a QoS 1 message sent again after its readings were stored), dropped (queue full).", []string{"outcome"}, nil)
 )
 
 // Collector exposes the ingester's and the source's counters to
@@ -52,6 +52,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descBatches, st.Batches)
 	counter(descWriteErrors, st.WriteErrors)
 	counter(descObserveErrs, st.ObserveErrors)
+	counter(descMessages, st.Redelivered, "redelivered")
 	if c.src == nil {
 		return
 	}
@@ -62,6 +63,5 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	counter(descMessages, ss.Unselected, "unselected")
-	counter(descMessages, ss.Redelivered, "redelivered")
 	counter(descMessages, ss.Dropped, "dropped")
 }

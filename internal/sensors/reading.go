@@ -39,10 +39,17 @@ type SensorSource interface {
 	EvidenceSensors(ctx context.Context) ([]string, error)
 }
 
-// Store keeps readings. ReadingsInsert stores, in one transaction, the
-// readings that change their sensor's last stored state (in the order
+// Delivery is the MQTT message some readings of a batch came in:
+// app.Delivery.
+type Delivery = app.Delivery
+
+// Store keeps readings. ReadingsInsertDelivered stores, in one transaction,
+// the readings that change their sensor's last stored state (in the order
 // given, a reading equal to the one before it for the same sensor changes
 // nothing) and returns them. Storing the same readings again stores nothing.
+// In the same transaction it keeps the key of each delivery and leaves out
+// the readings of a delivery it recognises as a redelivery of a message
+// stored before, which it counts.
 type Store interface {
-	ReadingsInsert(ctx context.Context, readings []Reading) ([]Reading, error)
+	ReadingsInsertDelivered(ctx context.Context, readings []Reading, deliveries []Delivery) (stored []Reading, redelivered int, err error)
 }

@@ -55,6 +55,9 @@ type Sink interface {
 	// AddAcked queues readings and calls ack once they are all committed;
 	// false (and no call) when they do not fit.
 	AddAcked(ack func(), readings ...Reading) bool
+	// AddDelivered is AddAcked for the readings of the MQTT message d,
+	// stored together with d's key so that a redelivery is recognised.
+	AddDelivered(d Delivery, ack func(), readings ...Reading) bool
 }
 
 // DefaultRefreshInterval is how often the source re-reads the sensors that
@@ -76,6 +79,13 @@ type SourceOptions struct {
 	// wildcard subscription for ESPHome: "+/+/+/state" on a shared broker
 	// would deliver every device's every state to LifeOps.
 	ESPHome bool
+	// ClientID is the MQTT session's client id. With it, each QoS 1
+	// message's readings are stored with the message's key (client id,
+	// packet id, digest of topic and payload; see app.Delivery), so a
+	// message the broker sends again after a crash is stored once. Empty:
+	// no keys, and a message committed in the instant before a crash can
+	// be stored twice.
+	ClientID string
 	// ShareGroup, when set, makes the subscriptions that carry readings
 	// shared ones ($share/<group>/…): the broker hands each message to
 	// one subscriber of the group, so replicas of one household handle
@@ -97,8 +107,6 @@ type SourceStats struct {
 	Unselected uint64
 	// Dropped counts messages the sink had no room for.
 	Dropped uint64
-	// Redelivered counts QoS 1 redeliveries of messages already taken.
-	Redelivered uint64
 }
 
 // Source subscribes to Zigbee2MQTT and ESPHome topics, parses the messages
@@ -110,19 +118,10 @@ type Source struct {
 	log zerolog.Logger
 	z2m *Z2M
 
-	statsMu     sync.Mutex
-	malformed   map[Kind]map[Reason]uint64
-	unselected  uint64
-	dropped     uint64
-	redelivered uint64
-
-	// seen is the hash of the last message taken under each packet id of
-	// the session. A broker redelivers an unacknowledged QoS 1 message with
-	// the DUP flag and its original packet id; when that id last carried the
-	// same topic and payload, we took it already. (Content alone cannot
-	// tell: a sensor may well send the same values twice.)
-	seenMu sync.Mutex
-	seen   map[uint16]uint64
+	statsMu    sync.Mutex
+	malformed  map[Kind]map[Reason]uint64
+	unselected uint64
+	dropped    uint64
 
 	subMu sync.Mutex
 	nodes []string // ESPHome nodes subscribed
@@ -156,7 +155,7 @@ func NewSource(o SourceOptions) (*Source, error) {
 	if o.RefreshInterval <= 0 {
 		o.RefreshInterval = DefaultRefreshInterval
 	}
-	s := &Source{o: o, log: o.Logger, malformed: map[Kind]map[Reason]uint64{}, refresh: make(chan struct{}, 1), seen: map[uint16]uint64{}}
+	s := &Source{o: o, log: o.Logger, malformed: map[Kind]map[Reason]uint64{}, refresh: make(chan struct{}, 1)}
 	if o.Z2MBase != "" {
 		s.z2m = NewZ2M(o.Z2MBase)
 	}
@@ -317,39 +316,28 @@ func (s *Source) Stats() SourceStats {
 			m[k][r] = n
 		}
 	}
-	return SourceStats{Malformed: m, Unselected: s.unselected, Dropped: s.dropped, Redelivered: s.redelivered}
+	return SourceStats{Malformed: m, Unselected: s.unselected, Dropped: s.dropped}
 }
 
-// redelivery records a QoS 1 or 2 message under its packet id and reports
-// whether it is a redelivery of the one taken last under that id.
-func (s *Source) redelivery(m Message) bool {
-	if m.QoS == 0 || m.PacketID == 0 {
-		return false
+// delivery is m's key, when it has one: a QoS 1 or 2 message on a session
+// with a client id. Whether it was stored before is decided by the store,
+// in the transaction that would store it again: a process that died after
+// that commit and before the PUBACK left remembers nothing of it.
+func (s *Source) delivery(m Message) (Delivery, bool) {
+	if m.QoS == 0 || m.PacketID == 0 || s.o.ClientID == "" {
+		return Delivery{}, false
 	}
 	h := fnv.New64a()
 	h.Write([]byte(m.Topic))
 	h.Write([]byte{0})
 	h.Write(m.Payload)
-	sum := h.Sum64()
-	s.seenMu.Lock()
-	prev, ok := s.seen[m.PacketID]
-	s.seen[m.PacketID] = sum
-	s.seenMu.Unlock()
-	if m.Duplicate && ok && prev == sum {
-		s.count(func() { s.redelivered++ })
-		return true
-	}
-	return false
+	return Delivery{ClientID: s.o.ClientID, PacketID: m.PacketID, Digest: int64(h.Sum64()), Duplicate: m.Duplicate}, true
 }
 
 // handleZ2M and handleESPHome acknowledge a message at once when there is
 // nothing in it to keep, else when the ingester has committed its readings
 // (emit).
 func (s *Source) handleZ2M(_ context.Context, m Message) {
-	if s.redelivery(m) {
-		m.ack()
-		return
-	}
 	topic, payload := m.Topic, m.Payload
 	t, ok := s.z2m.Classify(topic)
 	if !ok || t.Kind == KindIgnored {
@@ -376,10 +364,6 @@ func (s *Source) handleZ2M(_ context.Context, m Message) {
 }
 
 func (s *Source) handleESPHome(_ context.Context, m Message) {
-	if s.redelivery(m) {
-		m.ack()
-		return
-	}
 	topic, payload := m.Topic, m.Payload
 	t, ok := ClassifyESPHome(topic)
 	if !ok {
@@ -411,7 +395,13 @@ func (s *Source) emit(source, device string, readings []Reading, m Message) {
 		m.ack()
 		return
 	}
-	if !s.o.Sink.AddAcked(m.Ack, keep...) {
+	var added bool
+	if d, ok := s.delivery(m); ok {
+		added = s.o.Sink.AddDelivered(d, m.Ack, keep...)
+	} else {
+		added = s.o.Sink.AddAcked(m.Ack, keep...)
+	}
+	if !added {
 		// Lost either way: held, it would block the broker's in-flight
 		// window for the whole session.
 		m.ack()

@@ -1,0 +1,2 @@
+DROP TABLE mqtt_clients;
+DROP TABLE mqtt_deliveries;
