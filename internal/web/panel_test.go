@@ -62,4 +62,3 @@ func TestRoutineFormSetsItemXP(t *testing.T) {
 		t.Errorf("the routine list does not show an item's XP")
 	}
 }
-
