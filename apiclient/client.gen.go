@@ -1031,12 +1031,23 @@ func (e ListInsightsParamsMinStrength) Valid() bool {
 
 // AchievementBody defines model for AchievementBody.
 type AchievementBody struct {
-	Custom      *bool      `json:"custom,omitempty"`
-	Description string     `json:"description"`
-	Key         string     `json:"key"`
-	Name        string     `json:"name"`
-	UnlockedAt  *time.Time `json:"unlocked_at,omitempty"`
-	Xp          int64      `json:"xp"`
+	// AtLeast the value that unlocks the achievement
+	AtLeast     float64 `json:"at_least"`
+	Custom      *bool   `json:"custom,omitempty"`
+	Description string  `json:"description"`
+	Key         string  `json:"key"`
+
+	// Metric what the condition counts, like best_current_streak
+	Metric string `json:"metric"`
+	Name   string `json:"name"`
+
+	// Progress the person's value of the metric now, at most at_least; at_least once unlocked. Counted from the record on every read
+	Progress float64 `json:"progress"`
+
+	// Unit what progress counts (days, check-ins, XP, an activity's unit); empty for a level
+	Unit       *string    `json:"unit,omitempty"`
+	UnlockedAt *time.Time `json:"unlocked_at,omitempty"`
+	Xp         int64      `json:"xp"`
 }
 
 // AchievementList defines model for AchievementList.
@@ -3084,7 +3095,7 @@ type ClientInterface interface {
 
 	// ListAchievements Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have.
+	// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read.
 	//
 	// Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 	ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4264,7 +4275,7 @@ func (c *Client) UpdatePerson(ctx context.Context, person string, params *Update
 
 // ListAchievements Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have.
+// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read.
 //
 // Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 func (c *Client) ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10836,7 +10847,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAchievementsWithResponse Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have.
+	// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22019,7 +22030,7 @@ func (c *ClientWithResponses) UpdatePersonWithResponse(ctx context.Context, pers
 
 // ListAchievementsWithResponse Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have.
+// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read.
 //
 // Returns a wrapper object for the known response body format(s).
 //

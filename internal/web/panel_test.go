@@ -1,14 +1,19 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/domain"
 )
 
 // Routine items made in the panel pay XP: one amount for every item, or a
@@ -60,5 +65,95 @@ func TestRoutineFormSetsItemXP(t *testing.T) {
 	r = e.get("/routines?person=anna")
 	if !strings.Contains(htmlUnescape(r.body), "Stretch  +40 XP") {
 		t.Errorf("the routine list does not show an item's XP")
+	}
+}
+
+// The achievements page shows how far a person is toward each locked
+// achievement ("3 of 7 days"), the closest first, with the numbers the
+// app (and the REST API) computes from the record.
+func TestAchievementsShowProgress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	if _, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: "Anna"}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if _, err := e.svc.CreateHabit(ctx, "anna", app.HabitInput{Name: "Read", Kind: domain.HabitPositive,
+		Schedule: domain.Schedule{Kind: domain.ScheduleDaily}, Target: domain.Target{Kind: domain.TargetCheck}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CheckIn(ctx, app.CheckInInput{Person: "anna", Habit: "Read", Source: domain.SourceManual}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := e.svc.LogActivity(ctx, app.ActivityInput{Person: "anna", Type: "walk", Amount: 20, Source: domain.SourceManual}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := e.svc.Achievements(ctx, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]app.AchievementView{}
+	for _, a := range list {
+		byKey[a.Key] = a
+	}
+	if a := byKey["streak_7"]; a.Progress != 1 || a.Unit != "days" || a.UnlockedAt != nil {
+		t.Fatalf("streak_7: progress %v %s, unlocked %v; want 1 day, locked", a.Progress, a.Unit, a.UnlockedAt)
+	}
+	if a := byKey["first_check_in"]; a.UnlockedAt == nil || a.Progress != 1 {
+		t.Fatalf("first_check_in: %+v", a)
+	}
+	if a := byKey["check_ins_100"]; a.Progress != 1 || a.Unit != "check-ins" {
+		t.Fatalf("check_ins_100 progress %v %s, want 1 check-in", a.Progress, a.Unit)
+	}
+	// The closest three locked ones, by the app's fractions.
+	var locked []app.AchievementView
+	for _, a := range list {
+		if a.UnlockedAt == nil {
+			locked = append(locked, a)
+		}
+	}
+	slices.SortStableFunc(locked, func(a, b app.AchievementView) int { return cmp.Compare(b.Fraction(), a.Fraction()) })
+
+	r := e.get("/achievements?person=anna")
+	mustStatus(t, r, http.StatusOK)
+	item := regexp.MustCompile(`(?s)data-achievement="streak_7">.*?<span data-progress>([^<]*)</span>`).FindStringSubmatch(r.body)
+	if item == nil || item[1] != "1 of 7 days" {
+		t.Fatalf("streak_7 on the page: %q", item)
+	}
+	next := r.body[strings.Index(r.body, "Closest next"):strings.Index(r.body, `id="locked-h"`)]
+	for _, a := range locked[:3] {
+		if !strings.Contains(next, `data-achievement="`+a.Key+`"`) {
+			t.Errorf("%s (%.2f done) is not among the closest next:\n%s", a.Key, a.Fraction(), next)
+		}
+	}
+	if !strings.Contains(r.body, `data-achievement="first_check_in"`) || !strings.Contains(r.body, "Unlocked "+now.Format("2 Jan 2006")) {
+		t.Errorf("the unlocked achievement is not shown with its day")
+	}
+
+	r = e.get("/api/v1/people/anna/achievements")
+	mustStatus(t, r, http.StatusOK)
+	var body struct {
+		Items []struct {
+			Key      string  `json:"key"`
+			Progress float64 `json:"progress"`
+			AtLeast  float64 `json:"at_least"`
+			Unit     string  `json:"unit"`
+			Metric   string  `json:"metric"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &body); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, it := range body.Items {
+		if it.Key == "streak_7" {
+			found = it.Progress == 1 && it.AtLeast == 7 && it.Unit == "days" && it.Metric == "best_current_streak"
+		}
+	}
+	if !found {
+		t.Errorf("the API's streak_7 is not 1 of 7 days: %s", r.body)
 	}
 }

@@ -196,6 +196,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /todos/{todo}/done", h.postTodoDone)
 	m.HandleFunc("POST /todos/{todo}/delete", h.postTodoDelete)
 	m.HandleFunc("GET /character", h.getCharacter)
+	m.HandleFunc("GET /achievements", h.getAchievements)
 	m.HandleFunc("POST /character/allocate", h.postAllocate)
 	m.HandleFunc("POST /character/respec", h.postRespec)
 	m.HandleFunc("GET /evidence", h.getEvidence)
