@@ -1907,6 +1907,9 @@ type PersonBody struct {
 	// EntityId the linked HA person entity
 	EntityId *string `json:"entity_id,omitempty"`
 
+	// HaUserId the Home Assistant user who is this person: the panel opens on them under ingress
+	HaUserId *string `json:"ha_user_id,omitempty"`
+
 	// Id stable id; entities are built from it
 	Id   int64  `json:"id"`
 	Name string `json:"name"`
@@ -1925,6 +1928,9 @@ type PersonCreate struct {
 
 	// EntityId an HA person entity, like person.anna
 	EntityId *string `json:"entity_id,omitempty"`
+
+	// HaUserId the id of the Home Assistant user who is this person (Settings → People → Users); one HA user is one person at most
+	HaUserId *string `json:"ha_user_id,omitempty"`
 	Name     string  `json:"name"`
 
 	// Slug default: derived from the name
@@ -1940,6 +1946,9 @@ type PersonList struct {
 type PersonPatch struct {
 	Color    *string `json:"color,omitempty"`
 	EntityId *string `json:"entity_id,omitempty"`
+
+	// HaUserId link the Home Assistant user who is this person; an empty string unlinks
+	HaUserId *string `json:"ha_user_id,omitempty"`
 	Name     *string `json:"name,omitempty"`
 	Slug     *string `json:"slug,omitempty"`
 }

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -156,4 +158,136 @@ func TestAchievementsShowProgress(t *testing.T) {
 	if !found {
 		t.Errorf("the API's streak_7 is not 1 of 7 days: %s", r.body)
 	}
+}
+
+// Under ingress the panel opens on the person linked to the HA user looking
+// (X-Remote-User-Id); anyone unlinked gets the first person. The link is
+// set on the People page ("This is me", or an id when adding) and through
+// the REST person resource, with the same validation.
+func TestPanelOpensOnTheHAUsersOwnPerson(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	for _, name := range []string{"Anna", "Ben"} {
+		if _, err := e.svc.CreatePerson(ctx, app.PersonInput{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	selected := func(r response) string {
+		t.Helper()
+		m := regexp.MustCompile(`<option value="([a-z_0-9]+)" selected>`).FindStringSubmatch(r.body)
+		if m == nil {
+			t.Fatalf("no person selected on the page")
+		}
+		return m[1]
+	}
+	if got := selected(e.get("/")); got != "anna" {
+		t.Fatalf("unlinked: the panel opens on %s, want the first person", got)
+	}
+
+	// "This is me" on Ben's row links the HA user of the request (8d2f0c).
+	people := e.get("/people")
+	if !strings.Contains(people.body, `data-link-me="ben"`) {
+		t.Fatalf("no This is me button for Ben")
+	}
+	ben, err := e.svc.Person(ctx, "ben")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.post(fmt.Sprintf("/people/%d/ha-user", ben.Value.ID), url.Values{"action": {"me"}, "ha_user_id": {"forged"}})
+	mustStatus(t, r, http.StatusSeeOther)
+	if ben, _ = e.svc.Person(ctx, "ben"); ben.Value.HAUserID != "8d2f0c" {
+		t.Fatalf("Ben is linked to %q, want the ingress user 8d2f0c", ben.Value.HAUserID)
+	}
+	for _, path := range []string{"/", "/character", "/achievements", "/habits", "/routines"} {
+		if got := selected(e.get(path)); got != "ben" {
+			t.Errorf("%s opens on %s for Ben's HA user, want ben", path, got)
+		}
+	}
+	if got := selected(e.get("/", "X-Remote-User-Id", "0a1b2c")); got != "anna" {
+		t.Errorf("another HA user gets %s, want the first person", got)
+	}
+	if got := selected(e.get("/?person=anna")); got != "anna" {
+		t.Errorf("?person= is ignored: %s", got)
+	}
+	if !strings.Contains(e.get("/people").body, `data-ha-user="me"`) {
+		t.Errorf("the People page does not say Ben is you")
+	}
+
+	// One HA user is one person: linking Anna too is refused, named.
+	anna, _ := e.svc.Person(ctx, "anna")
+	r = e.post(fmt.Sprintf("/people/%d/ha-user", anna.Value.ID), url.Values{"action": {"me"}})
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(htmlUnescape(r.body), `ha_user_id is already linked to another person`) {
+		t.Errorf("a second link is not refused by name")
+	}
+	if anna, _ = e.svc.Person(ctx, "anna"); anna.Value.HAUserID != "" {
+		t.Fatalf("a refused link was written: %q", anna.Value.HAUserID)
+	}
+
+	// Adding a person with a bad id names the field; a good one links.
+	r = e.post("/people", url.Values{"name": {"Cleo"}, "ha_user_id": {"not an id!"}})
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if got := fieldError(r.body, "ha_user_id"); !strings.Contains(got, "must be a Home Assistant user id") {
+		t.Errorf("ha_user_id error %q", got)
+	}
+	mustStatus(t, e.post("/people", url.Values{"name": {"Cleo"}, "ha_user_id": {"c1e0c1e0"}}), http.StatusSeeOther)
+	if got := selected(e.get("/", "X-Remote-User-Id", "c1e0c1e0")); got != "cleo" {
+		t.Errorf("Cleo's HA user opens on %s", got)
+	}
+
+	// Unlink, then the REST resource sets it.
+	mustStatus(t, e.post(fmt.Sprintf("/people/%d/ha-user", ben.Value.ID), url.Values{"action": {"unlink"}}), http.StatusSeeOther)
+	if got := selected(e.get("/")); got != "anna" {
+		t.Errorf("after unlinking the panel opens on %s", got)
+	}
+	r = e.json(http.MethodPatch, "/api/v1/people/anna", `{"ha_user_id":"bad id"}`)
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.body, "ha_user_id") {
+		t.Errorf("the API's refusal does not name ha_user_id: %s", r.body)
+	}
+	r = e.json(http.MethodPatch, "/api/v1/people/anna", `{"ha_user_id":"c1e0c1e0"}`)
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.body, "already linked to another person") {
+		t.Errorf("the API's duplicate refusal: %s", r.body)
+	}
+	r = e.json(http.MethodPatch, "/api/v1/people/anna", `{"ha_user_id":"8d2f0c"}`)
+	mustStatus(t, r, http.StatusOK)
+	if !strings.Contains(r.body, `"ha_user_id":"8d2f0c"`) {
+		t.Errorf("the API does not show the link: %s", r.body)
+	}
+	if got := selected(e.get("/?")); got != "anna" {
+		t.Errorf("linked through the API, the panel opens on %s", got)
+	}
+	if got := selected(e.get("/", "X-Remote-User-Id", "0a1b2c")); got != "anna" {
+		t.Errorf("another HA user gets %s", got)
+	}
+	r = e.json(http.MethodPatch, "/api/v1/people/anna", `{"ha_user_id":""}`)
+	mustStatus(t, r, http.StatusOK)
+	if anna, _ = e.svc.Person(ctx, "anna"); anna.Value.HAUserID != "" {
+		t.Errorf("an empty ha_user_id does not unlink: %q", anna.Value.HAUserID)
+	}
+}
+
+// json sends a JSON body through the ingress headers, as the panel's
+// scripts or an HA user's browser would.
+func (e *env) json(method, path, body string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Ingress-Path", ingressPrefix)
+	req.Header.Set("X-Remote-User-Id", "8d2f0c")
+	res, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
 }

@@ -177,6 +177,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /people", h.postPerson)
 	m.HandleFunc("POST /people/{person}", h.postPersonRename)
 	m.HandleFunc("POST /people/{person}/delete", h.postPersonDelete)
+	m.HandleFunc("POST /people/{person}/ha-user", h.postPersonHAUser)
 	m.HandleFunc("GET /habits", h.getHabits)
 	m.HandleFunc("POST /habits", h.postHabit)
 	m.HandleFunc("GET /habits/{habit}", h.getHabit)
@@ -242,6 +243,9 @@ type viewer struct {
 	Name    string
 	Scope   app.Scope
 	Ingress bool
+	// UserID is the HA user's id under ingress (X-Remote-User-Id, trusted
+	// only from the ingress peer); empty for a token's session.
+	UserID string
 }
 
 type viewerKey struct{}
@@ -308,7 +312,7 @@ func (h *Handler) identify(r *http.Request) (viewer, bool) {
 			if name == "" {
 				name = user
 			}
-			return viewer{Name: name, Scope: scope, Ingress: true}, true
+			return viewer{Name: name, Scope: scope, Ingress: true, UserID: user}, true
 		}
 	}
 	secret := h.sessionCookie(r)
@@ -470,8 +474,9 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, nav, title str
 }
 
 // selectPerson loads the household and picks the page's person: ?person=
-// (or the form's person), else the first one. No people is not an error:
-// the page invites to add one.
+// (or the form's person), else the person linked to the HA user looking
+// (under ingress), else the first one. No people is not an error: the page
+// invites to add one.
 func (h *Handler) selectPerson(r *http.Request, p *page) error {
 	people, err := h.opts.Service.People(r.Context())
 	if err != nil {
@@ -484,6 +489,15 @@ func (h *Handler) selectPerson(r *http.Request, p *page) error {
 	if ref == "" {
 		if len(p.People) > 0 {
 			p.Person = &p.People[0]
+		}
+		if p.Viewer.UserID == "" {
+			return nil
+		}
+		for i := range p.People {
+			if p.People[i].HAUserID == p.Viewer.UserID {
+				p.Person = &p.People[i]
+				break
+			}
 		}
 		return nil
 	}
