@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -290,4 +291,89 @@ func (e *env) json(method, path, body string) response {
 		e.t.Fatal(err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
+// The evidence form offers the sensors LifeOps has readings of and the
+// person's routine items, shows check-in rules by the habit's name, and
+// refuses (in the panel and the REST API alike) a sensor key that can never
+// match and a routine item of no routine, naming the field and value.
+func TestEvidenceFormPicksSeenSensorsAndRefusesWhatCannotMatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	person, _ := seed(t, e)
+	// A reading the sensors ingester stored (an allow-listed sensor).
+	if _, err := e.pool.Exec(ctx, `INSERT INTO readings_latest (sensor, state, at) VALUES ('zigbee2mqtt/hall motion/occupancy', 'true', now()),
+		('zigbee2mqtt/placeholder/occupancy', NULL, now())`); err != nil {
+		t.Fatal(err)
+	}
+
+	base := url.Values{"person": {person}, "name": {"Out of bed"}, "condition.op": {"on"}, "action.kind": {"check_in"},
+		"action.habit": {"drink_water"}, "enabled": {"on"}}
+	for _, bad := range []string{"bed", "Bed Sensor!"} {
+		form := maps.Clone(base)
+		form.Set("sensors", bad)
+		r := e.post("/evidence", form)
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		if got := fieldError(r.body, "sensors"); !strings.Contains(got, fmt.Sprintf("sensors[0] (%s): must be a Home Assistant entity id like binary_sensor.bed", bad)) {
+			t.Errorf("sensor %q: error %q", bad, got)
+		}
+		r = e.json(http.MethodPost, "/api/v1/people/"+person+"/evidence-rules",
+			fmt.Sprintf(`{"name":"x","sensors":[%q],"condition":{"op":"on"},"action":{"kind":"check_in","habit":"drink_water"},"enabled":true}`, bad))
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(r.body, "sensors[0]") || !strings.Contains(r.body, "Home Assistant entity id") {
+			t.Errorf("the API accepts sensor %q or does not say why: %s", bad, r.body)
+		}
+	}
+	form := maps.Clone(base)
+	form.Set("sensors", "binary_sensor.bed")
+	form.Set("action.kind", "routine_item")
+	form.Set("action.item", "Floss")
+	r := e.post("/evidence", form)
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if got := fieldError(r.body, "action.item"); !strings.Contains(got, "is not an item of this person's routines") {
+		t.Errorf("action.item error %q", got)
+	}
+	r = e.json(http.MethodPost, "/api/v1/people/"+person+"/evidence-rules",
+		`{"name":"x","sensors":["binary_sensor.bed"],"condition":{"op":"on"},"action":{"kind":"routine_item","item":"Floss"},"enabled":true}`)
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.body, "action.item") {
+		t.Errorf("the API's refusal does not name action.item: %s", r.body)
+	}
+	if rules, _ := e.svc.Rules(ctx, person); len(rules) != 0 {
+		t.Fatalf("a refused rule was written: %+v", rules)
+	}
+
+	// Good rules: an item by its title (any case), a check-in, with two
+	// sensor fields.
+	form.Set("action.item", "stretch")
+	mustStatus(t, e.post("/evidence", form), http.StatusSeeOther)
+	form = maps.Clone(base)
+	form["sensors"] = []string{"binary_sensor.bed", "zigbee2mqtt/bed/occupancy"}
+	mustStatus(t, e.post("/evidence", form), http.StatusSeeOther)
+	rules, err := e.svc.Rules(ctx, person)
+	if err != nil || len(rules) != 2 || len(rules[1].Value.Sensors) != 2 {
+		t.Fatalf("rules %+v, %v", rules, err)
+	}
+	if err := e.svc.Observe(ctx, []app.Reading{{Source: "ha", Sensor: "binary_sensor.bed", State: "off", At: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+
+	r = e.get("/evidence?person=" + person)
+	mustStatus(t, r, http.StatusOK)
+	body := htmlUnescape(r.body)
+	if !strings.Contains(body, "→ check in Drink water") || strings.Contains(body, "check in habit") {
+		t.Errorf("the check-in rule does not name its habit")
+	}
+	options := regexp.MustCompile(`<option value="([^"]+)" label="([^"]*)">`).FindAllStringSubmatch(body, -1)
+	var seen []string
+	for _, o := range options {
+		seen = append(seen, o[1]+" = "+strings.SplitN(o[2], " · ", 2)[0])
+	}
+	if want := []string{"binary_sensor.bed = off", "zigbee2mqtt/hall motion/occupancy = true"}; !slices.Equal(seen, want) {
+		t.Errorf("the sensor picker offers %q, want %q", seen, want)
+	}
+	if !strings.Contains(body, `<datalist id="routine-items"><option value="Stretch"></option></datalist>`) {
+		t.Errorf("the routine item picker does not offer Stretch")
+	}
 }

@@ -442,6 +442,14 @@ func (p *page) PersonURL(path string) string {
 // Val is the submitted value of a form field, to fill a form shown again.
 func (p *page) Val(name string) string { return p.Form.Get(name) }
 
+// ValAt is the i-th submitted value of a field that appears more than once.
+func (p *page) ValAt(name string, i int) string {
+	if vs := p.Form[name]; i < len(vs) {
+		return vs[i]
+	}
+	return ""
+}
+
 // Vals are a multi-valued field's submitted values.
 func (p *page) Vals(name string) []string { return p.Form[name] }
 
