@@ -28,6 +28,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/domain/evidence"
 )
 
 // defaultChromium is Debian's Chromium (apt-get install chromium;
@@ -306,6 +307,20 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, filepath.Join(out, "tree.png"))
 
+	// A rule, and a reading of its sensor, for the Evidence page's picture.
+	if _, err := e.svc.CreateRule(context.Background(), "anna", app.RuleInput{Name: "Out of bed", Sensors: []string{"binary_sensor.bed"},
+		Condition: evidence.Condition{Op: evidence.OpOff}, Action: evidence.Action{Kind: evidence.ActionCheckIn, Habit: "drink_water"}, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Observe(context.Background(), []app.Reading{{Source: "ha", Sensor: "binary_sensor.bed", State: "on", At: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The HA user says which person they are; the panel then opens on it.
+	submit("open people to link", `nav.tabs a[href$="/people"]`)
+	submit("this is me", `button[data-link-me="anna"]`)
+	flash("The panel now opens on Anna for you")
+
 	// Every other page opens under the prefix too.
 	for _, sel := range []string{`a[href$="/achievements?person=anna"]`, `a[href$="/routines?person=anna"]`, `a[href$="/habits?person=anna"]`, `a[href$="/evidence?person=anna"]`, `a[href$="/oura?person=anna"]`, `a[href$="/people"]`, `a[href$="/tokens"]`, `a[href$="/diagnostics"]`} {
 		submit("open "+sel, "nav.tabs "+sel)
@@ -468,7 +483,7 @@ func TestBrowser(t *testing.T) {
 // browser test with LIFEOPS_DOCS_SCREENSHOTS=1 to refresh them after a
 // change to the pages; docs_test checks that the guide names only these.
 var docScreenshots = []string{"today.png", "habits.png", "routines.png", "tree.png", "evidence.png", "tokens.png", "today-dark.png",
-	"achievements.png", "people.png", "achievements-390-light.png", "today-390-dark.png", "docs-1280-dark.png"}
+	"people.png", "achievements-390-light.png", "today-390-dark.png"}
 
 func exportDocScreenshots(t *testing.T, from string) {
 	t.Helper()
