@@ -320,6 +320,10 @@ func TestBrowser(t *testing.T) {
 	submit("open people to link", `nav.tabs a[href$="/people"]`)
 	submit("this is me", `button[data-link-me="anna"]`)
 	flash("The panel now opens on Anna for you")
+	submit("back to the character", `nav.tabs a[href$="/character"]`)
+	if got := attr(`#person-picker, nav.tabs a[href*="/achievements"]`, "href"); !strings.HasSuffix(got, "/achievements?person=anna") {
+		t.Errorf("after linking, the panel's links are for %q", got)
+	}
 
 	// Every other page opens under the prefix too.
 	for _, sel := range []string{`a[href$="/achievements?person=anna"]`, `a[href$="/routines?person=anna"]`, `a[href$="/habits?person=anna"]`, `a[href$="/evidence?person=anna"]`, `a[href$="/oura?person=anna"]`, `a[href$="/people"]`, `a[href$="/tokens"]`, `a[href$="/diagnostics"]`} {
