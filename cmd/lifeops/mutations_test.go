@@ -292,7 +292,10 @@ func TestEveryMutationReachesHA(t *testing.T) {
 		}},
 		{kind: "rest", name: "update-person", do: func() reach {
 			r.begin()
-			r.call("PATCH", "/api/v1/people/ann", map[string]any{"name": "Annie"})
+			// The HA user link goes through the same update as a rename.
+			if got := r.call("PATCH", "/api/v1/people/ann", map[string]any{"name": "Annie", "ha_user_id": "0a1b2c3d"}); got["ha_user_id"] != "0a1b2c3d" {
+				t.Errorf("update-person answered ha_user_id %v", got["ha_user_id"])
+			}
 			return r.contains(r.config(ann), "Annie", true)
 		}},
 		{kind: "rest", name: "create-habit", do: func() reach {

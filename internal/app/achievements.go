@@ -220,36 +220,81 @@ func progressSnapshot(p Progress, today domain.Day, src AchievementSources, mods
 type AchievementView struct {
 	domain.Achievement
 	UnlockedAt *time.Time
+	// Progress is the person's value of the condition's metric now, read
+	// from the same snapshot that unlocks achievements (running totals,
+	// today's streaks, the recent days' scores), at most the condition's
+	// AtLeast. It is computed on every read, never stored.
+	Progress float64
+	// Unit is what Progress counts, for people: "days", "check-ins", the
+	// activity's unit, or "" for a level.
+	Unit string
 	// FromHistory is set on one unlocked only by imported history: it paid
 	// no XP.
 	FromHistory bool
 }
 
-// Achievements lists every achievement with the person's unlocks.
+// Fraction is how much of the condition is met, 0 to 1.
+func (v AchievementView) Fraction() float64 {
+	if v.UnlockedAt != nil || v.Condition.AtLeast <= 0 {
+		return 1
+	}
+	return min(1, max(0, v.Progress/v.Condition.AtLeast))
+}
+
+// metricUnits are what each metric counts, for people.
+var metricUnits = map[domain.Metric]string{
+	domain.MetricTotalCheckIns: "check-ins", domain.MetricTotalActivities: "activities", domain.MetricActivityCount: "times",
+	domain.MetricBestCurrentStreak: "days", domain.MetricLongestStreak: "days", domain.MetricLevel: "",
+	domain.MetricTotalXP: "XP", domain.MetricScoreDaysInRow: "days", domain.MetricFullRoutineWeeks: "weeks",
+	domain.MetricPerfectDays: "days", domain.MetricMoodLogs: "mood logs",
+}
+
+// Achievements lists every achievement with the person's unlocks and their
+// progress toward each.
 func (s *Service) Achievements(ctx context.Context, personRef string) ([]AchievementView, error) {
 	p, err := s.store.PersonGet(ctx, personRef)
 	if err != nil {
 		return nil, err
 	}
-	defs, err := s.achievementDefs(ctx, s.store)
+	personID := p.Value.ID
+	today := s.today()
+	src, err := s.store.AchievementSources(ctx, personID, today, today.Add(-recentScoreDays), today.Add(-1))
 	if err != nil {
 		return nil, err
 	}
-	unlocked, err := s.store.AchievementsUnlocked(ctx, p.Value.ID)
+	cat, err := s.catalogue(ctx, s.store)
 	if err != nil {
 		return nil, err
 	}
-	history, err := s.store.AchievementsFromHistory(ctx, p.Value.ID)
+	defs := s.achievements
+	if len(src.Custom) > 0 {
+		if defs, err = domain.MergeAchievements(s.achievements, src.Custom, cat); err != nil {
+			return nil, err
+		}
+	}
+	prog, err := s.store.ProgressGet(ctx, personID)
 	if err != nil {
 		return nil, err
 	}
+	history, err := s.store.AchievementsFromHistory(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	snap := progressSnapshot(prog, today, src, character.Modifiers(s.tree, nodeIDs(src.Allocations)))
 	out := make([]AchievementView, len(defs))
 	for i, d := range defs {
-		out[i].Achievement = d
-		if at, ok := unlocked[d.Key]; ok {
-			out[i].UnlockedAt = &at
-			out[i].FromHistory = history[d.Key]
+		v := AchievementView{Achievement: d, Progress: min(snap.Value(d.Condition), d.Condition.AtLeast), Unit: metricUnits[d.Condition.Metric]}
+		if d.Condition.Metric == domain.MetricActivityAmount {
+			if t, ok := cat.Lookup(d.Condition.Activity); ok {
+				v.Unit = string(t.Unit)
+			}
 		}
+		if at, ok := src.Unlocked[d.Key]; ok {
+			v.UnlockedAt = &at
+			v.Progress = d.Condition.AtLeast
+			v.FromHistory = history[d.Key]
+		}
+		out[i] = v
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -61,6 +62,9 @@ type EvidenceStore interface {
 	EvidenceRulesOfSensor(ctx context.Context, sensor string) ([]Versioned[evidence.Rule], error)
 	// EvidenceSensors lists the sensor keys enabled rules read, sorted.
 	EvidenceSensors(ctx context.Context) ([]string, error)
+	// SensorsSeen lists every sensor key with a recorded reading (evidence
+	// states and stored readings), sorted, with its latest state.
+	SensorsSeen(ctx context.Context) ([]SeenSensor, error)
 	// SensorStateGet reads a sensor's state; lock serialises everyone
 	// observing that sensor until the transaction ends (also when there is
 	// no row yet). found is false when nothing is known.
@@ -539,6 +543,14 @@ func (s *Service) resolveRule(ctx context.Context, tx Store, r *evidence.Rule) e
 			return err
 		}
 		r.Action.Habit = sourceID(h.Value.ID)
+	case evidence.ActionRoutineItem:
+		routines, err := tx.RoutineList(ctx, r.PersonID)
+		if err != nil {
+			return err
+		}
+		if !hasRoutineItem(routines, r.Action.Item) {
+			return domain.Invalid("action.item", r.Action.Item, "is not an item of this person's routines; give an item's title or id")
+		}
 	case evidence.ActionActivity:
 		cat, err := s.catalogue(ctx, tx)
 		if err != nil {
@@ -646,4 +658,34 @@ func (s *Service) Rule(ctx context.Context, personRef string, id int64) (Version
 		return Versioned[evidence.Rule]{}, err
 	}
 	return s.store.EvidenceRuleGet(ctx, p.Value.ID, id)
+}
+
+// hasRoutineItem reports whether ref names an item of routines the way a
+// match finds it on the timeline: by id, or by title ignoring case.
+func hasRoutineItem(routines []Versioned[routine.Routine], ref string) bool {
+	id, idErr := strconv.ParseInt(ref, 10, 64)
+	want := strings.ToLower(strings.TrimSpace(ref))
+	for _, rt := range routines {
+		for _, it := range rt.Value.Items {
+			if (idErr == nil && it.ID == id) || strings.ToLower(strings.TrimSpace(it.Title)) == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SeenSensor is a sensor key LifeOps has recorded a reading of, with the
+// latest state and when it was observed.
+type SeenSensor struct {
+	Sensor string
+	State  string
+	At     time.Time
+}
+
+// SeenSensors lists the sensors and HA entities LifeOps has recorded a
+// reading of (the evidence states and the stored readings), sorted by key,
+// for pickers. It reads what is stored; it asks no source.
+func (s *Service) SeenSensors(ctx context.Context) ([]SeenSensor, error) {
+	return s.store.SensorsSeen(ctx)
 }

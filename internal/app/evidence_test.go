@@ -304,12 +304,23 @@ func TestEvidenceToothbrush(t *testing.T) {
 		t.Fatalf("after undo the item is %s", st)
 	}
 
-	// An item that is not on the timeline is recorded as a refused match.
-	bad, err := f.svc.CreateRule(ctx, "ana", app.RuleInput{
+	// An item of no routine is refused when the rule is made, by name.
+	flossRule := app.RuleInput{
 		Name: "Floss", Sensors: []string{"sensor.toothbrush_power"},
 		Condition: evidence.Condition{Op: evidence.OpGt, Value: "2"}, For: 90 * time.Second,
 		Action: evidence.Action{Kind: evidence.ActionRoutineItem, Item: "Floss"}, Enabled: true,
-	})
+	}
+	var ve *domain.ValidationError
+	if _, err := f.svc.CreateRule(ctx, "ana", flossRule); !errors.As(err, &ve) || ve.Fields[0].Field != "action.item" {
+		t.Fatalf("a rule for an item of no routine: %v", err)
+	}
+	// An item that is not on today's timeline (its routine is for Sundays;
+	// this is a Tuesday) is recorded as a refused match.
+	if _, err := f.svc.CreateRoutine(ctx, "ana", app.RoutineInput{Name: "Sunday", Schedule: routine.Schedule{Kind: routine.ScheduleDays, Days: []time.Weekday{time.Sunday}},
+		Items: []routine.Item{clockItem("Floss", 20, 0, 5, 60)}}); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := f.svc.CreateRule(ctx, "ana", flossRule)
 	if err != nil {
 		t.Fatal(err)
 	}

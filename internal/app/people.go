@@ -14,6 +14,7 @@ type PersonInput struct {
 	Slug     string // empty: derived from Name
 	EntityID string
 	Color    string // empty: picked from a palette
+	HAUserID string // the HA user who is this person; empty: none
 }
 
 // palette gives people distinct colours until they choose their own.
@@ -21,7 +22,7 @@ var palette = [...]string{"#03a9f4", "#ff9800", "#4caf50", "#e91e63", "#9c27b0",
 
 // CreatePerson adds someone to the household.
 func (s *Service) CreatePerson(ctx context.Context, in PersonInput) (Versioned[domain.Person], error) {
-	p := domain.Person{Name: strings.TrimSpace(in.Name), Slug: in.Slug, EntityID: in.EntityID, Color: strings.ToLower(in.Color)}
+	p := domain.Person{Name: strings.TrimSpace(in.Name), Slug: in.Slug, EntityID: in.EntityID, Color: strings.ToLower(in.Color), HAUserID: strings.TrimSpace(in.HAUserID)}
 	if p.Slug == "" {
 		p.Slug = domain.Slugify(p.Name)
 	}
@@ -64,6 +65,7 @@ type PersonPatch struct {
 	Slug     *string
 	EntityID *string
 	Color    *string
+	HAUserID *string // "" unlinks
 }
 
 // UpdatePerson applies patch when the person's version is still ifVersion
@@ -88,6 +90,9 @@ func (s *Service) UpdatePerson(ctx context.Context, ref string, patch PersonPatc
 		}
 		if patch.EntityID != nil {
 			p.EntityID = *patch.EntityID
+		}
+		if patch.HAUserID != nil {
+			p.HAUserID = strings.TrimSpace(*patch.HAUserID)
 		}
 		if patch.Color != nil {
 			p.Color = strings.ToLower(*patch.Color)

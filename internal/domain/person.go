@@ -14,6 +14,27 @@ type Person struct {
 	Slug     string `json:"slug"`                // seeds entity ids: sensor.lifeops_<slug>_…
 	EntityID string `json:"entity_id,omitempty"` // optional HA person.* link
 	Color    string `json:"color"`               // "#rrggbb"
+	// HAUserID is the Home Assistant user who is this person (the id HA's
+	// ingress proxy sends as X-Remote-User-Id), so the panel opens on them;
+	// empty when unlinked. One HA user is one person at most.
+	HAUserID string `json:"ha_user_id,omitempty"`
+}
+
+// MaxHAUserIDLen is the longest HA user id accepted; HA's are 32 hex digits.
+const MaxHAUserIDLen = 64
+
+// ValidHAUserID reports whether s looks like an HA user id: 1–64 letters,
+// digits, - or _ (HA's own are 32 lowercase hex digits).
+func ValidHAUserID(s string) bool {
+	if len(s) == 0 || len(s) > MaxHAUserIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // MaxSlugLen is the longest slug.
@@ -156,6 +177,9 @@ func ValidatePerson(p Person) error {
 	}
 	if p.EntityID != "" && !ValidEntityID(p.EntityID, "person") {
 		v.Add("entity_id", p.EntityID, "must be a person entity like person.anna")
+	}
+	if p.HAUserID != "" && !ValidHAUserID(p.HAUserID) {
+		v.Add("ha_user_id", p.HAUserID, "must be a Home Assistant user id: up to 64 letters, digits, - or _ (Settings → People → Users shows it)")
 	}
 	if !ValidColor(p.Color) {
 		v.Add("color", p.Color, "must be a colour like #3a7bd5")

@@ -101,6 +101,10 @@ type AchievementBody struct {
 	XP          int        `json:"xp"`
 	Custom      bool       `json:"custom,omitempty"`
 	UnlockedAt  *time.Time `json:"unlocked_at,omitempty"`
+	Metric      string     `json:"metric" doc:"what the condition counts, like best_current_streak"`
+	Progress    float64    `json:"progress" doc:"the person's value of the metric now, at most at_least; at_least once unlocked. Counted from the record on every read"`
+	AtLeast     float64    `json:"at_least" doc:"the value that unlocks the achievement"`
+	Unit        string     `json:"unit,omitempty" doc:"what progress counts (days, check-ins, XP, an activity's unit); empty for a level"`
 	FromHistory bool       `json:"from_history,omitempty" doc:"unlocked only by imported history (another tracker's), so it paid no XP"`
 }
 
@@ -178,7 +182,8 @@ func registerCharacter(api huma.API, svc *app.Service) {
 func registerAchievements(api huma.API, svc *app.Service) {
 	op(api, scoped(huma.Operation{
 		OperationID: "list-achievements", Method: http.MethodGet, Path: "/api/v1/people/{person}/achievements",
-		Summary: "Every achievement with the person's unlocks", Description: "Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).", Tags: []string{"character"}, Errors: []int{404},
+		Summary: "Every achievement with the person's unlocks", Description: "Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: " +
+			"progress of at_least in unit (\"12 of 30 days\"), counted from the person's record on every read; from_history marks one only imported history made hold (it paid no XP).", Tags: []string{"character"}, Errors: []int{404},
 	}, "path"), func(ctx context.Context, in *PersonPath) (*struct{ Body AchievementList }, error) {
 		list, err := svc.Achievements(ctx, in.Person)
 		if err != nil {
@@ -187,7 +192,8 @@ func registerAchievements(api huma.API, svc *app.Service) {
 		out := &struct{ Body AchievementList }{}
 		out.Body.Items = make([]AchievementBody, len(list))
 		for i, a := range list {
-			out.Body.Items[i] = AchievementBody{Key: a.Key, Name: a.Name, Description: a.Description, XP: a.XP, Custom: a.Custom, UnlockedAt: a.UnlockedAt, FromHistory: a.FromHistory}
+			out.Body.Items[i] = AchievementBody{Key: a.Key, Name: a.Name, Description: a.Description, XP: a.XP, Custom: a.Custom, UnlockedAt: a.UnlockedAt,
+				Metric: string(a.Condition.Metric), Progress: a.Progress, AtLeast: a.Condition.AtLeast, Unit: a.Unit, FromHistory: a.FromHistory}
 		}
 		return out, nil
 	})

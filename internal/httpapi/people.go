@@ -19,12 +19,13 @@ type PersonBody struct {
 	Slug     string `json:"slug" doc:"seeds entity ids: sensor.lifeops_<slug>_…"`
 	EntityID string `json:"entity_id,omitempty" doc:"the linked HA person entity"`
 	Color    string `json:"color" doc:"#rrggbb"`
+	HAUserID string `json:"ha_user_id,omitempty" doc:"the Home Assistant user who is this person: the panel opens on them under ingress"`
 	Version  int    `json:"version" doc:"the ETag: send it back in If-Match to update"`
 }
 
 func personBody(v app.Versioned[domain.Person]) PersonBody {
 	p := v.Value
-	return PersonBody{ID: p.ID, Name: p.Name, Slug: p.Slug, EntityID: p.EntityID, Color: p.Color, Version: v.Version}
+	return PersonBody{ID: p.ID, Name: p.Name, Slug: p.Slug, EntityID: p.EntityID, Color: p.Color, HAUserID: p.HAUserID, Version: v.Version}
 }
 
 // PersonPath is the {person} of every person-scoped path.
@@ -58,6 +59,7 @@ type PersonCreate struct {
 	Slug     string `json:"slug,omitempty" maxLength:"40" doc:"default: derived from the name"`
 	EntityID string `json:"entity_id,omitempty" doc:"an HA person entity, like person.anna"`
 	Color    string `json:"color,omitempty" doc:"#rrggbb; default: the next palette colour"`
+	HAUserID string `json:"ha_user_id,omitempty" maxLength:"64" doc:"the id of the Home Assistant user who is this person (Settings → People → Users); one HA user is one person at most"`
 }
 
 // PersonPatch is the body of PATCH /api/v1/people/{person}: absent fields
@@ -67,6 +69,7 @@ type PersonPatch struct {
 	Slug     *string `json:"slug,omitempty" maxLength:"40"`
 	EntityID *string `json:"entity_id,omitempty"`
 	Color    *string `json:"color,omitempty"`
+	HAUserID *string `json:"ha_user_id,omitempty" maxLength:"64" doc:"link the Home Assistant user who is this person; an empty string unlinks"`
 }
 
 // IfMatch is the optional precondition of an update.
@@ -112,7 +115,7 @@ func registerPeople(api huma.API, svc *app.Service) {
 		OperationID: "create-person", Method: http.MethodPost, Path: "/api/v1/people",
 		Summary: "Add a person", Description: "Adds a person; slug and colour are derived when absent. Answers the ETag of the new person.", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{409, 422},
 	}, access{scope: app.ScopeAdmin}), func(ctx context.Context, in *struct{ Body PersonCreate }) (*personCreated, error) {
-		p, err := svc.CreatePerson(ctx, app.PersonInput{Name: in.Body.Name, Slug: in.Body.Slug, EntityID: in.Body.EntityID, Color: in.Body.Color})
+		p, err := svc.CreatePerson(ctx, app.PersonInput{Name: in.Body.Name, Slug: in.Body.Slug, EntityID: in.Body.EntityID, Color: in.Body.Color, HAUserID: in.Body.HAUserID})
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +145,7 @@ func registerPeople(api huma.API, svc *app.Service) {
 			return nil, err
 		}
 		b := in.Body
-		p, err := svc.UpdatePerson(ctx, in.Person, app.PersonPatch{Name: b.Name, Slug: b.Slug, EntityID: b.EntityID, Color: b.Color}, v)
+		p, err := svc.UpdatePerson(ctx, in.Person, app.PersonPatch{Name: b.Name, Slug: b.Slug, EntityID: b.EntityID, Color: b.Color, HAUserID: b.HAUserID}, v)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ package httpapi
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -60,6 +61,11 @@ type Server struct {
 	callerLimits *limiters
 	failLimits   *limiters
 	today        *todayCache
+
+	// The /docs page, rendered once from the finished document.
+	docsOnce sync.Once
+	docs     []byte
+	docsErr  error
 }
 
 // New builds the API and registers every operation.
@@ -120,7 +126,7 @@ func New(opts Options) *Server {
 	// Routines, timeline items, evidence rules and the Oura connection add
 	// their registerXxx here when their issues land.
 
-	s.mux.HandleFunc("GET /docs", serveDocs)
+	s.mux.HandleFunc("GET /docs", s.serveDocs)
 	s.handler = requestID(opts.Logger, recoverPanics(problemRoutes(s.mux)))
 	return s
 }

@@ -11,12 +11,12 @@ import (
 	"github.com/lifeops/lifeops/internal/domain"
 )
 
-const personColumns = "id, name, slug, coalesce(entity_id, ''), color, version"
+const personColumns = "id, name, slug, coalesce(entity_id, ''), color, coalesce(ha_user_id, ''), version"
 
 func scanPerson(row pgx.Row) (app.Versioned[domain.Person], error) {
 	var v app.Versioned[domain.Person]
 	p := &v.Value
-	err := row.Scan(&p.ID, &p.Name, &p.Slug, &p.EntityID, &p.Color, &v.Version)
+	err := row.Scan(&p.ID, &p.Name, &p.Slug, &p.EntityID, &p.Color, &p.HAUserID, &v.Version)
 	return v, err
 }
 
@@ -30,10 +30,13 @@ func nullIfEmpty(s string) *string {
 // PersonInsert implements app.PersonStore.
 func (s *Store) PersonInsert(ctx context.Context, p domain.Person) (domain.Person, error) {
 	err := s.q.QueryRow(ctx,
-		"INSERT INTO people (name, slug, entity_id, color) VALUES ($1, $2, $3, $4) RETURNING id",
-		p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color).Scan(&p.ID)
+		"INSERT INTO people (name, slug, entity_id, color, ha_user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color, nullIfEmpty(p.HAUserID)).Scan(&p.ID)
 	if uniqueViolation(err, "people_slug_key") {
 		return p, fmt.Errorf("slug %q is taken by another person: %w", p.Slug, domain.ErrConflict)
+	}
+	if uniqueViolation(err, "people_ha_user_id_key") {
+		return p, errHAUserTaken(p.HAUserID)
 	}
 	if err != nil {
 		return p, fmt.Errorf("insert person: %w", err)
@@ -67,12 +70,14 @@ func (s *Store) PersonList(ctx context.Context) ([]app.Versioned[domain.Person],
 func (s *Store) PersonUpdate(ctx context.Context, p domain.Person, version int) (int, error) {
 	var next int
 	err := s.q.QueryRow(ctx, `
-		UPDATE people SET name = $2, slug = $3, entity_id = $4, color = $5, version = version + 1, updated_at = now()
+		UPDATE people SET name = $2, slug = $3, entity_id = $4, color = $5, ha_user_id = $7, version = version + 1, updated_at = now()
 		 WHERE id = $1 AND version = $6 RETURNING version`,
-		p.ID, p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color, version).Scan(&next)
+		p.ID, p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color, version, nullIfEmpty(p.HAUserID)).Scan(&next)
 	switch {
 	case uniqueViolation(err, "people_slug_key"):
 		return 0, fmt.Errorf("slug %q is taken by another person: %w", p.Slug, domain.ErrConflict)
+	case uniqueViolation(err, "people_ha_user_id_key"):
+		return 0, errHAUserTaken(p.HAUserID)
 	case err == pgx.ErrNoRows:
 		return 0, fmt.Errorf("person %d changed meanwhile: %w", p.ID, domain.ErrPrecondition)
 	case err != nil:
@@ -105,4 +110,9 @@ func (s *Store) PersonMarkDemo(ctx context.Context, id int64) error {
 func (s *Store) PersonDeleteDemo(ctx context.Context) (int, error) {
 	tag, err := s.q.Exec(ctx, "DELETE FROM people WHERE demo")
 	return int(tag.RowsAffected()), err
+}
+
+// errHAUserTaken refuses linking an HA user a second person already has.
+func errHAUserTaken(id string) error {
+	return domain.Invalid("ha_user_id", id, "is already linked to another person; unlink it there first")
 }

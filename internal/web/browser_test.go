@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"html/template"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/domain/evidence"
 )
 
 // defaultChromium is Debian's Chromium (apt-get install chromium;
@@ -60,6 +62,10 @@ func newIngressProxy(t *testing.T, upstream string) *ingressProxy {
 		pr.Out.Header.Set("X-Remote-User-Display-Name", "Anna")
 	}}
 	p.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == haFramePath {
+			serveHAFrame(w, r)
+			return
+		}
 		if r.URL.Path != ingressPrefix && !strings.HasPrefix(r.URL.Path, ingressPrefix+"/") {
 			if r.URL.Path != "/favicon.ico" {
 				p.mu.Lock()
@@ -73,6 +79,22 @@ func newIngressProxy(t *testing.T, upstream string) *ingressProxy {
 	}))
 	t.Cleanup(p.server.Close)
 	return p
+}
+
+// haFramePath is where the proxy plays Home Assistant's own page: the
+// panel in an iframe of the same origin, as HA's frontend shows ingress,
+// with what HA's frontend sets on its document for the theme the user
+// picked: <meta name="color-scheme"> and --primary-background-color on
+// <html>. ?scheme= and ?bg= choose them.
+const haFramePath = "/ha-frame"
+
+func serveHAFrame(w http.ResponseWriter, r *http.Request) {
+	scheme, bg := r.URL.Query().Get("scheme"), r.URL.Query().Get("bg")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><html style="--primary-background-color: %s; background-color: %s"><head>
+<meta name="color-scheme" content="%s"><title>Home Assistant</title></head>
+<body style="margin:0"><iframe id="panel" src="%s/achievements?person=anna" style="width:100%%;height:90vh;border:0"></iframe></body></html>`,
+		template.HTMLEscapeString(bg), template.HTMLEscapeString(bg), template.HTMLEscapeString(scheme), ingressPrefix)
 }
 
 func (p *ingressProxy) strays() []string {
@@ -285,8 +307,26 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, filepath.Join(out, "tree.png"))
 
+	// A rule, and a reading of its sensor, for the Evidence page's picture.
+	if _, err := e.svc.CreateRule(context.Background(), "anna", app.RuleInput{Name: "Out of bed", Sensors: []string{"binary_sensor.bed"},
+		Condition: evidence.Condition{Op: evidence.OpOff}, Action: evidence.Action{Kind: evidence.ActionCheckIn, Habit: "drink_water"}, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Observe(context.Background(), []app.Reading{{Source: "ha", Sensor: "binary_sensor.bed", State: "on", At: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The HA user says which person they are; the panel then opens on it.
+	submit("open people to link", `nav.tabs a[href$="/people"]`)
+	submit("this is me", `button[data-link-me="anna"]`)
+	flash("The panel now opens on Anna for you")
+	submit("back to the character", `nav.tabs a[href$="/character"]`)
+	if got := attr(`#person-picker, nav.tabs a[href*="/achievements"]`, "href"); !strings.HasSuffix(got, "/achievements?person=anna") {
+		t.Errorf("after linking, the panel's links are for %q", got)
+	}
+
 	// Every other page opens under the prefix too.
-	for _, sel := range []string{`a[href$="/routines?person=anna"]`, `a[href$="/habits?person=anna"]`, `a[href$="/evidence?person=anna"]`, `a[href$="/oura?person=anna"]`, `a[href$="/people"]`, `a[href$="/tokens"]`, `a[href$="/diagnostics"]`} {
+	for _, sel := range []string{`a[href$="/achievements?person=anna"]`, `a[href$="/routines?person=anna"]`, `a[href$="/habits?person=anna"]`, `a[href$="/evidence?person=anna"]`, `a[href$="/oura?person=anna"]`, `a[href$="/people"]`, `a[href$="/tokens"]`, `a[href$="/diagnostics"]`} {
 		submit("open "+sel, "nav.tabs "+sel)
 		name := strings.Trim(sel[strings.LastIndex(sel, "/")+1:strings.IndexAny(sel+"?", "?")], `"]`)
 		screenshot(t, ctx, filepath.Join(out, name+".png"))
@@ -334,6 +374,8 @@ func TestBrowser(t *testing.T) {
 		"habit": "/habits/" + habitID + "?person=anna", "routines": "/routines?person=anna",
 		"evidence": "/evidence?person=anna", "oura": "/oura?person=anna", "people": "/people",
 		"tokens": "/tokens", "diagnostics": "/diagnostics", "docs": "/docs", "home-assistant": "/home-assistant?file=package",
+		"achievements": "/achievements?person=anna", "goals": "/goals?person=anna", "todos": "/todos?person=anna",
+		"data": "/data?person=anna", "insights": "/insights?person=anna",
 	}
 	for _, theme := range []string{"light", "dark"} {
 		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -366,6 +408,61 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// In Home Assistant's frame the panel follows HA's theme, not the
+	// system's: the system says light here.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}}); err != nil {
+		t.Fatal(err)
+	}
+	frameTheme := func(step string) (theme, bg string) {
+		t.Helper()
+		const read = `(() => { const d = document.getElementById("panel").contentDocument;
+			return d && d.readyState === "complete" && d.body ? [d.documentElement.dataset.theme || "", d.defaultView.getComputedStyle(d.body).backgroundColor] : null })()`
+		for range 50 {
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](read))
+			if err == nil && len(got) == 2 {
+				return got[0], got[1]
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%s: the panel in HA's frame did not load", step)
+		return "", ""
+	}
+	for _, tc := range []struct{ scheme, bg, want, wantBg string }{
+		{"dark", "#111111", "dark", "rgb(17, 17, 17)"},               // HA's default theme in dark mode
+		{"light", "#fafafa", "light", "rgb(250, 250, 250)"},          // and in light mode
+		{"dark light", "rgb(20, 24, 38)", "dark", "rgb(17, 17, 17)"}, // a custom dark theme: from its background
+		{"dark light", "#fdf6e3", "light", "rgb(250, 250, 250)"},     // a custom light one
+	} {
+		q := url.Values{"scheme": {tc.scheme}, "bg": {tc.bg}}
+		do("open HA's page ("+tc.scheme+", "+tc.bg+")", chromedp.Navigate(proxy.server.URL+haFramePath+"?"+q.Encode()), chromedp.WaitReady(chromedp.ID("panel")))
+		theme, bg := frameTheme(tc.scheme)
+		if theme != tc.want || bg != tc.wantBg {
+			t.Errorf("HA's theme %q on %s: the panel is %q with background %s, want %q with %s", tc.scheme, tc.bg, theme, bg, tc.want, tc.wantBg)
+		}
+		screenshot(t, ctx, filepath.Join(out, "ha-frame-"+tc.want+"-"+strings.ReplaceAll(tc.scheme, " ", "_")+".png"))
+	}
+	// Switching HA to dark mode applies at once, without a reload.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector("meta[name=color-scheme]").setAttribute("content", "dark");
+		document.documentElement.style.setProperty("--primary-background-color", "#111111"); return true })()`)); err != nil {
+		t.Fatal(err)
+	}
+	var live string
+	for range 30 {
+		if live, _ = frameTheme("switch"); live == "dark" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if live != "dark" {
+		t.Errorf("after HA switched to dark the panel is %q", live)
+	}
+	// Opened on its own (no HA around it) the panel follows the system.
+	do("open the panel alone", chromedp.Navigate(base+"/achievements?person=anna"), chromedp.WaitReady(chromedp.CSS("body")))
+	if theme, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.dataset.theme || ""`)); err != nil || theme != "" {
+		t.Errorf("outside HA the panel sets theme %q (%v); it should leave it to the system", theme, err)
+	}
+
 	problemsMu.Lock()
 	var unexpected []string
 	for _, p := range problems {
@@ -389,7 +486,8 @@ func TestBrowser(t *testing.T) {
 // docScreenshots are the pictures docs/first-steps.md shows. Run the
 // browser test with LIFEOPS_DOCS_SCREENSHOTS=1 to refresh them after a
 // change to the pages; docs_test checks that the guide names only these.
-var docScreenshots = []string{"today.png", "habits.png", "routines.png", "tree.png", "evidence.png", "tokens.png", "today-dark.png"}
+var docScreenshots = []string{"today.png", "habits.png", "routines.png", "tree.png", "evidence.png", "tokens.png", "today-dark.png",
+	"people.png", "achievements-390-light.png", "today-390-dark.png"}
 
 func exportDocScreenshots(t *testing.T, from string) {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,17 @@ type evidenceData struct {
 	Rules   []ruleRow
 	Matches []matchRow
 	Habits  []app.Versioned[app.StoredHabit]
+	// Seen are the sensors and HA entities LifeOps has a reading of: the
+	// picker of the sensor fields.
+	Seen []seenRow
+	// Items are the titles of the person's routine items: the picker of
+	// the routine item field.
+	Items []string
+}
+
+type seenRow struct {
+	Sensor string
+	Label  string // "on · 2026-03-01 07:12"
 }
 
 type ruleRow struct {
@@ -67,11 +79,44 @@ func (h *Handler) showEvidence(w http.ResponseWriter, r *http.Request, p *page) 
 			h.fail(w, r, err)
 			return
 		}
+		if d.Habits, err = h.opts.Service.Habits(ctx, ref); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		archived, err := h.opts.Service.ArchivedHabits(ctx, ref)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		habitNames := map[string]string{}
+		for _, hb := range append(slices.Clone(d.Habits), archived...) {
+			habitNames[strconv.FormatInt(hb.Value.ID, 10)] = hb.Value.Name
+		}
+		seen, err := h.opts.Service.SeenSensors(ctx)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, s := range seen {
+			d.Seen = append(d.Seen, seenRow{Sensor: s.Sensor, Label: s.State + " · " + stamp(s.At, loc)})
+		}
+		routines, err := h.opts.Service.ListRoutines(ctx, ref)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, rt := range routines {
+			for _, it := range rt.Value.Items {
+				if !slices.Contains(d.Items, it.Title) {
+					d.Items = append(d.Items, it.Title)
+				}
+			}
+		}
 		names := map[int64]string{}
 		for _, v := range rules {
 			rl := v.Value
 			names[rl.ID] = rl.Name
-			row := ruleRow{ID: rl.ID, Name: rl.Name, Sensors: strings.Join(rl.Sensors, ", "), When: ruleWhen(rl), Action: ruleAction(rl.Action), Enabled: rl.Enabled}
+			row := ruleRow{ID: rl.ID, Name: rl.Name, Sensors: strings.Join(rl.Sensors, ", "), When: ruleWhen(rl), Action: ruleAction(rl.Action, habitNames), Enabled: rl.Enabled}
 			last, err := h.opts.Service.Matches(ctx, ref, rl.ID, 0, 1)
 			if err != nil {
 				h.fail(w, r, err)
@@ -96,10 +141,6 @@ func (h *Handler) showEvidence(w http.ResponseWriter, r *http.Request, p *page) 
 				Did: matchDid(m), Error: m.Error, Undone: m.UndoneAt != nil,
 				Undoing: m.UndoneAt == nil && (m.CheckInID != 0 || m.ActivityID != 0 || m.ItemID != 0)})
 		}
-		if d.Habits, err = h.opts.Service.Habits(ctx, ref); err != nil {
-			h.fail(w, r, err)
-			return
-		}
 	}
 	p.Data = d
 	h.render(w, r, "evidence", p)
@@ -119,10 +160,16 @@ func ruleWhen(rl evidence.Rule) string {
 	return s
 }
 
-func ruleAction(a evidence.Action) string {
+// ruleAction says what a rule does, naming its habit: a check-in rule
+// stores the habit's id (a rename keeps it working), names maps ids to
+// names.
+func ruleAction(a evidence.Action, names map[string]string) string {
 	switch a.Kind {
 	case evidence.ActionCheckIn:
-		return "check in habit " + a.Habit
+		if name, ok := names[a.Habit]; ok {
+			return "check in " + name
+		}
+		return "check in a habit that is gone (" + a.Habit + ")"
 	case evidence.ActionRoutineItem:
 		return "complete " + a.Item
 	case evidence.ActionActivity:
@@ -195,7 +242,8 @@ func (h *Handler) postMatchUndo(w http.ResponseWriter, r *http.Request) {
 }
 
 // ruleInput reads the rule form with the REST API's field names. Sensors
-// are one a line (or separated by commas); the duration is in seconds, as
+// come from one or more sensor fields, each holding one key or several
+// separated by commas or lines; the duration is in seconds, as
 // the API's for_seconds.
 func ruleInput(r *http.Request) (app.RuleInput, error) {
 	var v domain.ValidationError
@@ -213,9 +261,11 @@ func ruleInput(r *http.Request) (app.RuleInput, error) {
 	case evidence.ActionActivity:
 		in.Action.Habit, in.Action.Item = "", ""
 	}
-	for _, s := range strings.FieldsFunc(r.FormValue("sensors"), func(c rune) bool { return c == ',' || c == '\n' || c == '\r' }) {
-		if s = strings.TrimSpace(s); s != "" {
-			in.Sensors = append(in.Sensors, s)
+	for _, field := range r.Form["sensors"] {
+		for _, s := range strings.FieldsFunc(field, func(c rune) bool { return c == ',' || c == '\n' || c == '\r' }) {
+			if s = strings.TrimSpace(s); s != "" {
+				in.Sensors = append(in.Sensors, s)
+			}
 		}
 	}
 	if s := strings.TrimSpace(r.FormValue("for_seconds")); s != "" {

@@ -36,7 +36,8 @@ func (h *Handler) peopleFailed(w http.ResponseWriter, r *http.Request, err error
 
 func (h *Handler) postPerson(w http.ResponseWriter, r *http.Request) {
 	in := app.PersonInput{Name: r.FormValue("name"), Slug: strings.TrimSpace(r.FormValue("slug")),
-		EntityID: strings.TrimSpace(r.FormValue("entity_id")), Color: strings.TrimSpace(r.FormValue("color"))}
+		EntityID: strings.TrimSpace(r.FormValue("entity_id")), Color: strings.TrimSpace(r.FormValue("color")),
+		HAUserID: strings.TrimSpace(r.FormValue("ha_user_id"))}
 	created, err := h.opts.Service.CreatePerson(r.Context(), in)
 	if err != nil {
 		h.peopleFailed(w, r, err)
@@ -55,24 +56,56 @@ func (h *Handler) postPersonRename(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err := h.opts.Service.UpdatePerson(r.Context(), ref, patch, 0)
 	if err != nil {
-		// The row's own form is not the add form: its reasons go above.
-		p := h.newPage(w, r, "people", "People")
-		if !formFailed(p, err) {
-			h.fail(w, r, err)
-			return
-		}
-		if len(p.Errors) > 0 {
-			reasons := make([]string, 0, len(p.Errors))
-			for _, k := range sortedKeys(p.Errors) {
-				reasons = append(reasons, k+" "+p.Errors[k])
-			}
-			p.FormError = "Not saved: " + strings.Join(reasons, "; ") + "."
-			p.Errors = map[string]string{}
-		}
-		h.showPeople(w, r, p)
+		h.personRowFailed(w, r, err)
 		return
 	}
 	done(w, r, "/people", "Saved "+strings.TrimSpace(name))
+}
+
+// personRowFailed shows the People page with err above it: a row's own
+// forms are not the add form, so their reasons do not go next to its fields.
+func (h *Handler) personRowFailed(w http.ResponseWriter, r *http.Request, err error) {
+	p := h.newPage(w, r, "people", "People")
+	if !formFailed(p, err) {
+		h.fail(w, r, err)
+		return
+	}
+	if len(p.Errors) > 0 {
+		reasons := make([]string, 0, len(p.Errors))
+		for _, k := range sortedKeys(p.Errors) {
+			reasons = append(reasons, k+" "+p.Errors[k])
+		}
+		p.FormError = "Not saved: " + strings.Join(reasons, "; ") + "."
+		p.Errors = map[string]string{}
+	}
+	h.showPeople(w, r, p)
+}
+
+// postPersonHAUser links the person to the HA user looking (action=me,
+// under ingress only: the id is the proxy's, never the form's) or unlinks
+// them (action=unlink), through the same update as the REST API's.
+func (h *Handler) postPersonHAUser(w http.ResponseWriter, r *http.Request) {
+	v, _ := r.Context().Value(viewerKey{}).(viewer)
+	var id, msg string
+	switch action := r.FormValue("action"); action {
+	case "me":
+		if v.UserID == "" {
+			h.personRowFailed(w, r, domain.Invalid("ha_user_id", nil, "can only be linked to you when the panel is opened in Home Assistant"))
+			return
+		}
+		id, msg = v.UserID, "The panel now opens on %s for you"
+	case "unlink":
+		msg = "Unlinked %s from their Home Assistant user"
+	default:
+		h.personRowFailed(w, r, domain.Invalid("action", action, "must be me or unlink"))
+		return
+	}
+	p, err := h.opts.Service.UpdatePerson(r.Context(), r.PathValue("person"), app.PersonPatch{HAUserID: &id}, 0)
+	if err != nil {
+		h.personRowFailed(w, r, err)
+		return
+	}
+	done(w, r, "/people", fmt.Sprintf(msg, p.Value.Name))
 }
 
 func (h *Handler) postPersonDelete(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +14,11 @@ import (
 )
 
 type routinesData struct {
-	Routines []routineRow
-	Weekdays []weekday
+	Routines  []routineRow
+	Weekdays  []weekday
+	MaxItemXP int
+	// DailyXPCeiling is the most XP a day credits, whatever the items pay.
+	DailyXPCeiling int
 }
 
 type routineRow struct {
@@ -28,6 +32,7 @@ func (h *Handler) getRoutines(w http.ResponseWriter, r *http.Request) {
 	p := h.newPage(w, r, "routines", "Routines")
 	p.Form.Set("schedule.kind", "daily")
 	p.Form.Set("grace_min", strconv.Itoa(routine.DefaultGraceMin))
+	p.Form.Set("xp", "10")
 	h.showRoutines(w, r, p)
 }
 
@@ -36,7 +41,7 @@ func (h *Handler) showRoutines(w http.ResponseWriter, r *http.Request, p *page) 
 		h.fail(w, r, err)
 		return
 	}
-	d := routinesData{Weekdays: weekdays}
+	d := routinesData{Weekdays: weekdays, MaxItemXP: routine.MaxItemXP, DailyXPCeiling: domain.DailyXPCeiling}
 	if p.Person != nil {
 		list, err := h.opts.Service.ListRoutines(r.Context(), p.Person.Slug)
 		if err != nil {
@@ -47,7 +52,11 @@ func (h *Handler) showRoutines(w http.ResponseWriter, r *http.Request, p *page) 
 			rt := v.Value
 			row := routineRow{ID: rt.ID, Name: rt.Name, Schedule: scheduleText(rt.Schedule)}
 			for _, it := range rt.Items {
-				row.Items = append(row.Items, fmt.Sprintf("%s  %s (grace %d min)", anchorText(it.Anchor), it.Title, it.Grace()))
+				line := fmt.Sprintf("%s  %s (grace %d min)", anchorText(it.Anchor), it.Title, it.Grace())
+				if it.XP > 0 {
+					line += fmt.Sprintf("  +%d XP", it.XP)
+				}
+				row.Items = append(row.Items, line)
 			}
 			d.Routines = append(d.Routines, row)
 		}
@@ -111,11 +120,28 @@ func (h *Handler) postRoutineDelete(w http.ResponseWriter, r *http.Request) {
 	done(w, r, withPerson("/routines", person), "Removed the routine; its past timeline stays")
 }
 
-// routineInput reads the routine form: a name, a schedule, and one item a
-// line, "07:30 Title" (a clock time) or "wake+15 Title" (minutes after
-// waking up).
+// itemXP is a line's own XP at its end: "07:30 Stretch +15 XP".
+var itemXP = regexp.MustCompile(`(?i)\s+\+(\d+)\s*xp$`)
+
+// routineInput reads the routine form: a name, a schedule, the XP each item
+// pays unless its line says otherwise, and one item a line, "07:30 Title"
+// (a clock time) or "wake+15 Title" (minutes after waking up), optionally
+// ending in "+15 XP". The XP limit is the domain's (routine.Validate), so
+// the form and the REST API refuse the same values.
 func routineInput(r *http.Request) (app.RoutineInput, error) {
 	var v domain.ValidationError
+	defaultXP := 0
+	if s := strings.TrimSpace(r.FormValue("xp")); s != "" {
+		n, err := strconv.Atoi(s)
+		switch {
+		case err != nil:
+			v.Add("xp", s, fmt.Sprintf("must be a whole number of XP from 0 to %d", routine.MaxItemXP))
+		case n < 0 || n > routine.MaxItemXP:
+			v.Add("xp", n, fmt.Sprintf("must be from 0 to %d XP; items pay at most %d", routine.MaxItemXP, routine.MaxItemXP))
+		default:
+			defaultXP = n
+		}
+	}
 	in := app.RoutineInput{Name: r.FormValue("name"), Schedule: routine.Schedule{Kind: routine.ScheduleKind(r.FormValue("schedule.kind"))}}
 	switch in.Schedule.Kind {
 	case routine.ScheduleDays:
@@ -155,8 +181,18 @@ func routineInput(r *http.Request) (app.RoutineInput, error) {
 		}
 		field := fmt.Sprintf("items[%d]", n)
 		n++
+		it := routine.Item{XP: defaultXP}
+		if m := itemXP.FindStringSubmatchIndex(line); m != nil {
+			n, err := strconv.Atoi(line[m[2]:m[3]])
+			if err != nil {
+				n = routine.MaxItemXP + 1 // too many digits: the domain names the limit
+			}
+			it.XP = n
+			line = line[:m[0]]
+		}
 		when, title, _ := strings.Cut(line, " ")
-		it := routine.Item{Title: strings.TrimSpace(title), GraceMin: grace}
+		it.Title = strings.TrimSpace(title)
+		it.GraceMin = grace
 		if off, ok := strings.CutPrefix(strings.ToLower(when), "wake"); ok {
 			it.Anchor.Kind = routine.AnchorWake
 			if off != "" {

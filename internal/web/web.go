@@ -180,6 +180,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /people", h.postPerson)
 	m.HandleFunc("POST /people/{person}", h.postPersonRename)
 	m.HandleFunc("POST /people/{person}/delete", h.postPersonDelete)
+	m.HandleFunc("POST /people/{person}/ha-user", h.postPersonHAUser)
 	m.HandleFunc("GET /habits", h.getHabits)
 	m.HandleFunc("POST /habits", h.postHabit)
 	m.HandleFunc("GET /habits/{habit}", h.getHabit)
@@ -199,6 +200,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /todos/{todo}/done", h.postTodoDone)
 	m.HandleFunc("POST /todos/{todo}/delete", h.postTodoDelete)
 	m.HandleFunc("GET /character", h.getCharacter)
+	m.HandleFunc("GET /achievements", h.getAchievements)
 	m.HandleFunc("POST /character/allocate", h.postAllocate)
 	m.HandleFunc("POST /character/respec", h.postRespec)
 	m.HandleFunc("GET /evidence", h.getEvidence)
@@ -245,6 +247,9 @@ type viewer struct {
 	Name    string
 	Scope   app.Scope
 	Ingress bool
+	// UserID is the HA user's id under ingress (X-Remote-User-Id, trusted
+	// only from the ingress peer); empty for a token's session.
+	UserID string
 }
 
 type viewerKey struct{}
@@ -311,7 +316,7 @@ func (h *Handler) identify(r *http.Request) (viewer, bool) {
 			if name == "" {
 				name = user
 			}
-			return viewer{Name: name, Scope: scope, Ingress: true}, true
+			return viewer{Name: name, Scope: scope, Ingress: true, UserID: user}, true
 		}
 	}
 	secret := h.sessionCookie(r)
@@ -441,6 +446,14 @@ func (p *page) PersonURL(path string) string {
 // Val is the submitted value of a form field, to fill a form shown again.
 func (p *page) Val(name string) string { return p.Form.Get(name) }
 
+// ValAt is the i-th submitted value of a field that appears more than once.
+func (p *page) ValAt(name string, i int) string {
+	if vs := p.Form[name]; i < len(vs) {
+		return vs[i]
+	}
+	return ""
+}
+
 // Vals are a multi-valued field's submitted values.
 func (p *page) Vals(name string) []string { return p.Form[name] }
 
@@ -473,8 +486,9 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, nav, title str
 }
 
 // selectPerson loads the household and picks the page's person: ?person=
-// (or the form's person), else the first one. No people is not an error:
-// the page invites to add one.
+// (or the form's person), else the person linked to the HA user looking
+// (under ingress), else the first one. No people is not an error: the page
+// invites to add one.
 func (h *Handler) selectPerson(r *http.Request, p *page) error {
 	people, err := h.opts.Service.People(r.Context())
 	if err != nil {
@@ -487,6 +501,15 @@ func (h *Handler) selectPerson(r *http.Request, p *page) error {
 	if ref == "" {
 		if len(p.People) > 0 {
 			p.Person = &p.People[0]
+		}
+		if p.Viewer.UserID == "" {
+			return nil
+		}
+		for i := range p.People {
+			if p.People[i].HAUserID == p.Viewer.UserID {
+				p.Person = &p.People[i]
+				break
+			}
 		}
 		return nil
 	}

@@ -165,6 +165,9 @@ func validateSensors(v *domain.ValidationError, sensors []string) {
 		// ("zigbee2mqtt/hall motion/occupancy").
 		case strings.IndexFunc(s, unicode.IsControl) >= 0 || strings.ContainsAny(s, "+#"):
 			v.Add(field, s, "must not contain control characters or MQTT wildcards")
+		case !ValidSensorKey(s):
+			v.Add(field, s, "must be a Home Assistant entity id like binary_sensor.bed, a Zigbee2MQTT key like zigbee2mqtt/bed/occupancy "+
+				"or an ESPHome key like esphome/desk/binary_sensor/presence")
 		case seen[s]:
 			v.Add(field, s, "is listed twice")
 		}
@@ -332,4 +335,39 @@ func contains(words []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ValidSensorKey reports whether key has the shape of a sensor key a
+// reading can carry: an HA entity id (domain.object_id, lowercase letters,
+// digits and _), "zigbee2mqtt/<friendly name>/<property>" or
+// "esphome/<node>/<component>/<object_id>" (or "esphome/<node>/status").
+// Anything else ("bed", "Bed Sensor!") can never match.
+func ValidSensorKey(key string) bool {
+	if rest, ok := strings.CutPrefix(key, "zigbee2mqtt/"); ok {
+		i := strings.LastIndex(rest, "/")
+		return i > 0 && i < len(rest)-1
+	}
+	if rest, ok := strings.CutPrefix(key, "esphome/"); ok {
+		parts := strings.Split(rest, "/")
+		for _, p := range parts {
+			if p == "" {
+				return false
+			}
+		}
+		return len(parts) == 3 || (len(parts) == 2 && parts[1] == "status")
+	}
+	dom, obj, ok := strings.Cut(key, ".")
+	return ok && entityPart(dom) && entityPart(obj)
+}
+
+func entityPart(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
