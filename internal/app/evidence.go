@@ -569,7 +569,7 @@ func (s *Service) UpdateRule(ctx context.Context, personRef string, id int64, in
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("evidence rule %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Evidence rule %d", id), cur.Version, ifVersion)
 		}
 		r := in.rule(p.Value.ID)
 		r.ID = id
