@@ -98,6 +98,9 @@ func (s *Service) logActivityTx(ctx context.Context, tx Store, in ActivityInput,
 	if err != nil {
 		return out, err
 	}
+	if t, ok := cat.Resolve(in.Type); ok { // "walking", "Deep work": the type's key
+		in.Type = t.Key
+	}
 	if in.IdempotencyKey != "" {
 		if prior, found, err := tx.ActivityByKey(ctx, p.Value.ID, in.IdempotencyKey); err != nil {
 			return out, err
