@@ -142,13 +142,13 @@ func allocRefusal(name, node string, unspent int, err error) error {
 	var text string
 	switch {
 	case errors.Is(err, character.ErrUnknownNode):
-		text = fmt.Sprintf("node %q is not a node of the stat tree; the Character page and GET /api/v1/people/{person}/character list the nodes (ids like str_1).", node)
+		text = fmt.Sprintf("There is no node %q in the stat tree; the Character page and GET /api/v1/people/{person}/character list the nodes (ids like str_1).", node)
 	case errors.Is(err, character.ErrNoPoints):
 		text = fmt.Sprintf("%s has no stat points left to spend on node %q (%d unspent); each level from level 2 on brings one.", name, node, unspent)
 	case errors.Is(err, character.ErrAlreadyAllocated):
-		text = fmt.Sprintf("node %q is allocated already for %s.", node, name)
+		text = fmt.Sprintf("The node %q is allocated already for %s.", node, name)
 	case errors.Is(err, character.ErrNotAdjacent):
-		text = fmt.Sprintf("node %q is not next to a node %s has or to the start; allocate a node between them first.", node, name)
+		text = fmt.Sprintf("The node %q is not next to a node %s has or to the start; allocate a node between them first.", node, name)
 	default:
 		return fmt.Errorf("node %q: %w", node, err)
 	}

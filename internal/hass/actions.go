@@ -232,11 +232,11 @@ func (a *Actions) run(ctx context.Context, event string, d actionData, key strin
 		return map[string]any{"check_in_id": res.CheckIn.ID, "habit": res.Habit.Name, "streak": res.Streak.Current,
 			"xp": res.XP, "level": res.Level}, nil
 	case EventCompleteRoutineItem:
-		if a.routines == nil {
-			return nil, fmt.Errorf("routines are not set up in this LifeOps: %w", domain.ErrNotFound)
-		}
 		if strings.TrimSpace(d.Item) == "" {
 			return nil, domain.Invalid("item", nil, "is required (the item's id or title in today's timeline)")
+		}
+		if a.routines == nil {
+			return nil, fmt.Errorf("routines are not set up in this LifeOps: %w", domain.ErrNotFound)
 		}
 		status := d.Status
 		if status == "" {
