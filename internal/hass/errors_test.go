@@ -1,8 +1,14 @@
 package hass_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -62,6 +68,7 @@ func TestActionErrorsSayWhatToDo(t *testing.T) {
 		{"unknown person", hass.EventCheckIn, map[string]any{"person": "zoe", "habit": "Water"},
 			`No person is called "zoe"; the household has Alex (alex).`},
 	}
+	var golden bytes.Buffer
 	for i, tt := range tests {
 		id := fmt.Sprintf("e%d", i)
 		data := map[string]any{"person": "alex", "request_id": id}
@@ -71,7 +78,29 @@ func TestActionErrorsSayWhatToDo(t *testing.T) {
 		if err := caller.FireEvent(ctx, tt.event, data); err != nil {
 			t.Fatal(err)
 		}
-		checkSentence(t, tt.name, await(t, results, id), tt.want)
+		r := await(t, results, id)
+		checkSentence(t, tt.name, r, tt.want)
+		line, err := json.Marshal(map[string]any{"action": tt.event, "data": data, "ok": r.OK, "error": r.Error})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Write(line)
+		golden.WriteByte('\n')
+	}
+	// The answers as scripts parse them, dated parts masked.
+	got := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`).ReplaceAll(golden.Bytes(), []byte("YYYY-MM-DD"))
+	path := filepath.Join("testdata", "action_errors.golden")
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("lifeops_result errors changed (go test -run TestActionErrorsSayWhatToDo -update):\n%s\nwant:\n%s", got, want)
 	}
 	today, err := svc.Today(ctx, "alex")
 	if err != nil {
