@@ -1070,7 +1070,7 @@ type ActivityCreate struct {
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
-	// Type an activity type key (GET /api/v1/activity-types)
+	// Type an activity type: its key, name or an alias (GET /api/v1/activity-types)
 	Type string `json:"type"`
 }
 
@@ -1084,6 +1084,8 @@ type ActivityPage struct {
 
 // ActivityTypeBody defines model for ActivityTypeBody.
 type ActivityTypeBody struct {
+	// Aliases other names HA actions and voice accept (walking for walk); set them with PUT /api/v1/activity-types/{key}/names
+	Aliases  *[]string                `json:"aliases,omitempty"`
 	Category ActivityTypeBodyCategory `json:"category"`
 
 	// Custom added by the household
@@ -1109,6 +1111,15 @@ type ActivityTypeBodyUnit string
 // ActivityTypeList defines model for ActivityTypeList.
 type ActivityTypeList struct {
 	Items *[]ActivityTypeBody `json:"items"`
+}
+
+// ActivityTypeNamesBody defines model for ActivityTypeNamesBody.
+type ActivityTypeNamesBody struct {
+	// Aliases other names people say for it, each used by no other type; they replace the current ones ([] removes them)
+	Aliases *[]string `json:"aliases"`
+
+	// Name the display name; empty keeps the current one
+	Name *string `json:"name,omitempty"`
 }
 
 // AllocationInput defines model for AllocationInput.
@@ -2739,6 +2750,9 @@ type GetStatTreeSvgParams struct {
 // AddActivityTypeJSONRequestBody defines body for AddActivityType for application/json ContentType.
 type AddActivityTypeJSONRequestBody = ActivityTypeBody
 
+// SetActivityTypeNamesJSONRequestBody defines body for SetActivityTypeNames for application/json ContentType.
+type SetActivityTypeNamesJSONRequestBody = ActivityTypeNamesBody
+
 // SetScoreWeightsJSONRequestBody defines body for SetScoreWeights for application/json ContentType.
 type SetScoreWeightsJSONRequestBody = WeightsBody
 
@@ -2931,6 +2945,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 	AddActivityType(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetActivityTypeNamesWithBody Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNamesWithBody(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetActivityTypeNames Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNames(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetScoreWeights The household's score weights
 	//
@@ -3922,6 +3954,44 @@ func (c *Client) AddActivityTypeWithBody(ctx context.Context, contentType string
 // Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 func (c *Client) AddActivityType(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddActivityTypeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetActivityTypeNamesWithBody Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *Client) SetActivityTypeNamesWithBody(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActivityTypeNamesRequestWithBody(c.Server, key, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetActivityTypeNames Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *Client) SetActivityTypeNames(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActivityTypeNamesRequest(c.Server, key, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6114,6 +6184,53 @@ func NewAddActivityTypeRequestWithBody(server string, contentType string, body i
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetActivityTypeNamesRequest calls the generic SetActivityTypeNames builder with application/json body
+func NewSetActivityTypeNamesRequest(server string, key string, body SetActivityTypeNamesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetActivityTypeNamesRequestWithBody(server, key, "application/json", bodyReader)
+}
+
+// NewSetActivityTypeNamesRequestWithBody constructs an http.Request for the SetActivityTypeNames method, with any body, and a specified content type
+func NewSetActivityTypeNamesRequestWithBody(server string, key string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/activity-types/%s/names", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -10672,6 +10789,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 	AddActivityTypeWithResponse(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*AddActivityTypeResponse, error)
 
+	// SetActivityTypeNamesWithBodyWithResponse Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNamesWithBodyWithResponse(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error)
+
+	// SetActivityTypeNamesWithResponse Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNamesWithResponse(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error)
+
 	// GetScoreWeightsWithResponse The household's score weights
 	//
 	// Weights of the Daily Life Score's components.
@@ -12028,6 +12163,117 @@ func (r AddActivityTypeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddActivityTypeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetActivityTypeNamesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ActivityTypeBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetActivityTypeNamesResponse) GetJSON200() *ActivityTypeBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetActivityTypeNamesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetActivityTypeNamesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetActivityTypeNamesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetActivityTypeNamesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21747,6 +21993,36 @@ func (c *ClientWithResponses) AddActivityTypeWithResponse(ctx context.Context, b
 	return ParseAddActivityTypeResponse(rsp)
 }
 
+// SetActivityTypeNamesWithBodyWithResponse Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *ClientWithResponses) SetActivityTypeNamesWithBodyWithResponse(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error) {
+	rsp, err := c.SetActivityTypeNamesWithBody(ctx, key, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActivityTypeNamesResponse(rsp)
+}
+
+// SetActivityTypeNamesWithResponse Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *ClientWithResponses) SetActivityTypeNamesWithResponse(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error) {
+	rsp, err := c.SetActivityTypeNames(ctx, key, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActivityTypeNamesResponse(rsp)
+}
+
 // GetScoreWeightsWithResponse The household's score weights
 //
 // Weights of the Daily Life Score's components.
@@ -23717,6 +23993,102 @@ func ParseAddActivityTypeResponse(rsp *http.Response) (*AddActivityTypeResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetActivityTypeNamesResponse parses an HTTP response from a SetActivityTypeNamesWithResponse call
+func ParseSetActivityTypeNamesResponse(rsp *http.Response) (*SetActivityTypeNamesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetActivityTypeNamesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ActivityTypeBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest ErrorModel

@@ -192,6 +192,25 @@ func (c Catalogue) Names() string {
 	return strings.Join(parts, ", ")
 }
 
+// TypeNames is a household's own words for one activity type.
+type TypeNames struct {
+	Key     string
+	Name    string
+	Aliases []string
+}
+
+// WithNames applies stored names (checked by Rename when they were set);
+// names of a type the catalogue no longer has are skipped.
+func (c Catalogue) WithNames(names []TypeNames) Catalogue {
+	types := c.Types()
+	for _, n := range names {
+		if i := slices.IndexFunc(types, func(t ActivityType) bool { return t.Key == n.Key }); i >= 0 {
+			types[i].Name, types[i].Aliases = n.Name, slices.Clone(n.Aliases)
+		}
+	}
+	return Catalogue{types: types}
+}
+
 // Rename gives the type key another display name and aliases (a
 // household's own words). Each alias must be new: not another type's key,
 // name or alias, and not said twice.

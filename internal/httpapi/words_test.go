@@ -86,3 +86,65 @@ func TestProblemsSayWhatToDo(t *testing.T) {
 		e.do(req{method: "GET", path: "/api/v1/people/" + strings.ReplaceAll(ref, " ", "%20") + "/habits", token: e.admin}).want(t, 200)
 	}
 }
+
+// TestActivityTypesInTheHouseholdsWords: a household names a type its own
+// way; activities are then logged by any of its names, and an alias that
+// already names another type is refused, naming the alias and the type.
+func TestActivityTypesInTheHouseholdsWords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.person("Anna")
+	var walk ActivityTypeBody
+	e.do(req{method: "PUT", path: "/api/v1/activity-types/walk/names", token: e.admin,
+		body: map[string]any{"name": "Spaziergang", "aliases": []string{"spazieren", "Gassi gehen"}}}).want(t, 200).decode(t, &walk)
+	if walk.Name != "Spaziergang" || strings.Join(walk.Aliases, ",") != "spazieren,Gassi gehen" {
+		t.Fatalf("renamed walk: %+v", walk)
+	}
+	for _, name := range []string{"Spazieren", "gassi gehen", "SPAZIERGANG", "walk"} {
+		var a ActivityBody
+		e.do(req{method: "POST", path: "/api/v1/people/anna/activities", token: e.admin, body: map[string]any{"type": name, "amount": 10}}).want(t, 201).decode(t, &a)
+		if a.Type != "walk" {
+			t.Errorf("%q logged as %q, want walk", name, a.Type)
+		}
+	}
+	// The shipped English aliases are gone with the household's own list.
+	e.do(req{method: "POST", path: "/api/v1/people/anna/activities", token: e.admin, body: map[string]any{"type": "walking", "amount": 10}}).want(t, 422)
+	var types ActivityTypeList
+	e.do(req{method: "GET", path: "/api/v1/activity-types", token: e.admin}).want(t, 200).decode(t, &types)
+	if types.Items[1].Key != "walk" || types.Items[1].Name != "Spaziergang" || len(types.Items[2].Aliases) == 0 {
+		t.Errorf("catalogue: %+v %+v", types.Items[1], types.Items[2])
+	}
+	tests := []struct {
+		key    string
+		body   map[string]any
+		status int
+		detail string
+	}{
+		{"walk", map[string]any{"aliases": []string{"jogging"}}, 422,
+			`aliases entry 1 "jogging" already names Run (run); choose a word no other type uses.`},
+		{"walk", map[string]any{"aliases": []string{"stroll", "Stroll"}}, 422,
+			`aliases entry 2 "Stroll" is said twice; give each name once.`},
+		{"walk", map[string]any{"name": "Deep work", "aliases": []string{}}, 422,
+			`name "Deep work" already names Deep work (deep_work); choose a name no other type uses.`},
+		{"swim", map[string]any{"aliases": []string{"swimming"}}, 404,
+			`No activity type has the key "swim"; the catalogue has Workout (workout), Spaziergang (walk), …`},
+	}
+	for _, tt := range tests {
+		res := e.do(req{method: "PUT", path: "/api/v1/activity-types/" + tt.key + "/names", token: e.admin, body: tt.body})
+		if res.StatusCode != tt.status {
+			t.Errorf("%v: %d %s, want %d", tt.body, res.StatusCode, res.body, tt.status)
+			continue
+		}
+		var p problemBody
+		res.decode(t, &p)
+		want, prefix := strings.CutSuffix(tt.detail, "…")
+		if (prefix && !strings.HasPrefix(p.Detail, want)) || (!prefix && p.Detail != want) {
+			t.Errorf("%v:\n got %q\nwant %q", tt.body, p.Detail, tt.detail)
+		}
+	}
+	// Nothing refused changed the names.
+	e.do(req{method: "GET", path: "/api/v1/activity-types", token: e.admin}).want(t, 200).decode(t, &types)
+	if strings.Join(types.Items[1].Aliases, ",") != "spazieren,Gassi gehen" {
+		t.Errorf("refused renames changed walk: %+v", types.Items[1])
+	}
+}
