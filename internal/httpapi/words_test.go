@@ -46,6 +46,10 @@ func TestProblemsSayWhatToDo(t *testing.T) {
 			`type "swimming" is not an activity type LifeOps knows; say one of Workout (workout), Walk (walk), …`, "body.type"},
 		{"unknown field", "POST", "/api/v1/people/anna/moods", map[string]any{"value": 5, "mood": 5}, "", 422,
 			`mood is not a field of this request; check its spelling.`, "body.mood"},
+		{"evidence rule checking in an amount without one", "POST", "/api/v1/people/anna/evidence-rules", map[string]any{
+			"name": "Bottle", "sensors": []string{"sensor.bottle_weight"}, "condition": map[string]any{"op": "on"},
+			"action": map[string]any{"kind": "check_in", "habit": "water"}}, "", 422,
+			`action.quantity is required: Water is counted in l (target at least 2 l); say where the amount comes from (fixed, duration_minutes or state).`, "body.action.quantity"},
 		{"unknown person", "GET", "/api/v1/people/zoe", nil, "", 404,
 			`No person is called "zoe"; the household has Anna (anna).`, ""},
 		{"unknown node", "POST", "/api/v1/people/anna/character/allocations", map[string]any{"node": "xyz_9"}, "", 404,
