@@ -62,11 +62,10 @@ func plainProblem(errs []error) (string, []error) {
 			continue
 		}
 		_, field, nested := strings.Cut(d.Location, ".")
-		text := d.Message
+		var text string
 		switch {
 		case !nested || field == "":
-			text = domain.FieldError{Field: "", Reason: d.Message}.Sentence()
-			text = strings.TrimSpace(text)
+			text = strings.TrimSpace(domain.FieldError{Reason: d.Message}.Sentence())
 		case strings.HasPrefix(d.Message, "must ") || strings.HasPrefix(d.Message, "is "):
 			f := domain.FieldError{Field: field, Value: d.Value, Reason: d.Message}
 			if _, isMap := d.Value.(map[string]any); isMap {
