@@ -115,7 +115,11 @@ func Stale(what string, now, sent int) error {
 func (e FieldError) Sentence() string {
 	s := FieldLabel(e.Field)
 	if e.Value != nil {
-		s += " " + showValue(e.Value)
+		v := showValue(e.Value)
+		if last := s[len(s)-1]; last >= '0' && last <= '9' {
+			v = "(" + v + ")" // "stats entry 3 (\"XYZ\")", not "stats entry 3 \"XYZ\""
+		}
+		s += " " + v
 	}
 	return s + " " + e.Reason + "."
 }

@@ -38,6 +38,7 @@ func TestSayLeavesNoInternalWords(t *testing.T) {
 		{Invalid("value", 5.5, "must be a whole number"), `value 5.5 must be a whole number.`, true},
 		{Invalid("habit", Verbatim(`["read"]`), "must be text"), `habit ["read"] must be text.`, true},
 		{Invalid("duration_min", nil, "is required"), `duration_min is required.`, true},
+		{Invalid("stats[2]", "XYZ", "must be one of STR, INT"), `stats entry 3 ("XYZ") must be one of STR, INT.`, true},
 		{fmt.Errorf("node %q: %w", "xyz_9", fmt.Errorf("node %q: unknown stat-tree node: %w", "xyz_9", ErrNotFound)), `Node "xyz_9": unknown stat-tree node was not found.`, true},
 		{fmt.Errorf("slug %q is taken by another person: %w", "anna", ErrConflict), `Slug "anna" is taken by another person.`, true},
 		{fmt.Errorf("wrapped: %w", Stale(`Habit "Read"`, 1, 999)), `Habit "Read" changed since you loaded it (version 1 now, you sent 999); reload and try again.`, true},

@@ -76,11 +76,11 @@ func TestValidationErrorsNameTheirFields(t *testing.T) {
 		t.Fatal("not a problem")
 	}
 	if len(m.Errors) != 2 || m.Errors[0].Location != "body.schedule.weekdays[0]" || m.Errors[0].Value != 9 ||
-		m.Errors[0].Message != "schedule.weekdays entry 1 9 must be a weekday 0 (Sunday) to 6 (Saturday)." ||
+		m.Errors[0].Message != "schedule.weekdays entry 1 (9) must be a weekday 0 (Sunday) to 6 (Saturday)." ||
 		m.Errors[1].Location != "body.name" || m.Errors[1].Message != "name is required." {
 		t.Errorf("details: %+v %+v", m.Errors[0], m.Errors[1])
 	}
-	if want := "schedule.weekdays entry 1 9 must be a weekday 0 (Sunday) to 6 (Saturday). name is required."; m.Detail != want {
+	if want := "schedule.weekdays entry 1 (9) must be a weekday 0 (Sunday) to 6 (Saturday). name is required."; m.Detail != want {
 		t.Errorf("detail %q, want %q", m.Detail, want)
 	}
 }

@@ -125,9 +125,9 @@ func TestActivityTypesInTheHouseholdsWords(t *testing.T) {
 		detail string
 	}{
 		{"walk", map[string]any{"aliases": []string{"jogging"}}, 422,
-			`aliases entry 1 "jogging" already names Run (run); choose a word no other type uses.`},
+			`aliases entry 1 ("jogging") already names Run (run); choose a word no other type uses.`},
 		{"walk", map[string]any{"aliases": []string{"stroll", "Stroll"}}, 422,
-			`aliases entry 2 "Stroll" is said twice; give each name once.`},
+			`aliases entry 2 ("Stroll") is said twice; give each name once.`},
 		{"walk", map[string]any{"name": "Deep work", "aliases": []string{}}, 422,
 			`name "Deep work" already names Deep work (deep_work); choose a name no other type uses.`},
 		{"swim", map[string]any{"aliases": []string{"swimming"}}, 404,
