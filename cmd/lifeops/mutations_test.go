@@ -675,6 +675,7 @@ func TestEveryMutationReachesHA(t *testing.T) {
 			return reach{topic: r.config(bea), want: func(p string) bool { return p == "" }, what: "removed"}
 		}},
 		{kind: "rest", name: "add-activity-type", none: "the activity catalogue: no entity shows it"},
+		{kind: "rest", name: "set-activity-type-names", none: "the activity catalogue's names: no entity shows them"},
 		{kind: "rest", name: "create-token", none: "API credentials: no entity shows them"},
 		{kind: "rest", name: "revoke-token", none: "API credentials: no entity shows them"},
 		{kind: "rest", name: "create-pairing-code", none: "API credentials: no entity shows them"},

@@ -15,7 +15,36 @@ func (s *Service) catalogue(ctx context.Context, tx Store) (domain.Catalogue, er
 	if err != nil {
 		return domain.Catalogue{}, err
 	}
-	return domain.NewCatalogue(custom...)
+	cat, err := domain.NewCatalogue(custom...)
+	if err != nil {
+		return cat, err
+	}
+	names, err := tx.ActivityTypeNames(ctx)
+	if err != nil {
+		return cat, err
+	}
+	return cat.WithNames(names), nil
+}
+
+// SetActivityTypeNames gives an activity type the household's own display
+// name and aliases, which HA actions, voice and evidence rules resolve
+// ("walking", "Spazieren"). An empty name keeps the current one; the
+// aliases replace the current ones (an empty list removes them).
+func (s *Service) SetActivityTypeNames(ctx context.Context, key, name string, aliases []string) (domain.ActivityType, error) {
+	var out domain.ActivityType
+	err := s.tx(ctx, func(tx Store, _ *[]domain.Event) error {
+		cat, err := s.catalogue(ctx, tx)
+		if err != nil {
+			return err
+		}
+		renamed, err := cat.Rename(key, name, aliases)
+		if err != nil {
+			return err
+		}
+		out, _ = renamed.Lookup(key)
+		return tx.ActivityTypeNamesPut(ctx, domain.TypeNames{Key: key, Name: out.Name, Aliases: out.Aliases})
+	})
+	return out, err
 }
 
 // ActivityTypes lists the catalogue.
@@ -36,14 +65,43 @@ func (s *Service) AddActivityType(ctx context.Context, t domain.ActivityType) (d
 			return err
 		}
 		if _, exists := cat.Lookup(t.Key); exists {
-			return fmt.Errorf("activity type %q exists already: %w", t.Key, domain.ErrConflict)
+			return domain.Conflict("An activity type with the key %q exists already; choose another key.", t.Key)
 		}
 		if err := domain.ValidateActivityType(t); err != nil {
 			return err
 		}
-		return tx.ActivityTypeInsert(ctx, t)
+		if o, taken := cat.Resolve(t.Name); taken {
+			return domain.Invalid("name", t.Name, fmt.Sprintf("already names %s (%s); choose a name no other type uses", o.Name, o.Key))
+		}
+		if err := tx.ActivityTypeInsert(ctx, t); err != nil {
+			return err
+		}
+		if len(t.Aliases) == 0 {
+			return nil
+		}
+		withNew, err := domain.NewCatalogue(append(customOf(cat), t)...)
+		if err != nil {
+			return err
+		}
+		named, err := withNew.Rename(t.Key, t.Name, t.Aliases)
+		if err != nil {
+			return err
+		}
+		t, _ = named.Lookup(t.Key)
+		return tx.ActivityTypeNamesPut(ctx, domain.TypeNames{Key: t.Key, Name: t.Name, Aliases: t.Aliases})
 	})
 	return t, err
+}
+
+// customOf is the household's own types of cat.
+func customOf(cat domain.Catalogue) []domain.ActivityType {
+	var out []domain.ActivityType
+	for _, t := range cat.Types() {
+		if t.Custom {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // ActivityInput is one logged activity.
@@ -97,6 +155,9 @@ func (s *Service) logActivityTx(ctx context.Context, tx Store, in ActivityInput,
 	cat, err := s.catalogue(ctx, tx)
 	if err != nil {
 		return out, err
+	}
+	if t, ok := cat.Resolve(in.Type); ok { // "walking", "Deep work": the type's key
+		in.Type = t.Key
 	}
 	if in.IdempotencyKey != "" {
 		if prior, found, err := tx.ActivityByKey(ctx, p.Value.ID, in.IdempotencyKey); err != nil {

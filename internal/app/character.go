@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -82,7 +83,7 @@ func (s *Service) Allocate(ctx context.Context, personRef string, node string) (
 		level, _, _ := domain.LevelForTotal(prog.TotalXP)
 		unspent := character.Unspent(level, character.AllocatedCount(s.tree, allocated))
 		if err := character.CanAllocate(s.tree, allocated, character.NodeID(node), unspent); err != nil {
-			return fmt.Errorf("node %q: %w", node, err)
+			return allocRefusal(p.Value.Name, node, unspent, err)
 		}
 		if err := tx.AllocationInsert(ctx, p.Value.ID, node, s.now()); err != nil {
 			return err
@@ -134,4 +135,26 @@ func (s *Service) Respec(ctx context.Context, personRef string) (CharacterView, 
 		return err
 	})
 	return out, err
+}
+
+// allocRefusal says in words why node cannot be allocated for name.
+func allocRefusal(name, node string, unspent int, err error) error {
+	var text string
+	switch {
+	case errors.Is(err, character.ErrUnknownNode):
+		text = fmt.Sprintf("There is no node %q in the stat tree; the Character page and GET /api/v1/people/{person}/character list the nodes (ids like str_1).", node)
+	case errors.Is(err, character.ErrNoPoints):
+		text = fmt.Sprintf("%s has no stat points left to spend on node %q (%d unspent); each level from level 2 on brings one.", name, node, unspent)
+	case errors.Is(err, character.ErrAlreadyAllocated):
+		text = fmt.Sprintf("The node %q is allocated already for %s.", node, name)
+	case errors.Is(err, character.ErrNotAdjacent):
+		text = fmt.Sprintf("The node %q is not next to a node %s has or to the start; allocate a node between them first.", node, name)
+	default:
+		return fmt.Errorf("node %q: %w", node, err)
+	}
+	kind := domain.ErrConflict
+	if errors.Is(err, domain.ErrNotFound) {
+		kind = domain.ErrNotFound
+	}
+	return &domain.Refusal{Kind: kind, Text: text, Cause: err}
 }

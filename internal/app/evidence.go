@@ -542,6 +542,11 @@ func (s *Service) resolveRule(ctx context.Context, tx Store, r *evidence.Rule) e
 		if err != nil {
 			return err
 		}
+		if h.Value.CountsAmounts() && r.Action.Quantity == nil {
+			// A check-in without an amount is refused: the rule would never count.
+			return domain.Invalid("action.quantity", nil, "is required: "+h.Value.AmountHint()+
+				"; say where the amount comes from (fixed, duration_minutes or state)")
+		}
 		r.Action.Habit = sourceID(h.Value.ID)
 	case evidence.ActionRoutineItem:
 		routines, err := tx.RoutineList(ctx, r.PersonID)
@@ -556,9 +561,11 @@ func (s *Service) resolveRule(ctx context.Context, tx Store, r *evidence.Rule) e
 		if err != nil {
 			return err
 		}
-		if _, ok := cat.Lookup(r.Action.Activity); !ok {
-			return domain.Invalid("action.activity", r.Action.Activity, "is not a known activity type")
+		t, ok := cat.Resolve(r.Action.Activity)
+		if !ok {
+			return domain.Invalid("action.activity", r.Action.Activity, "is not an activity type LifeOps knows; say one of "+cat.Names())
 		}
+		r.Action.Activity = t.Key
 	}
 	return nil
 }
@@ -602,7 +609,7 @@ func (s *Service) UpdateRule(ctx context.Context, personRef string, id int64, in
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("evidence rule %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Evidence rule %d", id), cur.Version, ifVersion)
 		}
 		r := in.rule(p.Value.ID)
 		r.ID = id

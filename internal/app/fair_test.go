@@ -108,7 +108,7 @@ func TestQuantityAndWindowCheckIns(t *testing.T) {
 	}
 	f.clock.Set(at(2026, time.June, 10, 15, 0, 0))
 	_, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "kid", Habit: "water", Quantity: 0})
-	wantInvalid(t, err, "quantity", "must be more than 0")
+	wantInvalid(t, err, "quantity", "is required: Water is counted in glasses (target at least 2 glasses)")
 	// Yesterday 14:00 is outside 06:00–12:00.
 	r, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "kid", Habit: "water", Quantity: 3, At: at(2026, time.June, 9, 14, 0, 0)})
 	if err != nil {

@@ -250,7 +250,7 @@ func (s *Service) UpdateGoal(ctx context.Context, personRef string, id int64, ch
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("goal %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Goal %q", cur.Value.Name), cur.Version, ifVersion)
 		}
 		next := cur.Value
 		next.Milestones = append([]int(nil), cur.Value.Milestones...)
@@ -297,7 +297,7 @@ func (s *Service) DeleteGoal(ctx context.Context, personRef string, id int64, if
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("goal %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Goal %q", cur.Value.Name), cur.Version, ifVersion)
 		}
 		if err := s.revokeGoalXP(ctx, tx, p.ID, id, ev); err != nil {
 			return err

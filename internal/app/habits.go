@@ -107,7 +107,7 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("habit %d is at version %d, not %d: %w", cur.Value.ID, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Habit %q", cur.Value.Name), cur.Version, ifVersion)
 		}
 		h := cur.Value
 		h.Name, h.Kind, h.Schedule, h.Target, h.Window = strings.TrimSpace(in.Name), in.Kind, in.Schedule, in.Target, in.Window

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,12 +75,13 @@ const (
 	opClearDay
 	opUnarchive
 	opImport
+	opNameType
 	opKinds
 )
 
 var opNames = [...]string{"check-in", "undo-check-in", "activity", "undo-activity", "mood", "create-habit",
 	"redefine", "archive", "item", "allocate", "respec", "advance", "oura", "pause", "change-pause", "delete-pause",
-	"set-day", "clear-day", "unarchive", "import"}
+	"set-day", "clear-day", "unarchive", "import", "name-type"}
 
 // modelOp is one step; A, B, C are its arguments (meaning per kind). An
 // index into what exists (habit#N, the Nth check-in or activity to undo,
@@ -118,11 +120,21 @@ func (o modelOp) String() string {
 		return fmt.Sprintf("clear-day habit#%d day%+d", o.A, -o.B)
 	case opImport:
 		return fmt.Sprintf("import a Loop habit done %d days up to day%+d", o.A, -o.B)
+	case opNameType:
+		return fmt.Sprintf("name-type %s aliases=%q", modelNamedTypes[o.A], modelAliases[o.B])
 	}
 	return fmt.Sprintf("%s %d", opNames[o.Kind], o.A)
 }
 
-var modelActivityTypes = []string{"workout", "walk", "run", "meditation", "journaling", "reading"}
+// modelActivityTypes are keys and names as people say them ("Walking",
+// "deep work"), which the catalogue resolves to keys.
+var modelActivityTypes = []string{"workout", "walk", "run", "meditation", "journaling", "reading", "Walking", "deep work", "Spazieren", "stroll"}
+
+// modelNamedTypes and modelAliases are what name-type sets.
+var (
+	modelNamedTypes = []string{"walk", "meditation"}
+	modelAliases    = [][]string{{"Spazieren", "stroll"}, {"walking"}, {}, {"stroll"}}
+)
 
 // backdays are how far back (negative: ahead) a fact may be dated.
 var backdays = []int{0, 0, 0, 1, 2, 3, 4, 9, -1, -400}
@@ -154,6 +166,8 @@ func genOps(r *rand.Rand, n int) []modelOp {
 			op.A, op.B = r.IntN(4), []int{0, 1, 2, 3, 9}[r.IntN(5)]
 		case opImport:
 			op.A, op.B = []int{3, 8, 35}[r.IntN(3)], []int{0, 1, 2, 5}[r.IntN(4)]
+		case opNameType:
+			op.A, op.B = r.IntN(len(modelNamedTypes)), r.IntN(len(modelAliases))
 		case opActivity:
 			op.A, op.B, op.C = r.IntN(len(modelActivityTypes)), 1+r.IntN(400), backdays[r.IntN(len(backdays))]
 		case opMood:
@@ -347,6 +361,16 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		dayHadCheckIn = cs > 0
 		outsideWindow = variant == 2 && (atTime.In(berlin).Hour() < 6 || atTime.In(berlin).Hour() >= 12)
 		res, err := m.svc.CheckIn(ctx, app.CheckInInput{Person: "kid", Habit: slug, At: atTime, Quantity: float64(qty)})
+		if variant == 2 && qty == 0 {
+			// A quantity habit's check-in without an amount is refused,
+			// saying the unit and the target.
+			var ve *domain.ValidationError
+			if !errors.As(err, &ve) || !slices.ContainsFunc(ve.Fields, func(f domain.FieldError) bool {
+				return f.Field == "quantity" && strings.Contains(f.Reason, "counted in glasses (target at least 8 glasses)")
+			}) {
+				return "", fmt.Errorf("check-in of a quantity habit without an amount answered %v, want a refusal naming the unit", err)
+			}
+		}
 		if err == nil {
 			checkIn = &res
 			m.checkIns = append(m.checkIns, res.CheckIn.ID)
@@ -363,6 +387,9 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 		res, err := m.svc.LogActivity(ctx, app.ActivityInput{Person: "kid", Type: modelActivityTypes[op.A], Amount: float64(op.B),
 			At: m.clock.Now().AddDate(0, 0, -op.C)})
 		if err == nil {
+			if _, key := (domain.Catalogue{}).Lookup(res.Activity.Type); !key {
+				return "", fmt.Errorf("activity %q stored as %q, not a key", modelActivityTypes[op.A], res.Activity.Type)
+			}
 			m.acts = append(m.acts, res.Activity.ID)
 		} else if !refused(err) {
 			return "", err
@@ -475,6 +502,11 @@ func (m *modelRun) apply(op modelOp) (string, error) {
 			if _, err := m.svc.ClearHabitDay(ctx, "kid", slug, today.Add(-op.B)); err != nil && !refused(err) {
 				return "", err
 			}
+		}
+	case opNameType:
+		recordsFact = false
+		if _, err := m.svc.SetActivityTypeNames(ctx, modelNamedTypes[op.A], "", modelAliases[op.B]); err != nil && !refused(err) {
+			return "", err
 		}
 	case opUnarchive:
 		if slug, ok := pick(m.habits, op.A); ok {

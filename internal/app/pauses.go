@@ -97,7 +97,7 @@ func (s *Service) UpdatePause(ctx context.Context, personRef string, id int64, c
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("pause %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Pause %d", id), cur.Version, ifVersion)
 		}
 		next := cur.Value
 		if ch.Reason != nil {
@@ -147,7 +147,7 @@ func (s *Service) DeletePause(ctx context.Context, personRef string, id int64, i
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("pause %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Pause %d", id), cur.Version, ifVersion)
 		}
 		if first := s.today().Add(-domain.PauseBackDays); cur.Value.From.Before(first) {
 			return fmt.Errorf("pause %d began on %s, before %s: its past days stay paused; end it instead (set until): %w",

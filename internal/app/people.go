@@ -79,7 +79,7 @@ func (s *Service) UpdatePerson(ctx context.Context, ref string, patch PersonPatc
 			return err
 		}
 		if ifVersion != 0 && cur.Version != ifVersion {
-			return fmt.Errorf("person %d is at version %d, not %d: %w", cur.Value.ID, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("Person %q", cur.Value.Name), cur.Version, ifVersion)
 		}
 		p := cur.Value
 		if patch.Name != nil {

@@ -499,9 +499,9 @@ func findEntry(entries []TimelineEntry, ref, person string, day domain.Day) (Tim
 	case 1:
 		return found[0], nil
 	case 0:
-		return TimelineEntry{}, fmt.Errorf("item %q on %s's timeline for %s: %w", ref, person, day, domain.ErrNotFound)
+		return TimelineEntry{}, domain.NotFound("No item called %q is on %s's timeline for %s; %s.", ref, person, day, itemsHint(entries))
 	}
-	return TimelineEntry{}, fmt.Errorf("%d items are called %q on %s's timeline for %s; name one by its id: %w", len(found), ref, person, day, domain.ErrConflict)
+	return TimelineEntry{}, domain.Conflict("%d items are called %q on %s's timeline for %s; name one by its id.", len(found), ref, person, day)
 }
 
 // routineCheckIn checks in the habit a completed item is linked to and
@@ -688,4 +688,20 @@ func (s *Service) CompleteRoutineItem(ctx context.Context, person, item, status 
 	}
 	_, err := s.SetItemStatus(ctx, ItemStatusInput{Person: person, Item: item, Status: routine.Status(status), Source: domain.SourceHA})
 	return err
+}
+
+// itemsHint names a timeline's items for a caller who named none of them.
+func itemsHint(entries []TimelineEntry) string {
+	if len(entries) == 0 {
+		return "the timeline is empty"
+	}
+	names := make([]string, 0, min(len(entries), 8))
+	for _, e := range entries[:min(len(entries), 8)] {
+		names = append(names, strconv.Quote(e.Title))
+	}
+	more := ""
+	if len(entries) > len(names) {
+		more = fmt.Sprintf(" and %d more", len(entries)-len(names))
+	}
+	return "its items are " + strings.Join(names, ", ") + more
 }

@@ -169,6 +169,10 @@ type ActivityStore interface {
 	ActivityPage(ctx context.Context, personID int64, before int64, limit int) ([]domain.Activity, error)
 	ActivityTypesCustom(ctx context.Context) ([]domain.ActivityType, error)
 	ActivityTypeInsert(ctx context.Context, t domain.ActivityType) error
+	// ActivityTypeNames lists the household's own names for activity types.
+	ActivityTypeNames(ctx context.Context) ([]domain.TypeNames, error)
+	// ActivityTypeNamesPut stores (replaces) the names of one type.
+	ActivityTypeNamesPut(ctx context.Context, n domain.TypeNames) error
 }
 
 // ProgressStore keeps the XP ledger and the running totals derived from it.

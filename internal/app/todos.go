@@ -117,7 +117,7 @@ func (s *Service) UpdateTodo(ctx context.Context, personRef string, id int64, pa
 			return err
 		}
 		if ifVersion != 0 && ifVersion != cur.Version {
-			return fmt.Errorf("to-do %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("To-do %q", cur.Value.Title), cur.Version, ifVersion)
 		}
 		t := cur.Value
 		if patch.Title != nil {
@@ -190,7 +190,7 @@ func (s *Service) DeleteTodo(ctx context.Context, personRef string, id int64, if
 			return err
 		}
 		if ifVersion != 0 && ifVersion != cur.Version {
-			return fmt.Errorf("to-do %d is at version %d, not %d: %w", id, cur.Version, ifVersion, domain.ErrPrecondition)
+			return domain.Stale(fmt.Sprintf("To-do %q", cur.Value.Title), cur.Version, ifVersion)
 		}
 		if err := tx.TodoDelete(ctx, p.Value.ID, id, cur.Version); err != nil {
 			return err

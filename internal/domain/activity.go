@@ -109,6 +109,9 @@ type ActivityType struct {
 	Category        Category
 	Stats           []Stat // affinities, strongest first
 	Custom          bool   // defined by the household rather than shipped
+	// Aliases are other names people say for the type ("walking" for
+	// walk); a household may set its own (SetActivityTypeNames).
+	Aliases []string
 }
 
 // BuiltinActivityTypes returns the shipped catalogue (a fresh slice each call).
@@ -117,7 +120,7 @@ func BuiltinActivityTypes() []ActivityType {
 	t := func(key, name string, u Unit, xp, full float64, c Category, stats ...Stat) ActivityType {
 		return ActivityType{Key: key, Name: name, Unit: u, XPPerUnit: xp, FullUnitsPerDay: full, Category: c, Stats: stats}
 	}
-	return []ActivityType{
+	types := []ActivityType{
 		t("workout", "Workout", UnitMinutes, 1.5, 60, CategoryFitness, STR, STA),
 		t("walk", "Walk", UnitMinutes, 0.5, 90, CategoryFitness, STA),
 		t("run", "Run", UnitKm, 12, 10, CategoryFitness, STA, STR),
@@ -130,6 +133,128 @@ func BuiltinActivityTypes() []ActivityType {
 		t("journaling", "Journaling", UnitCount, 20, 1, CategoryWellbeing, WIS),
 		t("chores", "Chores", UnitMinutes, 0.8, 60, CategoryChores, STR, STA),
 	}
+	for i := range types {
+		types[i].Aliases = slices.Clone(builtinAliases[types[i].Key])
+	}
+	return types
+}
+
+// builtinAliases are the English words people use for the shipped types.
+var builtinAliases = map[string][]string{
+	"workout":    {"training", "gym", "exercise", "strength training"},
+	"walk":       {"walking", "stroll", "hike", "hiking"},
+	"run":        {"running", "jog", "jogging"},
+	"cycling":    {"bike", "biking", "bike ride", "cycle", "ride"},
+	"meditation": {"meditate", "meditating", "mindfulness"},
+	"reading":    {"read", "book"},
+	"deep_work":  {"focus", "focus time", "focused work"},
+	"learning":   {"study", "studying", "learn"},
+	"social":     {"friends", "socialising", "socializing", "hanging out"},
+	"journaling": {"journal", "journalling", "diary"},
+	"chores":     {"housework", "cleaning", "tidying"},
+}
+
+// MaxAliases is how many aliases one activity type may have.
+const MaxAliases = 20
+
+// spoken folds a name as people say or type it: case, surrounding and
+// repeated spaces, and _ or - between words do not matter.
+func spoken(s string) string {
+	s = strings.NewReplacer("_", " ", "-", " ").Replace(strings.ToLower(s))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Resolve finds the type ref names: its key, its display name or one of
+// its aliases, as people say them ("walking", "Deep Work", "deep_work").
+func (c Catalogue) Resolve(ref string) (ActivityType, bool) {
+	if t, ok := c.Lookup(ref); ok {
+		return t, true
+	}
+	want := spoken(ref)
+	if want == "" {
+		return ActivityType{}, false
+	}
+	for _, t := range c.Types() {
+		if spoken(t.Key) == want || spoken(t.Name) == want || slices.ContainsFunc(t.Aliases, func(a string) bool { return spoken(a) == want }) {
+			return t, true
+		}
+	}
+	return ActivityType{}, false
+}
+
+// Names lists the types as people may say them, for an error that refused
+// one: `Walk (walk)` each, in catalogue order.
+func (c Catalogue) Names() string {
+	parts := make([]string, 0, len(c.Types()))
+	for _, t := range c.Types() {
+		parts = append(parts, fmt.Sprintf("%s (%s)", t.Name, t.Key))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// TypeNames is a household's own words for one activity type.
+type TypeNames struct {
+	Key     string
+	Name    string
+	Aliases []string
+}
+
+// WithNames applies stored names (checked by Rename when they were set);
+// names of a type the catalogue no longer has are skipped.
+func (c Catalogue) WithNames(names []TypeNames) Catalogue {
+	types := c.Types()
+	for _, n := range names {
+		if i := slices.IndexFunc(types, func(t ActivityType) bool { return t.Key == n.Key }); i >= 0 {
+			types[i].Name, types[i].Aliases = n.Name, slices.Clone(n.Aliases)
+		}
+	}
+	return Catalogue{types: types}
+}
+
+// Rename gives the type key another display name and aliases (a
+// household's own words). Each alias must be new: not another type's key,
+// name or alias, and not said twice.
+func (c Catalogue) Rename(key, name string, aliases []string) (Catalogue, error) {
+	i := slices.IndexFunc(c.Types(), func(t ActivityType) bool { return t.Key == key })
+	if i < 0 {
+		return c, NotFound("No activity type has the key %q; the catalogue has %s.", key, c.Names())
+	}
+	types := c.Types()
+	var v ValidationError
+	if name = strings.TrimSpace(name); name != "" {
+		validateName(&v, "name", name, MaxNameLen)
+	} else {
+		name = types[i].Name
+	}
+	if len(aliases) > MaxAliases {
+		v.Add("aliases", len(aliases), fmt.Sprintf("are too many: at most %d", MaxAliases))
+	}
+	clean := make([]string, 0, len(aliases))
+	for j, a := range aliases {
+		field := fmt.Sprintf("aliases[%d]", j)
+		a = strings.TrimSpace(a)
+		if a == "" || utf8.RuneCountInString(a) > MaxNameLen {
+			v.Add(field, a, fmt.Sprintf("must be 1 to %d characters", MaxNameLen))
+			continue
+		}
+		if slices.ContainsFunc(clean, func(b string) bool { return spoken(b) == spoken(a) }) || spoken(a) == spoken(name) {
+			v.Add(field, a, "is said twice; give each name once")
+			continue
+		}
+		if o, taken := (Catalogue{types: slices.Delete(slices.Clone(types), i, i+1)}).Resolve(a); taken {
+			v.Add(field, a, fmt.Sprintf("already names %s (%s); choose a word no other type uses", o.Name, o.Key))
+			continue
+		}
+		clean = append(clean, a)
+	}
+	if o, taken := (Catalogue{types: slices.Delete(slices.Clone(types), i, i+1)}).Resolve(name); taken {
+		v.Add("name", name, fmt.Sprintf("already names %s (%s); choose a name no other type uses", o.Name, o.Key))
+	}
+	if err := v.Err(); err != nil {
+		return c, err
+	}
+	types[i].Name, types[i].Aliases = name, clean
+	return Catalogue{types: types}, nil
 }
 
 // Minutes per kilometre at an easy pace, for counting distance activities
@@ -298,7 +423,7 @@ func ValidateActivity(a Activity, cat Catalogue, now time.Time) error {
 	var v ValidationError
 	t, ok := cat.Lookup(a.Type)
 	if !ok {
-		v.Add("type", a.Type, "is not a known activity type")
+		v.Add("type", a.Type, "is not an activity type LifeOps knows; say one of "+cat.Names()+", or an alias (GET /api/v1/activity-types lists them)")
 	}
 	switch {
 	case math.IsNaN(a.Amount) || a.Amount <= 0:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -398,6 +399,32 @@ func ValidateHabit(h Habit) error {
 	return v.Err()
 }
 
+// CountsAmounts reports whether a check-in of h must say how much (its
+// target is a quantity, not yes/no).
+func (h Habit) CountsAmounts() bool { return h.Target.Kind != TargetCheck }
+
+// AmountHint says how h is counted, for a person asked for an amount:
+// `Water is counted in l (target at least 2 l)`.
+func (h Habit) AmountHint() string {
+	unit := unitOr(h.Target.Unit, "units")
+	target := "target at least"
+	if h.Target.Kind == TargetAtMost {
+		target = "limit at most"
+	}
+	return fmt.Sprintf("%s is counted in %s (%s %s %s)", h.Name, unit, target, strconv.FormatFloat(h.Target.Value, 'f', -1, 64), unit)
+}
+
+// ExampleAmount is an amount to suggest for one check-in of h: about a
+// quarter of the target, rounded to one significant digit (2 l gives 0.5).
+func (h Habit) ExampleAmount() float64 {
+	q := h.Target.Value / 4
+	if q <= 0 || math.IsNaN(q) {
+		return 1
+	}
+	mag := math.Pow(10, math.Floor(math.Log10(q)))
+	return math.Round(q/mag) * mag
+}
+
 func unitOr(unit, fallback string) string {
 	if unit == "" {
 		return fallback
@@ -478,8 +505,10 @@ func ValidateCheckIn(h Habit, c CheckIn, now time.Time, loc *time.Location) erro
 	switch {
 	case math.IsNaN(c.Quantity) || c.Quantity < 0 || c.Quantity > MaxTargetValue:
 		v.Add("quantity", c.Quantity, "must be between 0 and 1000000")
-	case h.Target.Kind != TargetCheck && c.Quantity <= 0:
-		v.Add("quantity", c.Quantity, fmt.Sprintf("must be more than 0 for a habit counted in %s", unitOr(h.Target.Unit, "units")))
+	case h.Target.Kind != TargetCheck && c.Quantity == 0:
+		v.Add("quantity", nil, "is required: "+h.AmountHint()+"; say how much, e.g. quantity: "+strconv.FormatFloat(h.ExampleAmount(), 'f', -1, 64))
+	case h.Target.Kind != TargetCheck && c.Quantity < 0:
+		v.Add("quantity", c.Quantity, "must be more than 0: "+h.AmountHint())
 	}
 	if !c.Source.Valid() {
 		v.Add("source", c.Source, "must be one of manual, ha, sensor, oura, api")

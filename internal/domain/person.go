@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -197,4 +198,54 @@ func validateName(v *ValidationError, field, name string, maxLen int) {
 	case !utf8.ValidString(name):
 		v.Add(field, nil, "must be valid UTF-8")
 	}
+}
+
+// FindPerson picks the person ref names among people, as people say names:
+// the id, the slug or the display name, in any case and with the spaces of
+// speech ("Anna", "anna", " ANNA "). When none or several match, the error
+// lists the household so the caller can say it again.
+func FindPerson(people []Person, ref string) (Person, error) {
+	want := strings.TrimSpace(ref)
+	if want == "" {
+		return Person{}, Invalid("person", nil, "is required: "+peopleHint(people))
+	}
+	for _, p := range people { // an exact id or slug always wins
+		if want == p.Slug || want == strconv.FormatInt(p.ID, 10) {
+			return p, nil
+		}
+	}
+	var found []Person
+	for _, p := range people {
+		if strings.EqualFold(want, p.Slug) || strings.EqualFold(want, strings.TrimSpace(p.Name)) ||
+			strings.EqualFold(strings.ReplaceAll(want, " ", "_"), p.Slug) {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return Person{}, NotFound("No person is called %q; %s.", ref, peopleHint(people))
+	}
+	return Person{}, Conflict("%d people are called %q (%s); name one by slug.", len(found), ref, listPeople(found))
+}
+
+func peopleHint(people []Person) string {
+	if len(people) == 0 {
+		return "the household has no people yet"
+	}
+	return "the household has " + listPeople(people)
+}
+
+// listPeople names each person with their slug: `Anna (anna), Ben (ben)`.
+func listPeople(people []Person) string {
+	parts := make([]string, len(people))
+	for i, p := range people {
+		if p.Name == p.Slug {
+			parts[i] = p.Slug
+			continue
+		}
+		parts[i] = fmt.Sprintf("%s (%s)", p.Name, p.Slug)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -119,9 +119,8 @@ type actionData struct {
 func (a *Actions) handle(ev Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), a.timeout)
 	defer cancel()
-	var d actionData
 	var done map[string]any
-	err := json.Unmarshal(numbersAsText(ev.Data), &d)
+	d, err := decodeAction(ev.Data)
 	hasID := len(d.RequestID) > 0 && string(d.RequestID) != "null"
 	key := eventKey(d, ev)
 	if err == nil && hasID && a.results != nil {
@@ -134,9 +133,7 @@ func (a *Actions) handle(ev Event) {
 			return
 		}
 	}
-	if err != nil {
-		err = domain.Invalid("data", nil, "must be an object of the action's fields")
-	} else {
+	if err == nil {
 		done, err = a.run(ctx, ev.EventType, d, key)
 	}
 	result := map[string]any{"ok": err == nil, "action": ev.EventType}
@@ -193,7 +190,7 @@ func eventKey(d actionData, ev Event) string {
 // run applies one action and says what it did (the answer's "done").
 func (a *Actions) run(ctx context.Context, event string, d actionData, key string) (map[string]any, error) {
 	if d.Person == "" {
-		return nil, domain.Invalid("person", nil, "is required (the person's slug)")
+		return nil, domain.Invalid("person", nil, "is required (the person's name, slug or id)")
 	}
 	at, err := parseAt(d.At)
 	if err != nil {
@@ -201,19 +198,22 @@ func (a *Actions) run(ctx context.Context, event string, d actionData, key strin
 	}
 	switch event {
 	case EventLogActivity:
-		amount := 0.0
+		if d.Activity == "" {
+			return nil, domain.Invalid("activity", nil, "is required (the activity's name, e.g. walk or deep work)")
+		}
+		amount, amountField := 0.0, "duration_min"
 		switch {
 		case d.DurationMin != nil:
 			amount = *d.DurationMin
 		case d.Quantity != nil:
-			amount = *d.Quantity
+			amount, amountField = *d.Quantity, "quantity"
 		default:
-			return nil, domain.Invalid("duration_min", nil, "duration_min or quantity is required")
+			return nil, domain.Invalid("duration_min", nil, "is required: give duration_min (minutes) or quantity (an amount in the activity's unit)")
 		}
 		res, err := a.actor.LogActivity(ctx, app.ActivityInput{Person: d.Person, Type: d.Activity, Amount: amount, At: at,
 			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: key})
 		if err != nil {
-			return nil, err
+			return nil, domain.RenameFields(err, map[string]string{"type": "activity", "amount": amountField})
 		}
 		return map[string]any{"activity_id": res.Activity.ID, "xp": res.Activity.XP}, nil
 	case EventCheckIn:
@@ -227,11 +227,14 @@ func (a *Actions) run(ctx context.Context, event string, d actionData, key strin
 		res, err := a.actor.CheckIn(ctx, app.CheckInInput{Person: d.Person, Habit: d.Habit, Quantity: q, At: at,
 			Note: d.Note, Source: domain.SourceHA, IdempotencyKey: key})
 		if err != nil {
-			return nil, err
+			return nil, domain.RenameFields(err, map[string]string{"amount": "quantity"})
 		}
 		return map[string]any{"check_in_id": res.CheckIn.ID, "habit": res.Habit.Name, "streak": res.Streak.Current,
 			"xp": res.XP, "level": res.Level}, nil
 	case EventCompleteRoutineItem:
+		if strings.TrimSpace(d.Item) == "" {
+			return nil, domain.Invalid("item", nil, "is required (the item's id or title in today's timeline)")
+		}
 		if a.routines == nil {
 			return nil, fmt.Errorf("routines are not set up in this LifeOps: %w", domain.ErrNotFound)
 		}
@@ -275,7 +278,7 @@ func (a *Actions) run(ctx context.Context, event string, d actionData, key strin
 		return map[string]any{"node": d.Node, "unspent_points": c.Sheet.UnspentPoints}, nil
 	case EventLogMood:
 		if d.Value == nil {
-			return nil, domain.Invalid("value", nil, "is required (1 to 9)")
+			return nil, domain.Invalid("value", nil, "is required: a whole number from 1 to 9")
 		}
 		m, _, err := a.actor.LogMood(ctx, app.MoodInput{Person: d.Person, Value: *d.Value, Note: d.Note, At: at,
 			Source: domain.SourceHA, IdempotencyKey: key})
@@ -321,25 +324,11 @@ func callerError(err error) bool {
 }
 
 // Sentence is an error as a person would want to hear it: the caller's own
-// mistakes in full, anything else without internals.
+// mistakes in full (the field, the value, what is allowed), anything else
+// without internals.
 func Sentence(err error) string {
-	var v *domain.ValidationError
-	switch {
-	case errors.As(err, &v):
-		parts := make([]string, len(v.Fields))
-		for i, f := range v.Fields {
-			parts[i] = f.Field + " " + f.Reason
-		}
-		return capitalise(strings.Join(parts, "; ")) + "."
-	case callerError(err):
-		return capitalise(err.Error()) + "."
+	if text, ok := domain.Say(err); ok {
+		return text
 	}
 	return "LifeOps could not do that just now; the add-on log has the details."
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -55,7 +55,7 @@ func actionsFixtureHA(t testing.TB) (*app.Service, *hass.Client, chan result, *h
 	}
 	ha := hatest.Start(t, hatest.Options{})
 	lifeops := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
-	hass.NewActions(lifeops, svc, nil, zerolog.Nop()).KeepResults(svc) // as serve wires it
+	hass.NewActions(lifeops, svc, svc, zerolog.Nop()).KeepResults(svc) // as serve wires it
 	caller := hass.New(hass.Options{URL: ha.WebSocketURL(), Token: "test-token", Logger: zerolog.Nop()})
 	results := make(chan result, 1024)
 	caller.SubscribeEvents(hass.ResultEvent, func(ev hass.Event) {
@@ -128,13 +128,13 @@ func TestActionsAnswerWithResult(t *testing.T) {
 	if r := fire(hass.EventLogActivity, "r2", map[string]any{"person": "alex", "activity": "walk", "duration_min": 30}); !r.OK {
 		t.Fatalf("activity: %+v", r)
 	}
-	if r := fire(hass.EventLogMood, "r3", map[string]any{"person": "alex", "value": 12}); r.OK || r.Error != "Value must be 1 to 9." {
+	if r := fire(hass.EventLogMood, "r3", map[string]any{"person": "alex", "value": 12}); r.OK || r.Error != "value 12 must be 1 to 9." {
 		t.Fatalf("bad mood: %+v", r)
 	}
 	if r := fire(hass.EventCheckIn, "r4", map[string]any{"person": "nobody", "habit": "Water"}); r.OK || r.Error == "" {
 		t.Fatalf("unknown person: %+v", r)
 	}
-	if r := fire(hass.EventPause, "r5", map[string]any{"person": "alex", "reason": "sick", "until": "soon"}); r.OK || r.Error != "Until must be a date like 2026-12-24." {
+	if r := fire(hass.EventPause, "r5", map[string]any{"person": "alex", "reason": "sick", "until": "soon"}); r.OK || r.Error != `until "soon" must be a date like 2026-12-24.` {
 		t.Fatalf("bad pause: %+v", r)
 	}
 }

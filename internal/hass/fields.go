@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+
+	"github.com/lifeops/lifeops/internal/domain"
 )
 
 // ActionField is one data field of an action event.
@@ -22,12 +24,12 @@ const RequestIDField = "request_id"
 // under homeassistant/ that fire the events are checked against it, and a
 // test checks it against the decoder.
 func ActionFields() map[string][]ActionField {
-	person := ActionField{"person", true, "the person's slug"}
+	person := ActionField{"person", true, "the person's name, slug or id"}
 	at := ActionField{"at", false, "when it happened (RFC 3339); default now"}
 	note := ActionField{"note", false, "a free-text note"}
 	return map[string][]ActionField{
 		EventLogActivity: {person,
-			{"activity", true, "the activity type, e.g. run"},
+			{"activity", true, "the activity, by name or key, e.g. walking or deep work"},
 			{"duration_min", false, "minutes (this or quantity is required)"},
 			{"quantity", false, "an amount in the activity's unit (this or duration_min is required)"},
 			note, at},
@@ -92,6 +94,70 @@ func numbersAsText(data []byte) []byte {
 	out, err := json.Marshal(m)
 	if err != nil {
 		return data
+	}
+	return out
+}
+
+// decodeAction reads an action's data field by field, so a field of the
+// wrong type is named with its value and the type it should have, instead
+// of the whole action being refused. Numbers in text fields are taken as
+// text (see numbersAsText); fields LifeOps does not know are ignored.
+func decodeAction(data []byte) (actionData, error) {
+	var d actionData
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(numbersAsText(data), &m); err != nil || m == nil {
+		return d, domain.Invalid("data", nil, "must be an object of the action's fields, like {\"person\": \"anna\", \"habit\": \"water\"}")
+	}
+	var v domain.ValidationError
+	rv := reflect.ValueOf(&d).Elem()
+	rt := rv.Type()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		raw, ok := m[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, rv.Field(i).Addr().Interface()); err != nil {
+			v.Add(name, domain.Verbatim(raw), expected(name, rt.Field(i).Type))
+		}
+	}
+	return d, v.Err()
+}
+
+// expected says in words what a field of type t holds.
+func expected(name string, t reflect.Type) string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case name == "value":
+		return "must be a whole number from 1 to 9"
+	case name == "duration_min":
+		return "must be a number of minutes, e.g. 30 (without quotes)"
+	case t.Kind() == reflect.Float64:
+		return "must be a number, e.g. 0.5 (without quotes)"
+	case t.Kind() == reflect.Int:
+		return "must be a whole number"
+	}
+	for _, f := range allFields() {
+		if f.Name == name {
+			return "must be text: " + f.Doc
+		}
+	}
+	return "must be text"
+}
+
+// allFields is every action's fields, each once.
+func allFields() []ActionField {
+	var out []ActionField
+	seen := map[string]bool{}
+	for _, ev := range ActionEvents() {
+		for _, f := range ActionFields()[ev] {
+			if !seen[f.Name] {
+				seen[f.Name] = true
+				out = append(out, f)
+			}
+		}
 	}
 	return out
 }

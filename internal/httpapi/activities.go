@@ -33,7 +33,7 @@ func activityBody(a domain.Activity) ActivityBody {
 
 // ActivityCreate is the body of POST …/activities.
 type ActivityCreate struct {
-	Type   string     `json:"type" minLength:"1" maxLength:"40" doc:"an activity type key (GET /api/v1/activity-types)"`
+	Type   string     `json:"type" minLength:"1" maxLength:"40" doc:"an activity type: its key, name or an alias (GET /api/v1/activity-types)"`
 	Amount float64    `json:"amount" exclusiveMinimum:"0" maximum:"1440" doc:"in the type's unit"`
 	At     *time.Time `json:"at,omitempty" doc:"when it happened; default: now. At most 7 days back; pays XP only within 2 days of its day (docs/rules.md)."`
 	Note   string     `json:"note,omitempty" maxLength:"500"`
@@ -55,6 +55,13 @@ type ActivityTypeBody struct {
 	Category        string   `json:"category" enum:"fitness,mind,social,chores,wellbeing"`
 	Stats           []string `json:"stats" minItems:"1" maxItems:"6" doc:"the character stats it feeds, strongest first"`
 	Custom          bool     `json:"custom,omitempty" readOnly:"true" doc:"added by the household"`
+	Aliases         []string `json:"aliases,omitempty" maxItems:"20" doc:"other names HA actions and voice accept (walking for walk); set them with PUT /api/v1/activity-types/{key}/names"`
+}
+
+// ActivityTypeNamesBody is the household's own words for an activity type.
+type ActivityTypeNamesBody struct {
+	Name    string   `json:"name,omitempty" maxLength:"80" doc:"the display name; empty keeps the current one"`
+	Aliases []string `json:"aliases" maxItems:"20" doc:"other names people say for it, each used by no other type; they replace the current ones ([] removes them)"`
 }
 
 func activityTypeBody(t domain.ActivityType) ActivityTypeBody {
@@ -63,7 +70,7 @@ func activityTypeBody(t domain.ActivityType) ActivityTypeBody {
 		stats[i] = string(s)
 	}
 	return ActivityTypeBody{Key: t.Key, Name: t.Name, Unit: string(t.Unit), XPPerUnit: t.XPPerUnit,
-		FullUnitsPerDay: t.FullUnitsPerDay, Category: string(t.Category), Stats: stats, Custom: t.Custom}
+		FullUnitsPerDay: t.FullUnitsPerDay, Category: string(t.Category), Stats: stats, Custom: t.Custom, Aliases: t.Aliases}
 }
 
 // IdempotencyHeader documents Idempotency-Key on the operations that honour it.
@@ -175,7 +182,7 @@ func registerActivities(api huma.API, svc *app.Service) {
 	}, access{scope: app.ScopeAdmin}), func(ctx context.Context, in *struct{ Body ActivityTypeBody }) (*struct{ Body ActivityTypeBody }, error) {
 		b := in.Body
 		t := domain.ActivityType{Key: b.Key, Name: b.Name, Unit: domain.Unit(b.Unit), XPPerUnit: b.XPPerUnit,
-			FullUnitsPerDay: b.FullUnitsPerDay, Category: domain.Category(b.Category)}
+			FullUnitsPerDay: b.FullUnitsPerDay, Category: domain.Category(b.Category), Aliases: b.Aliases}
 		for _, s := range b.Stats {
 			t.Stats = append(t.Stats, domain.Stat(s))
 		}
@@ -184,6 +191,22 @@ func registerActivities(api huma.API, svc *app.Service) {
 			return nil, err
 		}
 		return &struct{ Body ActivityTypeBody }{activityTypeBody(added)}, nil
+	})
+	op(api, guard(huma.Operation{
+		OperationID: "set-activity-type-names", Method: http.MethodPut, Path: "/api/v1/activity-types/{key}/names",
+		Summary: "Name an activity type in the household's words",
+		Description: "Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept " +
+			"any of them (case and spaces do not matter). An alias already naming another type is refused.",
+		Tags: tags, Errors: []int{404, 422},
+	}, access{scope: app.ScopeAdmin}), func(ctx context.Context, in *struct {
+		Key  string `path:"key" pattern:"^[a-z][a-z0-9_]{0,39}$" doc:"the type's key"`
+		Body ActivityTypeNamesBody
+	}) (*struct{ Body ActivityTypeBody }, error) {
+		t, err := svc.SetActivityTypeNames(ctx, in.Key, in.Body.Name, in.Body.Aliases)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body ActivityTypeBody }{activityTypeBody(t)}, nil
 	})
 }
 

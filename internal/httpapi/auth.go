@@ -257,7 +257,9 @@ func (s *Server) personAllowed(ctx huma.Context, acc access, bound int64) bool {
 		if err == nil && p.Value.ID == bound {
 			return true
 		}
-		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		// A name matching no one or several is not theirs either (and the
+		// refusal's list of the household is not for a bound token).
+		if err != nil && !errors.Is(err, domain.ErrNotFound) && !errors.Is(err, domain.ErrConflict) {
 			serverError(s.api, ctx, err, "resolve person for a bound token")
 			return false
 		}

@@ -83,6 +83,7 @@ func TestPersonBoundTokens(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	anna, ben := e.person("Anna"), e.person("Ben")
+	e.do(req{method: "POST", path: "/api/v1/people", token: e.admin, body: map[string]any{"name": "BEN", "slug": "ben_2"}}).want(t, 201)
 	tok := e.token(app.ScopeWrite, anna.Slug)
 	tests := []struct {
 		method, path string
@@ -94,6 +95,8 @@ func TestPersonBoundTokens(t *testing.T) {
 		{"GET", fmt.Sprintf("/api/v1/people/%d/today", ben.ID), nil, 403},
 		{"GET", "/api/v1/people/ben/character", nil, 403},
 		{"GET", "/api/v1/people/nobody/character", nil, 403},
+		{"GET", "/api/v1/people/ANNA/today", nil, 200},    // a name as people say it
+		{"GET", "/api/v1/people/Ben/character", nil, 403}, // two people are called Ben: not theirs either
 		{"POST", "/api/v1/people/anna/moods", map[string]any{"value": 5}, 201},
 		{"POST", "/api/v1/people/ben/moods", map[string]any{"value": 5}, 403},
 		{"GET", "/api/v1/people", nil, 403},

@@ -32,11 +32,13 @@ func problem(ctx context.Context, err error) error {
 	var ve *domain.ValidationError
 	switch {
 	case errors.As(err, &ve):
+		// detail says every problem in words; errors[] keeps huma's shape,
+		// each message a sentence naming the field and the value.
 		details := make([]error, len(ve.Fields))
 		for i, f := range ve.Fields {
-			details[i] = &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Reason, Value: f.Value}
+			details[i] = &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Sentence(), Value: f.Value}
 		}
-		return huma.Error422UnprocessableEntity("validation failed", details...)
+		return huma.Error422UnprocessableEntity(publicMessage(err), details...)
 	case errors.Is(err, domain.ErrNotFound):
 		return huma.Error404NotFound(publicMessage(err))
 	case errors.Is(err, domain.ErrPrecondition):
@@ -80,10 +82,13 @@ func serverError(api huma.API, ctx huma.Context, err error, msg string) {
 	writeProblem(api, ctx, http.StatusInternalServerError, "%s", detailInternal)
 }
 
-// publicMessage is the text of an error that the domain meant for people:
-// sentinel-wrapped errors say what was not found or what clashed ("person
-// \"anna\": not found"), built from the request's own words and ids.
-func publicMessage(err error) string { return err.Error() }
+// publicMessage is the text of an error that the domain meant for people,
+// as a sentence (domain.Say): what was not found or what clashed, built
+// from the request's own words and ids, without the sentinels' words.
+func publicMessage(err error) string {
+	text, _ := domain.Say(err)
+	return text
+}
 
 // op registers an operation whose handler's errors all go through problem.
 func op[I, O any](api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {

@@ -30,7 +30,7 @@ func personBody(v app.Versioned[domain.Person]) PersonBody {
 
 // PersonPath is the {person} of every person-scoped path.
 type PersonPath struct {
-	Person string `path:"person" doc:"the person's id or slug" minLength:"1" maxLength:"40"`
+	Person string `path:"person" doc:"the person's id, slug or name, in any case (Anna, anna)" minLength:"1" maxLength:"80"`
 }
 
 type personOutput struct {

@@ -106,7 +106,7 @@ func routineInput(b RoutineInput) (app.RoutineInput, error) {
 		if ib.Anchor.At != "" {
 			at, err := domain.ParseClock(ib.Anchor.At)
 			if err != nil {
-				v.Add(fmt.Sprintf("items[%d].anchor.at", i), ib.Anchor.At, "must be a time HH:MM")
+				v.Add(fmt.Sprintf("items[%d].anchor.at", i), ib.Anchor.At, "is not a time of day (00:00–23:59)")
 			}
 			it.Anchor.At = at
 		} else if it.Anchor.Kind == routine.AnchorClock {

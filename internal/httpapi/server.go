@@ -135,6 +135,7 @@ func New(opts Options) *Server {
 // come from it.
 func apiConfig(version string) huma.Config {
 	cfg := huma.DefaultConfig("LifeOps API", version)
+	cfg.Transformers = append(cfg.Transformers, plainProblems)
 	cfg.Info.Description = "Life management for Home Assistant: people, habits, streaks, the Daily Life Score and an RPG character.\n\n" +
 		"Authentication: every operation except /healthz, /readyz, /health, /openapi* and /docs needs `Authorization: Bearer <token>` " +
 		"(tokens come from `lifeops token create`, POST /api/v1/tokens or device pairing). Scopes: read (GET only), write (changes), " +

@@ -21,6 +21,7 @@ type textField struct {
 // into one field of a copy, so nothing but that string is wrong. An
 // operation added with a body needs a sample here.
 var bodySamples = map[string]map[string]any{
+	"set-activity-type-names":  {"name": "Walk", "aliases": []any{"stroll"}},
 	"add-activity-type":        {"key": "rowing", "name": "Rowing", "unit": "minutes", "category": "exercise", "stats": []any{"sta"}},
 	"set-score-weights":        {"habits": 1, "sleep": 1, "activity": 1, "routines": 1},
 	"oura-webhook":             {"event_type": "create", "data_type": "daily_sleep", "object_id": "x", "user_id": "u", "event_time": "2026-01-01T00:00:00Z"},
@@ -226,7 +227,7 @@ func TestBadTextInEveryField(t *testing.T) {
 		{"line break", `"a\nb"`, "a%0Ab", false},
 	}
 	pathValues := map[string]string{"person": "alex", "habit": "water", "id": "1", "rule": "1", "routine": "1", "item": "1", "match": "1",
-		"day": "2026-01-01", "todo": "1"}
+		"day": "2026-01-01", "todo": "1", "key": "walk"}
 	before := e.snapshot()
 	ops := make([]string, 0, len(fields))
 	for id := range fields {

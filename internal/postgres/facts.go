@@ -201,6 +201,33 @@ func (s *Store) ActivityTypeInsert(ctx context.Context, t domain.ActivityType) e
 	return err
 }
 
+// ActivityTypeNames implements app.ActivityStore.
+func (s *Store) ActivityTypeNames(ctx context.Context) ([]domain.TypeNames, error) {
+	rows, err := s.q.Query(ctx, "SELECT key, name, aliases FROM activity_type_names ORDER BY key")
+	if err != nil {
+		return nil, fmt.Errorf("activity type names: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.TypeNames, error) {
+		var n domain.TypeNames
+		err := r.Scan(&n.Key, &n.Name, &n.Aliases)
+		return n, err
+	})
+}
+
+// ActivityTypeNamesPut implements app.ActivityStore.
+func (s *Store) ActivityTypeNamesPut(ctx context.Context, n domain.TypeNames) error {
+	aliases := n.Aliases
+	if aliases == nil {
+		aliases = []string{}
+	}
+	_, err := s.q.Exec(ctx, `INSERT INTO activity_type_names (key, name, aliases) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET name = excluded.name, aliases = excluded.aliases, updated_at = now()`, n.Key, n.Name, aliases)
+	if err != nil {
+		return fmt.Errorf("activity type names of %q: %w", n.Key, err)
+	}
+	return nil
+}
+
 // amountsSQL sums a person's activities by day and type over a range.
 const amountsSQL = `SELECT day, type, sum(amount) FROM activities
 	WHERE person_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day, type`

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
@@ -29,11 +31,14 @@ func nullIfEmpty(s string) *string {
 
 // PersonInsert implements app.PersonStore.
 func (s *Store) PersonInsert(ctx context.Context, p domain.Person) (domain.Person, error) {
+	if err := s.slugFree(ctx, p.Slug, 0); err != nil {
+		return p, err
+	}
 	err := s.q.QueryRow(ctx,
 		"INSERT INTO people (name, slug, entity_id, color, ha_user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
 		p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color, nullIfEmpty(p.HAUserID)).Scan(&p.ID)
 	if uniqueViolation(err, "people_slug_key") {
-		return p, fmt.Errorf("slug %q is taken by another person: %w", p.Slug, domain.ErrConflict)
+		return p, slugTaken(p.Slug, "another person")
 	}
 	if uniqueViolation(err, "people_ha_user_id_key") {
 		return p, errHAUserTaken(p.HAUserID)
@@ -54,7 +59,42 @@ func (s *Store) PersonGet(ctx context.Context, ref string) (app.Versioned[domain
 		row = s.q.QueryRow(ctx, "SELECT "+personColumns+" FROM people WHERE slug = $1", ref)
 	}
 	v, err := scanPerson(row)
-	return v, notFound(err, "person "+strconv.Quote(ref))
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return v, notFound(err, "person "+strconv.Quote(ref))
+	}
+	// Not an id or slug as stored: the name as people say it.
+	all, lerr := s.PersonList(ctx)
+	if lerr != nil {
+		return v, lerr
+	}
+	people := make([]domain.Person, len(all))
+	for i, p := range all {
+		people[i] = p.Value
+	}
+	p, ferr := domain.FindPerson(people, ref)
+	if ferr != nil {
+		return v, ferr
+	}
+	return all[slices.IndexFunc(people, func(q domain.Person) bool { return q.ID == p.ID })], nil
+}
+
+// slugFree is nil when no person other than id has slug, else the
+// refusal naming who has it. (Asked before the write: after a unique
+// violation the transaction can run no other query.)
+func (s *Store) slugFree(ctx context.Context, slug string, id int64) error {
+	var name string
+	err := s.q.QueryRow(ctx, "SELECT name FROM people WHERE slug = $1 AND id <> $2", slug, id).Scan(&name)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return slugTaken(slug, name)
+}
+
+func slugTaken(slug, name string) error {
+	return domain.Conflict("The slug %q is already used by %s. Choose another.", slug, name)
 }
 
 // PersonList implements app.PersonStore.
@@ -68,6 +108,9 @@ func (s *Store) PersonList(ctx context.Context) ([]app.Versioned[domain.Person],
 
 // PersonUpdate implements app.PersonStore.
 func (s *Store) PersonUpdate(ctx context.Context, p domain.Person, version int) (int, error) {
+	if err := s.slugFree(ctx, p.Slug, p.ID); err != nil {
+		return 0, err
+	}
 	var next int
 	err := s.q.QueryRow(ctx, `
 		UPDATE people SET name = $2, slug = $3, entity_id = $4, color = $5, ha_user_id = $7, version = version + 1, updated_at = now()
@@ -75,7 +118,7 @@ func (s *Store) PersonUpdate(ctx context.Context, p domain.Person, version int) 
 		p.ID, p.Name, p.Slug, nullIfEmpty(p.EntityID), p.Color, version, nullIfEmpty(p.HAUserID)).Scan(&next)
 	switch {
 	case uniqueViolation(err, "people_slug_key"):
-		return 0, fmt.Errorf("slug %q is taken by another person: %w", p.Slug, domain.ErrConflict)
+		return 0, slugTaken(p.Slug, "another person")
 	case uniqueViolation(err, "people_ha_user_id_key"):
 		return 0, errHAUserTaken(p.HAUserID)
 	case err == pgx.ErrNoRows:

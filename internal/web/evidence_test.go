@@ -28,7 +28,7 @@ func TestEvidenceRulesShowWhenTheyLastMatched(t *testing.T) {
 	if got := fieldError(r.body, "sensors"); !strings.Contains(got, "must not contain control characters or MQTT wildcards") {
 		t.Errorf("sensors error %q", got)
 	}
-	if got := fieldError(r.body, "condition.value"); got != "must be empty for on and off" {
+	if got := fieldError(r.body, "condition.value"); got != `condition.value "yes" must be empty for on and off.` {
 		t.Errorf("condition.value error %q", got)
 	}
 	if rules, _ := e.svc.Rules(ctx, person); len(rules) != 0 {
@@ -128,7 +128,7 @@ func TestOuraPage(t *testing.T) {
 	// A pasted code: empty is refused next to the field; a real one connects.
 	r = e.post("/oura/code", url.Values{"person": {"anna"}, "code": {" "}})
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if got := fieldError(r.body, "code"); got != "must not be empty" {
+	if got := fieldError(r.body, "code"); got != "code must not be empty." {
 		t.Errorf("code error %q", got)
 	}
 	mustStatus(t, e.post("/oura/code", url.Values{"person": {"anna"}, "code": {e.fake.IssueCode(ouraRedirect)}}), http.StatusSeeOther)

@@ -189,5 +189,5 @@ func fieldError(body, field string) string {
 }
 
 func htmlUnescape(s string) string {
-	return strings.NewReplacer("&#34;", `"`, "&#39;", "'", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#43;", "+").Replace(s)
+	return strings.NewReplacer("&#34;", `"`, "&#39;", "'", "&#43;", "+", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`).Replace(s)
 }

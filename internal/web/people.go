@@ -73,9 +73,9 @@ func (h *Handler) personRowFailed(w http.ResponseWriter, r *http.Request, err er
 	if len(p.Errors) > 0 {
 		reasons := make([]string, 0, len(p.Errors))
 		for _, k := range sortedKeys(p.Errors) {
-			reasons = append(reasons, k+" "+p.Errors[k])
+			reasons = append(reasons, p.Errors[k]) // each names its field
 		}
-		p.FormError = "Not saved: " + strings.Join(reasons, "; ") + "."
+		p.FormError = "Not saved: " + strings.Join(reasons, " ")
 		p.Errors = map[string]string{}
 	}
 	h.showPeople(w, r, p)

@@ -206,7 +206,7 @@ func routineInput(r *http.Request) (app.RoutineInput, error) {
 			it.Anchor.Kind = routine.AnchorClock
 			at, err := domain.ParseClock(when)
 			if err != nil {
-				v.Add(field+".anchor.at", when, "must start with a time HH:MM or wake+minutes")
+				v.Add(field+".anchor.at", when, "is not a time of day (00:00–23:59) or wake+minutes")
 			}
 			it.Anchor.At = at
 		}

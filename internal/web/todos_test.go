@@ -30,7 +30,7 @@ func TestTodosPage(t *testing.T) {
 	// A bad due date names the field, keeps what was typed, adds nothing.
 	r := e.post("/todos", url.Values{"person": {person}, "title": {"Buy shoes"}, "due": {"soon"}})
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if got := fieldError(r.body, "due"); got != "must be a date YYYY-MM-DD" {
+	if got := fieldError(r.body, "due"); got != `due "soon" must be a date YYYY-MM-DD.` {
 		t.Errorf("due error %q", got)
 	}
 	if !strings.Contains(r.body, `value="Buy shoes"`) {

@@ -569,16 +569,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // REST API does (internal/httpapi/errors.go): only errors the domain meant
 // for people show their text.
 func classify(err error) (int, string) {
+	text, _ := domain.Say(err)
 	var ve *domain.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return http.StatusUnprocessableEntity, ve.Error()
+		return http.StatusUnprocessableEntity, text
 	case errors.Is(err, domain.ErrNotFound):
-		return http.StatusNotFound, err.Error()
+		return http.StatusNotFound, text
 	case errors.Is(err, domain.ErrPrecondition):
-		return http.StatusPreconditionFailed, err.Error()
+		return http.StatusPreconditionFailed, text
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrInvalidTransition):
-		return http.StatusConflict, err.Error()
+		return http.StatusConflict, text
 	case errors.Is(err, app.ErrUnavailable):
 		return http.StatusServiceUnavailable, "The database is unavailable right now. Try again in a few seconds."
 	}
@@ -600,10 +601,8 @@ func formFailed(p *page, err error) bool {
 			field := f.Field
 			if i := strings.IndexByte(field, '['); i > 0 {
 				field = field[:i] // items[2].title is shown at the items field
-				p.Errors[field] = joinReason(p.Errors[field], f.Error())
-				continue
 			}
-			p.Errors[field] = joinReason(p.Errors[field], f.Reason)
+			p.Errors[field] = joinReason(p.Errors[field], f.Sentence())
 		}
 		if len(ve.Fields) > 0 {
 			p.FormError = "Please correct the fields marked below."

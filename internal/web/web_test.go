@@ -229,8 +229,8 @@ func TestFormsShowTheAppsFieldErrors(t *testing.T) {
 		t.Fatalf("app answered %v", appErr)
 	}
 	for _, f := range ve.Fields {
-		if got := fieldError(r.body, f.Field); got != f.Reason {
-			t.Errorf("field %s shows %q, the app says %q", f.Field, got, f.Reason)
+		if got := fieldError(r.body, f.Field); got != f.Sentence() {
+			t.Errorf("field %s shows %q, the app says %q", f.Field, got, f.Sentence())
 		}
 	}
 	if !strings.Contains(r.body, `value="sensor.anna"`) {
@@ -258,7 +258,7 @@ func TestFormsShowTheAppsFieldErrors(t *testing.T) {
 		"target.kind": {"at_least"}, "target.value": {"lots"}}
 	r = e.post("/habits", form)
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if got := fieldError(r.body, "target.value"); got != "must be a number" {
+	if got := fieldError(r.body, "target.value"); got != `target.value "lots" must be a number.` {
 		t.Errorf("target.value error %q", got)
 	}
 	form.Set("target.value", "3")
@@ -270,8 +270,8 @@ func TestFormsShowTheAppsFieldErrors(t *testing.T) {
 		t.Fatalf("app answered %v", appErr)
 	}
 	for _, f := range ve.Fields {
-		if got := fieldError(r.body, f.Field); got != f.Reason {
-			t.Errorf("field %s shows %q, the app says %q", f.Field, got, f.Reason)
+		if got := fieldError(r.body, f.Field); got != f.Sentence() {
+			t.Errorf("field %s shows %q, the app says %q", f.Field, got, f.Sentence())
 		}
 	}
 	if !strings.Contains(r.body, `name="schedule.times" type="number" min="1" max="28" value="9"`) {
@@ -305,7 +305,7 @@ func TestFormsShowTheAppsFieldErrors(t *testing.T) {
 	// A routine: items are lines; a bad time names its line.
 	r = e.post("/routines", url.Values{"person": {"anna"}, "name": {"Evening"}, "schedule.kind": {"daily"}, "items": {"21:00 Tidy up\n25:61 Read"}})
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if got := fieldError(r.body, "items"); !strings.Contains(got, "items[1].anchor.at") {
+	if got := fieldError(r.body, "items"); !strings.Contains(got, `Item 2's time "25:61" is not a time of day`) {
 		t.Errorf("items error %q", got)
 	}
 	r = e.post("/routines", url.Values{"person": {"anna"}, "name": {"Evening"}, "schedule.kind": {"daily"}, "items": {"21:00 Tidy up\n21:30 tidy UP"}})
@@ -442,7 +442,7 @@ func TestTodayCharacterAndTokens(t *testing.T) {
 	}
 	r = e.post("/character/allocate", url.Values{"person": {person}, "node": {node}})
 	mustStatus(t, r, http.StatusConflict)
-	if !strings.Contains(r.body, "already allocated") {
+	if !strings.Contains(htmlUnescape(r.body), fmt.Sprintf("The node %q is allocated already", node)) {
 		t.Errorf("a second allocation does not say why it failed")
 	}
 	// With every point spent the tree offers nothing to click.
@@ -486,7 +486,7 @@ func TestTodayCharacterAndTokens(t *testing.T) {
 	}
 	r = e.post("/tokens", url.Values{"name": {""}, "scope": {"root"}})
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if fieldError(r.body, "name") != "is required" || fieldError(r.body, "scope") != "must be read, write or admin" {
+	if fieldError(r.body, "name") != "name is required." || fieldError(r.body, "scope") != `scope "root" must be read, write or admin.` {
 		t.Errorf("token form errors: %q %q", fieldError(r.body, "name"), fieldError(r.body, "scope"))
 	}
 	list, err := e.tokens.List(ctx)
@@ -532,7 +532,7 @@ func TestQuantityCheckInAndUnknownPerson(t *testing.T) {
 	}
 	r = e.post("/check-in", url.Values{"person": {"anna"}, "habit": {fmt.Sprint(h.Value.ID)}, "quantity": {"lots"}})
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if !strings.Contains(r.body, `<p class="field-error">must be a number</p>`) {
+	if !strings.Contains(htmlUnescape(r.body), `<p class="field-error">quantity "lots" must be a number.</p>`) {
 		t.Errorf("a bad amount is not explained")
 	}
 	for _, q := range []string{"5", "3"} {
@@ -600,7 +600,7 @@ func TestTodayLogsActivityAndMoodAndShowsHistory(t *testing.T) {
 	}
 	r = e.post("/activity", url.Values{"person": {person}, "type": {"walk"}, "amount": {"lots"}})
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if got := fieldError(r.body, "amount"); got != "must be a number" {
+	if got := fieldError(r.body, "amount"); got != `amount "lots" must be a number.` {
 		t.Errorf("amount error %q", got)
 	}
 

@@ -112,7 +112,7 @@ func (r Routine) Validate() error {
 		switch it.Anchor.Kind {
 		case AnchorClock:
 			if it.Anchor.At < 0 || it.Anchor.At >= domain.Clock(24, 0) {
-				v.Add(p+"anchor.at", it.Anchor.At, "must be a time from 00:00 to 23:59")
+				v.Add(p+"anchor.at", it.Anchor.At, "is not a time of day (00:00–23:59)")
 			}
 			if it.Anchor.OffsetMin != 0 {
 				v.Add(p+"anchor.offset_min", it.Anchor.OffsetMin, "is only for wake anchors")
