@@ -224,7 +224,7 @@ type evidenceCandidate struct {
 func (s *Service) observeSensor(ctx context.Context, sensor string, readings []Reading) error {
 	now, loc := s.now(), s.loc()
 	var cands []evidenceCandidate
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		cands = cands[:0]
 		st, found, err := tx.SensorStateGet(ctx, sensor, len(readings) > 0)
 		if err != nil {
@@ -359,7 +359,7 @@ func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCa
 		Msg("evidence rule matched but its action was refused")
 	rec := base
 	rec.MatchedAt, rec.Error = s.now(), err.Error()
-	return s.store.InTx(ctx, func(tx Store) error {
+	return s.inTx(ctx, func(tx Store) error {
 		_, _, err := tx.EvidenceMatchInsert(ctx, rec)
 		return err
 	})
@@ -385,7 +385,7 @@ func (s *Service) doEvidenceAction(ctx context.Context, tx Store, rule evidence.
 		res, err := s.checkInTx(ctx, tx, CheckInInput{
 			Person: person, Habit: rule.Action.Habit, Quantity: qty, At: m.At, Source: domain.SourceSensor,
 			Note: rule.Name, IdempotencyKey: key, Evidence: proof,
-		}, ev)
+		}, noDescription, ev)
 		if err != nil {
 			return err
 		}

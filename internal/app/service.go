@@ -107,7 +107,7 @@ func (s *Service) CurrentDay() domain.Day { return s.today() }
 // after the commit, so no one hears of a change that was rolled back.
 func (s *Service) tx(ctx context.Context, fn func(tx Store, ev *[]domain.Event) error) error {
 	var events []domain.Event
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		events = events[:0]
 		return fn(tx, &events)
 	})

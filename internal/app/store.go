@@ -100,6 +100,9 @@ type HabitStore interface {
 	// HabitDayBefore is the latest stored day row before day; ok is false when
 	// there is none.
 	HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (row HabitDay, ok bool, err error)
+	// HabitDaysFrom reads, in one statement, what HabitDayBefore(from)
+	// and HabitDays(from, to) read.
+	HabitDaysFrom(ctx context.Context, habitID int64, from, to domain.Day) (before HabitDay, ok bool, rows []HabitDay, err error)
 	HabitDaysUpsert(ctx context.Context, habitID int64, rows []HabitDay) error
 	HabitDays(ctx context.Context, habitID int64, from, to domain.Day) ([]HabitDay, error)
 	// HabitDaysOfPerson lists the day rows of all a person's habits on one
@@ -278,11 +281,10 @@ type AchievementStore interface {
 // AchievementSources are what achievement conditions read besides a
 // person's running totals.
 type AchievementSources struct {
-	Custom      []domain.Achievement // the household's own achievements
-	Unlocked    map[string]time.Time // the person's unlocks
-	HabitDays   map[int64]HabitDay   // today's row of each live habit, by habit id
-	Allocations []string             // the person's stat-tree nodes
-	Scores      []StoredScore        // the recent days' stored scores, oldest first
+	Custom    []domain.Achievement // the household's own achievements
+	Unlocked  map[string]time.Time // the person's unlocks
+	HabitDays map[int64]HabitDay   // today's row of each live habit, by habit id
+	Scores    []StoredScore        // the recent days' stored scores, oldest first
 }
 
 // CharacterStore keeps stat-tree allocations and growth.

@@ -72,12 +72,17 @@ func (s *Service) revokeXP(ctx context.Context, tx Store, personID int64, kind, 
 
 // putXP makes one source's award exactly amount (0: none), leaving an
 // unchanged award alone so no level is lost and regained.
-func (s *Service) putXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, amount int, ev *[]domain.Event) error {
+// It answers what the award was before.
+func (s *Service) putXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, amount int, ev *[]domain.Event) (int, error) {
 	had, err := tx.XPAmount(ctx, personID, kind, source)
 	if err != nil || had == amount {
-		return err
+		return had, err
 	}
-	return s.setXP(ctx, tx, personID, day, kind, source, amount, ev)
+	if had == 0 {
+		// Nothing to revoke: awardXP never records an award of 0.
+		return had, s.awardXP(ctx, tx, personID, day, kind, source, amount, ev)
+	}
+	return had, s.setXP(ctx, tx, personID, day, kind, source, amount, ev)
 }
 
 // setXP makes one source's award exactly amount (used when a day's marginal

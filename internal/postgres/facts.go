@@ -326,8 +326,8 @@ func scanCustomAchievement(r pgx.CollectableRow) (domain.Achievement, error) {
 }
 
 // AchievementSources implements app.AchievementStore: the reads of
-// AchievementsCustom, AchievementsUnlocked, HabitDaysOfPerson, Allocations
-// and ScoreHistory, pipelined in one batch.
+// AchievementsCustom, AchievementsUnlocked, HabitDaysOfPerson and
+// ScoreHistory, pipelined in one batch.
 func (s *Store) AchievementSources(ctx context.Context, personID int64, today, scoresFrom, scoresTo domain.Day) (app.AchievementSources, error) {
 	var src app.AchievementSources
 	b := &pgx.Batch{}
@@ -341,10 +341,6 @@ func (s *Store) AchievementSources(ctx context.Context, personID int64, today, s
 	})
 	b.Queue(habitDaysOfPersonSQL, personID, today).Query(func(rows pgx.Rows) (err error) {
 		src.HabitDays, err = collectHabitDaysOfPerson(rows)
-		return err
-	})
-	b.Queue(allocationsSQL, personID).Query(func(rows pgx.Rows) (err error) {
-		src.Allocations, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		return err
 	})
 	b.Queue(scoreHistorySQL, personID, scoresFrom, scoresTo).Query(func(rows pgx.Rows) (err error) {

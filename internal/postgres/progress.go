@@ -45,16 +45,12 @@ func (s *Store) XPDayTotal(ctx context.Context, personID int64, day domain.Day) 
 
 // ProgressGet implements app.ProgressStore. Inside a transaction it locks
 // the row: every change of a person's totals goes through it, which makes it
-// the person's serialisation point.
+// the person's serialisation point. The use case holds the row it read
+// until it commits (app's unit), so it reads it once.
 func (s *Store) ProgressGet(ctx context.Context, personID int64) (app.Progress, error) {
 	q := `SELECT total_xp, check_ins, activities, mood_logs, perfect_days, longest_streak, activity_counts, activity_amounts, growth
 		FROM person_progress WHERE person_id = $1`
 	if s.inTx {
-		// The row stays locked until the transaction ends: the first read
-		// is the row until then (a check-in reads it half a dozen times).
-		if p, ok := s.rows.progress[personID]; ok {
-			return p.Clone(), nil
-		}
 		q += " FOR UPDATE"
 	}
 	var p app.Progress
@@ -71,9 +67,6 @@ func (s *Store) ProgressGet(ctx context.Context, personID int64) (app.Progress, 
 		return p, err
 	}
 	copy(p.Growth[:], growth)
-	if s.inTx {
-		s.rows.progress[personID] = p.Clone()
-	}
 	return p, nil
 }
 
@@ -87,18 +80,11 @@ func (s *Store) ProgressPut(ctx context.Context, personID int64, p app.Progress)
 	if err != nil {
 		return err
 	}
-	tag, err := s.q.Exec(ctx, `UPDATE person_progress SET total_xp = $2, check_ins = $3, activities = $4, mood_logs = $5,
+	_, err = s.q.Exec(ctx, `UPDATE person_progress SET total_xp = $2, check_ins = $3, activities = $4, mood_logs = $5,
 		perfect_days = $6, longest_streak = $7, activity_counts = $8, activity_amounts = $9, growth = $10, updated_at = now()
 		WHERE person_id = $1`, personID, p.TotalXP, p.CheckIns, p.Activities, p.MoodLogs, p.PerfectDays, p.LongestStreak,
 		counts, amounts, p.Growth[:])
-	if err != nil {
-		return err
-	}
-	if s.inTx && tag.RowsAffected() == 1 {
-		// UPDATE locked the row too.
-		s.rows.progress[personID] = p.Clone()
-	}
-	return nil
+	return err
 }
 
 func nonNil[K comparable, V any](m map[K]V) map[K]V {
