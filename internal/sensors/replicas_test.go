@@ -36,7 +36,7 @@ func TestTwoReplicasShareReadings(t *testing.T) {
 			t.Fatal(err)
 		}
 		src, err := sensors.NewSource(sensors.SourceOptions{Subscriber: subscriber{client}, Selection: sensors.NewSelection(sensors.ParseAllowList("bed")),
-			Sink: ing, Rules: &rules{}, Z2MBase: z2mBase, ShareGroup: group, Logger: testLogger(t), RefreshInterval: time.Hour})
+			Sink: ing, Rules: &rules{}, Z2MBase: z2mBase, ShareGroup: group, Logger: testLogger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
