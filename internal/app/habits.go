@@ -264,12 +264,19 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 	for _, r := range old {
 		oldByDay[r.Day] = r
 	}
-	// Period schedules (N per week) need the check-ins from the period's start.
+	// Period schedules (N per week) need the check-ins from the period's
+	// start. The days' check-ins, which of them paid per check-in (older
+	// releases) and the days' awards come in one round trip.
 	periodStart, _ := h.Schedule.Period(start, h.Start)
-	checkIns, err := tx.CheckIns(ctx, h.ID, minDay(periodStart, start), today)
+	var sources []string
+	for d := start; !d.After(today); d = d.Add(1) {
+		sources = append(sources, habitDaySource(h.ID, d))
+	}
+	fs, err := tx.FoldSources(ctx, h.PersonID, h.ID, minDay(periodStart, start), start, today, []string{xpCheckInDay, xpHabitDay}, sources)
 	if err != nil {
 		return folded{}, err
 	}
+	checkIns, paid := fs.CheckIns, fs.Paid
 	results := domain.EvaluateRangeAt(h, start, today, checkIns, loc, s.now())
 	freq := h.Schedule.Frequency()
 	rows := make([]HabitDay, 0, len(results))
@@ -299,10 +306,6 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 	if err := tx.HabitDaysUpsert(ctx, h.ID, rows); err != nil {
 		return folded{}, err
 	}
-	paid, err := tx.CheckInDaysPaidPerCheckIn(ctx, h.ID, start, today)
-	if err != nil {
-		return folded{}, err
-	}
 	gained := map[domain.Day]int{}
 	// A day that reached a streak milestone (or no longer does) grows LCK.
 	var cat *domain.Catalogue
@@ -329,8 +332,8 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 		if paid[r.Day] {
 			xp = 0
 		}
-		had, err := s.putXP(ctx, tx, h.PersonID, r.Day, xpCheckInDay, source, xp, ev)
-		if err != nil {
+		had := fs.Awards[AwardKey(xpCheckInDay, source)]
+		if err := s.replaceXP(ctx, tx, h.PersonID, r.Day, xpCheckInDay, source, had, xp, ev); err != nil {
 			return folded{}, err
 		}
 		if had != xp {
@@ -338,7 +341,8 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 		}
 		// Limit habits earn their XP when a kept day closes.
 		if r.Final {
-			if _, err := s.putXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, domain.ClosedDayXP(h, r.Result), ev); err != nil {
+			had := fs.Awards[AwardKey(xpHabitDay, source)]
+			if err := s.replaceXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, had, domain.ClosedDayXP(h, r.Result), ev); err != nil {
 				return folded{}, err
 			}
 		}

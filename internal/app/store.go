@@ -132,14 +132,15 @@ type HabitDay struct {
 // CheckInStore keeps check-ins.
 type CheckInStore interface {
 	CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error)
-	// CheckInDaysPaidPerCheckIn lists a habit's days whose check-ins were
-	// paid one by one (xpCheckIn) by earlier releases: those days' awards
-	// stand, and the day's check-in XP is not paid again on top.
-	CheckInDaysPaidPerCheckIn(ctx context.Context, habitID int64, from, to domain.Day) (map[domain.Day]bool, error)
 	CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error)
 	CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error)
 	CheckInDelete(ctx context.Context, id int64) error
 	CheckIns(ctx context.Context, habitID int64, from, to domain.Day) ([]domain.CheckIn, error)
+	// FoldSources reads, in one round trip, what folding a habit's days
+	// from … to reads besides the day rows: its check-ins from checkInsFrom
+	// on (CheckIns), the days paid per check-in (CheckInDaysPaidPerCheckIn)
+	// and the person's current awards of the given sources of kinds.
+	FoldSources(ctx context.Context, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) (FoldSources, error)
 	// CheckInPage lists a person's check-ins newest recorded first (by id),
 	// filtered by q.
 	CheckInPage(ctx context.Context, personID int64, q CheckInQuery) ([]domain.CheckIn, error)
@@ -175,7 +176,9 @@ type ActivityStore interface {
 type ProgressStore interface {
 	// XPAward records an award once per (kind, source); it returns false
 	// when that award was already there.
-	XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, error)
+	// earned is what the day's awards earned before this one, achievements
+	// left out (XPDayTotal as it was), read in the same statement.
+	XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (added bool, earned int, err error)
 	// XPRevoke deletes an award and returns its amount (0 when absent) and
 	// day.
 	XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error)
@@ -223,7 +226,9 @@ type MoodStore interface {
 // ScoreStore keeps daily scores and the daily biometrics they read.
 type ScoreStore interface {
 	ScoreGet(ctx context.Context, personID int64, day domain.Day) (StoredScore, bool, error)
-	ScorePut(ctx context.Context, personID int64, s StoredScore) error
+	// ScorePut stores a day's score and answers the one it replaced (had
+	// false when the day had none), in one statement.
+	ScorePut(ctx context.Context, personID int64, s StoredScore) (prev StoredScore, had bool, err error)
 	ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]StoredScore, error)
 	// ScoreLastFinal is the latest day whose score is final for everyone
 	// (the earliest of each person's latest final day); zero when none.
@@ -298,3 +303,15 @@ type CharacterStore interface {
 	GrowthDay(ctx context.Context, personID int64, day domain.Day) (character.StatValues, error)
 	GrowthDayPut(ctx context.Context, personID int64, day domain.Day, g character.StatValues) error
 }
+
+// FoldSources are what folding a habit's days reads besides its day rows.
+type FoldSources struct {
+	CheckIns []domain.CheckIn
+	Paid     map[domain.Day]bool
+	// Awards is the person's award of each asked source that has one,
+	// keyed by AwardKey(kind, source).
+	Awards map[string]int
+}
+
+// AwardKey keys FoldSources.Awards.
+func AwardKey(kind, source string) string { return kind + "\x00" + source }
