@@ -52,7 +52,7 @@ func (p *parts) startSensorSource(ctx context.Context, cfg config.Config, client
 	}
 	src, err := sensors.NewSource(sensors.SourceOptions{
 		Subscriber: sensorSubscriber{client}, Selection: sensors.NewSelection(sensors.ParseAllowList(cfg.SensorAllowList)),
-		Sink: p.sensors.ingester, Rules: recordedSensors{svc: svc, insights: p.insights}, Z2MBase: cfg.Z2MBaseTopic, ESPHome: true,
+		Sink: p.sensors.ingester, Rules: svc, Z2MBase: cfg.Z2MBaseTopic, ESPHome: true,
 		// Each message's readings are stored with its key, so a redelivery
 		// after a crash is stored once.
 		ClientID: client.ClientID(),
@@ -67,10 +67,7 @@ func (p *parts) startSensorSource(ctx context.Context, cfg config.Config, client
 		log.Error().Err(err).Msg("sensor readings over MQTT disabled")
 		return
 	}
-	svc.AddSink(src)
-	if p.insights != nil {
-		p.insights.AddSink(src) // a linked sensor is recorded from now on
-	}
+	svc.AddSink(src) // sensor_interest_changed: the sensors to select
 	p.sensors.source = src
 }
 

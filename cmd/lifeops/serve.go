@@ -122,7 +122,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 
 	p := parts{lang: locale.NewSetting(cfg.Language)}
 	p.resolvePanelURL(ctx, cfg, log)
-	p.insights = app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: z.Location})
+	p.insights = app.NewInsights(app.InsightsOptions{Store: store, Analyzer: insights.Analyzer{}, Location: z.Location, Interest: svc})
 	ouraNotes := &laterNotifier{log: log.With().Str("component", "oura").Logger()}
 	ouraUC, ouraHook, err := newOura(cfg, store, svc, z, health, ouraNotes)
 	if err != nil {

@@ -312,12 +312,9 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	if p.sensors.ingester != nil {
 		observer = p.sensors.ingester
 	}
-	feed := hass.NewEntityFeed(client, hass.FeedOptions{Entities: recordedSensors{svc: svc, insights: p.insights}.EvidenceSensors, Observer: observer,
+	feed := hass.NewEntityFeed(client, hass.FeedOptions{Entities: svc.SensorInterest, Observer: observer,
 		Logger: log.With().Str("component", "evidence_feed").Logger()})
-	svc.AddSink(feed)
-	if p.insights != nil {
-		p.insights.AddSink(feed)
-	}
+	svc.AddSink(feed) // sensor_interest_changed: the entities to follow
 	p.wg.Go(func() { feed.Run(ctx) })
 	startCalDAVRefresher(ctx, p, cfg, client, svc, log)
 	if err := client.Start(ctx); err != nil {

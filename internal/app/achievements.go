@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/lifeops/lifeops/internal/domain"
-	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
 // recentScoreDays is how far back "N days in a row" achievements look.
@@ -29,7 +28,10 @@ func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int6
 	for k := range src.Unlocked {
 		already[k] = true
 	}
-	mods := character.Modifiers(s.tree, nodeIDs(src.Allocations))
+	mods, err := s.modifiers(ctx, tx, personID)
+	if err != nil {
+		return err
+	}
 	var own *ownFacts // read only when something unlocks
 	for range 5 {     // each round can only raise the level; a few rounds settle it
 		p, err := tx.ProgressGet(ctx, personID)
@@ -280,7 +282,11 @@ func (s *Service) Achievements(ctx context.Context, personRef string) ([]Achieve
 	if err != nil {
 		return nil, err
 	}
-	snap := progressSnapshot(prog, today, src, character.Modifiers(s.tree, nodeIDs(src.Allocations)))
+	mods, err := s.modifiers(ctx, s.store, personID)
+	if err != nil {
+		return nil, err
+	}
+	snap := progressSnapshot(prog, today, src, mods)
 	out := make([]AchievementView, len(defs))
 	for i, d := range defs {
 		v := AchievementView{Achievement: d, Progress: min(snap.Value(d.Condition), d.Condition.AtLeast), Unit: metricUnits[d.Condition.Metric]}

@@ -56,7 +56,7 @@ func (s *Service) SetHabitDone(ctx context.Context, personRef string, habitID in
 				at = day.Start(s.loc()).Add(12 * time.Hour)
 			}
 			res, err := s.checkInTx(ctx, tx, CheckInInput{Person: sourceID(p.Value.ID), Habit: sourceID(habitID), At: at, Source: src,
-				IdempotencyKey: caldavCheckInKey(habitID, day)}, ev)
+				IdempotencyKey: caldavCheckInKey(habitID, day)}, noDescription, ev)
 			changed = err == nil && !res.Replayed
 			return err
 		}

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -65,6 +65,8 @@ type EvidenceStore interface {
 	// SensorsSeen lists every sensor key with a recorded reading (evidence
 	// states and stored readings), sorted, with its latest state.
 	SensorsSeen(ctx context.Context) ([]SeenSensor, error)
+	// InsightSensorKeys lists every sensor anyone links, once each.
+	InsightSensorKeys(ctx context.Context) ([]string, error)
 	// SensorStateGet reads a sensor's state; lock serialises everyone
 	// observing that sensor until the transaction ends (also when there is
 	// no row yet). found is false when nothing is known.
@@ -133,53 +135,7 @@ type EvidenceMatch struct {
 const (
 	evidenceHorizon    = 50 * time.Hour
 	evidenceMaxHistory = 500
-	// evidenceIndexTTL bounds how long a replica may miss a rule another
-	// replica added (rule changes here refresh at once).
-	evidenceIndexTTL = time.Minute
 )
-
-// evidenceIndex is the sensor keys enabled rules read. It only filters
-// readings nobody needs; every decision that writes re-reads the rules.
-type evidenceIndex struct {
-	mu      sync.Mutex
-	sensors map[string]bool
-	loaded  time.Time
-}
-
-func (s *Service) invalidateEvidence() {
-	s.evidence.mu.Lock()
-	s.evidence.sensors = nil
-	s.evidence.mu.Unlock()
-}
-
-// InvalidateEvidence makes the next Observe re-read which sensors rules
-// read. Call it on a definitions-changed event heard from elsewhere.
-func (s *Service) InvalidateEvidence() { s.invalidateEvidence() }
-
-func (s *Service) evidenceSensors(ctx context.Context) (map[string]bool, error) {
-	s.evidence.mu.Lock()
-	defer s.evidence.mu.Unlock()
-	now := s.now()
-	if s.evidence.sensors != nil && now.Sub(s.evidence.loaded) < evidenceIndexTTL && !now.Before(s.evidence.loaded) {
-		return s.evidence.sensors, nil
-	}
-	keys, err := s.store.EvidenceSensors(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("evidence sensors: %w", err)
-	}
-	m := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		m[k] = true
-	}
-	s.evidence.sensors, s.evidence.loaded = m, now
-	return m, nil
-}
-
-// EvidenceSensors lists the sensor keys that enabled rules read, from the
-// database (the feeds subscribe to exactly these).
-func (s *Service) EvidenceSensors(ctx context.Context) ([]string, error) {
-	return s.store.EvidenceSensors(ctx)
-}
 
 // Observe takes readings of household sensors. Readings of sensors no rule
 // reads cost a map lookup. For the others the sensor's state is updated
@@ -227,11 +183,18 @@ func (s *Service) Observe(ctx context.Context, readings []Reading) error {
 // EvidenceTick evaluates every rule against its sensors' known states at
 // now: a condition that holds long enough fires without a new reading
 // (a desk occupied for two hours reports nothing new at the two-hour mark).
+//
+// It also works out again which sensors LifeOps reads, so a rule another
+// replica changed reaches this one's feeds within a tick.
 func (s *Service) EvidenceTick(ctx context.Context) error {
-	keys, err := s.store.EvidenceSensors(ctx)
+	if err := s.RefreshSensorInterest(ctx); err != nil {
+		return fmt.Errorf("evidence tick: %w", err)
+	}
+	idx, err := s.evidenceSensors(ctx)
 	if err != nil {
 		return fmt.Errorf("evidence tick: %w", err)
 	}
+	keys := slices.Sorted(maps.Keys(idx))
 	var errs []error
 	for _, k := range keys {
 		if err := s.observeSensor(ctx, k, nil); err != nil {
@@ -249,7 +212,7 @@ type evidenceCandidate struct {
 func (s *Service) observeSensor(ctx context.Context, sensor string, readings []Reading) error {
 	now, loc := s.now(), s.loc()
 	var cands []evidenceCandidate
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		cands = cands[:0]
 		st, found, err := tx.SensorStateGet(ctx, sensor, len(readings) > 0)
 		if err != nil {
@@ -384,7 +347,7 @@ func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCa
 		Msg("evidence rule matched but its action was refused")
 	rec := base
 	rec.MatchedAt, rec.Error = s.now(), err.Error()
-	return s.store.InTx(ctx, func(tx Store) error {
+	return s.inTx(ctx, func(tx Store) error {
 		_, _, err := tx.EvidenceMatchInsert(ctx, rec)
 		return err
 	})
@@ -410,7 +373,7 @@ func (s *Service) doEvidenceAction(ctx context.Context, tx Store, rule evidence.
 		res, err := s.checkInTx(ctx, tx, CheckInInput{
 			Person: person, Habit: rule.Action.Habit, Quantity: qty, At: m.At, Source: domain.SourceSensor,
 			Note: rule.Name, IdempotencyKey: key, Evidence: proof,
-		}, ev)
+		}, noDescription, ev)
 		if err != nil {
 			return err
 		}
@@ -589,9 +552,6 @@ func (s *Service) CreateRule(ctx context.Context, personRef string, in RuleInput
 		s.changed(ev, p.Value.ID)
 		return nil
 	})
-	if err == nil {
-		s.invalidateEvidence()
-	}
 	return out, err
 }
 
@@ -624,9 +584,6 @@ func (s *Service) UpdateRule(ctx context.Context, personRef string, id int64, in
 		s.changed(ev, p.Value.ID)
 		return nil
 	})
-	if err == nil {
-		s.invalidateEvidence()
-	}
 	return out, err
 }
 
@@ -643,9 +600,6 @@ func (s *Service) DeleteRule(ctx context.Context, personRef string, id int64) er
 		s.changed(ev, p.Value.ID)
 		return nil
 	})
-	if err == nil {
-		s.invalidateEvidence()
-	}
 	return err
 }
 

@@ -83,7 +83,7 @@ func TestEvidenceBedCheckIn(t *testing.T) {
 	if rule.Value.Action.Habit != sourceIDOf(h.ID) {
 		t.Fatalf("the rule keeps habit %q, want its id %d", rule.Value.Action.Habit, h.ID)
 	}
-	sensors, err := f.svc.EvidenceSensors(ctx)
+	sensors, err := f.svc.SensorInterest(ctx)
 	if err != nil || len(sensors) != 2 {
 		t.Fatalf("evidence sensors %v, %v", sensors, err)
 	}
@@ -158,7 +158,7 @@ func TestEvidenceBedCheckIn(t *testing.T) {
 	if _, err := f.svc.UpdateRule(ctx, "ana", rule.Value.ID, in, rule.Version); err != nil {
 		t.Fatal(err)
 	}
-	if sensors, _ := f.svc.EvidenceSensors(ctx); len(sensors) != 0 {
+	if sensors, _ := f.svc.SensorInterest(ctx); len(sensors) != 0 {
 		t.Fatalf("a disabled rule's sensors are still read: %v", sensors)
 	}
 	if f.events.kinds()[domain.EventDefinitionsChanged] == 0 {

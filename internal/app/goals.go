@@ -188,7 +188,7 @@ func (s *Service) ActiveGoals(ctx context.Context, personRef string) ([]GoalView
 // progress, in one snapshot; the milestones reached are read once.
 func (s *Service) goalsWhere(ctx context.Context, personRef string, keep func(domain.Goal) bool) ([]GoalView, error) {
 	var out []GoalView
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		out = nil
 		p, err := tx.PersonGet(ctx, personRef)
 		if err != nil {
@@ -220,7 +220,7 @@ func (s *Service) goalsWhere(ctx context.Context, personRef string, keep func(do
 // GoalGet reads one goal with its progress.
 func (s *Service) GoalGet(ctx context.Context, personRef string, id int64) (GoalView, error) {
 	var out GoalView
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		p, err := tx.PersonGet(ctx, personRef)
 		if err != nil {
 			return err

@@ -199,6 +199,9 @@ func (s *Service) ArchiveHabit(ctx context.Context, personRef, habitRef string) 
 
 // modifiers are what a person's allocated tree nodes change in the rules.
 func (s *Service) modifiers(ctx context.Context, tx Store, personID int64) (domain.Modifiers, error) {
+	if u, ok := tx.(*unit); ok {
+		return u.modifiers(ctx, s.tree, personID)
+	}
 	nodes, err := tx.Allocations(ctx, personID)
 	if err != nil {
 		return domain.Modifiers{}, err
@@ -229,6 +232,8 @@ func (s *Service) refoldHabit(ctx context.Context, tx Store, h domain.Habit, fro
 type folded struct {
 	rows []HabitDay
 	mods domain.Modifiers
+	// gained is, per day, what the day's check-in XP award changed by.
+	gained map[domain.Day]int
 }
 
 // row is the derived row of day, if refold wrote one.
@@ -254,7 +259,9 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 	if err != nil {
 		return folded{}, err
 	}
-	prev, ok, err := tx.HabitDayBefore(ctx, h.ID, from)
+	// The row before `from` (the state to fold on from) and the rows from
+	// `from` on, in one read.
+	prev, ok, old, err := tx.HabitDaysFrom(ctx, h.ID, from, today)
 	if err != nil {
 		return folded{}, err
 	}
@@ -271,24 +278,29 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 		}
 	}
 	// Days between the last stored row and `from` were never derived (the
-	// process was down): derive them too.
-	if from.Before(start) {
-		start = from
+	// process was down): they are derived too, from start (never after
+	// `from`). No row lies between prev and `from`, so the rows from start
+	// on are prev (when still open) and those from `from` on.
+	oldByDay := make(map[domain.Day]HabitDay, len(old)+1)
+	if ok && !prev.Day.Before(start) {
+		oldByDay[prev.Day] = prev
 	}
-	old, err := tx.HabitDays(ctx, h.ID, start, today)
-	if err != nil {
-		return folded{}, err
-	}
-	oldByDay := make(map[domain.Day]HabitDay, len(old))
 	for _, r := range old {
 		oldByDay[r.Day] = r
 	}
-	// Period schedules (N per week) need the check-ins from the period's start.
+	// Period schedules (N per week) need the check-ins from the period's
+	// start. The days' check-ins, which of them paid per check-in (older
+	// releases) and the days' awards come in one round trip.
 	periodStart, _ := h.Schedule.Period(start, h.Start)
-	checkIns, err := tx.CheckIns(ctx, h.ID, minDay(periodStart, start), today)
+	var sources []string
+	for d := start; !d.After(today); d = d.Add(1) {
+		sources = append(sources, habitDaySource(h.ID, d))
+	}
+	fs, err := tx.FoldSources(ctx, h.PersonID, h.ID, minDay(periodStart, start), start, today, []string{xpCheckInDay, xpHabitDay}, sources)
 	if err != nil {
 		return folded{}, err
 	}
+	checkIns, paid := fs.CheckIns, fs.Paid
 	results := domain.EvaluateRangeAt(h, start, today, checkIns, loc, s.now())
 	freq := h.Schedule.Frequency()
 	rows := make([]HabitDay, 0, len(results))
@@ -318,10 +330,7 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 	if err := tx.HabitDaysUpsert(ctx, h.ID, rows); err != nil {
 		return folded{}, err
 	}
-	paid, err := tx.CheckInDaysPaidPerCheckIn(ctx, h.ID, start, today)
-	if err != nil {
-		return folded{}, err
-	}
+	gained := map[domain.Day]int{}
 	// A day that reached a streak milestone (or no longer does) grows LCK.
 	var cat *domain.Catalogue
 	for _, r := range rows {
@@ -347,17 +356,22 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 		if paid[r.Day] {
 			xp = 0
 		}
-		if err := s.putXP(ctx, tx, h.PersonID, r.Day, xpCheckInDay, source, xp, ev); err != nil {
+		had := fs.Awards[AwardKey(xpCheckInDay, source)]
+		if err := s.replaceXP(ctx, tx, h.PersonID, r.Day, xpCheckInDay, source, had, xp, ev); err != nil {
 			return folded{}, err
+		}
+		if had != xp {
+			gained[r.Day] = xp - had
 		}
 		// Limit habits earn their XP when a kept day closes.
 		if r.Final {
-			if err := s.putXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, domain.ClosedDayXP(h, r.Result), ev); err != nil {
+			had := fs.Awards[AwardKey(xpHabitDay, source)]
+			if err := s.replaceXP(ctx, tx, h.PersonID, r.Day, xpHabitDay, source, had, domain.ClosedDayXP(h, r.Result), ev); err != nil {
 				return folded{}, err
 			}
 		}
 	}
-	return folded{rows: rows, mods: mods}, s.noteLongestStreak(ctx, tx, h.PersonID, streak.Best)
+	return folded{rows: rows, mods: mods, gained: gained}, s.noteLongestStreak(ctx, tx, h.PersonID, streak.Best)
 }
 
 func habitDaySource(habitID int64, day domain.Day) string { return fmt.Sprintf("%d:%s", habitID, day) }
@@ -431,7 +445,7 @@ func (s *Service) CheckIn(ctx context.Context, in CheckInInput) (CheckInResult, 
 	var out CheckInResult
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		var err error
-		if out, err = s.checkInTx(ctx, tx, in, ev); err != nil {
+		if out, err = s.checkInTx(ctx, tx, in, describe, ev); err != nil {
 			return err
 		}
 		prog, err := tx.ProgressGet(ctx, out.CheckIn.PersonID)
@@ -441,7 +455,12 @@ func (s *Service) CheckIn(ctx context.Context, in CheckInInput) (CheckInResult, 
 	return out, err
 }
 
-func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *[]domain.Event) (CheckInResult, error) {
+// checkInTx records a check-in inside tx. Its day and streak come from the
+// fold it makes; a replayed check-in (its idempotency key seen before) is
+// described by reading its day again only when the caller asks (describe),
+// a caller that drops the description (an evidence match, a routine item,
+// a to-do) pays nothing for it.
+func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, describe describing, ev *[]domain.Event) (CheckInResult, error) {
 	var out CheckInResult
 	p, err := tx.PersonGet(ctx, in.Person)
 	if err != nil {
@@ -463,6 +482,9 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 				return out, fmt.Errorf("idempotency key %q was used for another habit: %w", in.IdempotencyKey, domain.ErrConflict)
 			}
 			out.CheckIn, out.Replayed = prior, true
+			if !describe {
+				return out, nil
+			}
 			return s.describeCheckIn(ctx, tx, out, prior)
 		}
 	}
@@ -487,22 +509,13 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 		return out, err
 	}
 	out.CheckIn = c
-	// The day pays its check-in XP once (refoldHabit awards it); this
+	// The day pays its check-in XP once (refold awards it); this
 	// check-in's XP is what the day gained by it.
-	source := habitDaySource(h.Value.ID, day)
-	had, err := tx.XPAmount(ctx, p.Value.ID, xpCheckInDay, source)
-	if err != nil {
-		return out, err
-	}
 	f, err := s.refold(ctx, tx, h.Value.Habit, day, ev)
 	if err != nil {
 		return out, err
 	}
-	has, err := tx.XPAmount(ctx, p.Value.ID, xpCheckInDay, source)
-	if err != nil {
-		return out, err
-	}
-	out.XP = has - had
+	out.XP = f.gained[day]
 	prog, err := tx.ProgressGet(ctx, p.Value.ID)
 	if err != nil {
 		return out, err
@@ -514,13 +527,23 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, ev *
 	// The day and streak come from the fold just made, not read again.
 	if r, ok := f.row(day); ok {
 		out.Day, out.Streak = r.Result, streakView(r, s.today(), f.mods)
-	} else if out, err = s.describeCheckIn(ctx, tx, out, c); err != nil {
-		return out, err
+	} else if describe {
+		if out, err = s.describeCheckIn(ctx, tx, out, c); err != nil {
+			return out, err
+		}
 	}
 	*ev = append(*ev, domain.Event{Kind: domain.EventCheckIn, PersonID: p.Value.ID, At: now,
 		CheckIn: &domain.CheckInData{CheckInID: c.ID, HabitID: h.Value.ID, Day: day, Quantity: c.Quantity, Status: out.Day.Status, XP: out.XP}})
 	return out, s.afterChange(ctx, tx, p.Value.ID, day, ev)
 }
+
+// describing says whether a check-in's caller shows its day and streak.
+type describing bool
+
+const (
+	describe      describing = true
+	noDescription describing = false
+)
 
 // describeCheckIn fills the day and streak a check-in's answer shows.
 func (s *Service) describeCheckIn(ctx context.Context, tx Store, out CheckInResult, c domain.CheckIn) (CheckInResult, error) {

@@ -167,7 +167,7 @@ func (s *Service) SetHabitDay(ctx context.Context, in SetDayInput) (CheckInResul
 			}
 		}
 		out, err = s.checkInTx(ctx, tx, CheckInInput{Person: in.Person, Habit: sourceID(h.Value.ID), Quantity: qty,
-			At: s.dayMoment(h.Value.Habit, in.Day), Source: in.Source, Note: in.Note}, ev)
+			At: s.dayMoment(h.Value.Habit, in.Day), Source: in.Source, Note: in.Note}, describe, ev)
 		return err
 	})
 	return out, err

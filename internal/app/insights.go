@@ -51,6 +51,11 @@ type InsightsOptions struct {
 	HistoryDays int
 	// Sinks hear of changed sensor links and of each nightly refresh.
 	Sinks []EventSink
+	// Interest works out again which sensors LifeOps reads after a link
+	// changed (the Service, which announces it); nil: nobody follows.
+	Interest interface {
+		RefreshSensorInterest(ctx context.Context) error
+	}
 }
 
 // DefaultInsightDays is two years: long enough for seasons, short enough
@@ -225,6 +230,7 @@ func (s *Insights) LinkSensor(ctx context.Context, personRef string, l insight.S
 		return l, fmt.Errorf("link sensor %s: %w", l.Sensor, err)
 	}
 	s.publish(ctx, p.Value.ID, domain.EventDefinitionsChanged)
+	s.refreshInterest(ctx)
 	return l, nil
 }
 
@@ -238,7 +244,16 @@ func (s *Insights) UnlinkSensor(ctx context.Context, personRef, sensor string) e
 		return err
 	}
 	s.publish(ctx, p.Value.ID, domain.EventDefinitionsChanged)
+	s.refreshInterest(ctx)
 	return nil
+}
+
+// refreshInterest has the app work out again which sensors it reads; a
+// failure is caught up by the next evidence tick.
+func (s *Insights) refreshInterest(ctx context.Context) {
+	if s.o.Interest != nil {
+		_ = s.o.Interest.RefreshSensorInterest(ctx)
+	}
 }
 
 // Refresh is the nightly job: it tells the sinks that every person's

@@ -144,7 +144,7 @@ func (s *Service) closeDay(ctx context.Context, tx Store, personID int64, day do
 	// check-in, an undo) gains or loses its mark.
 	delta := int64(0)
 	if perfect {
-		added, err := tx.XPAward(ctx, personID, day, xpPerfectDay, day.String(), 0)
+		added, _, err := tx.XPAward(ctx, personID, day, xpPerfectDay, day.String(), 0)
 		if err != nil {
 			return err
 		}

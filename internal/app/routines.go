@@ -517,7 +517,7 @@ func (s *Service) routineCheckIn(ctx context.Context, tx Store, e TimelineEntry,
 	res, err := s.checkInTx(ctx, tx, CheckInInput{
 		Person: sourceID(e.PersonID), Habit: sourceID(*e.HabitID), At: at, Source: src,
 		IdempotencyKey: "routine:" + xpRoutineSource(e.ItemID, e.Day),
-	}, ev)
+	}, noDescription, ev)
 	// A habit counted in amounts needs a quantity the item does not carry
 	// (and a check-in without one would count for nothing): it is left out
 	// too, and so is a check-in the habit refuses (before its start).

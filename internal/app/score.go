@@ -151,11 +151,8 @@ func (s *Service) recomputeScore(ctx context.Context, tx Store, personID int64, 
 	if err != nil {
 		return err
 	}
-	prev, had, err := tx.ScoreGet(ctx, personID, day)
+	prev, had, err := tx.ScorePut(ctx, personID, StoredScore{Day: day, Score: score, Final: day.Before(s.today())})
 	if err != nil {
-		return err
-	}
-	if err := tx.ScorePut(ctx, personID, StoredScore{Day: day, Score: score, Final: day.Before(s.today())}); err != nil {
 		return err
 	}
 	if !had || prev.Score.Score != score.Score || prev.Score.HasData != score.HasData {

@@ -44,7 +44,7 @@ type Service struct {
 	sinks        []EventSink
 	tree         *character.Tree
 	achievements []domain.Achievement
-	evidence     evidenceIndex // which sensors evidence rules read (a filter only)
+	interest     sensorInterest // which sensors rules read and people link
 }
 
 // New returns a Service; zero options get production defaults.
@@ -107,7 +107,7 @@ func (s *Service) CurrentDay() domain.Day { return s.today() }
 // after the commit, so no one hears of a change that was rolled back.
 func (s *Service) tx(ctx context.Context, fn func(tx Store, ev *[]domain.Event) error) error {
 	var events []domain.Event
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		events = events[:0]
 		return fn(tx, &events)
 	})
@@ -115,6 +115,7 @@ func (s *Service) tx(ctx context.Context, fn func(tx Store, ev *[]domain.Event) 
 		return err
 	}
 	s.emit(ctx, events)
+	s.afterDefinitions(ctx, events)
 	return nil
 }
 

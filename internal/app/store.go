@@ -103,6 +103,9 @@ type HabitStore interface {
 	// HabitDayBefore is the latest stored day row before day; ok is false when
 	// there is none.
 	HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (row HabitDay, ok bool, err error)
+	// HabitDaysFrom reads, in one statement, what HabitDayBefore(from)
+	// and HabitDays(from, to) read.
+	HabitDaysFrom(ctx context.Context, habitID int64, from, to domain.Day) (before HabitDay, ok bool, rows []HabitDay, err error)
 	HabitDaysUpsert(ctx context.Context, habitID int64, rows []HabitDay) error
 	HabitDays(ctx context.Context, habitID int64, from, to domain.Day) ([]HabitDay, error)
 	// HabitDaysOfPerson lists the day rows of all a person's habits on one
@@ -132,14 +135,15 @@ type HabitDay struct {
 // CheckInStore keeps check-ins.
 type CheckInStore interface {
 	CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error)
-	// CheckInDaysPaidPerCheckIn lists a habit's days whose check-ins were
-	// paid one by one (xpCheckIn) by earlier releases: those days' awards
-	// stand, and the day's check-in XP is not paid again on top.
-	CheckInDaysPaidPerCheckIn(ctx context.Context, habitID int64, from, to domain.Day) (map[domain.Day]bool, error)
 	CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error)
 	CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error)
 	CheckInDelete(ctx context.Context, id int64) error
 	CheckIns(ctx context.Context, habitID int64, from, to domain.Day) ([]domain.CheckIn, error)
+	// FoldSources reads, in one round trip, what folding a habit's days
+	// from … to reads besides the day rows: its check-ins from checkInsFrom
+	// on (CheckIns), the days paid per check-in (CheckInDaysPaidPerCheckIn)
+	// and the person's current awards of the given sources of kinds.
+	FoldSources(ctx context.Context, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) (FoldSources, error)
 	// CheckInPage lists a person's check-ins newest recorded first (by id),
 	// filtered by q.
 	CheckInPage(ctx context.Context, personID int64, q CheckInQuery) ([]domain.CheckIn, error)
@@ -179,7 +183,9 @@ type ActivityStore interface {
 type ProgressStore interface {
 	// XPAward records an award once per (kind, source); it returns false
 	// when that award was already there.
-	XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, error)
+	// earned is what the day's awards earned before this one, achievements
+	// left out (XPDayTotal as it was), read in the same statement.
+	XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (added bool, earned int, err error)
 	// XPRevoke deletes an award and returns its amount (0 when absent) and
 	// day.
 	XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error)
@@ -227,7 +233,9 @@ type MoodStore interface {
 // ScoreStore keeps daily scores and the daily biometrics they read.
 type ScoreStore interface {
 	ScoreGet(ctx context.Context, personID int64, day domain.Day) (StoredScore, bool, error)
-	ScorePut(ctx context.Context, personID int64, s StoredScore) error
+	// ScorePut stores a day's score and answers the one it replaced (had
+	// false when the day had none), in one statement.
+	ScorePut(ctx context.Context, personID int64, s StoredScore) (prev StoredScore, had bool, err error)
 	ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]StoredScore, error)
 	// ScoreLastFinal is the latest day whose score is final for everyone
 	// (the earliest of each person's latest final day); zero when none.
@@ -289,11 +297,10 @@ type AchievementStore interface {
 // AchievementSources are what achievement conditions read besides a
 // person's running totals.
 type AchievementSources struct {
-	Custom      []domain.Achievement // the household's own achievements
-	Unlocked    map[string]time.Time // the person's unlocks
-	HabitDays   map[int64]HabitDay   // today's row of each live habit, by habit id
-	Allocations []string             // the person's stat-tree nodes
-	Scores      []StoredScore        // the recent days' stored scores, oldest first
+	Custom    []domain.Achievement // the household's own achievements
+	Unlocked  map[string]time.Time // the person's unlocks
+	HabitDays map[int64]HabitDay   // today's row of each live habit, by habit id
+	Scores    []StoredScore        // the recent days' stored scores, oldest first
 }
 
 // CharacterStore keeps stat-tree allocations and growth.
@@ -307,3 +314,15 @@ type CharacterStore interface {
 	GrowthDay(ctx context.Context, personID int64, day domain.Day) (character.StatValues, error)
 	GrowthDayPut(ctx context.Context, personID int64, day domain.Day, g character.StatValues) error
 }
+
+// FoldSources are what folding a habit's days reads besides its day rows.
+type FoldSources struct {
+	CheckIns []domain.CheckIn
+	Paid     map[domain.Day]bool
+	// Awards is the person's award of each asked source that has one,
+	// keyed by AwardKey(kind, source).
+	Awards map[string]int
+}
+
+// AwardKey keys FoldSources.Awards.
+func AwardKey(kind, source string) string { return kind + "\x00" + source }

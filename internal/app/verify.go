@@ -80,7 +80,7 @@ var errVerified = errors.New("verified")
 // compared.
 func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
 	var rep VerifyReport
-	err := s.store.InTx(ctx, func(tx Store) error {
+	err := s.inTx(ctx, func(tx Store) error {
 		rep = VerifyReport{}
 		if err := tx.AuditSnapshot(ctx); err != nil {
 			return err

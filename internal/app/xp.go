@@ -35,11 +35,7 @@ func (s *Service) awardXP(ctx context.Context, tx Store, personID int64, day dom
 	if day.After(s.today()) {
 		return fmt.Errorf("%s %s: XP for %s, a day after today: %w", kind, source, day, domain.ErrConflict)
 	}
-	earned, err := tx.XPDayTotal(ctx, personID, day)
-	if err != nil {
-		return err
-	}
-	added, err := tx.XPAward(ctx, personID, day, kind, source, amount)
+	added, earned, err := tx.XPAward(ctx, personID, day, kind, source, amount)
 	if err != nil || !added {
 		return err
 	}
@@ -70,12 +66,17 @@ func (s *Service) revokeXP(ctx context.Context, tx Store, personID int64, kind, 
 	return amount, s.adjustXP(ctx, tx, personID, creditDelta(kind, earned+amount, -amount), ev)
 }
 
-// putXP makes one source's award exactly amount (0: none), leaving an
+// replaceXP makes one source's award exactly amount (0: none), leaving an
 // unchanged award alone so no level is lost and regained.
-func (s *Service) putXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, amount int, ev *[]domain.Event) error {
-	had, err := tx.XPAmount(ctx, personID, kind, source)
-	if err != nil || had == amount {
-		return err
+// The fold reads the awards of its days' sources beforehand (had is the
+// source's award now, 0 when none).
+func (s *Service) replaceXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, had, amount int, ev *[]domain.Event) error {
+	switch {
+	case had == amount:
+		return nil
+	case had == 0:
+		// Nothing to revoke: awardXP never records an award of 0.
+		return s.awardXP(ctx, tx, personID, day, kind, source, amount, ev)
 	}
 	return s.setXP(ctx, tx, personID, day, kind, source, amount, ev)
 }

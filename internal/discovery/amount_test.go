@@ -170,7 +170,7 @@ func TestEventTextsFollowTheLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.CreateRoutine(ctx, "alex", app.RoutineInput{Name: "Noon", Schedule: routine.Schedule{Kind: routine.ScheduleDaily},
-		Items: []routine.Item{{Title: "Walk", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(11, 57)}, GraceMin: 1}}}); err != nil {
+		Items: []routine.Item{{Title: "Walk", Anchor: routine.Anchor{Kind: routine.AnchorClock, At: domain.Clock(11, 57)}, GraceMin: routine.GraceOf(1)}}}); err != nil {
 		t.Fatal(err)
 	}
 	lang := locale.NewSetting("")

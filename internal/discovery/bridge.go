@@ -133,6 +133,9 @@ func (b *Bridge) Publish(_ context.Context, events []domain.Event) {
 			// The connections are read on every sync; no person to reread.
 			continue
 		}
+		if ev.Kind == domain.EventSensorInterestChanged {
+			continue // what the feeds follow; no entity shows it
+		}
 		if ev.PersonID == 0 {
 			b.dirtyAll = true
 		} else {

@@ -45,6 +45,10 @@ const (
 	EventTodoChanged EventKind = "todo_changed"
 	// EventGoalMilestone says a goal reached one of its milestones (once).
 	EventGoalMilestone EventKind = "goal_milestone"
+	// EventSensorInterestChanged says which sensors LifeOps reads changed
+	// (an evidence rule, a sensor link or a person was added, changed or
+	// removed): Interest holds the whole list now. It names no person.
+	EventSensorInterestChanged EventKind = "sensor_interest_changed"
 )
 
 // Change names what a person_changed event is about.
@@ -82,6 +86,14 @@ type Event struct {
 	Connection  *ConnectionData          `json:"connection,omitempty"`
 	Todo        *TodoChangedData         `json:"todo,omitempty"`
 	Goal        *GoalMilestoneData       `json:"goal,omitempty"`
+	Interest    *SensorInterestData      `json:"interest,omitempty"`
+}
+
+// SensorInterestData is the data of sensor_interest_changed: every sensor
+// key (an HA entity id, zigbee2mqtt/…, esphome/…) that evidence rules read
+// or people link, sorted, each once.
+type SensorInterestData struct {
+	Sensors []string `json:"sensors"`
 }
 
 // GoalMilestoneData is the data of goal_milestone.
@@ -195,18 +207,19 @@ type TodoChangedData struct {
 // Validate checks that e carries the data its kind needs and nothing else.
 func (e Event) Validate() error {
 	set := map[EventKind]bool{
-		EventActivityLogged:      e.Activity != nil,
-		EventCheckIn:             e.CheckIn != nil,
-		EventLevelUp:             e.LevelUp != nil,
-		EventAchievementUnlocked: e.Achievement != nil,
-		EventStreakExtended:      e.Streak != nil,
-		EventScoreChanged:        e.Score != nil,
-		EventPauseChanged:        e.Pause != nil,
-		EventPersonChanged:       e.Changed != nil,
-		EventRoutineMissed:       e.Item != nil,
-		EventConnectionChanged:   e.Connection != nil,
-		EventTodoChanged:         e.Todo != nil,
-		EventGoalMilestone:       e.Goal != nil,
+		EventActivityLogged:        e.Activity != nil,
+		EventCheckIn:               e.CheckIn != nil,
+		EventLevelUp:               e.LevelUp != nil,
+		EventAchievementUnlocked:   e.Achievement != nil,
+		EventStreakExtended:        e.Streak != nil,
+		EventScoreChanged:          e.Score != nil,
+		EventPauseChanged:          e.Pause != nil,
+		EventPersonChanged:         e.Changed != nil,
+		EventRoutineMissed:         e.Item != nil,
+		EventConnectionChanged:     e.Connection != nil,
+		EventTodoChanged:           e.Todo != nil,
+		EventGoalMilestone:         e.Goal != nil,
+		EventSensorInterestChanged: e.Interest != nil,
 	}
 	want := e.Kind
 	if want == EventDefinitionsChanged {
@@ -235,7 +248,7 @@ func (e Event) Validate() error {
 		}
 	}
 	// Only these may name no person: the household as a whole.
-	everyone := want == EventConnectionChanged || want == EventPersonChanged
+	everyone := want == EventConnectionChanged || want == EventPersonChanged || want == EventSensorInterestChanged
 	if e.PersonID < 0 || (e.PersonID == 0 && !everyone) || e.At.IsZero() {
 		return fmt.Errorf("event %s: %w", e.Kind, Invalid("person_id", e.PersonID, "event needs a person and a time"))
 	}

@@ -23,14 +23,13 @@ type Observer interface {
 
 // FeedOptions configure an EntityFeed.
 type FeedOptions struct {
-	// Entities lists the sensor keys wanted; keys that are not HA entity
-	// ids (zigbee2mqtt/…, esphome/…) are ignored.
+	// Entities lists the sensor keys wanted (the app's SensorInterest),
+	// read at start and after a reconnect; in between the list comes with
+	// the app's sensor_interest_changed events (Publish). Keys that are
+	// not HA entity ids (zigbee2mqtt/…, esphome/…) are ignored.
 	Entities func(ctx context.Context) ([]string, error)
 	Observer Observer
 	Logger   zerolog.Logger
-	// Refresh is how often the list is re-read besides on definition
-	// changes and reconnects (default 5 min).
-	Refresh time.Duration
 	// Queue bounds the readings waiting for the observer (default 256).
 	// When it is full the feed waits, so the client's per-entity queue
 	// coalesces instead: HA's socket reader never waits on the observer.
@@ -52,6 +51,8 @@ type EntityFeed struct {
 	done    chan struct{} // closed when Run ends; releases handlers waiting for room
 
 	mu      sync.Mutex
+	pending []string // the list a sensor_interest_changed event brought
+	hasPend bool
 	current []string
 	wanted  map[string]bool // current as a set, for handle
 	sub     *subscription
@@ -60,9 +61,6 @@ type EntityFeed struct {
 
 // NewEntityFeed returns a feed that does nothing until Run.
 func NewEntityFeed(client *Client, o FeedOptions) *EntityFeed {
-	if o.Refresh <= 0 {
-		o.Refresh = 5 * time.Minute
-	}
 	if o.Queue <= 0 {
 		o.Queue = 256
 	}
@@ -76,6 +74,9 @@ func NewEntityFeed(client *Client, o FeedOptions) *EntityFeed {
 // entityID is an HA entity id: <domain>.<object_id>.
 var entityID = regexp.MustCompile(`^[a-z0-9_]+\.[a-z0-9_]+$`)
 
+// feedRetry is how soon the feed reads its list again when a read failed.
+const feedRetry = 5 * time.Second
+
 // Refresh asks the feed to re-read its entity list soon. It never blocks.
 func (f *EntityFeed) Refresh() {
 	select {
@@ -84,13 +85,16 @@ func (f *EntityFeed) Refresh() {
 	}
 }
 
-// Publish implements app.EventSink: a definitions change (an evidence rule
-// added, changed or removed) refreshes the subscription.
+// Publish implements app.EventSink: sensor_interest_changed carries the
+// whole list of sensors the app reads now; the subscription follows it
+// without reading anything.
 func (f *EntityFeed) Publish(_ context.Context, events []domain.Event) {
 	for _, ev := range events {
-		if ev.Kind == domain.EventDefinitionsChanged {
+		if ev.Kind == domain.EventSensorInterestChanged && ev.Interest != nil {
+			f.mu.Lock()
+			f.pending, f.hasPend = slices.Clone(ev.Interest.Sensors), true
+			f.mu.Unlock()
 			f.Refresh()
-			return
 		}
 	}
 }
@@ -115,9 +119,10 @@ func (f *EntityFeed) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { f.deliver(ctx) })
 	defer wg.Wait()
-	tick := time.NewTicker(f.opts.Refresh)
-	defer tick.Stop()
-	f.sync(ctx)
+	var retry <-chan time.Time
+	if !f.sync(ctx) {
+		retry = time.After(feedRetry)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -132,21 +137,31 @@ func (f *EntityFeed) Run(ctx context.Context) {
 			}
 			return
 		case <-f.refresh:
-		case <-tick.C:
+		case <-retry:
 		}
-		f.sync(ctx)
+		retry = nil
+		if !f.sync(ctx) {
+			retry = time.After(feedRetry)
+		}
 	}
 }
 
-// sync makes the subscription match the wanted list: the new one is made
-// before the old one ends, so no change falls in between.
-func (f *EntityFeed) sync(ctx context.Context) {
-	keys, err := f.opts.Entities(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			f.log.Warn().Err(err).Msg("evidence entities; keeping the current subscription")
+// sync makes the subscription match the wanted list (the one an event
+// brought, else read): the new one is made before the old one ends, so no
+// change falls in between. It reports false when the list could not be read.
+func (f *EntityFeed) sync(ctx context.Context) bool {
+	f.mu.Lock()
+	keys, announced := f.pending, f.hasPend
+	f.pending, f.hasPend = nil, false
+	f.mu.Unlock()
+	if !announced {
+		var err error
+		if keys, err = f.opts.Entities(ctx); err != nil {
+			if ctx.Err() == nil {
+				f.log.Warn().Err(err).Msg("evidence entities; keeping the current subscription")
+			}
+			return false
 		}
-		return
 	}
 	want := make([]string, 0, len(keys))
 	for _, k := range keys {
@@ -159,7 +174,7 @@ func (f *EntityFeed) sync(ctx context.Context) {
 	f.mu.Lock()
 	if slices.Equal(want, f.current) && (f.sub != nil) == (len(want) > 0) {
 		f.mu.Unlock()
-		return
+		return true
 	}
 	old := f.sub
 	f.current, f.sub = want, nil
@@ -178,6 +193,7 @@ func (f *EntityFeed) sync(ctx context.Context) {
 			f.log.Debug().Err(err).Msg("unsubscribe old evidence entities")
 		}
 	}
+	return true
 }
 
 // handle runs on the client's entity-queue goroutine, never on the reader.

@@ -16,6 +16,7 @@ import (
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/domain/evidence"
+	"github.com/lifeops/lifeops/internal/domain/insight"
 	"github.com/lifeops/lifeops/internal/hass/hatest"
 	"github.com/lifeops/lifeops/internal/postgres"
 )
@@ -49,7 +50,7 @@ func TestEntityFeedChecksInFromHA(t *testing.T) {
 		habits = append(habits, h.Value.ID)
 	}
 
-	feed := NewEntityFeed(client, FeedOptions{Entities: svc.EvidenceSensors, Observer: svc, Logger: zerolog.Nop(), Refresh: time.Hour})
+	feed := NewEntityFeed(client, FeedOptions{Entities: svc.SensorInterest, Observer: svc, Logger: zerolog.Nop()})
 	svc.AddSink(feed)
 	run(t, client)
 	fctx, cancel := context.WithCancel(ctx)
@@ -156,7 +157,7 @@ func TestEntityFeedBackpressure(t *testing.T) {
 	}
 	rec := &recorder{last: map[string]app.Reading{}, gate: make(chan struct{}), inCall: make(chan struct{})}
 	feed := NewEntityFeed(client, FeedOptions{Entities: func(context.Context) ([]string, error) { return append(ids, "zigbee2mqtt/plug/power"), nil },
-		Observer: rec, Logger: zerolog.Nop(), Queue: 1, Refresh: time.Hour})
+		Observer: rec, Logger: zerolog.Nop(), Queue: 1})
 	run(t, client)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -181,4 +182,99 @@ func TestEntityFeedBackpressure(t *testing.T) {
 	if got := feed.Entities(); len(got) != len(ids) {
 		t.Fatalf("subscribed to %d entities, want %d (no zigbee2mqtt keys)", len(got), len(ids))
 	}
+}
+
+// countingList is a feed's Entities that counts its reads.
+type countingList struct {
+	mu    sync.Mutex
+	reads int
+	next  func(context.Context) ([]string, error)
+}
+
+func (c *countingList) list(ctx context.Context) ([]string, error) {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.next(ctx)
+}
+
+func (c *countingList) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.reads }
+
+// TestEntityFeedFollowsSensorInterest: the app owns which sensors it reads
+// and announces them (sensor_interest_changed); the feed follows that
+// event and reads no list of its own after it started: a new evidence rule
+// and a new sensor link (insights) reach HA's subscription at once, and the
+// linked entity's changes are recorded. There is no poll interval to wait
+// out: the feed has none.
+func TestEntityFeedFollowsSensorInterest(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	fake, client := start(t, hatest.Options{}, nil)
+	fake.SetState("binary_sensor.desk", "off", nil)
+	fake.SetState("sensor.bedroom_temperature", "19.5", nil)
+	tree, err := character.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewStore(dbtest.New(t))
+	svc := app.New(app.Options{Store: store, Logger: zerolog.Nop(), Tree: tree, Location: func() *time.Location { return time.UTC }})
+	ins := app.NewInsights(app.InsightsOptions{Store: store, Interest: svc, Location: func() *time.Location { return time.UTC }})
+	today := domain.DayOf(time.Now(), time.UTC)
+	if _, err := svc.CreatePerson(ctx, app.PersonInput{Name: "Ana"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := svc.CreateHabit(ctx, "ana", app.HabitInput{Name: "Desk time", Schedule: domain.Schedule{Kind: domain.ScheduleDaily}, Start: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := &countingList{next: svc.SensorInterest}
+	rec := &recorder{last: map[string]app.Reading{}, gate: make(chan struct{}), inCall: make(chan struct{})}
+	close(rec.gate)
+	feed := NewEntityFeed(client, FeedOptions{Entities: lists.list, Observer: multiObserver{svc, rec}, Logger: zerolog.Nop()})
+	svc.AddSink(feed)
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { feed.Run(fctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	// The feed reads the list when it starts and when HA's link comes up.
+	waitFor(t, "the feed's first read", func() bool { return lists.count() == 1 })
+	run(t, client)
+	connected(t, client)
+	waitFor(t, "the read on connect", func() bool { return lists.count() == 2 })
+	reads := lists.count()
+
+	if _, err := svc.CreateRule(ctx, "ana", app.RuleInput{Name: "desk", Sensors: []string{"binary_sensor.desk"},
+		Condition: evidence.Condition{Op: evidence.OpOn}, Action: evidence.Action{Kind: evidence.ActionCheckIn, Habit: strconv.FormatInt(h.Value.ID, 10)},
+		Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the desk subscription", func() bool { return slices.Equal(feed.Entities(), []string{"binary_sensor.desk"}) })
+	if _, err := ins.LinkSensor(ctx, "ana", insight.SensorLink{Sensor: "sensor.bedroom_temperature", Name: "bedroom", Kind: insight.SensorNumeric}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the linked sensor's subscription", func() bool {
+		return slices.Equal(feed.Entities(), []string{"binary_sensor.desk", "sensor.bedroom_temperature"})
+	})
+	if n := lists.count(); n != reads {
+		t.Errorf("the feed read its list %d more times; it should follow the app's announcements", n-reads)
+	}
+	fake.SetState("binary_sensor.desk", "on", nil)
+	fake.SetState("sensor.bedroom_temperature", "20.5", nil)
+	waitFor(t, "the desk check-in", func() bool {
+		cs, err := store.CheckIns(ctx, h.Value.ID, today, today)
+		return err == nil && len(cs) == 1
+	})
+	waitFor(t, "the linked sensor's reading", func() bool { return rec.state("sensor.bedroom_temperature") == "20.5" })
+}
+
+// multiObserver hands readings to each observer in turn.
+type multiObserver []Observer
+
+func (m multiObserver) Observe(ctx context.Context, rs []app.Reading) error {
+	for _, o := range m {
+		if err := o.Observe(ctx, rs); err != nil {
+			return err
+		}
+	}
+	return nil
 }

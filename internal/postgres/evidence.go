@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/domain"
@@ -163,21 +164,29 @@ func (s *Store) SensorsSeen(ctx context.Context) ([]app.SeenSensor, error) {
 
 // SensorStateGet implements app.EvidenceStore. The lock is a transaction
 // advisory lock on the key, so it also covers a sensor seen the first time.
+// Lock and read go in one round trip: the read is its own statement, so it
+// sees what was committed before the lock was granted.
 func (s *Store) SensorStateGet(ctx context.Context, sensor string, lock bool) (app.SensorState, bool, error) {
-	if lock {
-		if _, err := s.q.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('lifeops.sensor:' || $1, 0))", sensor); err != nil {
-			return app.SensorState{}, false, fmt.Errorf("lock sensor %s: %w", sensor, err)
-		}
-	}
 	st := app.SensorState{Sensor: sensor}
 	var hist []byte
-	err := s.q.QueryRow(ctx, `SELECT source, state, since, observed_at, history FROM sensor_state WHERE sensor = $1`, sensor).
-		Scan(&st.Source, &st.State, &st.Since, &st.ObservedAt, &hist)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return st, false, nil
+	found := false
+	b := &pgx.Batch{}
+	if lock {
+		b.Queue("SELECT pg_advisory_xact_lock(hashtextextended('lifeops.sensor:' || $1, 0))", sensor).Exec(func(pgconn.CommandTag) error { return nil })
 	}
-	if err != nil {
-		return st, false, fmt.Errorf("sensor %s state: %w", sensor, err)
+	b.Queue(`SELECT source, state, since, observed_at, history FROM sensor_state WHERE sensor = $1`, sensor).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&st.Source, &st.State, &st.Since, &st.ObservedAt, &hist)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.SensorState{Sensor: sensor}, false, fmt.Errorf("sensor %s state: %w", sensor, err)
+	}
+	if !found {
+		return app.SensorState{Sensor: sensor}, false, nil
 	}
 	if err := json.Unmarshal(hist, &st.History); err != nil {
 		return st, false, fmt.Errorf("sensor %s history: %w", sensor, err)

@@ -35,21 +35,39 @@ func (s *Store) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.
 	return c, err
 }
 
-// CheckInDaysPaidPerCheckIn implements app.CheckInStore: the days whose
-// check-ins were paid one by one by releases before the daily check-in XP.
-func (s *Store) CheckInDaysPaidPerCheckIn(ctx context.Context, habitID int64, from, to domain.Day) (map[domain.Day]bool, error) {
-	rows, err := s.q.Query(ctx, `SELECT DISTINCT c.day FROM check_ins c
+// FoldSources implements app.CheckInStore: CheckIns, the days paid per
+// check-in and the awards, pipelined in one batch.
+func (s *Store) FoldSources(ctx context.Context, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) (app.FoldSources, error) {
+	src := app.FoldSources{Paid: map[domain.Day]bool{}, Awards: map[string]int{}}
+	b := &pgx.Batch{}
+	b.Queue("SELECT "+checkInColumns+" FROM check_ins WHERE habit_id = $1 AND day BETWEEN $2 AND $3 ORDER BY at, id", habitID, checkInsFrom, to).
+		Query(func(rows pgx.Rows) (err error) {
+			src.CheckIns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CheckIn, error) { return scanCheckIn(r) })
+			return err
+		})
+	b.Queue(`SELECT DISTINCT c.day FROM check_ins c
 		JOIN xp_ledger l ON l.person_id = c.person_id AND l.source_kind = 'check_in' AND l.source_id = c.id::text
-		WHERE c.habit_id = $1 AND c.day BETWEEN $2 AND $3`, habitID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("habit %d days paid per check-in: %w", habitID, err)
+		WHERE c.habit_id = $1 AND c.day BETWEEN $2 AND $3`, habitID, from, to).Query(func(rows pgx.Rows) error {
+		days, err := pgx.CollectRows(rows, pgx.RowTo[domain.Day])
+		for _, d := range days {
+			src.Paid[d] = true
+		}
+		return err
+	})
+	b.Queue(`SELECT source_kind, source_id, amount FROM xp_ledger WHERE person_id = $1 AND source_kind = ANY($2) AND source_id = ANY($3)`,
+		personID, kinds, sources).Query(func(rows pgx.Rows) error {
+		var kind, source string
+		var amount int
+		_, err := pgx.ForEachRow(rows, []any{&kind, &source, &amount}, func() error {
+			src.Awards[app.AwardKey(kind, source)] = amount
+			return nil
+		})
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.FoldSources{}, fmt.Errorf("habit %d fold sources: %w", habitID, err)
 	}
-	days, err := pgx.CollectRows(rows, pgx.RowTo[domain.Day])
-	out := make(map[domain.Day]bool, len(days))
-	for _, d := range days {
-		out[d] = true
-	}
-	return out, err
+	return src, nil
 }
 
 // CheckInByKey implements app.CheckInStore.
@@ -368,8 +386,8 @@ func scanCustomAchievement(r pgx.CollectableRow) (domain.Achievement, error) {
 }
 
 // AchievementSources implements app.AchievementStore: the reads of
-// AchievementsCustom, AchievementsUnlocked, HabitDaysOfPerson, Allocations
-// and ScoreHistory, pipelined in one batch.
+// AchievementsCustom, AchievementsUnlocked, HabitDaysOfPerson and
+// ScoreHistory, pipelined in one batch.
 func (s *Store) AchievementSources(ctx context.Context, personID int64, today, scoresFrom, scoresTo domain.Day) (app.AchievementSources, error) {
 	var src app.AchievementSources
 	b := &pgx.Batch{}
@@ -383,10 +401,6 @@ func (s *Store) AchievementSources(ctx context.Context, personID int64, today, s
 	})
 	b.Queue(habitDaysOfPersonSQL, personID, today).Query(func(rows pgx.Rows) (err error) {
 		src.HabitDays, err = collectHabitDaysOfPerson(rows)
-		return err
-	})
-	b.Queue(allocationsSQL, personID).Query(func(rows pgx.Rows) (err error) {
-		src.Allocations, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		return err
 	})
 	b.Queue(scoreHistorySQL, personID, scoresFrom, scoresTo).Query(func(rows pgx.Rows) (err error) {

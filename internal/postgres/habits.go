@@ -314,6 +314,20 @@ func (s *Store) HabitDayBefore(ctx context.Context, habitID int64, day domain.Da
 	return d, err == nil, err
 }
 
+// HabitDaysFrom implements app.HabitStore.
+func (s *Store) HabitDaysFrom(ctx context.Context, habitID int64, from, to domain.Day) (app.HabitDay, bool, []app.HabitDay, error) {
+	rows, err := s.q.Query(ctx, `(SELECT `+habitDayColumns+` FROM habit_days WHERE habit_id = $1 AND day < $2 ORDER BY day DESC LIMIT 1)
+		UNION ALL (SELECT `+habitDayColumns+` FROM habit_days WHERE habit_id = $1 AND day BETWEEN $2 AND $3) ORDER BY day`, habitID, from, to)
+	if err != nil {
+		return app.HabitDay{}, false, nil, err
+	}
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.HabitDay, error) { return scanHabitDay(r) })
+	if err != nil || len(all) == 0 || !all[0].Day.Before(from) {
+		return app.HabitDay{}, false, all, err
+	}
+	return all[0], true, all[1:], nil
+}
+
 // HabitDaysUpsert implements app.HabitStore in one round trip.
 func (s *Store) HabitDaysUpsert(ctx context.Context, habitID int64, rows []app.HabitDay) error {
 	if len(rows) == 0 {

@@ -14,14 +14,20 @@ import (
 	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
-// XPAward implements app.ProgressStore.
-func (s *Store) XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, error) {
-	tag, err := s.q.Exec(ctx, `INSERT INTO xp_ledger (person_id, day, source_kind, source_id, amount) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (person_id, source_kind, source_id) DO NOTHING`, personID, day, kind, source, amount)
+// XPAward implements app.ProgressStore. The day's sum is read from the
+// statement's snapshot, which does not hold the row it inserts: what the
+// day earned before this award.
+func (s *Store) XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, int, error) {
+	var added bool
+	var earned int
+	err := s.q.QueryRow(ctx, `WITH ins AS (INSERT INTO xp_ledger (person_id, day, source_kind, source_id, amount) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (person_id, source_kind, source_id) DO NOTHING RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM ins), (SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2 AND source_kind <> 'achievement')`,
+		personID, day, kind, source, amount).Scan(&added, &earned)
 	if err != nil {
-		return false, fmt.Errorf("award %s %s: %w", kind, source, err)
+		return false, 0, fmt.Errorf("award %s %s: %w", kind, source, err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return added, earned, nil
 }
 
 // XPRevoke implements app.ProgressStore.
@@ -45,16 +51,12 @@ func (s *Store) XPDayTotal(ctx context.Context, personID int64, day domain.Day) 
 
 // ProgressGet implements app.ProgressStore. Inside a transaction it locks
 // the row: every change of a person's totals goes through it, which makes it
-// the person's serialisation point.
+// the person's serialisation point. The use case holds the row it read
+// until it commits (app's unit), so it reads it once.
 func (s *Store) ProgressGet(ctx context.Context, personID int64) (app.Progress, error) {
 	q := `SELECT total_xp, check_ins, activities, mood_logs, perfect_days, longest_streak, activity_counts, activity_amounts, growth
 		FROM person_progress WHERE person_id = $1`
 	if s.inTx {
-		// The row stays locked until the transaction ends: the first read
-		// is the row until then (a check-in reads it half a dozen times).
-		if p, ok := s.rows.progress[personID]; ok {
-			return p.Clone(), nil
-		}
 		q += " FOR UPDATE"
 	}
 	var p app.Progress
@@ -71,9 +73,6 @@ func (s *Store) ProgressGet(ctx context.Context, personID int64) (app.Progress, 
 		return p, err
 	}
 	copy(p.Growth[:], growth)
-	if s.inTx {
-		s.rows.progress[personID] = p.Clone()
-	}
 	return p, nil
 }
 
@@ -87,18 +86,11 @@ func (s *Store) ProgressPut(ctx context.Context, personID int64, p app.Progress)
 	if err != nil {
 		return err
 	}
-	tag, err := s.q.Exec(ctx, `UPDATE person_progress SET total_xp = $2, check_ins = $3, activities = $4, mood_logs = $5,
+	_, err = s.q.Exec(ctx, `UPDATE person_progress SET total_xp = $2, check_ins = $3, activities = $4, mood_logs = $5,
 		perfect_days = $6, longest_streak = $7, activity_counts = $8, activity_amounts = $9, growth = $10, updated_at = now()
 		WHERE person_id = $1`, personID, p.TotalXP, p.CheckIns, p.Activities, p.MoodLogs, p.PerfectDays, p.LongestStreak,
 		counts, amounts, p.Growth[:])
-	if err != nil {
-		return err
-	}
-	if s.inTx && tag.RowsAffected() == 1 {
-		// UPDATE locked the row too.
-		s.rows.progress[personID] = p.Clone()
-	}
-	return nil
+	return err
 }
 
 func nonNil[K comparable, V any](m map[K]V) map[K]V {
@@ -124,21 +116,31 @@ func (s *Store) ScoreGet(ctx context.Context, personID int64, day domain.Day) (a
 	return sc, true, json.Unmarshal(result, &sc.Score)
 }
 
-// ScorePut implements app.ScoreStore.
-func (s *Store) ScorePut(ctx context.Context, personID int64, sc app.StoredScore) error {
+// ScorePut implements app.ScoreStore. The CTE reads the row as it was
+// before the statement, so the replaced score comes back with the write.
+func (s *Store) ScorePut(ctx context.Context, personID int64, sc app.StoredScore) (app.StoredScore, bool, error) {
+	prev := app.StoredScore{Day: sc.Day}
 	result, err := json.Marshal(sc.Score)
 	if err != nil {
-		return err
+		return prev, false, err
 	}
 	var score *float64
 	if sc.Score.HasData {
 		v := float64(sc.Score.Score)
 		score = &v
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO daily_scores (person_id, day, score, result, final, computed_at) VALUES ($1, $2, $3, $4, $5, now())
-		ON CONFLICT (person_id, day) DO UPDATE SET score = EXCLUDED.score, result = EXCLUDED.result, final = EXCLUDED.final, computed_at = now()`,
-		personID, sc.Day, score, result, sc.Final)
-	return err
+	var old []byte
+	var final *bool
+	err = s.q.QueryRow(ctx, `WITH old AS (SELECT result, final FROM daily_scores WHERE person_id = $1 AND day = $2),
+		up AS (INSERT INTO daily_scores (person_id, day, score, result, final, computed_at) VALUES ($1, $2, $3, $4, $5, now())
+		  ON CONFLICT (person_id, day) DO UPDATE SET score = EXCLUDED.score, result = EXCLUDED.result, final = EXCLUDED.final, computed_at = now())
+		SELECT (SELECT result FROM old), (SELECT final FROM old)`,
+		personID, sc.Day, score, result, sc.Final).Scan(&old, &final)
+	if err != nil || old == nil {
+		return prev, false, err
+	}
+	prev.Final = final != nil && *final
+	return prev, true, json.Unmarshal(old, &prev.Score)
 }
 
 // ScoreHistory implements app.ScoreStore.

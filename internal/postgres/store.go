@@ -27,14 +27,6 @@ type Store struct {
 	pool *pgxpool.Pool
 	q    querier
 	inTx bool
-	// rows holds, inside a transaction, rows it has locked: nobody else can
-	// change them before it ends, so they are read once.
-	rows *lockedRows
-}
-
-// lockedRows are a transaction's locked rows, as last read or written.
-type lockedRows struct {
-	progress map[int64]app.Progress
 }
 
 var _ app.Store = (*Store)(nil)
@@ -51,7 +43,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 		return fn(s)
 	}
 	return runTx(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		return fn(&Store{pool: s.pool, q: tx, inTx: true, rows: &lockedRows{progress: map[int64]app.Progress{}}})
+		return fn(&Store{pool: s.pool, q: tx, inTx: true})
 	})
 }
 

@@ -34,9 +34,11 @@ type Observer interface {
 	Observe(ctx context.Context, readings []Reading) error
 }
 
-// SensorSource lists the sensor keys that evidence rules refer to.
+// SensorSource lists the sensor keys LifeOps reads (those evidence rules
+// refer to, and those people link): the app's SensorInterest. Changes come
+// as the app's sensor_interest_changed event (Source.Publish).
 type SensorSource interface {
-	EvidenceSensors(ctx context.Context) ([]string, error)
+	SensorInterest(ctx context.Context) ([]string, error)
 }
 
 // Delivery is the MQTT message some readings of a batch came in:

@@ -46,7 +46,7 @@ func TestTwoReplicasShareReadings(t *testing.T) {
 		client.OnConnectionLost(func() { losses.Add(1) })
 		clients = append(clients, client)
 		src, err := sensors.NewSource(sensors.SourceOptions{Subscriber: subscriber{client}, Selection: sensors.NewSelection(sensors.ParseAllowList("bed")),
-			Sink: ing, Rules: &rules{}, Z2MBase: z2mBase, ShareGroup: group, Logger: testLogger(t), RefreshInterval: time.Hour})
+			Sink: ing, Rules: &rules{}, Z2MBase: z2mBase, ShareGroup: group, Logger: testLogger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

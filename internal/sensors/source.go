@@ -60,9 +60,9 @@ type Sink interface {
 	AddDelivered(d Delivery, ack func(), readings ...Reading) bool
 }
 
-// DefaultRefreshInterval is how often the source re-reads the sensors that
-// evidence rules refer to, besides every Refresh call.
-const DefaultRefreshInterval = time.Minute
+// retryRules is how soon the source asks for the sensors again when the
+// first read failed (the database was not there yet).
+const retryRules = 5 * time.Second
 
 // SourceOptions configure a Source. Subscriber, Selection and Sink are
 // required.
@@ -70,7 +70,8 @@ type SourceOptions struct {
 	Subscriber Subscriber
 	Selection  *Selection
 	Sink       Sink
-	// Rules lists the sensors evidence rules refer to; nil means the
+	// Rules lists the sensors LifeOps reads, once at start; later changes
+	// come as sensor_interest_changed events (Publish). Nil means the
 	// allow-list alone.
 	Rules SensorSource
 	// Z2MBase is Zigbee2MQTT's base topic; empty leaves Zigbee2MQTT out.
@@ -95,8 +96,7 @@ type SourceOptions struct {
 	ShareGroup string
 	Logger     zerolog.Logger
 	// Now stamps readings; nil is time.Now.
-	Now             func() time.Time
-	RefreshInterval time.Duration
+	Now func() time.Time
 }
 
 // SourceStats are counters for metrics.
@@ -127,6 +127,10 @@ type Source struct {
 	nodes []string // ESPHome nodes subscribed
 
 	refresh   chan struct{}
+	pendMu    sync.Mutex
+	pending   []string // the list a sensor_interest_changed event brought, not applied yet
+	hasPend   bool
+	loaded    bool // the rules' sensors were read at least once (loop only)
 	life      sync.Mutex
 	started   bool
 	stopped   bool
@@ -152,9 +156,6 @@ func NewSource(o SourceOptions) (*Source, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.RefreshInterval <= 0 {
-		o.RefreshInterval = DefaultRefreshInterval
-	}
 	s := &Source{o: o, log: o.Logger, malformed: map[Kind]map[Reason]uint64{}, refresh: make(chan struct{}, 1)}
 	if o.Z2MBase != "" {
 		s.z2m = NewZ2M(o.Z2MBase)
@@ -165,8 +166,9 @@ func NewSource(o SourceOptions) (*Source, error) {
 // Z2M is the source's Zigbee2MQTT parser (nil when Zigbee2MQTT is off).
 func (s *Source) Z2M() *Z2M { return s.z2m }
 
-// Start reads the rule sensors once, subscribes, and keeps the selection
-// fresh until Stop. A broker that is not connected yet is fine: the client
+// Start reads the sensors LifeOps reads once, subscribes, and keeps the
+// selection equal to what sensor_interest_changed events announce until
+// Stop. A broker that is not connected yet is fine: the client
 // makes the subscriptions when it connects.
 func (s *Source) Start(ctx context.Context) error {
 	s.life.Lock()
@@ -176,8 +178,10 @@ func (s *Source) Start(ctx context.Context) error {
 	}
 	s.started = true
 	if err := s.loadRules(ctx); err != nil {
-		// The allow-list works without the rules; the next refresh retries.
+		// The allow-list works without the rules; the loop retries.
 		s.log.Warn().Err(err).Msg("evidence rule sensors not read yet")
+	} else {
+		s.loaded = true
 	}
 	if s.z2m != nil {
 		filters := []string{s.z2m.Base() + "/#"}
@@ -212,8 +216,7 @@ func (s *Source) Stop(context.Context) error {
 	return nil
 }
 
-// Refresh asks for the rule sensors to be read again soon (after a rule
-// changed); it never blocks.
+// Refresh asks for the sensors to be read again soon; it never blocks.
 func (s *Source) Refresh() {
 	select {
 	case s.refresh <- struct{}{}:
@@ -221,30 +224,52 @@ func (s *Source) Refresh() {
 	}
 }
 
-// Publish implements app.EventSink: a change of definitions (a rule
-// added, edited or removed) refreshes the selection.
+// Publish implements app.EventSink: sensor_interest_changed carries the
+// whole list of sensors LifeOps reads now, which the selection takes
+// without reading anything (on the loop, since subscribing may wait).
 func (s *Source) Publish(_ context.Context, events []domain.Event) {
 	for _, ev := range events {
-		if ev.Kind == domain.EventDefinitionsChanged {
+		if ev.Kind == domain.EventSensorInterestChanged && ev.Interest != nil {
+			s.pendMu.Lock()
+			s.pending, s.hasPend = slices.Clone(ev.Interest.Sensors), true
+			s.pendMu.Unlock()
 			s.Refresh()
-			return
 		}
 	}
 }
 
 func (s *Source) loop(ctx context.Context) {
-	t := time.NewTicker(s.o.RefreshInterval)
-	defer t.Stop()
+	var retry <-chan time.Time
+	if !s.loaded && s.o.Rules != nil {
+		retry = time.After(retryRules)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-retry:
+			retry = nil
 		case <-s.refresh:
 		}
-		if err := s.loadRules(ctx); err != nil {
-			s.log.Warn().Err(err).Msg("evidence rule sensors not refreshed")
-			continue
+		s.pendMu.Lock()
+		keys, announced := s.pending, s.hasPend
+		s.pending, s.hasPend = nil, false
+		s.pendMu.Unlock()
+		switch {
+		case announced:
+			s.o.Selection.SetRuleSensors(keys)
+			s.loaded = true
+		default:
+			// Asked without an announcement (Refresh), or the first read
+			// failed: read the list.
+			if err := s.loadRules(ctx); err != nil {
+				s.log.Warn().Err(err).Msg("evidence rule sensors not refreshed")
+				if !s.loaded {
+					retry = time.After(retryRules)
+				}
+				continue
+			}
+			s.loaded = true
 		}
 		s.syncNodes(ctx)
 	}
@@ -254,9 +279,9 @@ func (s *Source) loadRules(ctx context.Context) error {
 	if s.o.Rules == nil {
 		return nil
 	}
-	keys, err := s.o.Rules.EvidenceSensors(ctx)
+	keys, err := s.o.Rules.SensorInterest(ctx)
 	if err != nil {
-		return fmt.Errorf("evidence sensors: %w", err)
+		return fmt.Errorf("sensor interest: %w", err)
 	}
 	s.o.Selection.SetRuleSensors(keys)
 	return nil

@@ -23,7 +23,7 @@ import (
 // rules stands in for the evidence rules' list of sensors.
 type rules struct{ keys []string }
 
-func (r *rules) EvidenceSensors(context.Context) ([]string, error) { return r.keys, nil }
+func (r *rules) SensorInterest(context.Context) ([]string, error) { return r.keys, nil }
 
 // TestSourceAgainstMosquitto: Zigbee2MQTT and ESPHome messages published on
 // the real broker become stored readings for the selected sensors only;
@@ -47,7 +47,6 @@ func TestSourceAgainstMosquitto(t *testing.T) {
 		// bed: every property; desk: an ESPHome node by name.
 		Selection: sensors.NewSelection(sensors.ParseAllowList("bed, " + desk)),
 		Sink:      ing, Rules: rl, Z2MBase: z2mBase, ESPHome: true, Logger: testLogger(t),
-		RefreshInterval: time.Hour, // only the definitions-changed event below
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -169,12 +168,13 @@ func TestSourceAgainstMosquitto(t *testing.T) {
 		}
 	}
 
-	// A new rule on an ESPHome node: after a refresh the source subscribes
-	// to it, and a retained state published before is taken.
+	// A new rule on an ESPHome node: the app's announcement carries the
+	// new list (the source reads nothing), the source subscribes to the
+	// node, and a retained state published before is taken.
 	pub.Publish(attic+"/sensor/co2/state", true, "640")
 	t.Cleanup(func() { pub.Publish(attic+"/sensor/co2/state", true, "") })
-	rl.keys = append(rl.keys, "esphome/"+attic+"/sensor/co2")
-	src.Publish(ctx, []domain.Event{{Kind: domain.EventDefinitionsChanged}}) // as the app announces a rule change
+	src.Publish(ctx, []domain.Event{{Kind: domain.EventSensorInterestChanged, At: time.Now(),
+		Interest: &domain.SensorInterestData{Sensors: append(slices.Clone(rl.keys), "esphome/"+attic+"/sensor/co2")}}})
 	eventually(t, 10*time.Second, "the attic's co2 after the rule", func() bool {
 		return bytes.Contains([]byte(strings.Join(stored(), " ")), []byte("esphome/"+attic+"/sensor/co2=640"))
 	})

@@ -1,0 +1,194 @@
+package app_test
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"github.com/lifeops/lifeops/internal/app"
+	"github.com/lifeops/lifeops/internal/dbtest"
+	"github.com/lifeops/lifeops/internal/domain"
+	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/postgres"
+)
+
+// statements counts what a pool sends to PostgreSQL: each query, each
+// query of a pipelined batch (one round trip for the whole batch), and
+// each round trip.
+type statements struct {
+	mu       sync.Mutex
+	on       bool
+	sql      []string
+	batches  int
+	queries  int
+	batchSQL int
+}
+
+func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.on {
+		s.queries++
+		s.sql = append(s.sql, strings.Join(strings.Fields(d.SQL), " "))
+	}
+	return ctx
+}
+
+func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.on {
+		s.batches++
+	}
+	return ctx
+}
+
+func (s *statements) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.on {
+		s.batchSQL++
+		s.sql = append(s.sql, "(batch) "+strings.Join(strings.Fields(d.SQL), " "))
+	}
+}
+
+func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+func firstWords(sql string) string {
+	f := strings.Fields(sql)
+	if len(f) > 8 {
+		f = f[:8]
+	}
+	return strings.Join(f, " ")
+}
+
+// count runs fn and returns the statements it sent (batched ones
+// included) and its round trips (a batch is one).
+func (s *statements) count(fn func()) (stmts, trips int, sql []string) {
+	s.mu.Lock()
+	s.on, s.sql, s.queries, s.batches, s.batchSQL = true, nil, 0, 0, 0
+	s.mu.Unlock()
+	fn()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.on = false
+	return s.queries + s.batchSQL, s.queries + s.batches, s.sql
+}
+
+func countingFixture(t *testing.T, start time.Time) (*fixture, *statements) {
+	t.Helper()
+	tree, err := character.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgxpool.ParseConfig(dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &statements{}
+	cfg.ConnConfig.Tracer = st
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f := &fixture{pool: pool, store: postgres.NewStore(pool), clock: &clock{t: start}, events: &events{}}
+	f.svc = app.New(app.Options{Store: f.store, Logger: zerolog.Nop(), Now: f.clock.Now,
+		Location: func() *time.Location { return berlin }, Sinks: []app.EventSink{f.events}, Tree: tree})
+	return f, st
+}
+
+// TestCheckInStatements counts what one check-in sends to PostgreSQL: the
+// transaction computes the habit's day, streak view and modifiers once and
+// reads the person's locked totals once, and a caller that drops the
+// description (an evidence match, an HA action) pays for nothing more.
+// The counts are exact (no timing): a statement added to the path fails
+// here and must be accounted for.
+func TestCheckInStatements(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	day := domain.NewDay(2026, time.March, 10)
+	f, st := countingFixture(t, at(2026, time.March, 10, 9, 0, 0))
+	f.person(t, "Ada")
+	for _, name := range []string{"Read", "Walk", "Stretch", "Floss"} {
+		f.habit(t, "ada", name, day.Add(-3))
+	}
+	// A few days of history, closed by the rollover, so the fold has rows
+	// to start from.
+	for d := day.Add(-3); d.Before(day); d = d.Add(1) {
+		f.clock.Set(d.Start(berlin).Add(9 * time.Hour))
+		for _, name := range []string{"Read", "Walk"} {
+			if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ada", Habit: name, Source: domain.SourceManual}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.clock.Set(d.Add(1).Start(berlin).Add(time.Minute))
+		if err := f.svc.Rollover(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Set(at(2026, time.March, 10, 9, 0, 0))
+
+	var res app.CheckInResult
+	stmts, trips, sql := st.count(func() {
+		var err error
+		res, err = f.svc.CheckIn(ctx, app.CheckInInput{Person: "ada", Habit: "Read", Source: domain.SourceManual})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if res.Streak.Current != 4 || res.Day.Status != domain.StatusDone || res.XP == 0 || res.Level == 0 {
+		t.Fatalf("check-in answered %+v, want today done, a streak of 4, XP and a level", res)
+	}
+	t.Logf("a check-in that completes a habit: %d statements in %d round trips", stmts, trips)
+	logStatements(t, sql)
+	// 36 statements in 26 round trips before the transaction held what it
+	// computed (the totals written twice, the check-in's XP read twice
+	// more, the modifiers twice, the habit's rows in two reads, the fold's
+	// check-ins, paid days and awards in three, the day's score read
+	// before it was written, the day's XP summed before an award).
+	if stmts > maxCheckInStatements || trips > maxCheckInTrips {
+		t.Errorf("a check-in sent %d statements in %d round trips, want at most %d in %d", stmts, trips, maxCheckInStatements, maxCheckInTrips)
+	}
+	all := strings.Join(sql, "\n")
+	if n := strings.Count(all, "FROM person_progress"); n != 1 {
+		t.Errorf("the person's totals were read %d times, want once", n)
+	}
+	if n := strings.Count(all, "UPDATE person_progress"); n != 1 {
+		t.Errorf("the person's totals were written %d times, want once", n)
+	}
+	if n := strings.Count(all, "FROM allocations"); n != 1 {
+		t.Errorf("the person's allocations were read %d times, want once", n)
+	}
+}
+
+func logStatements(t *testing.T, sql []string) {
+	t.Helper()
+	n := map[string]int{}
+	for _, s := range sql {
+		n[firstWords(s)]++
+	}
+	keys := make([]string, 0, len(n))
+	for k := range n {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Logf("  %2d× %s", n[k], k)
+	}
+}
+
+// What a check-in that completes a habit sends now (the test logs each).
+const (
+	maxCheckInStatements = 28
+	maxCheckInTrips      = 17
+)
