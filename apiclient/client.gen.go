@@ -1073,15 +1073,26 @@ func (e ListInsightsParamsMinStrength) Valid() bool {
 
 // AchievementBody defines model for AchievementBody.
 type AchievementBody struct {
-	Custom      *bool  `json:"custom,omitempty"`
-	Description string `json:"description"`
+	// AtLeast the value that unlocks the achievement
+	AtLeast     float64 `json:"at_least"`
+	Custom      *bool   `json:"custom,omitempty"`
+	Description string  `json:"description"`
 
 	// FromHistory unlocked only by imported history (another tracker's), so it paid no XP
-	FromHistory *bool      `json:"from_history,omitempty"`
-	Key         string     `json:"key"`
-	Name        string     `json:"name"`
-	UnlockedAt  *time.Time `json:"unlocked_at,omitempty"`
-	Xp          int64      `json:"xp"`
+	FromHistory *bool  `json:"from_history,omitempty"`
+	Key         string `json:"key"`
+
+	// Metric what the condition counts, like best_current_streak
+	Metric string `json:"metric"`
+	Name   string `json:"name"`
+
+	// Progress the person's value of the metric now, at most at_least; at_least once unlocked. Counted from the record on every read
+	Progress float64 `json:"progress"`
+
+	// Unit what progress counts (days, check-ins, XP, an activity's unit); empty for a level
+	Unit       *string    `json:"unit,omitempty"`
+	UnlockedAt *time.Time `json:"unlocked_at,omitempty"`
+	Xp         int64      `json:"xp"`
 }
 
 // AchievementList defines model for AchievementList.
@@ -1115,7 +1126,7 @@ type ActivityCreate struct {
 	At   *time.Time `json:"at,omitempty"`
 	Note *string    `json:"note,omitempty"`
 
-	// Type an activity type key (GET /api/v1/activity-types)
+	// Type an activity type: its key, name or an alias (GET /api/v1/activity-types)
 	Type string `json:"type"`
 }
 
@@ -1129,6 +1140,8 @@ type ActivityPage struct {
 
 // ActivityTypeBody defines model for ActivityTypeBody.
 type ActivityTypeBody struct {
+	// Aliases other names HA actions and voice accept (walking for walk); set them with PUT /api/v1/activity-types/{key}/names
+	Aliases  *[]string                `json:"aliases,omitempty"`
 	Category ActivityTypeBodyCategory `json:"category"`
 
 	// Custom added by the household
@@ -1154,6 +1167,15 @@ type ActivityTypeBodyUnit string
 // ActivityTypeList defines model for ActivityTypeList.
 type ActivityTypeList struct {
 	Items *[]ActivityTypeBody `json:"items"`
+}
+
+// ActivityTypeNamesBody defines model for ActivityTypeNamesBody.
+type ActivityTypeNamesBody struct {
+	// Aliases other names people say for it, each used by no other type; they replace the current ones ([] removes them)
+	Aliases *[]string `json:"aliases"`
+
+	// Name the display name; empty keeps the current one
+	Name *string `json:"name,omitempty"`
 }
 
 // AllocationInput defines model for AllocationInput.
@@ -1963,6 +1985,9 @@ type PersonBody struct {
 	// EntityId the linked HA person entity
 	EntityId *string `json:"entity_id,omitempty"`
 
+	// HaUserId the Home Assistant user who is this person: the panel opens on them under ingress
+	HaUserId *string `json:"ha_user_id,omitempty"`
+
 	// Id stable id; entities are built from it
 	Id   int64  `json:"id"`
 	Name string `json:"name"`
@@ -1981,6 +2006,9 @@ type PersonCreate struct {
 
 	// EntityId an HA person entity, like person.anna
 	EntityId *string `json:"entity_id,omitempty"`
+
+	// HaUserId the id of the Home Assistant user who is this person (Settings → People → Users); one HA user is one person at most
+	HaUserId *string `json:"ha_user_id,omitempty"`
 	Name     string  `json:"name"`
 
 	// Slug default: derived from the name
@@ -1996,6 +2024,9 @@ type PersonList struct {
 type PersonPatch struct {
 	Color    *string `json:"color,omitempty"`
 	EntityId *string `json:"entity_id,omitempty"`
+
+	// HaUserId link the Home Assistant user who is this person; an empty string unlinks
+	HaUserId *string `json:"ha_user_id,omitempty"`
 	Name     *string `json:"name,omitempty"`
 	Slug     *string `json:"slug,omitempty"`
 }
@@ -2818,6 +2849,9 @@ type GetStatTreeSvgParams struct {
 // AddActivityTypeJSONRequestBody defines body for AddActivityType for application/json ContentType.
 type AddActivityTypeJSONRequestBody = ActivityTypeBody
 
+// SetActivityTypeNamesJSONRequestBody defines body for SetActivityTypeNames for application/json ContentType.
+type SetActivityTypeNamesJSONRequestBody = ActivityTypeNamesBody
+
 // SetScoreWeightsJSONRequestBody defines body for SetScoreWeights for application/json ContentType.
 type SetScoreWeightsJSONRequestBody = WeightsBody
 
@@ -3011,6 +3045,24 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 	AddActivityType(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetActivityTypeNamesWithBody Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNamesWithBody(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetActivityTypeNames Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNames(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetHaFile A Home Assistant file generated for the household
 	//
 	// The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
@@ -3170,7 +3222,7 @@ type ClientInterface interface {
 
 	// ListAchievements Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
+	// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read; from_history marks one only imported history made hold (it paid no XP).
 	//
 	// Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 	ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4018,6 +4070,44 @@ func (c *Client) AddActivityType(ctx context.Context, body AddActivityTypeJSONRe
 	return c.Client.Do(req)
 }
 
+// SetActivityTypeNamesWithBody Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *Client) SetActivityTypeNamesWithBody(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActivityTypeNamesRequestWithBody(c.Server, key, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetActivityTypeNames Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *Client) SetActivityTypeNames(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActivityTypeNamesRequest(c.Server, key, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetHaFile A Home Assistant file generated for the household
 //
 // The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
@@ -4367,7 +4457,7 @@ func (c *Client) UpdatePerson(ctx context.Context, person string, params *Update
 
 // ListAchievements Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
+// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read; from_history marks one only imported history made hold (it paid no XP).
 //
 // Corresponds with GET /api/v1/people/{person}/achievements (the `ListAchievements` operationId).
 func (c *Client) ListAchievements(ctx context.Context, person string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6217,6 +6307,53 @@ func NewAddActivityTypeRequestWithBody(server string, contentType string, body i
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetActivityTypeNamesRequest calls the generic SetActivityTypeNames builder with application/json body
+func NewSetActivityTypeNamesRequest(server string, key string, body SetActivityTypeNamesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetActivityTypeNamesRequestWithBody(server, key, "application/json", bodyReader)
+}
+
+// NewSetActivityTypeNamesRequestWithBody constructs an http.Request for the SetActivityTypeNames method, with any body, and a specified content type
+func NewSetActivityTypeNamesRequestWithBody(server string, key string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/activity-types/%s/names", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -10848,6 +10985,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/activity-types (the `AddActivityType` operationId).
 	AddActivityTypeWithResponse(ctx context.Context, body AddActivityTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*AddActivityTypeResponse, error)
 
+	// SetActivityTypeNamesWithBodyWithResponse Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNamesWithBodyWithResponse(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error)
+
+	// SetActivityTypeNamesWithResponse Name an activity type in the household's words
+	//
+	// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+	SetActivityTypeNamesWithResponse(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error)
+
 	// GetHaFileWithResponse A Home Assistant file generated for the household
 	//
 	// The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
@@ -11021,7 +11176,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAchievementsWithResponse Every achievement with the person's unlocks
 	//
-	// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
+	// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read; from_history marks one only imported history made hold (it paid no XP).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -12213,6 +12368,117 @@ func (r AddActivityTypeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddActivityTypeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetActivityTypeNamesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ActivityTypeBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetActivityTypeNamesResponse) GetJSON200() *ActivityTypeBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON415() *ErrorModel {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetActivityTypeNamesResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetActivityTypeNamesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetActivityTypeNamesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetActivityTypeNamesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetActivityTypeNamesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22029,6 +22295,36 @@ func (c *ClientWithResponses) AddActivityTypeWithResponse(ctx context.Context, b
 	return ParseAddActivityTypeResponse(rsp)
 }
 
+// SetActivityTypeNamesWithBodyWithResponse Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *ClientWithResponses) SetActivityTypeNamesWithBodyWithResponse(ctx context.Context, key string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error) {
+	rsp, err := c.SetActivityTypeNamesWithBody(ctx, key, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActivityTypeNamesResponse(rsp)
+}
+
+// SetActivityTypeNamesWithResponse Name an activity type in the household's words
+//
+// Sets the display name and the aliases of a shipped or household type; HA actions, voice and evidence rules then accept any of them (case and spaces do not matter). An alias already naming another type is refused.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/activity-types/{key}/names (the `SetActivityTypeNames` operationId).
+func (c *ClientWithResponses) SetActivityTypeNamesWithResponse(ctx context.Context, key string, body SetActivityTypeNamesJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActivityTypeNamesResponse, error) {
+	rsp, err := c.SetActivityTypeNames(ctx, key, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActivityTypeNamesResponse(rsp)
+}
+
 // GetHaFileWithResponse A Home Assistant file generated for the household
 //
 // The YAML dashboard (one view per person with their habits and today's routine), the Assist sentences (the household's people, habits, amounts and activity types as lists) or the package of scripts and intent scripts (with the voice default person), written for the household as it is now: copy it into Home Assistant's configuration folder at path. Generate it again after adding people, habits, routine items or activity types.
@@ -22316,7 +22612,7 @@ func (c *ClientWithResponses) UpdatePersonWithResponse(ctx context.Context, pers
 
 // ListAchievementsWithResponse Every achievement with the person's unlocks
 //
-// Every shipped and household achievement, with the time the person unlocked it when they have; from_history marks one only imported history made hold (it paid no XP).
+// Every shipped and household achievement, with the time the person unlocked it when they have, and the progress toward each: progress of at_least in unit ("12 of 30 days"), counted from the person's record on every read; from_history marks one only imported history made hold (it paid no XP).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24014,6 +24310,102 @@ func ParseAddActivityTypeResponse(rsp *http.Response) (*AddActivityTypeResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetActivityTypeNamesResponse parses an HTTP response from a SetActivityTypeNamesWithResponse call
+func ParseSetActivityTypeNamesResponse(rsp *http.Response) (*SetActivityTypeNamesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetActivityTypeNamesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ActivityTypeBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest ErrorModel
