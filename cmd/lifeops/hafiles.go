@@ -27,9 +27,8 @@ func cmdHA(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return usagef("ha: want one of %s\n\n%s", strings.Join(hafiles.FileNames(), ", "), usage)
 	}
 	name := args[0]
-	var language, voice string
+	var voice string
 	o, err := openOffline(ctx, "ha "+name, args[1:], stderr, getenv, func(fs *flag.FlagSet) {
-		fs.StringVar(&language, "language", "en", "the language of the sentences: "+strings.Join(hafiles.Languages(), ", "))
 		fs.StringVar(&voice, "voice-person", "", "the person (id, slug or name) \"my\" means in a sentence; default the first")
 	})
 	if err != nil {
@@ -38,6 +37,12 @@ func cmdHA(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	defer o.pool.Close()
 	if len(o.args) != 0 {
 		return usagef("ha %s: unexpected %q\n\n%s", name, strings.Join(o.args, " "), usage)
+	}
+	// --language is the option LifeOps names entities in; the files follow
+	// it, in English when it is left to Home Assistant.
+	language := o.cfg.Language
+	if language == "" {
+		language = "en"
 	}
 	_, content, err := haGenerator(o.svc, o.cfg).File(ctx, name, language, voice)
 	var ve *domain.ValidationError

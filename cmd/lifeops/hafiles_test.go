@@ -60,7 +60,7 @@ func TestHACommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"ha", "sentences", "--language", "xx"}, "language (xx): must be one of en"},
+		{[]string{"ha", "sentences", "--language", "de"}, "language (de): must be one of en"},
 		{[]string{"ha", "package", "--voice-person", "nobody"}, "voice_person (nobody): must be a person's id, slug or name: ana_lucia, jo"},
 		{[]string{"ha", "blueprint"}, "ha: want one of package, sentences, dashboard"},
 	} {

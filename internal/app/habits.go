@@ -249,6 +249,13 @@ func (f folded) row(day domain.Day) (HabitDay, bool) {
 // refold is refoldHabit returning what it derived.
 func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from domain.Day, ev *[]domain.Event) (folded, error) {
 	loc, today := s.loc(), s.today()
+	// A period schedule (3 times a week) judges each day by its whole
+	// period: a change on one day (a pause from Thursday on makes the
+	// week's three unreachable) changes the verdict of the period's days
+	// before it, so they are folded again too.
+	if first, _ := h.Schedule.Period(from, h.Start); first.Before(from) {
+		from = first
+	}
 	if from.Before(h.Start) {
 		from = h.Start
 	}

@@ -38,7 +38,7 @@ func TestRoutineFormSetsItemXP(t *testing.T) {
 	for _, tc := range []struct{ xp, items, field, want string }{
 		{"lots", "21:00 Tidy up", "xp", "must be a whole number of XP from 0 to 500"},
 		{"501", "21:00 Tidy up", "xp", "must be from 0 to 500 XP"},
-		{"10", "21:00 Tidy up +501 XP", "items", "items[0].xp (501): must be 0 to 500"},
+		{"10", "21:00 Tidy up +501 XP", "items", "Item 1's XP 501 must be 0 to 500"},
 	} {
 		r = e.post("/routines", url.Values{"person": {"anna"}, "name": {"Evening"}, "schedule.kind": {"daily"}, "xp": {tc.xp}, "items": {tc.items}})
 		mustStatus(t, r, http.StatusUnprocessableEntity)
@@ -219,7 +219,7 @@ func TestPanelOpensOnTheHAUsersOwnPerson(t *testing.T) {
 	anna, _ := e.svc.Person(ctx, "anna")
 	r = e.post(fmt.Sprintf("/people/%d/ha-user", anna.Value.ID), url.Values{"action": {"me"}})
 	mustStatus(t, r, http.StatusUnprocessableEntity)
-	if !strings.Contains(htmlUnescape(r.body), `ha_user_id is already linked to another person`) {
+	if !strings.Contains(htmlUnescape(r.body), `is already linked to another person`) {
 		t.Errorf("a second link is not refused by name")
 	}
 	if anna, _ = e.svc.Person(ctx, "anna"); anna.Value.HAUserID != "" {
@@ -315,7 +315,7 @@ func TestEvidenceFormPicksSeenSensorsAndRefusesWhatCannotMatch(t *testing.T) {
 		form.Set("sensors", bad)
 		r := e.post("/evidence", form)
 		mustStatus(t, r, http.StatusUnprocessableEntity)
-		if got := fieldError(r.body, "sensors"); !strings.Contains(got, fmt.Sprintf("sensors[0] (%s): must be a Home Assistant entity id like binary_sensor.bed", bad)) {
+		if got := fieldError(r.body, "sensors"); !strings.Contains(got, fmt.Sprintf("sensors entry 1 (%q) must be a Home Assistant entity id like binary_sensor.bed", bad)) {
 			t.Errorf("sensor %q: error %q", bad, got)
 		}
 		r = e.json(http.MethodPost, "/api/v1/people/"+person+"/evidence-rules",

@@ -52,10 +52,11 @@ func (h *Handler) showRoutines(w http.ResponseWriter, r *http.Request, p *page) 
 			rt := v.Value
 			row := routineRow{ID: rt.ID, Name: rt.Name, Schedule: scheduleText(rt.Schedule)}
 			for _, it := range rt.Items {
-				line := fmt.Sprintf("%s  %s (grace %d min)", anchorText(it.Anchor), it.Title, it.Grace())
+				line := anchorText(it.Anchor) + "  " + it.Title
 				if it.XP > 0 {
 					line += fmt.Sprintf("  +%d XP", it.XP)
 				}
+				line += fmt.Sprintf(" (grace %d min)", it.Grace())
 				row.Items = append(row.Items, line)
 			}
 			d.Routines = append(d.Routines, row)

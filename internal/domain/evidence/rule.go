@@ -340,8 +340,9 @@ func contains(words []string, s string) bool {
 // ValidSensorKey reports whether key has the shape of a sensor key a
 // reading can carry: an HA entity id (domain.object_id, lowercase letters,
 // digits and _), "zigbee2mqtt/<friendly name>/<property>" or
-// "esphome/<node>/<component>/<object_id>" (or "esphome/<node>/status").
-// Anything else ("bed", "Bed Sensor!") can never match.
+// "esphome/<node>/<component>/<object_id>" (or "esphome/<node>/status"),
+// where the node is ESPHome's topic prefix, which may itself hold slashes
+// ("home/kitchen"). Anything else ("bed", "Bed Sensor!") can never match.
 func ValidSensorKey(key string) bool {
 	if rest, ok := strings.CutPrefix(key, "zigbee2mqtt/"); ok {
 		i := strings.LastIndex(rest, "/")
@@ -354,7 +355,7 @@ func ValidSensorKey(key string) bool {
 				return false
 			}
 		}
-		return len(parts) == 3 || (len(parts) == 2 && parts[1] == "status")
+		return len(parts) >= 3 || (len(parts) == 2 && parts[1] == "status")
 	}
 	dom, obj, ok := strings.Cut(key, ".")
 	return ok && entityPart(dom) && entityPart(obj)
