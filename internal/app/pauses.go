@@ -236,20 +236,37 @@ func (s *Service) pauseChanged(ctx context.Context, tx Store, personID int64, p 
 		}
 	}
 	today := s.today()
+	first, err := s.refoldEach(ctx, tx, habits, from, ev)
+	if err != nil {
+		return err
+	}
+	*ev = append(*ev, domain.Event{Kind: domain.EventPauseChanged, PersonID: personID, At: s.now(),
+		Pause: &domain.PauseChangedData{PauseID: p.ID, HabitID: p.HabitID, Reason: p.Reason, From: p.From, Until: p.Until, Removed: removed}})
+	// Every day the pause reaches (and the earlier days of a week it
+	// re-judged) has a stored score that reads its habits: recompute each
+	// of them now, not at the next event, and close the past ones again (a
+	// day a pause makes perfect gets its mark).
+	return s.afterChange(ctx, tx, personID, minDay(first, today), ev)
+}
+
+// refoldEach refolds every habit that is not archived from day from on
+// and answers the first day any of them folded: from, or the first day of
+// a period (a week of "3 times a week") whose earlier days it judged again.
+func (s *Service) refoldEach(ctx context.Context, tx Store, habits []Versioned[StoredHabit], from domain.Day, ev *[]domain.Event) (domain.Day, error) {
+	first := from
 	for _, h := range habits {
 		if h.Value.Archived {
 			continue // judged again when it comes back
 		}
-		if err := s.refoldHabit(ctx, tx, h.Value.Habit, from, ev); err != nil {
-			return err
+		f, err := s.refold(ctx, tx, h.Value.Habit, from, ev)
+		if err != nil {
+			return first, err
+		}
+		if len(f.rows) > 0 {
+			first = minDay(first, f.rows[0].Day)
 		}
 	}
-	*ev = append(*ev, domain.Event{Kind: domain.EventPauseChanged, PersonID: personID, At: s.now(),
-		Pause: &domain.PauseChangedData{PauseID: p.ID, HabitID: p.HabitID, Reason: p.Reason, From: p.From, Until: p.Until, Removed: removed}})
-	// Every day the pause reaches has a stored score that reads its habits:
-	// recompute each of them now, not at the next event, and close the
-	// past ones again (a day a pause makes perfect gets its mark).
-	return s.afterChange(ctx, tx, personID, minDay(from, today), ev)
+	return first, nil
 }
 
 // vacationDays is how long the vacation switch pauses habits when turned
@@ -284,13 +301,12 @@ func (s *Service) SetVacation(ctx context.Context, personRef string, on bool) er
 		if err != nil {
 			return err
 		}
-		for _, h := range habits {
-			if err := s.refoldHabit(ctx, tx, h.Value.Habit, today, ev); err != nil {
-				return err
-			}
+		first, err := s.refoldEach(ctx, tx, habits, today, ev)
+		if err != nil {
+			return err
 		}
 		*ev = append(*ev, domain.Event{Kind: domain.EventPauseChanged, PersonID: p.ID, At: s.now(),
 			Pause: &domain.PauseChangedData{Reason: domain.PauseVacation, From: today, Removed: true}})
-		return s.afterChange(ctx, tx, p.ID, today, ev)
+		return s.afterChange(ctx, tx, p.ID, first, ev)
 	})
 }

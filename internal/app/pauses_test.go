@@ -280,3 +280,38 @@ func TestSickTodayRescoresToday(t *testing.T) {
 	}
 	assertTodayScoreFresh(t, f, p.ID)
 }
+
+// TestPauseRejudgesItsPeriodsEarlierDays: a habit counted per week judges
+// each day by the whole week, so a pause from Thursday on changes
+// Wednesday's verdict too (the week's three can no longer be met). The
+// stored days must say so at once, as verify's recomputation does; the
+// model-based test found them left as they were.
+func TestPauseRejudgesItsPeriodsEarlierDays(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, at(2026, 6, 10, 6, 50, 0)) // a Wednesday
+	f.person(t, "Ann")
+	wed := domain.NewDay(2026, 6, 10)
+	if _, err := f.svc.CreateHabit(ctx, "ann", app.HabitInput{Name: "Swim",
+		Schedule: domain.Schedule{Kind: domain.ScheduleTimesPerWeek, Times: 3}, Target: domain.Target{Kind: domain.TargetCheck}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(24 * time.Hour)
+	if err := f.svc.Rollover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := dayStatuses(t, f, "swim", wed, wed)
+	if _, err := f.svc.Pause(ctx, app.PauseInput{Person: "ann", Reason: domain.PauseRest, From: wed.Add(1), Until: wed.Add(10)}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.svc.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Differences) != 0 {
+		t.Fatalf("Wednesday was %s before the pause; verify found differences after it: %+v", before, rep.Differences)
+	}
+	if got := dayStatuses(t, f, "swim", wed, wed); got == before {
+		t.Errorf("Wednesday stayed %s although the pause leaves the week's three out of reach", got)
+	}
+}
