@@ -469,31 +469,25 @@ func (s *Service) CheckIn(ctx context.Context, in CheckInInput) (CheckInResult, 
 // a to-do) pays nothing for it.
 func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, describe describing, ev *[]domain.Event) (CheckInResult, error) {
 	var out CheckInResult
-	p, err := tx.PersonGet(ctx, in.Person)
+	t, err := tx.CheckInTarget(ctx, in.Person, in.Habit, in.IdempotencyKey)
 	if err != nil {
 		return out, err
 	}
-	h, err := tx.HabitGet(ctx, p.Value.ID, in.Habit, true)
-	if err != nil {
-		return out, err
-	}
+	p, h := t.Person, t.Habit
 	if h.Value.Archived {
 		return out, fmt.Errorf("habit %q is archived: %w", h.Value.Name, domain.ErrConflict)
 	}
 	out.Habit = h.Value
-	if in.IdempotencyKey != "" {
-		if prior, found, err := tx.CheckInByKey(ctx, p.Value.ID, in.IdempotencyKey); err != nil {
-			return out, err
-		} else if found {
-			if prior.HabitID != h.Value.ID {
-				return out, fmt.Errorf("idempotency key %q was used for another habit: %w", in.IdempotencyKey, domain.ErrConflict)
-			}
-			out.CheckIn, out.Replayed = prior, true
-			if !describe {
-				return out, nil
-			}
-			return s.describeCheckIn(ctx, tx, out, prior)
+	if t.Replay {
+		prior := t.Prior
+		if prior.HabitID != h.Value.ID {
+			return out, fmt.Errorf("idempotency key %q was used for another habit: %w", in.IdempotencyKey, domain.ErrConflict)
 		}
+		out.CheckIn, out.Replayed = prior, true
+		if !describe {
+			return out, nil
+		}
+		return s.describeCheckIn(ctx, tx, out, prior)
 	}
 	c := domain.CheckIn{HabitID: h.Value.ID, PersonID: p.Value.ID, At: in.At, Quantity: in.Quantity, Source: in.Source, Note: in.Note}
 	now := s.now()

@@ -133,9 +133,22 @@ type HabitDay struct {
 }
 
 // CheckInStore keeps check-ins.
+// CheckInTarget is what CheckInTarget reads.
+type CheckInTarget struct {
+	Person Versioned[domain.Person]
+	Habit  Versioned[StoredHabit]
+	// Prior is the check-in stored with the key, when Replay.
+	Prior  domain.CheckIn
+	Replay bool
+}
+
 type CheckInStore interface {
 	CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error)
 	CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error)
+	// CheckInTarget reads what a check-in starts from: the person (as
+	// PersonGet), their habit habitRef locked (as HabitGet with lock) and,
+	// when key is not empty, the check-in stored with that idempotency key.
+	CheckInTarget(ctx context.Context, personRef, habitRef, key string) (CheckInTarget, error)
 	CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error)
 	CheckInDelete(ctx context.Context, id int64) error
 	CheckIns(ctx context.Context, habitID int64, from, to domain.Day) ([]domain.CheckIn, error)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,6 +78,55 @@ func (s *Store) CheckInByKey(ctx context.Context, personID int64, key string) (d
 		return c, false, nil
 	}
 	return c, err == nil, err
+}
+
+// CheckInTarget implements app.CheckInStore: the person, the habit (locked)
+// with its pauses and the check-in of the key in one round trip, when the
+// person is named by id or slug; a person named by name is found first.
+func (s *Store) CheckInTarget(ctx context.Context, personRef, habitRef, key string) (app.CheckInTarget, error) {
+	var t app.CheckInTarget
+	cond, arg := "slug = $1", any(personRef)
+	if id, err := strconv.ParseInt(personRef, 10, 64); err == nil {
+		cond, arg = "id = $1", id
+	}
+	person := "(SELECT id FROM people WHERE " + cond + ")"
+	var personFound, habitFound bool
+	b := &pgx.Batch{}
+	b.Queue("SELECT "+personColumns+" FROM people WHERE "+cond, arg).QueryRow(func(row pgx.Row) error {
+		var err error
+		t.Person, err = scanPerson(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		personFound = err == nil
+		return err
+	})
+	queueHabit(b, person, arg, habitRef, true, &t.Habit, &habitFound)
+	if key != "" {
+		b.Queue("SELECT "+checkInColumns+" FROM check_ins WHERE person_id = "+person+" AND idempotency_key = $2", arg, key).QueryRow(func(row pgx.Row) error {
+			var err error
+			t.Prior, err = scanCheckIn(row)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			t.Replay = err == nil
+			return err
+		})
+	}
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return t, fmt.Errorf("check-in of %q by %q: %w", habitRef, personRef, err)
+	}
+	if !personFound {
+		p, err := s.PersonGet(ctx, personRef)
+		if err != nil {
+			return t, err
+		}
+		return s.CheckInTarget(ctx, strconv.FormatInt(p.Value.ID, 10), habitRef, key)
+	}
+	if !habitFound {
+		return t, fmt.Errorf("habit %q: %w", habitRef, domain.ErrNotFound)
+	}
+	return t, nil
 }
 
 // CheckInGet implements app.CheckInStore.

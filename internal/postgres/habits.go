@@ -123,25 +123,58 @@ func scanPause(row pgx.Row) (app.Versioned[domain.Pause], error) {
 }
 
 // HabitGet implements app.HabitStore: ref is an id, a slug or a name
-// (case-insensitive), in that order.
+// (case-insensitive), in that order. The habit and its pauses come in one
+// round trip.
 func (s *Store) HabitGet(ctx context.Context, personID int64, ref string, lock bool) (app.Versioned[app.StoredHabit], error) {
+	var v app.Versioned[app.StoredHabit]
+	var found bool
+	b := &pgx.Batch{}
+	queueHabit(b, "$1", personID, ref, lock, &v, &found)
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return v, fmt.Errorf("habit %q: %w", ref, err)
+	}
+	if !found {
+		return v, fmt.Errorf("habit %q: %w", ref, domain.ErrNotFound)
+	}
+	return v, nil
+}
+
+// queueHabit queues the reads of HabitGet: the habit ref of the person
+// whose id is person (an SQL expression over personArg, its $1), locked
+// when lock, and its pauses into v; found says whether there is such a
+// habit.
+func queueHabit(b *pgx.Batch, person string, personArg any, ref string, lock bool, v *app.Versioned[app.StoredHabit], found *bool) {
 	forUpdate := ""
 	if lock {
 		forUpdate = " FOR UPDATE OF h"
 	}
-	var v app.Versioned[app.StoredHabit]
-	var err error
-	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-		v, err = scanHabit(s.q.QueryRow(ctx, "SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND id = $2"+forUpdate, personID, id))
+	where := "h.person_id = " + person + " AND h.id = $2"
+	var refArg any = ref
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		refArg = id
 	} else {
-		v, err = scanHabit(s.q.QueryRow(ctx, "SELECT "+habitColumns+` FROM habits h
-			WHERE person_id = $1 AND (slug = $2 OR lower(name) = lower($2))
-			ORDER BY archived_at IS NOT NULL, slug = $2 DESC, id LIMIT 1`+forUpdate, personID, ref))
+		where = "h.id = (SELECT id FROM habits WHERE person_id = " + person + ` AND (slug = $2 OR lower(name) = lower($2))
+			ORDER BY archived_at IS NOT NULL, slug = $2 DESC, id LIMIT 1)`
 	}
-	if err != nil {
-		return v, notFound(err, "habit "+strconv.Quote(ref))
-	}
-	return v, s.loadPauses(ctx, &v.Value.Habit)
+	b.Queue("SELECT "+habitColumns+" FROM habits h WHERE "+where+forUpdate, personArg, refArg).QueryRow(func(row pgx.Row) error {
+		var err error
+		*v, err = scanHabit(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		*found = err == nil
+		return err
+	})
+	b.Queue(`SELECT `+pauseColumns+` FROM pauses
+		WHERE person_id = `+person+` AND (habit_id IS NULL OR habit_id = (SELECT h.id FROM habits h WHERE `+where+`)) ORDER BY from_day`,
+		personArg, refArg).Query(func(rows pgx.Rows) error {
+		var err error
+		v.Value.Pauses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Pause, error) {
+			p, err := scanPause(r)
+			return p.Value, err
+		})
+		return err
+	})
 }
 
 // HabitList implements app.HabitStore: active habits, oldest first.
@@ -328,7 +361,8 @@ func (s *Store) HabitDaysFrom(ctx context.Context, habitID int64, from, to domai
 	return all[0], true, all[1:], nil
 }
 
-// HabitDaysUpsert implements app.HabitStore in one round trip.
+// HabitDaysUpsert implements app.HabitStore in one round trip, or none in
+// a transaction: the rows go with its next statement.
 func (s *Store) HabitDaysUpsert(ctx context.Context, habitID int64, rows []app.HabitDay) error {
 	if len(rows) == 0 {
 		return nil
@@ -345,7 +379,7 @@ func (s *Store) HabitDaysUpsert(ctx context.Context, habitID int64, rows []app.H
 			  completion = EXCLUDED.completion, streak = EXCLUDED.streak, strength = EXCLUDED.strength, final = EXCLUDED.final`,
 			habitID, r.Day, r.Result.Status, r.Result.Value, r.Result.Completion, state, r.Strength.Score, r.Final)
 	}
-	return s.q.SendBatch(ctx, b).Close()
+	return s.later(ctx, fmt.Sprintf("habit %d days", habitID), b)
 }
 
 // HabitDays implements app.HabitStore.

@@ -86,11 +86,12 @@ func (s *Store) ProgressPut(ctx context.Context, personID int64, p app.Progress)
 	if err != nil {
 		return err
 	}
-	_, err = s.q.Exec(ctx, `UPDATE person_progress SET total_xp = $2, check_ins = $3, activities = $4, mood_logs = $5,
+	// The row exists from the person's creation on (and is locked by
+	// ProgressGet in a use case), so the update can wait for the commit.
+	return s.laterExec(ctx, fmt.Sprintf("person %d progress", personID), `UPDATE person_progress SET total_xp = $2, check_ins = $3, activities = $4, mood_logs = $5,
 		perfect_days = $6, longest_streak = $7, activity_counts = $8, activity_amounts = $9, growth = $10, updated_at = now()
 		WHERE person_id = $1`, personID, p.TotalXP, p.CheckIns, p.Activities, p.MoodLogs, p.PerfectDays, p.LongestStreak,
 		counts, amounts, p.Growth[:])
-	return err
 }
 
 func nonNil[K comparable, V any](m map[K]V) map[K]V {

@@ -109,18 +109,19 @@ func unavailable(err error) error {
 // serialization failure) is too. A connection lost while COMMIT was on its
 // way is not: the transaction may have been stored, and doing it again could
 // store it twice, so the caller hears app.ErrUnavailable and may retry with
-// its idempotency key.
-func runTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+// its idempotency key. The transaction is a pipeTx: writes that wait go
+// with the COMMIT, and the same holds for them.
+func runTx(ctx context.Context, pool *pgxpool.Pool, fn func(*pipeTx) error) error {
 	_, err := retry(ctx, func() (struct{}, error) {
-		tx, err := pool.BeginTx(ctx, opts)
+		tx, err := beginPipeTx(ctx, pool)
 		if err != nil {
 			return struct{}{}, err
 		}
+		defer tx.release(ctx)
 		if err := fn(tx); err != nil {
-			_ = tx.Rollback(ctx)
 			return struct{}{}, err
 		}
-		if err := tx.Commit(ctx); err != nil {
+		if err := tx.commit(ctx); err != nil {
 			if refused(err) || !Transient(err) {
 				return struct{}{}, err
 			}

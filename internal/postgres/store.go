@@ -42,7 +42,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
-	return runTx(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+	return runTx(ctx, s.pool, func(tx *pipeTx) error {
 		return fn(&Store{pool: s.pool, q: tx, inTx: true})
 	})
 }
