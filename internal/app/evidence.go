@@ -58,8 +58,6 @@ type EvidenceStore interface {
 	EvidenceRuleUpdate(ctx context.Context, r evidence.Rule, version int) (int, error)
 	// EvidenceRuleDelete retires a rule; its matches stay.
 	EvidenceRuleDelete(ctx context.Context, personID, id int64) error
-	// EvidenceRulesOfSensor lists the enabled rules that read sensor.
-	EvidenceRulesOfSensor(ctx context.Context, sensor string) ([]Versioned[evidence.Rule], error)
 	// EvidenceSensors lists the sensor keys enabled rules read, sorted.
 	EvidenceSensors(ctx context.Context) ([]string, error)
 	// SensorsSeen lists every sensor key with a recorded reading (evidence
@@ -67,10 +65,13 @@ type EvidenceStore interface {
 	SensorsSeen(ctx context.Context) ([]SeenSensor, error)
 	// InsightSensorKeys lists every sensor anyone links, once each.
 	InsightSensorKeys(ctx context.Context) ([]string, error)
-	// SensorStateGet reads a sensor's state; lock serialises everyone
-	// observing that sensor until the transaction ends (also when there is
-	// no row yet). found is false when nothing is known.
-	SensorStateGet(ctx context.Context, sensor string, lock bool) (st SensorState, found bool, err error)
+	// SensorObserve reads what evaluating sensor needs: its state (found
+	// is false when nothing is known), the enabled rules that read it and
+	// the days from from on that those rules already matched. lock
+	// serialises everyone observing that sensor until the transaction ends
+	// (also when there is no row yet). In a transaction it also makes the
+	// commit lazy (CommitLazily): everything a sensor brings is.
+	SensorObserve(ctx context.Context, sensor string, lock bool, from domain.Day) (SensorObservation, error)
 	SensorStatePut(ctx context.Context, st SensorState) error
 	// CommitLazily lets the transaction it runs in commit without waiting
 	// for the disk. It is for what sensors bring (sensor states, matches
@@ -102,6 +103,15 @@ type SensorState struct {
 	Since      time.Time
 	ObservedAt time.Time
 	History    []evidence.Reading
+}
+
+// SensorObservation is what SensorObserve reads.
+type SensorObservation struct {
+	State SensorState
+	Found bool
+	Rules []Versioned[evidence.Rule]
+	// Done holds, per rule, the days it already matched.
+	Done map[int64]map[domain.Day]bool
 }
 
 // EvidenceMatch is one firing of a rule: the evidence and what it did.
@@ -209,69 +219,43 @@ type evidenceCandidate struct {
 	match evidence.Match
 }
 
+// observeSensor brings readings into a sensor's state and does what its
+// rules' new matches ask, in one transaction: a press that completes a
+// habit costs one commit. When an action is refused (the habit was
+// archived, the item is not on the day's timeline), that transaction is
+// undone and the sensor observed again step by step (observeApart), so the
+// refusal is kept with its match and everything else still happens.
 func (s *Service) observeSensor(ctx context.Context, sensor string, readings []Reading) error {
-	now, loc := s.now(), s.loc()
-	var cands []evidenceCandidate
-	err := s.inTx(ctx, func(tx Store) error {
-		cands = cands[:0]
-		st, found, err := tx.SensorStateGet(ctx, sensor, len(readings) > 0)
+	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
+		cands, err := s.sensorState(ctx, tx, sensor, readings)
 		if err != nil {
 			return err
 		}
-		if !found && len(readings) == 0 {
-			return nil
-		}
-		add := make([]evidence.Reading, 0, len(readings))
-		source := st.Source
-		observed := st.ObservedAt
-		for _, r := range readings {
-			at := r.At
-			if at.IsZero() || at.After(now) {
-				// A source clock ahead of ours must not make a state hold
-				// from the future on.
-				at = now
-			}
-			add = append(add, evidence.Reading{At: at.UTC(), State: r.State})
-			if !at.Before(observed) {
-				observed, source = at, r.Source
-			}
-		}
-		hist, changed := evidence.Merge(st.History, add, now.Add(-evidenceHorizon), evidenceMaxHistory)
-		if changed || observed.After(st.ObservedAt) {
-			last := hist[len(hist)-1]
-			st = SensorState{Sensor: sensor, Source: source, State: last.State, Since: last.At, ObservedAt: observed, History: hist}
-			if err := tx.CommitLazily(ctx); err != nil {
+		for _, c := range cands {
+			if err := s.completeMatchTx(ctx, tx, sensor, c, ev); err != nil && !errors.Is(err, errSkip) {
 				return err
-			}
-			if err := tx.SensorStatePut(ctx, st); err != nil {
-				return err
-			}
-		}
-		rules, err := tx.EvidenceRulesOfSensor(ctx, sensor)
-		if err != nil {
-			return err
-		}
-		if len(rules) == 0 || len(hist) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(rules))
-		for i, r := range rules {
-			ids[i] = r.Value.ID
-		}
-		// The history reaches back two days or so: skip the days already
-		// taken instead of trying them again on every reading.
-		done, err := tx.EvidenceMatchDays(ctx, ids, domain.DayOf(hist[0].At, loc).Add(-1))
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
-			for _, m := range r.Value.Evaluate(hist, now, loc) {
-				if !done[r.Value.ID][m.Day] {
-					cands = append(cands, evidenceCandidate{rule: r, match: m})
-				}
 			}
 		}
 		return nil
+	})
+	switch {
+	case err == nil:
+		return nil
+	case refusal(err):
+		return s.observeApart(ctx, sensor, readings)
+	}
+	return fmt.Errorf("observe %s: %w", sensor, err)
+}
+
+// observeApart is observeSensor with the sensor's state in one transaction
+// and each match in its own (completeMatch), so a refused action is
+// recorded and does not undo the rest.
+func (s *Service) observeApart(ctx context.Context, sensor string, readings []Reading) error {
+	var cands []evidenceCandidate
+	err := s.inTx(ctx, func(tx Store) error {
+		var err error
+		cands, err = s.sensorState(ctx, tx, sensor, readings)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("observe %s: %w", sensor, err)
@@ -285,20 +269,82 @@ func (s *Service) observeSensor(ctx context.Context, sensor string, readings []R
 	return errors.Join(errs...)
 }
 
-// errSkip ends a completion transaction without an error: someone else
-// completed it, or the rule changed meanwhile.
+// sensorState merges readings into a sensor's state, stores it when it
+// changed, and returns the matches of its rules not yet taken.
+func (s *Service) sensorState(ctx context.Context, tx Store, sensor string, readings []Reading) ([]evidenceCandidate, error) {
+	now, loc := s.now(), s.loc()
+	// The history reaches back evidenceHorizon, plus the reading in effect
+	// then: the days already taken are read from the day before its start
+	// (a run that began the evening before counts for that day), so they
+	// are skipped instead of tried again on every reading.
+	from := domain.DayOf(now.Add(-evidenceHorizon), loc).Add(-1)
+	o, err := tx.SensorObserve(ctx, sensor, len(readings) > 0, from)
+	if err != nil {
+		return nil, err
+	}
+	st := o.State
+	if !o.Found && len(readings) == 0 {
+		return nil, nil
+	}
+	add := make([]evidence.Reading, 0, len(readings))
+	source := st.Source
+	observed := st.ObservedAt
+	for _, r := range readings {
+		at := r.At
+		if at.IsZero() || at.After(now) {
+			// A source clock ahead of ours must not make a state hold
+			// from the future on.
+			at = now
+		}
+		add = append(add, evidence.Reading{At: at.UTC(), State: r.State})
+		if !at.Before(observed) {
+			observed, source = at, r.Source
+		}
+	}
+	hist, changed := evidence.Merge(st.History, add, now.Add(-evidenceHorizon), evidenceMaxHistory)
+	if changed || observed.After(st.ObservedAt) {
+		last := hist[len(hist)-1]
+		st = SensorState{Sensor: sensor, Source: source, State: last.State, Since: last.At, ObservedAt: observed, History: hist}
+		if err := tx.SensorStatePut(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.Rules) == 0 || len(hist) == 0 {
+		return nil, nil
+	}
+	done := o.Done
+	if first := domain.DayOf(hist[0].At, loc).Add(-1); first.Before(from) {
+		// A state held since before the horizon: its older days too.
+		ids := make([]int64, len(o.Rules))
+		for i, r := range o.Rules {
+			ids[i] = r.Value.ID
+		}
+		if done, err = tx.EvidenceMatchDays(ctx, ids, first); err != nil {
+			return nil, err
+		}
+	}
+	var cands []evidenceCandidate
+	for _, r := range o.Rules {
+		for _, m := range r.Value.Evaluate(hist, now, loc) {
+			if !done[r.Value.ID][m.Day] {
+				cands = append(cands, evidenceCandidate{rule: r, match: m})
+			}
+		}
+	}
+	return cands, nil
+}
+
+// errSkip ends a completion without an error and before it wrote
+// anything: someone else completed it, or the rule changed meanwhile.
 var errSkip = errors.New("skip")
 
-// completeMatch records a match and does its action in one transaction. An
+// completeMatch records a match and does its action in a transaction of
+// its own, after checking that the rule is still the one evaluated. An
 // action the app refuses (the habit was archived, the item is not on the
 // day's timeline) is recorded with its error, so the rule does not retry
 // all day.
 func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCandidate) error {
 	rule, m := c.rule.Value, c.match
-	base := EvidenceMatch{
-		RuleID: rule.ID, PersonID: rule.PersonID, Day: m.Day, WindowKey: rule.Key(m.Day), Sensor: sensor,
-		StartedAt: m.Start, EndedAt: m.End, State: m.State, Readings: m.Readings, Action: rule.Action,
-	}
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		cur, err := tx.EvidenceRuleGet(ctx, rule.PersonID, rule.ID)
 		if errors.Is(err, domain.ErrNotFound) {
@@ -315,27 +361,7 @@ func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCa
 		if err := tx.CommitLazily(ctx); err != nil {
 			return err
 		}
-		qty, qerr := rule.QuantityOf(m)
-		rec := base
-		rec.MatchedAt = s.now()
-		if rule.Action.Quantity != nil && qerr == nil {
-			rec.Quantity = &qty
-		}
-		rec, inserted, err := tx.EvidenceMatchInsert(ctx, rec)
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			return errSkip
-		}
-		if qerr != nil {
-			return qerr
-		}
-		if err := s.doEvidenceAction(ctx, tx, rule, m, qty, &rec, ev); err != nil {
-			return err
-		}
-		s.touched(ev, rule.PersonID, domain.ChangeEvidenceMatch)
-		return tx.EvidenceMatchUpdate(ctx, rec)
+		return s.completeMatchTx(ctx, tx, sensor, c, ev)
 	})
 	switch {
 	case err == nil, errors.Is(err, errSkip):
@@ -345,12 +371,48 @@ func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCa
 	}
 	s.log.Warn().Err(err).Int64("rule_id", rule.ID).Str("sensor", sensor).Stringer("day", m.Day).
 		Msg("evidence rule matched but its action was refused")
-	rec := base
+	rec := matchRecord(sensor, c)
 	rec.MatchedAt, rec.Error = s.now(), err.Error()
 	return s.inTx(ctx, func(tx Store) error {
 		_, _, err := tx.EvidenceMatchInsert(ctx, rec)
 		return err
 	})
+}
+
+// matchRecord is the match c as stored, before its action.
+func matchRecord(sensor string, c evidenceCandidate) EvidenceMatch {
+	rule, m := c.rule.Value, c.match
+	return EvidenceMatch{
+		RuleID: rule.ID, PersonID: rule.PersonID, Day: m.Day, WindowKey: rule.Key(m.Day), Sensor: sensor,
+		StartedAt: m.Start, EndedAt: m.End, State: m.State, Readings: m.Readings, Action: rule.Action,
+	}
+}
+
+// completeMatchTx records a match and does its action in tx; errSkip when
+// the rule already matched that day.
+func (s *Service) completeMatchTx(ctx context.Context, tx Store, sensor string, c evidenceCandidate, ev *[]domain.Event) error {
+	rule, m := c.rule.Value, c.match
+	qty, qerr := rule.QuantityOf(m)
+	rec := matchRecord(sensor, c)
+	rec.MatchedAt = s.now()
+	if rule.Action.Quantity != nil && qerr == nil {
+		rec.Quantity = &qty
+	}
+	rec, inserted, err := tx.EvidenceMatchInsert(ctx, rec)
+	if err != nil {
+		return err
+	}
+	if !inserted {
+		return errSkip
+	}
+	if qerr != nil {
+		return qerr
+	}
+	if err := s.doEvidenceAction(ctx, tx, rule, m, qty, &rec, ev); err != nil {
+		return err
+	}
+	s.touched(ev, rule.PersonID, domain.ChangeEvidenceMatch)
+	return tx.EvidenceMatchUpdate(ctx, rec)
 }
 
 // refusal reports whether err is the app saying no (bad reference, wrong

@@ -456,6 +456,14 @@ func (s durabilitySpy) CommitLazily(ctx context.Context) error {
 	return s.Store.CommitLazily(ctx)
 }
 
+// SensorObserve makes the transaction commit lazily too.
+func (s durabilitySpy) SensorObserve(ctx context.Context, sensor string, lock bool, from domain.Day) (app.SensorObservation, error) {
+	if s.lazy != nil {
+		*s.lazy = true
+	}
+	return s.Store.SensorObserve(ctx, sensor, lock, from)
+}
+
 func (s durabilitySpy) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error) {
 	s.mu.Lock()
 	*s.log = append(*s.log, s.lazy != nil && *s.lazy)

@@ -122,16 +122,6 @@ func (s *Store) EvidenceRuleDelete(ctx context.Context, personID, id int64) erro
 	return nil
 }
 
-// EvidenceRulesOfSensor implements app.EvidenceStore.
-func (s *Store) EvidenceRulesOfSensor(ctx context.Context, sensor string) ([]app.Versioned[evidence.Rule], error) {
-	rows, err := s.q.Query(ctx, "SELECT "+ruleColumns+` FROM evidence_rules
-		WHERE sensors @> ARRAY[$1::text] AND enabled AND deleted_at IS NULL ORDER BY id`, sensor)
-	if err != nil {
-		return nil, fmt.Errorf("evidence rules of %s: %w", sensor, err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[evidence.Rule], error) { return scanRule(r) })
-}
-
 // EvidenceSensors implements app.EvidenceStore.
 func (s *Store) EvidenceSensors(ctx context.Context) ([]string, error) {
 	rows, err := s.q.Query(ctx, `SELECT DISTINCT unnest(sensors) AS sensor FROM evidence_rules
@@ -162,52 +152,71 @@ func (s *Store) SensorsSeen(ctx context.Context) ([]app.SeenSensor, error) {
 	})
 }
 
-// SensorStateGet implements app.EvidenceStore. The lock is a transaction
-// advisory lock on the key, so it also covers a sensor seen the first time.
-// Lock and read go in one round trip: the read is its own statement, so it
-// sees what was committed before the lock was granted.
-func (s *Store) SensorStateGet(ctx context.Context, sensor string, lock bool) (app.SensorState, bool, error) {
-	st := app.SensorState{Sensor: sensor}
+// SensorObserve implements app.EvidenceStore: the lock, the lazy commit,
+// the state, the rules and their matched days go in one round trip. Each
+// is its own statement, so the reads see what was committed before the
+// lock was granted.
+func (s *Store) SensorObserve(ctx context.Context, sensor string, lock bool, from domain.Day) (app.SensorObservation, error) {
+	o := app.SensorObservation{State: app.SensorState{Sensor: sensor}, Done: map[int64]map[domain.Day]bool{}}
 	var hist []byte
-	found := false
 	b := &pgx.Batch{}
 	if lock {
 		b.Queue("SELECT pg_advisory_xact_lock(hashtextextended('lifeops.sensor:' || $1, 0))", sensor).Exec(func(pgconn.CommandTag) error { return nil })
 	}
+	if s.inTx {
+		b.Queue(lazyCommit).Exec(func(pgconn.CommandTag) error { return nil })
+	}
 	b.Queue(`SELECT source, state, since, observed_at, history FROM sensor_state WHERE sensor = $1`, sensor).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(&st.Source, &st.State, &st.Since, &st.ObservedAt, &hist)
+		err := row.Scan(&o.State.Source, &o.State.State, &o.State.Since, &o.State.ObservedAt, &hist)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
-		found = err == nil
+		o.Found = err == nil
 		return err
 	})
+	b.Queue("SELECT "+ruleColumns+` FROM evidence_rules
+		WHERE sensors @> ARRAY[$1::text] AND enabled AND deleted_at IS NULL ORDER BY id`, sensor).Query(func(rows pgx.Rows) error {
+		var err error
+		o.Rules, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[evidence.Rule], error) { return scanRule(r) })
+		return err
+	})
+	b.Queue(`SELECT rule_id, day FROM evidence_matches WHERE day >= $2 AND rule_id IN (
+		SELECT id FROM evidence_rules WHERE sensors @> ARRAY[$1::text] AND enabled AND deleted_at IS NULL)`, sensor, from).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id int64
+			var d domain.Day
+			if err := rows.Scan(&id, &d); err != nil {
+				return err
+			}
+			if o.Done[id] == nil {
+				o.Done[id] = map[domain.Day]bool{}
+			}
+			o.Done[id][d] = true
+		}
+		return rows.Err()
+	})
 	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
-		return app.SensorState{Sensor: sensor}, false, fmt.Errorf("sensor %s state: %w", sensor, err)
+		return app.SensorObservation{State: app.SensorState{Sensor: sensor}}, fmt.Errorf("sensor %s: %w", sensor, err)
 	}
-	if !found {
-		return app.SensorState{Sensor: sensor}, false, nil
+	if o.Found {
+		if err := json.Unmarshal(hist, &o.State.History); err != nil {
+			return o, fmt.Errorf("sensor %s history: %w", sensor, err)
+		}
 	}
-	if err := json.Unmarshal(hist, &st.History); err != nil {
-		return st, false, fmt.Errorf("sensor %s history: %w", sensor, err)
-	}
-	return st, true, nil
+	return o, nil
 }
 
-// SensorStatePut implements app.EvidenceStore.
+// SensorStatePut implements app.EvidenceStore; in a transaction the write
+// goes with its next statement.
 func (s *Store) SensorStatePut(ctx context.Context, st app.SensorState) error {
 	hist, err := json.Marshal(readingsOrEmpty(st.History))
 	if err != nil {
 		return err
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO sensor_state (sensor, source, state, since, observed_at, history)
+	return s.laterExec(ctx, fmt.Sprintf("store sensor %s state", st.Sensor), `INSERT INTO sensor_state (sensor, source, state, since, observed_at, history)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (sensor) DO UPDATE SET source = $2, state = $3, since = $4, observed_at = $5, history = $6, updated_at = now()`,
 		st.Sensor, st.Source, st.State, st.Since, st.ObservedAt, hist)
-	if err != nil {
-		return fmt.Errorf("store sensor %s state: %w", st.Sensor, err)
-	}
-	return nil
 }
 
 // CommitLazily implements app.EvidenceStore (see lazyCommit).
@@ -331,18 +340,13 @@ func (s *Store) EvidenceMatchGet(ctx context.Context, personID, id int64, lock b
 	return m, notFound(err, fmt.Sprintf("evidence match %d", id))
 }
 
-// EvidenceMatchUpdate implements app.EvidenceStore.
+// EvidenceMatchUpdate implements app.EvidenceStore. Its callers hold the
+// match (inserted or locked in the same transaction), so the update waits
+// for the transaction's next statement.
 func (s *Store) EvidenceMatchUpdate(ctx context.Context, m app.EvidenceMatch) error {
-	tag, err := s.q.Exec(ctx, `UPDATE evidence_matches SET check_in_id = $2, activity_id = $3, item_id = $4, item_day = $5,
+	return s.laterExec(ctx, fmt.Sprintf("update evidence match %d", m.ID), `UPDATE evidence_matches SET check_in_id = $2, activity_id = $3, item_id = $4, item_day = $5,
 		error = $6, undone_at = $7 WHERE id = $1`,
 		m.ID, nullID(m.CheckInID), nullID(m.ActivityID), nullID(m.ItemID), m.ItemDay, nullText(m.Error), m.UndoneAt)
-	if err != nil {
-		return fmt.Errorf("update evidence match %d: %w", m.ID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("evidence match %d: %w", m.ID, domain.ErrNotFound)
-	}
-	return nil
 }
 
 // EvidenceMatchPage implements app.EvidenceStore.
