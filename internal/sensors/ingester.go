@@ -27,8 +27,14 @@ var ErrQueueFull = errors.New("sensors: ingest queue full")
 // IngesterOptions configure an Ingester. Store is required.
 type IngesterOptions struct {
 	Store Store
-	// Observer, when set, hears of the readings each batch stored, after
-	// its commit, in the order they were added.
+	// Observer, when set, hears of each batch's readings, in the order
+	// they were added, while the batch is written: what a reading
+	// completes does not wait for the reading to be stored (the rules keep
+	// their own state, and a check-in they make is kept once per rule and
+	// day however often a reading comes). A batch holding an MQTT message
+	// sent again (DUP) is observed after its commit instead, without the
+	// readings the store recognised as stored before; so is a batch whose
+	// early observation failed, with the readings it stored.
 	Observer Observer
 	Logger   zerolog.Logger
 	// QueueSize bounds the readings waiting to be written; Add refuses a
@@ -407,8 +413,15 @@ func (i *Ingester) take() ([]Reading, []Delivery) {
 }
 
 // write stores batch, retrying with capped, jittered exponential backoff
-// for as long as it takes; false when ctx ended first.
+// for as long as it takes, while the Observer hears of it; false when ctx
+// ended first.
 func (i *Ingester) write(ctx context.Context, batch []Reading, dels []Delivery) bool {
+	early := i.observeEarly(ctx, batch, dels)
+	defer func() {
+		if early != nil {
+			<-early
+		}
+	}()
 	attempt := 0
 	redelivered := 0
 	stored, err := backoff.Retry(ctx, func() ([]Reading, error) {
@@ -439,8 +452,33 @@ func (i *Ingester) write(ctx context.Context, batch []Reading, dels []Delivery) 
 	if attempt > 1 {
 		i.log.Info().Int("attempts", attempt).Int("readings", len(batch)).Msg("sensor readings written after retries")
 	}
+	if early != nil {
+		err := <-early
+		early = nil
+		if err == nil {
+			return true
+		}
+		i.log.Debug().Err(err).Int("readings", len(batch)).Msg("evidence rules did not take the readings while they were written; again after the commit")
+	}
 	i.observe(ctx, stored)
 	return true
+}
+
+// observeEarly hands batch to the Observer in the background and returns
+// where its outcome comes; nil when the batch is observed after its commit
+// (no Observer, or a message in it was sent again).
+func (i *Ingester) observeEarly(ctx context.Context, batch []Reading, dels []Delivery) chan error {
+	if i.o.Observer == nil {
+		return nil
+	}
+	for _, d := range dels {
+		if d.Duplicate {
+			return nil
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- i.o.Observer.Observe(ctx, batch) }()
+	return done
 }
 
 // requeue puts an unwritten batch back at the head of the queue so Stop

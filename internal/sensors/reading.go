@@ -29,7 +29,7 @@ type Reading = app.Reading
 
 // Observer hears of readings. The Ingester is one (the Home Assistant
 // entity feed hands it its readings) and calls another (the evidence rules)
-// with the readings it stored.
+// with the readings it takes (see IngesterOptions.Observer).
 type Observer interface {
 	Observe(ctx context.Context, readings []Reading) error
 }
