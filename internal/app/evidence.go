@@ -545,6 +545,9 @@ func (s *Service) CreateRule(ctx context.Context, personRef string, in RuleInput
 		if err := s.resolveRule(ctx, tx, &r); err != nil {
 			return err
 		}
+		if err := s.checkSensorsExist(ctx, tx, r, nil); err != nil {
+			return err
+		}
 		if r, err = tx.EvidenceRuleInsert(ctx, r); err != nil {
 			return err
 		}
@@ -574,6 +577,9 @@ func (s *Service) UpdateRule(ctx context.Context, personRef string, id int64, in
 		r := in.rule(p.Value.ID)
 		r.ID = id
 		if err := s.resolveRule(ctx, tx, &r); err != nil {
+			return err
+		}
+		if err := s.checkSensorsExist(ctx, tx, r, cur.Value.Sensors); err != nil {
 			return err
 		}
 		v, err := tx.EvidenceRuleUpdate(ctx, r, cur.Version)
