@@ -67,6 +67,8 @@ type CatalogStore interface {
 	SensorCatalogKnown(ctx context.Context, keys []string) (known map[string]bool, listed []SensorSourceList, err error)
 	// SensorCatalogList lists the catalog and the sensors seen, by key.
 	SensorCatalogList(ctx context.Context) ([]SensorInfo, error)
+	// SensorSourceLists lists the sources that have announced a list.
+	SensorSourceLists(ctx context.Context) ([]SensorSourceList, error)
 }
 
 // Limits of what a source lists.
@@ -153,6 +155,13 @@ func catalogText(s string) string {
 type SensorFilter struct {
 	Source string
 	Query  string
+}
+
+// SensorSources lists the sources that have announced their list of
+// sensors, with when they last did: rules refuse keys of these sources
+// that they do not list (and LifeOps has no readings of).
+func (s *Service) SensorSources(ctx context.Context) ([]SensorSourceList, error) {
+	return s.store.SensorSourceLists(ctx)
 }
 
 // Sensors lists what LifeOps knows of the household's sensors, by key: what

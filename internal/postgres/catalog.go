@@ -78,9 +78,18 @@ func (s *Store) SensorCatalogKnown(ctx context.Context, keys []string) (map[stri
 	for _, k := range found {
 		known[k] = true
 	}
-	rows, err = s.q.Query(ctx, `SELECT source, sensors, listed_at FROM sensor_sources ORDER BY source`)
+	lists, err := s.SensorSourceLists(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sensor sources: %w", err)
+		return nil, nil, err
+	}
+	return known, lists, nil
+}
+
+// SensorSourceLists implements app.CatalogStore.
+func (s *Store) SensorSourceLists(ctx context.Context) ([]app.SensorSourceList, error) {
+	rows, err := s.q.Query(ctx, `SELECT source, sensors, listed_at FROM sensor_sources ORDER BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("sensor sources: %w", err)
 	}
 	lists, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.SensorSourceList, error) {
 		var l app.SensorSourceList
@@ -88,9 +97,9 @@ func (s *Store) SensorCatalogKnown(ctx context.Context, keys []string) (map[stri
 		return l, err
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("sensor sources: %w", err)
+		return nil, fmt.Errorf("sensor sources: %w", err)
 	}
-	return known, lists, nil
+	return lists, nil
 }
 
 // SensorCatalogList implements app.CatalogStore: the catalog joined with
