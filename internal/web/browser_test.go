@@ -248,7 +248,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("h-name"), "Gym"),
 		chromedp.SetValue(chromedp.ID("h-sched"), "times_per_week"),
 		chromedp.SendKeys(chromedp.ID("h-times"), "9"))
-	expected := "status of 422 (Unprocessable Entity) (" + base + "/habits)" // the form shown again is a 422
+	expected := "status of 422 (Unprocessable Entity) (" + base + "/habits)"       // the form shown again is a 422
 	expectedRule := "status of 422 (Unprocessable Entity) (" + base + "/evidence)" // so is the refused rule's
 	submit("add the bad habit", "#add-habit > button")
 	reason, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.field-error[data-field="schedule.times"]`)))
