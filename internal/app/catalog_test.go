@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,39 @@ func TestRuleSensorsMustExist(t *testing.T) {
 	}
 	if _, err := f.svc.CreateRule(ctx, "ana", bedRule("zigbee2mqtt/desk/occupancy", "esphome/desk/binary_sensor/presence")); err != nil {
 		t.Fatalf("a listed Zigbee2MQTT key and an ESPHome key (ESPHome lists nothing): %v", err)
+	}
+}
+
+// TestSensorCatalogOfALargeHome: a Home Assistant with 5000 entities is
+// listed in one statement; announcing it again writes no entry, and a
+// change of one state writes that one. The times are logged (not judged:
+// the machines are shared).
+func TestSensorCatalogOfALargeHome(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := at(2026, time.March, 10, 8, 0, 0)
+	f := newFixture(t, now)
+	list := make([]app.CatalogEntry, 5000)
+	for i := range list {
+		list[i] = app.CatalogEntry{Sensor: fmt.Sprintf("sensor.room_%04d_temperature", i), Name: fmt.Sprintf("Room %d temperature", i),
+			Unit: "°C", DeviceClass: "temperature", State: "20.5", StateAt: now.Add(-time.Hour)}
+	}
+	for _, step := range []struct {
+		what string
+		edit func()
+		want app.CatalogChange
+	}{
+		{"first list", func() {}, app.CatalogChange{Added: 5000}},
+		{"the same list", func() {}, app.CatalogChange{}},
+		{"one state changed", func() { list[42].State, list[42].StateAt = "21", now }, app.CatalogChange{Changed: 1}},
+		{"one entity gone", func() { list = list[1:] }, app.CatalogChange{Removed: 1}},
+	} {
+		step.edit()
+		start := time.Now()
+		got, err := f.svc.ListSensors(ctx, "ha", list)
+		if err != nil || got != step.want {
+			t.Fatalf("%s: %+v, %v; want %+v", step.what, got, err, step.want)
+		}
+		t.Logf("%s: %v", step.what, time.Since(start))
 	}
 }
