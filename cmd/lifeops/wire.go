@@ -280,7 +280,7 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	})
 	// Every entity HA has goes to the sensor catalog on each connection:
 	// the rule form offers them, and rules refuse ids HA does not have.
-	hass.ListEntitiesOnConnect(client, svc, log.With().Str("component", "sensor_catalog").Logger())
+	hass.ListEntitiesOnConnect(client, hass.EntityListOptions{Lister: svc, Logger: log.With().Str("component", "sensor_catalog").Logger()})
 	health.Set("home_assistant", func(context.Context) app.DepStatus {
 		st := client.Status()
 		s := app.DepStatus{Error: st.LastError}

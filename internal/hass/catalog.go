@@ -2,6 +2,7 @@ package hass
 
 import (
 	"context"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -17,18 +18,57 @@ type SensorLister interface {
 // sourceHA names Home Assistant's entities in the catalog, as in readings.
 const sourceHA = "ha"
 
-// ListEntitiesOnConnect makes c tell lister every entity HA has, after each
-// (re)connection: HA announces no entity list on its own, and an entity
-// removed while LifeOps was away is only noticed by asking again. A
-// failure is logged; the next connection asks again.
-func ListEntitiesOnConnect(c *Client, lister SensorLister, log zerolog.Logger) {
+// coreRunning is get_config's state once HA has started; older HA sends
+// no state at all.
+const coreRunning = "RUNNING"
+
+// EntityListOptions configure ListEntitiesOnConnect. Lister is required.
+type EntityListOptions struct {
+	Lister SensorLister
+	Logger zerolog.Logger
+	// StartPoll is how often HA is asked whether it has finished starting
+	// before its entities are listed; 0 is 5 s.
+	StartPoll time.Duration
+}
+
+// ListEntitiesOnConnect makes c tell the lister every entity HA has after
+// each (re)connection: HA announces no entity list on its own, and an
+// entity removed while LifeOps was away is only noticed by asking again.
+//
+// HA's WebSocket API is up early in its start, before most integrations
+// have made their entities: a list taken then would drop entities that
+// are only late. So it waits until get_config says RUNNING (asking every
+// StartPoll) and lists then. A failure is logged; the next connection
+// asks again.
+func ListEntitiesOnConnect(c *Client, o EntityListOptions) {
+	poll := o.StartPoll
+	if poll <= 0 {
+		poll = 5 * time.Second
+	}
+	log := o.Logger
 	c.OnConnect(func(ctx context.Context) {
+		for {
+			cfg, err := c.GetConfig(ctx)
+			if err != nil {
+				log.Warn().Err(err).Msg("home assistant get_config: its entities are not listed")
+				return
+			}
+			if cfg.State == "" || cfg.State == coreRunning {
+				break
+			}
+			log.Debug().Str("ha_state", cfg.State).Msg("home assistant is starting: its entities are listed once it runs")
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(poll):
+			}
+		}
 		states, err := c.GetStates(ctx)
 		if err != nil {
 			log.Warn().Err(err).Msg("home assistant get_states: the sensor list is not refreshed")
 			return
 		}
-		res, err := lister.ListSensors(ctx, sourceHA, CatalogEntries(states))
+		res, err := o.Lister.ListSensors(ctx, sourceHA, CatalogEntries(states))
 		if err != nil {
 			log.Warn().Err(err).Msg("home assistant entities not listed")
 			return
