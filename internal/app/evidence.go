@@ -62,9 +62,6 @@ type EvidenceStore interface {
 	EvidenceRulesOfSensor(ctx context.Context, sensor string) ([]Versioned[evidence.Rule], error)
 	// EvidenceSensors lists the sensor keys enabled rules read, sorted.
 	EvidenceSensors(ctx context.Context) ([]string, error)
-	// SensorsSeen lists every sensor key with a recorded reading (evidence
-	// states and stored readings), sorted, with its latest state.
-	SensorsSeen(ctx context.Context) ([]SeenSensor, error)
 	// InsightSensorKeys lists every sensor anyone links, once each.
 	InsightSensorKeys(ctx context.Context) ([]string, error)
 	// SensorStateGet reads a sensor's state; lock serialises everyone
@@ -640,19 +637,4 @@ func hasRoutineItem(routines []Versioned[routine.Routine], ref string) bool {
 		}
 	}
 	return false
-}
-
-// SeenSensor is a sensor key LifeOps has recorded a reading of, with the
-// latest state and when it was observed.
-type SeenSensor struct {
-	Sensor string
-	State  string
-	At     time.Time
-}
-
-// SeenSensors lists the sensors and HA entities LifeOps has recorded a
-// reading of (the evidence states and the stored readings), sorted by key,
-// for pickers. It reads what is stored; it asks no source.
-func (s *Service) SeenSensors(ctx context.Context) ([]SeenSensor, error) {
-	return s.store.SensorsSeen(ctx)
 }

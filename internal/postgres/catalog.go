@@ -103,8 +103,10 @@ func (s *Store) SensorSourceLists(ctx context.Context) ([]app.SensorSourceList, 
 }
 
 // SensorCatalogList implements app.CatalogStore: the catalog joined with
-// the sensors seen (as SensorsSeen reads them); the state shown is the
-// newer of the reading's and the list's.
+// the sensors seen, from the evidence states and the latest stored
+// readings (not the placeholders written before a first reading), the
+// newer of the two when a key is in both; the state shown is the newer of
+// the reading's and the list's.
 func (s *Store) SensorCatalogList(ctx context.Context) ([]app.SensorInfo, error) {
 	rows, err := s.q.Query(ctx, `
 		WITH seen AS (
