@@ -270,6 +270,10 @@ type expose struct {
 // accessState is the access bit of a property published in the state.
 const accessState = 1
 
+// maxExposeNesting bounds how deep features are followed; Zigbee2MQTT's
+// deepest is a composite inside a specific type (a light's color).
+const maxExposeNesting = 4
+
 // properties lists the state keys of exposes. A composite's features live
 // in an object under its property, flattened as readings are; a specific
 // type's features are top-level keys. Lists are arrays, which readings
@@ -278,8 +282,11 @@ const accessState = 1
 func properties(exposes []expose) []Property {
 	var out []Property
 	seen := map[string]bool{}
-	var walk func(es []expose, prefix, label string, depth int)
-	walk = func(es []expose, prefix, label string, depth int) {
+	// depth counts the levels of the state's objects (as flatten does),
+	// nest the levels of features however they nest (bounded for a
+	// malformed list).
+	var walk func(es []expose, prefix, label string, depth, nest int)
+	walk = func(es []expose, prefix, label string, depth, nest int) {
 		for _, e := range es {
 			name := e.Label
 			if name == "" {
@@ -287,10 +294,11 @@ func properties(exposes []expose) []Property {
 			}
 			if len(e.Features) > 0 {
 				switch {
+				case nest >= maxExposeNesting:
 				case e.Property == "":
-					walk(e.Features, prefix, label, depth)
+					walk(e.Features, prefix, label, depth, nest+1)
 				case depth < maxDepth:
-					walk(e.Features, prefix+e.Property+"_", strings.TrimSpace(label+" "+name), depth+1)
+					walk(e.Features, prefix+e.Property+"_", strings.TrimSpace(label+" "+name), depth+1, nest+1)
 				}
 				continue
 			}
@@ -305,7 +313,7 @@ func properties(exposes []expose) []Property {
 			out = append(out, Property{Key: key, Label: strings.TrimSpace(label + " " + name), Unit: e.Unit})
 		}
 	}
-	walk(exposes, "", "", 1)
+	walk(exposes, "", "", 1, 0)
 	return out
 }
 
