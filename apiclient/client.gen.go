@@ -4050,7 +4050,7 @@ type ClientInterface interface {
 
 	// ListSensors The household's sensors
 	//
-	// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list.
+	// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
 	//
 	// Corresponds with GET /api/v1/sensors (the `ListSensors` operationId).
 	ListSensors(ctx context.Context, params *ListSensorsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6182,7 +6182,7 @@ func (c *Client) UpdateTodo(ctx context.Context, person string, todo int64, para
 
 // ListSensors The household's sensors
 //
-// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list.
+// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
 //
 // Corresponds with GET /api/v1/sensors (the `ListSensors` operationId).
 func (c *Client) ListSensors(ctx context.Context, params *ListSensorsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -12188,7 +12188,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSensorsWithResponse The household's sensors
 	//
-	// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list.
+	// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -24264,7 +24264,7 @@ func (c *ClientWithResponses) UpdateTodoWithResponse(ctx context.Context, person
 
 // ListSensorsWithResponse The household's sensors
 //
-// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list.
+// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -52,9 +52,10 @@ func registerSensors(api huma.API, svc *app.Service) {
 		Summary: "The household's sensors",
 		Description: "Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties " +
 			"Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), " +
-			"with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list.",
+			"with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. " +
+			"The states are the whole household's (presence, doors): a token bound to one person is refused.",
 		Tags: []string{"evidence"}, Errors: []int{422},
-	}, access{scope: app.ScopeRead, shared: true}), func(ctx context.Context, in *struct {
+	}, access{scope: app.ScopeRead}), func(ctx context.Context, in *struct {
 		Source string `query:"source" enum:"ha,zigbee2mqtt,esphome" doc:"only this source's sensors"`
 		Q      string `query:"q" maxLength:"100" doc:"only sensors whose key or name contains this text (case does not matter)"`
 	}) (*struct{ Body SensorList }, error) {

@@ -99,4 +99,7 @@ func TestSensorsGolden(t *testing.T) {
 		t.Errorf("q=bed&source=ha: %s", got)
 	}
 	e.do(req{method: "GET", path: "/api/v1/sensors?source=hue", token: e.admin}).want(t, 422)
+	e.do(req{method: "GET", path: "/api/v1/sensors", token: e.token(app.ScopeRead, "")}).want(t, 200)
+	// The household's states are not for a token bound to one person.
+	e.do(req{method: "GET", path: "/api/v1/sensors", token: e.token(app.ScopeRead, "golda")}).want(t, 403)
 }
