@@ -756,6 +756,27 @@ func (e ScheduleBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for SensorBodySource.
+const (
+	SensorBodySourceEsphome     SensorBodySource = "esphome"
+	SensorBodySourceHa          SensorBodySource = "ha"
+	SensorBodySourceZigbee2mqtt SensorBodySource = "zigbee2mqtt"
+)
+
+// Valid indicates whether the value is a known member of the SensorBodySource enum.
+func (e SensorBodySource) Valid() bool {
+	switch e {
+	case SensorBodySourceEsphome:
+		return true
+	case SensorBodySourceHa:
+		return true
+	case SensorBodySourceZigbee2mqtt:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SensorLinkBodyKind.
 const (
 	Binary  SensorLinkBodyKind = "binary"
@@ -768,6 +789,27 @@ func (e SensorLinkBodyKind) Valid() bool {
 	case Binary:
 		return true
 	case Numeric:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SensorSourceBodySource.
+const (
+	SensorSourceBodySourceEsphome     SensorSourceBodySource = "esphome"
+	SensorSourceBodySourceHa          SensorSourceBodySource = "ha"
+	SensorSourceBodySourceZigbee2mqtt SensorSourceBodySource = "zigbee2mqtt"
+)
+
+// Valid indicates whether the value is a known member of the SensorSourceBodySource enum.
+func (e SensorSourceBodySource) Valid() bool {
+	switch e {
+	case SensorSourceBodySourceEsphome:
+		return true
+	case SensorSourceBodySourceHa:
+		return true
+	case SensorSourceBodySourceZigbee2mqtt:
 		return true
 	default:
 		return false
@@ -1065,6 +1107,27 @@ func (e ListInsightsParamsMinStrength) Valid() bool {
 	case ListInsightsParamsMinStrengthStrong:
 		return true
 	case ListInsightsParamsMinStrengthWeak:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSensorsParamsSource.
+const (
+	ListSensorsParamsSourceEsphome     ListSensorsParamsSource = "esphome"
+	ListSensorsParamsSourceHa          ListSensorsParamsSource = "ha"
+	ListSensorsParamsSourceZigbee2mqtt ListSensorsParamsSource = "zigbee2mqtt"
+)
+
+// Valid indicates whether the value is a known member of the ListSensorsParamsSource enum.
+func (e ListSensorsParamsSource) Valid() bool {
+	switch e {
+	case ListSensorsParamsSourceEsphome:
+		return true
+	case ListSensorsParamsSourceHa:
+		return true
+	case ListSensorsParamsSourceZigbee2mqtt:
 		return true
 	default:
 		return false
@@ -2236,6 +2299,35 @@ type ScoreList struct {
 	Items *[]ScoreBody `json:"items"`
 }
 
+// SensorBody defines model for SensorBody.
+type SensorBody struct {
+	// At since when that state holds (when it was observed, for a reading)
+	At *time.Time `json:"at,omitempty"`
+
+	// DeviceClass HA's device_class
+	DeviceClass *string `json:"device_class,omitempty"`
+
+	// Listed its source lists it now
+	Listed bool `json:"listed"`
+
+	// Name what people call it: HA's friendly name, or the Zigbee2MQTT device and property
+	Name *string `json:"name,omitempty"`
+
+	// Seen LifeOps has readings of it
+	Seen bool `json:"seen"`
+
+	// Sensor the key an evidence rule names: an HA entity id, zigbee2mqtt/<friendly_name>/<property> or esphome/<node>/<component>/<object_id>
+	Sensor string           `json:"sensor"`
+	Source SensorBodySource `json:"source"`
+
+	// State the latest state known, from a reading or the source's list, whichever is newer
+	State *string `json:"state,omitempty"`
+	Unit  *string `json:"unit,omitempty"`
+}
+
+// SensorBodySource defines model for SensorBody.Source.
+type SensorBodySource string
+
 // SensorLinkBody defines model for SensorLinkBody.
 type SensorLinkBody struct {
 	// Kind numeric: night-time mean, min and max; binary: minutes on at night
@@ -2254,6 +2346,27 @@ type SensorLinkBody struct {
 
 // SensorLinkBodyKind numeric: night-time mean, min and max; binary: minutes on at night
 type SensorLinkBodyKind string
+
+// SensorList defines model for SensorList.
+type SensorList struct {
+	Items *[]SensorBody `json:"items"`
+
+	// Sources the sources that have announced a list: an evidence rule naming a new key of one of them that it does not list (and LifeOps has no readings of) is refused
+	Sources *[]SensorSourceBody `json:"sources"`
+}
+
+// SensorSourceBody defines model for SensorSourceBody.
+type SensorSourceBody struct {
+	// ListedAt when it last announced its whole list
+	ListedAt time.Time `json:"listed_at"`
+
+	// Sensors how many sensors it listed
+	Sensors int64                  `json:"sensors"`
+	Source  SensorSourceBodySource `json:"source"`
+}
+
+// SensorSourceBodySource defines model for SensorSourceBody.Source.
+type SensorSourceBodySource string
 
 // StatBody defines model for StatBody.
 type StatBody struct {
@@ -2839,6 +2952,18 @@ type UpdateTodoParams struct {
 	// IfMatch the ETag last read; the update fails with 412 when the resource changed since
 	IfMatch *string `json:"If-Match,omitempty"`
 }
+
+// ListSensorsParams defines parameters for ListSensors.
+type ListSensorsParams struct {
+	// Source only this source's sensors
+	Source *ListSensorsParamsSource `form:"source,omitempty" json:"source,omitempty"`
+
+	// Q only sensors whose key or name contains this text (case does not matter)
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+}
+
+// ListSensorsParamsSource defines parameters for ListSensors.
+type ListSensorsParamsSource string
 
 // GetStatTreeSvgParams defines parameters for GetStatTreeSvg.
 type GetStatTreeSvgParams struct {
@@ -3922,6 +4047,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/people/{person}/todos/{todo} (the `UpdateTodo` operationId).
 	UpdateTodo(ctx context.Context, person string, todo int64, params *UpdateTodoParams, body UpdateTodoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSensors The household's sensors
+	//
+	// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
+	//
+	// Corresponds with GET /api/v1/sensors (the `ListSensors` operationId).
+	ListSensors(ctx context.Context, params *ListSensorsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetStatTree The stat tree
 	//
@@ -6038,6 +6170,23 @@ func (c *Client) UpdateTodoWithBody(ctx context.Context, person string, todo int
 // Corresponds with PATCH /api/v1/people/{person}/todos/{todo} (the `UpdateTodo` operationId).
 func (c *Client) UpdateTodo(ctx context.Context, person string, todo int64, params *UpdateTodoParams, body UpdateTodoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTodoRequest(c.Server, person, todo, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSensors The household's sensors
+//
+// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
+//
+// Corresponds with GET /api/v1/sensors (the `ListSensors` operationId).
+func (c *Client) ListSensors(ctx context.Context, params *ListSensorsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSensorsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10619,6 +10768,72 @@ func NewUpdateTodoRequestWithBody(server string, person string, todo int64, para
 	return req, nil
 }
 
+// NewListSensorsRequest constructs an http.Request for the ListSensors method
+func NewListSensorsRequest(server string, params *ListSensorsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sensors")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetStatTreeRequest constructs an http.Request for the GetStatTree method
 func NewGetStatTreeRequest(server string) (*http.Request, error) {
 	var err error
@@ -11970,6 +12185,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/people/{person}/todos/{todo} (the `UpdateTodo` operationId).
 	UpdateTodoWithResponse(ctx context.Context, person string, todo int64, params *UpdateTodoParams, body UpdateTodoJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTodoResponse, error)
+
+	// ListSensorsWithResponse The household's sensors
+	//
+	// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sensors (the `ListSensors` operationId).
+	ListSensorsWithResponse(ctx context.Context, params *ListSensorsParams, reqEditors ...RequestEditorFn) (*ListSensorsResponse, error)
 
 	// GetStatTreeWithResponse The stat tree
 	//
@@ -21403,6 +21627,103 @@ func (r UpdateTodoResponse) ContentType() string {
 	return ""
 }
 
+type ListSensorsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SensorList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSensorsResponse) GetJSON200() *SensorList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListSensorsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSensorsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSensorsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSensorsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSensorsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetStatTreeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23939,6 +24260,21 @@ func (c *ClientWithResponses) UpdateTodoWithResponse(ctx context.Context, person
 		return nil, err
 	}
 	return ParseUpdateTodoResponse(rsp)
+}
+
+// ListSensorsWithResponse The household's sensors
+//
+// Every sensor an evidence rule can name: the entities Home Assistant has (asked on each connection), the properties Zigbee2MQTT's devices expose (from its bridge/devices) and whatever LifeOps has readings of (ESPHome keys appear once read), with the latest state. Evidence rules refuse a new key of a source that has listed its sensors when it is not in this list. The states are the whole household's (presence, doors): a token bound to one person is refused.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sensors (the `ListSensors` operationId).
+func (c *ClientWithResponses) ListSensorsWithResponse(ctx context.Context, params *ListSensorsParams, reqEditors ...RequestEditorFn) (*ListSensorsResponse, error) {
+	rsp, err := c.ListSensors(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSensorsResponse(rsp)
 }
 
 // GetStatTreeWithResponse The stat tree
@@ -32362,6 +32698,88 @@ func ParseUpdateTodoResponse(rsp *http.Response) (*UpdateTodoResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSensorsResponse parses an HTTP response from a ListSensorsWithResponse call
+func ParseListSensorsResponse(rsp *http.Response) (*ListSensorsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSensorsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SensorList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	return response, nil

@@ -222,6 +222,10 @@ func TestEveryMutationReachesHA(t *testing.T) {
 	root := mqtttest.UniqueRoot(t)
 	const haToken = "ha-token"
 	fake := hatest.Start(t, hatest.Options{Token: haToken, TimeZone: "UTC"})
+	// The entities the evidence rules below name exist in HA: LifeOps lists
+	// HA's entities when it connects and refuses a rule on one HA lacks.
+	fake.SetState("binary_sensor.ann_door", "off", map[string]any{"friendly_name": "Ann's door"})
+	fake.SetState("binary_sensor.ann_hall", "off", map[string]any{"friendly_name": "Ann's hall"})
 	ring := ouratest.New(t, ouratest.Options{})
 	const redirect = "http://lifeops.test/api/v1/oura/callback"
 	url := dbtest.URL(t)

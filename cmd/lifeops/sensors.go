@@ -53,6 +53,8 @@ func (p *parts) startSensorSource(ctx context.Context, cfg config.Config, client
 	src, err := sensors.NewSource(sensors.SourceOptions{
 		Subscriber: sensorSubscriber{client}, Selection: sensors.NewSelection(sensors.ParseAllowList(cfg.SensorAllowList)),
 		Sink: p.sensors.ingester, Rules: svc, Z2MBase: cfg.Z2MBaseTopic, ESPHome: true,
+		// What Zigbee2MQTT's devices expose goes to the sensor catalog.
+		Catalog: svc,
 		// Each message's readings are stored with its key, so a redelivery
 		// after a crash is stored once.
 		ClientID: client.ClientID(),

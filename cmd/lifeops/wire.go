@@ -257,7 +257,7 @@ func (p *parts) connectMQTT(ctx context.Context, cfg config.Config, url, user, p
 }
 
 // startHA connects to Home Assistant's WebSocket API: actions as events,
-// the time zone from get_config.
+// the time zone from get_config, the entity list from get_states.
 func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service, z *zone, health *app.Health, log zerolog.Logger) {
 	if cfg.HAURL == "" {
 		return
@@ -278,6 +278,9 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 			log.Info().Str("time_zone", loc.String()).Str("ha_version", c.Version).Msg("household time zone from Home Assistant")
 		}
 	})
+	// Every entity HA has goes to the sensor catalog on each connection:
+	// the rule form offers them, and rules refuse ids HA does not have.
+	hass.ListEntitiesOnConnect(client, hass.EntityListOptions{Lister: svc, Logger: log.With().Str("component", "sensor_catalog").Logger()})
 	health.Set("home_assistant", func(context.Context) app.DepStatus {
 		st := client.Status()
 		s := app.DepStatus{Error: st.LastError}

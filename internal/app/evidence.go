@@ -60,9 +60,6 @@ type EvidenceStore interface {
 	EvidenceRuleDelete(ctx context.Context, personID, id int64) error
 	// EvidenceSensors lists the sensor keys enabled rules read, sorted.
 	EvidenceSensors(ctx context.Context) ([]string, error)
-	// SensorsSeen lists every sensor key with a recorded reading (evidence
-	// states and stored readings), sorted, with its latest state.
-	SensorsSeen(ctx context.Context) ([]SeenSensor, error)
 	// InsightSensorKeys lists every sensor anyone links, once each.
 	InsightSensorKeys(ctx context.Context) ([]string, error)
 	// SensorObserve reads what evaluating sensor needs: its state (found
@@ -607,6 +604,9 @@ func (s *Service) CreateRule(ctx context.Context, personRef string, in RuleInput
 		if err := s.resolveRule(ctx, tx, &r); err != nil {
 			return err
 		}
+		if err := s.checkSensorsExist(ctx, tx, r, nil); err != nil {
+			return err
+		}
 		if r, err = tx.EvidenceRuleInsert(ctx, r); err != nil {
 			return err
 		}
@@ -636,6 +636,9 @@ func (s *Service) UpdateRule(ctx context.Context, personRef string, id int64, in
 		r := in.rule(p.Value.ID)
 		r.ID = id
 		if err := s.resolveRule(ctx, tx, &r); err != nil {
+			return err
+		}
+		if err := s.checkSensorsExist(ctx, tx, r, cur.Value.Sensors); err != nil {
 			return err
 		}
 		v, err := tx.EvidenceRuleUpdate(ctx, r, cur.Version)
@@ -696,19 +699,4 @@ func hasRoutineItem(routines []Versioned[routine.Routine], ref string) bool {
 		}
 	}
 	return false
-}
-
-// SeenSensor is a sensor key LifeOps has recorded a reading of, with the
-// latest state and when it was observed.
-type SeenSensor struct {
-	Sensor string
-	State  string
-	At     time.Time
-}
-
-// SeenSensors lists the sensors and HA entities LifeOps has recorded a
-// reading of (the evidence states and the stored readings), sorted by key,
-// for pickers. It reads what is stored; it asks no source.
-func (s *Service) SeenSensors(ctx context.Context) ([]SeenSensor, error) {
-	return s.store.SensorsSeen(ctx)
 }

@@ -36,6 +36,7 @@ type Store interface {
 	RoutineStore
 	TodoStore
 	EvidenceStore
+	CatalogStore
 	OuraStore
 	AuditStore
 	ActionResultStore

@@ -117,6 +117,7 @@ func New(opts Options) *Server {
 	registerAchievements(s.api, svc)
 	registerRoutines(s.api, svc)
 	registerEvidence(s.api, svc)
+	registerSensors(s.api, svc)
 	registerTodos(s.api, svc)
 	registerTokens(s.api, opts.Tokens, &s.tokens)
 	registerPairing(s.api, opts.Tokens)

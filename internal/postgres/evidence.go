@@ -132,26 +132,6 @@ func (s *Store) EvidenceSensors(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// SensorsSeen implements app.EvidenceStore: the evidence states and the
-// latest stored readings (not the placeholders written before a first
-// reading), the newer of the two when a key is in both.
-func (s *Store) SensorsSeen(ctx context.Context) ([]app.SeenSensor, error) {
-	rows, err := s.q.Query(ctx, `
-		SELECT DISTINCT ON (sensor) sensor, state, at FROM (
-			SELECT sensor, state, observed_at AS at FROM sensor_state
-			UNION ALL
-			SELECT sensor, state, at FROM readings_latest WHERE state IS NOT NULL
-		) seen ORDER BY sensor, at DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("sensors seen: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.SeenSensor, error) {
-		var v app.SeenSensor
-		err := r.Scan(&v.Sensor, &v.State, &v.At)
-		return v, err
-	})
-}
-
 // SensorObserve implements app.EvidenceStore: the lock, the lazy commit,
 // the state, the rules and their matched days go in one round trip. Each
 // is its own statement, so the reads see what was committed before the

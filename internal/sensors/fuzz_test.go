@@ -15,6 +15,9 @@ func FuzzZ2M(f *testing.F) {
 	f.Add("zigbee2mqtt/bed", []byte(`{"occupancy":true,"battery":100}`))
 	f.Add("zigbee2mqtt/bridge/devices", []byte(`[{"friendly_name":"bed","ieee_address":"0x1","type":"EndDevice"}]`))
 	f.Add("zigbee2mqtt/bed/availability", []byte(`{"state":"online"}`))
+	f.Add("zigbee2mqtt/bridge/devices", []byte(`[{"friendly_name":"lamp","type":"Router","definition":{"model":"LED1545G12","exposes":[`+
+		`{"type":"light","features":[{"type":"binary","property":"state","access":7},{"type":"composite","property":"color","features":[`+
+		`{"type":"numeric","property":"x","access":7}]}]},{"type":"enum","property":"effect","access":2}]}}]`))
 	f.Fuzz(func(t *testing.T, topic string, payload []byte) {
 		z := sensors.NewZ2M("zigbee2mqtt")
 		// Learn a device first so the attribute and suffix paths run too.
@@ -28,6 +31,13 @@ func FuzzZ2M(f *testing.F) {
 			return
 		}
 		rs, err := z.Decode(top, payload, t0)
+		if entries, ok := z.Catalog(); ok {
+			for _, e := range entries {
+				if !strings.HasPrefix(e.Sensor, "zigbee2mqtt/") || !utf8.ValidString(e.Sensor) || !utf8.ValidString(e.Name) {
+					t.Fatalf("catalog entry %+v", e)
+				}
+			}
+		}
 		if err != nil {
 			var me *sensors.MalformedError
 			if !errors.As(err, &me) || len(rs) != 0 {

@@ -41,6 +41,12 @@ type SensorSource interface {
 	SensorInterest(ctx context.Context) ([]string, error)
 }
 
+// Catalog takes a source's whole list of the sensors it has (the app's
+// ListSensors).
+type Catalog interface {
+	ListSensors(ctx context.Context, source string, entries []app.CatalogEntry) (app.CatalogChange, error)
+}
+
 // Delivery is the MQTT message some readings of a batch came in:
 // app.Delivery.
 type Delivery = app.Delivery

@@ -74,6 +74,10 @@ type SourceOptions struct {
 	// come as sensor_interest_changed events (Publish). Nil means the
 	// allow-list alone.
 	Rules SensorSource
+	// Catalog, when set, is told the keys Zigbee2MQTT's devices expose
+	// each time its retained bridge/devices arrives (at every connect, and
+	// when a device joins, leaves or is renamed).
+	Catalog Catalog
 	// Z2MBase is Zigbee2MQTT's base topic; empty leaves Zigbee2MQTT out.
 	Z2MBase string
 	// ESPHome subscribes to the nodes the selection names. There is no
@@ -127,6 +131,7 @@ type Source struct {
 	nodes []string // ESPHome nodes subscribed
 
 	refresh   chan struct{}
+	listed    chan struct{} // bridge/devices was read: tell the catalog
 	pendMu    sync.Mutex
 	pending   []string // the list a sensor_interest_changed event brought, not applied yet
 	hasPend   bool
@@ -156,7 +161,7 @@ func NewSource(o SourceOptions) (*Source, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Source{o: o, log: o.Logger, malformed: map[Kind]map[Reason]uint64{}, refresh: make(chan struct{}, 1)}
+	s := &Source{o: o, log: o.Logger, malformed: map[Kind]map[Reason]uint64{}, refresh: make(chan struct{}, 1), listed: make(chan struct{}, 1)}
 	if o.Z2MBase != "" {
 		s.z2m = NewZ2M(o.Z2MBase)
 	}
@@ -243,6 +248,7 @@ func (s *Source) loop(ctx context.Context) {
 	if !s.loaded && s.o.Rules != nil {
 		retry = time.After(retryRules)
 	}
+	var relist <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -250,6 +256,12 @@ func (s *Source) loop(ctx context.Context) {
 		case <-retry:
 			retry = nil
 		case <-s.refresh:
+		case <-s.listed:
+			relist = s.listSensors(ctx)
+			continue
+		case <-relist:
+			relist = s.listSensors(ctx)
+			continue
 		}
 		s.pendMu.Lock()
 		keys, announced := s.pending, s.hasPend
@@ -273,6 +285,27 @@ func (s *Source) loop(ctx context.Context) {
 		}
 		s.syncNodes(ctx)
 	}
+}
+
+// listSensors tells the catalog what the devices learnt last expose. The
+// parser holds the latest list, so a failure is retried with whatever is
+// latest then; it returns when to try again (nil: done).
+func (s *Source) listSensors(ctx context.Context) <-chan time.Time {
+	if s.o.Catalog == nil || s.z2m == nil {
+		return nil
+	}
+	entries, ok := s.z2m.Catalog()
+	if !ok {
+		return nil
+	}
+	res, err := s.o.Catalog.ListSensors(ctx, SourceZigbee2MQTT, entries)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("zigbee2mqtt properties not listed; retrying")
+		return time.After(retryRules)
+	}
+	s.log.Debug().Int("sensors", len(entries)).Int("added", res.Added).Int("changed", res.Changed).
+		Int("removed", res.Removed).Msg("zigbee2mqtt properties listed")
+	return nil
 }
 
 func (s *Source) loadRules(ctx context.Context) error {
@@ -382,6 +415,10 @@ func (s *Source) handleZ2M(_ context.Context, m Message) {
 	}
 	if t.Kind == KindZ2MDevices {
 		s.log.Info().Int("devices", len(s.z2m.Devices())).Msg("zigbee2mqtt devices learnt")
+		select {
+		case s.listed <- struct{}{}:
+		default: // one is pending; it reads the latest list
+		}
 		m.ack()
 		return
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lifeops/lifeops/internal/app"
 )
 
 // Size limits of payloads, by kind. A Zigbee2MQTT device message is a few
@@ -31,6 +33,20 @@ type Device struct {
 	FriendlyName string
 	IEEEAddress  string
 	Model        string
+	// Disabled devices publish nothing.
+	Disabled bool
+	// Properties are what its definition exposes in its state messages
+	// (access bit 1), in the order listed.
+	Properties []Property
+}
+
+// Property is one key a device publishes in its state: the part of a
+// reading's key after "zigbee2mqtt/<friendly_name>/" (a composite such as
+// a light's color is flattened as readings are: "color_x").
+type Property struct {
+	Key   string
+	Label string
+	Unit  string
 }
 
 // Z2MTopic is what a topic under the Zigbee2MQTT base says before its
@@ -54,6 +70,7 @@ type Z2M struct {
 	mu      sync.RWMutex
 	devices map[string]Device
 	longest []string // known names, longest first
+	learnt  bool     // bridge/devices was read
 }
 
 // NewZ2M returns a parser for messages under base (Zigbee2MQTT's
@@ -75,6 +92,31 @@ func (z *Z2M) Devices() []Device {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].FriendlyName < out[j].FriendlyName })
 	return out
+}
+
+// Catalog lists the keys the devices learnt from bridge/devices publish,
+// by key, for the sensor catalog: zigbee2mqtt/<friendly_name>/<property>
+// (the source's name, not the base topic, as in readings). Disabled
+// devices publish nothing and are left out. ok is false before
+// bridge/devices has been read.
+func (z *Z2M) Catalog() (entries []app.CatalogEntry, ok bool) {
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	if !z.learnt {
+		return nil, false
+	}
+	for _, d := range z.devices {
+		if d.Disabled {
+			continue
+		}
+		for _, p := range d.Properties {
+			entries = append(entries, app.CatalogEntry{
+				Sensor: SourceZigbee2MQTT + "/" + d.FriendlyName + "/" + p.Key, Name: d.FriendlyName + " " + p.Label, Unit: p.Unit,
+			})
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Sensor < entries[j].Sensor })
+	return entries, true
 }
 
 // Classify tells what a topic carries; false when it is not under the base.
@@ -203,9 +245,83 @@ type bridgeDevice struct {
 	FriendlyName *string `json:"friendly_name"`
 	IEEEAddress  string  `json:"ieee_address"`
 	Type         string  `json:"type"`
+	Disabled     bool    `json:"disabled"`
 	Definition   *struct {
 		Model string `json:"model"`
+		// Exposes is read on its own: a device whose exposes LifeOps
+		// cannot read still has a friendly name worth knowing.
+		Exposes json.RawMessage `json:"exposes"`
 	} `json:"definition"`
+}
+
+// expose is an element of a definition's exposes: a generic type (numeric,
+// binary, enum, text, list) with a property, or a specific one (light,
+// switch, climate, lock, cover, fan) or composite holding features.
+type expose struct {
+	Type     string   `json:"type"`
+	Name     string   `json:"name"`
+	Label    string   `json:"label"`
+	Property string   `json:"property"`
+	Access   *int     `json:"access"`
+	Unit     string   `json:"unit"`
+	Features []expose `json:"features"`
+}
+
+// accessState is the access bit of a property published in the state.
+const accessState = 1
+
+// maxExposeNesting bounds how deep features are followed; Zigbee2MQTT's
+// deepest is a composite inside a specific type (a light's color).
+const maxExposeNesting = 4
+
+// properties lists the state keys of exposes. A composite's features live
+// in an object under its property, flattened as readings are; a specific
+// type's features are top-level keys. Lists are arrays, which readings
+// skip, and a property without the state bit (an effect, identify) is
+// never published.
+func properties(exposes []expose) []Property {
+	var out []Property
+	seen := map[string]bool{}
+	// depth counts the levels of the state's objects (as flatten does),
+	// nest the levels of features however they nest (bounded for a
+	// malformed list).
+	var walk func(es []expose, prefix, label string, depth, nest int)
+	walk = func(es []expose, prefix, label string, depth, nest int) {
+		for _, e := range es {
+			name := e.Label
+			if name == "" {
+				name = strings.ReplaceAll(cmpOr(e.Name, e.Property), "_", " ")
+			}
+			if len(e.Features) > 0 {
+				switch {
+				case nest >= maxExposeNesting:
+				case e.Property == "":
+					walk(e.Features, prefix, label, depth, nest+1)
+				case depth < maxDepth:
+					walk(e.Features, prefix+e.Property+"_", strings.TrimSpace(label+" "+name), depth+1, nest+1)
+				}
+				continue
+			}
+			if e.Property == "" || e.Type == "list" || (e.Access != nil && *e.Access&accessState == 0) {
+				continue
+			}
+			key := prefix + e.Property
+			if seen[key] || strings.ContainsAny(key, "/+#") {
+				continue
+			}
+			seen[key] = true
+			out = append(out, Property{Key: key, Label: strings.TrimSpace(label + " " + name), Unit: e.Unit})
+		}
+	}
+	walk(exposes, "", "", 1, 0)
+	return out
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func (z *Z2M) learn(payload []byte) error {
@@ -226,9 +342,13 @@ func (z *Z2M) learn(payload []byte) error {
 		if d.Type == "Coordinator" {
 			continue
 		}
-		dev := Device{FriendlyName: *d.FriendlyName, IEEEAddress: d.IEEEAddress}
+		dev := Device{FriendlyName: *d.FriendlyName, IEEEAddress: d.IEEEAddress, Disabled: d.Disabled}
 		if d.Definition != nil {
 			dev.Model = d.Definition.Model
+			var exposes []expose
+			if json.Unmarshal(d.Definition.Exposes, &exposes) == nil {
+				dev.Properties = properties(exposes)
+			}
 		}
 		devices[dev.FriendlyName] = dev
 	}
@@ -243,7 +363,7 @@ func (z *Z2M) learn(payload []byte) error {
 		return longest[i] < longest[j]
 	})
 	z.mu.Lock()
-	z.devices, z.longest = devices, longest
+	z.devices, z.longest, z.learnt = devices, longest, true
 	z.mu.Unlock()
 	return nil
 }

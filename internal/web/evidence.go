@@ -20,17 +20,27 @@ type evidenceData struct {
 	Rules   []ruleRow
 	Matches []matchRow
 	Habits  []app.Versioned[app.StoredHabit]
-	// Seen are the sensors and HA entities LifeOps has a reading of: the
-	// picker of the sensor fields.
-	Seen []seenRow
+	// Sensors are what the sources list (HA's entities, Zigbee2MQTT's
+	// properties) and what LifeOps has readings of: the picker of the
+	// sensor fields.
+	Sensors []sensorOption
+	// Lists says which sources have listed their sensors (new keys of
+	// theirs are checked against the list) and which have not.
+	Lists []string
 	// Items are the titles of the person's routine items: the picker of
 	// the routine item field.
 	Items []string
 }
 
-type seenRow struct {
+type sensorOption struct {
 	Sensor string
-	Label  string // "on · 2026-03-01 07:12"
+	Label  string // "Bed occupancy · on · 2026-03-01 07:12", without the name when it has none
+}
+
+// sourceNames are the sources of sensor lists as people know them.
+var sourceNames = []struct{ key, name, what, one string }{
+	{evidence.SourceHA, "Home Assistant", "entities", "entity"},
+	{evidence.SourceZigbee2MQTT, "Zigbee2MQTT", "properties", "property"},
 }
 
 type ruleRow struct {
@@ -92,13 +102,38 @@ func (h *Handler) showEvidence(w http.ResponseWriter, r *http.Request, p *page) 
 		for _, hb := range append(slices.Clone(d.Habits), archived...) {
 			habitNames[strconv.FormatInt(hb.Value.ID, 10)] = hb.Value.Name
 		}
-		seen, err := h.opts.Service.SeenSensors(ctx)
+		sensors, err := h.opts.Service.Sensors(ctx, app.SensorFilter{})
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		for _, s := range seen {
-			d.Seen = append(d.Seen, seenRow{Sensor: s.Sensor, Label: s.State + " · " + stamp(s.At, loc)})
+		for _, s := range sensors {
+			var label []string
+			if s.Name != "" {
+				label = append(label, s.Name)
+			}
+			if s.At != nil {
+				label = append(label, s.State, stamp(*s.At, loc))
+			}
+			d.Sensors = append(d.Sensors, sensorOption{Sensor: s.Sensor, Label: strings.Join(label, " · ")})
+		}
+		lists, err := h.opts.Service.SensorSources(ctx)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, src := range sourceNames {
+			i := slices.IndexFunc(lists, func(l app.SensorSourceList) bool { return l.Source == src.key })
+			if i < 0 {
+				d.Lists = append(d.Lists, fmt.Sprintf("%s has not listed its %s yet: any key of the right shape is taken.", src.name, src.what))
+				continue
+			}
+			what := src.what
+			if lists[i].Sensors == 1 {
+				what = src.one
+			}
+			d.Lists = append(d.Lists, fmt.Sprintf("%s listed %d %s at %s; a rule may name one of them or a sensor LifeOps has readings of.",
+				src.name, lists[i].Sensors, what, stamp(lists[i].ListedAt, loc)))
 		}
 		routines, err := h.opts.Service.ListRoutines(ctx, ref)
 		if err != nil {

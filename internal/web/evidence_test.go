@@ -151,3 +151,54 @@ func TestOuraPage(t *testing.T) {
 		t.Errorf("disconnecting twice does not say why it failed")
 	}
 }
+
+// TestEvidenceFormOffersTheCatalog: the rule form's picker offers what Home
+// Assistant and Zigbee2MQTT list, with their names, besides what LifeOps
+// has readings of; it says which sources have listed theirs; and a key HA
+// does not have is refused on the form with the sentence saying what to do.
+func TestEvidenceFormOffersTheCatalog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	person, _ := seed(t, e)
+	r := e.get("/evidence?person=" + person)
+	if body := htmlUnescape(r.body); !strings.Contains(body, "Home Assistant has not listed its entities yet") ||
+		!strings.Contains(body, `data-sensors="none"`) {
+		t.Errorf("before any list the form does not say so")
+	}
+	if _, err := e.svc.ListSensors(ctx, "ha", []app.CatalogEntry{
+		{Sensor: "binary_sensor.bed_occupancy", Name: "Bed occupancy", State: "off", StateAt: time.Date(2026, 3, 10, 6, 0, 0, 0, time.UTC)},
+		{Sensor: "light.desk", Name: "Desk lamp"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ListSensors(ctx, "zigbee2mqtt", []app.CatalogEntry{{Sensor: "zigbee2mqtt/bed/vibration", Name: "bed Vibration"}}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.get("/evidence?person=" + person)
+	mustStatus(t, r, http.StatusOK)
+	body := htmlUnescape(r.body)
+	options := regexp.MustCompile(`<option value="([^"]+)" label="([^"]*)">`).FindAllStringSubmatch(body, -1)
+	var offered []string
+	for _, o := range options {
+		offered = append(offered, o[1]+" = "+o[2])
+	}
+	if want := []string{"binary_sensor.bed_occupancy = Bed occupancy · off · 2026-03-10 06:00", "light.desk = Desk lamp",
+		"zigbee2mqtt/bed/vibration = bed Vibration"}; strings.Join(offered, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the picker offers\n%s\nwant\n%s", strings.Join(offered, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(body, "Home Assistant listed 2 entities at") || !strings.Contains(body, "Zigbee2MQTT listed 1 property at") {
+		t.Errorf("the form does not say which sources listed their sensors")
+	}
+
+	form := url.Values{"person": {person}, "name": {"Out of bed"}, "sensors": {"binary_sensor.bedd"}, "condition.op": {"off"},
+		"action.kind": {"check_in"}, "action.habit": {"drink_water"}, "enabled": {"on"}}
+	r = e.post("/evidence", form)
+	mustStatus(t, r, http.StatusUnprocessableEntity)
+	want := `sensors entry 1 ("binary_sensor.bedd") is not an entity Home Assistant has; pick one from the sensor list`
+	if got := fieldError(r.body, "sensors"); !strings.HasPrefix(got, want) {
+		t.Errorf("sensors error %q, want it to start %q", got, want)
+	}
+	form.Set("sensors", "binary_sensor.bed_occupancy")
+	mustStatus(t, e.post("/evidence", form), http.StatusSeeOther)
+}

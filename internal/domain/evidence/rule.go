@@ -372,3 +372,22 @@ func entityPart(s string) bool {
 	}
 	return true
 }
+
+// Sources of sensor keys, as readings and sensor lists name them.
+const (
+	SourceHA          = "ha"
+	SourceZigbee2MQTT = "zigbee2mqtt"
+	SourceESPHome     = "esphome"
+)
+
+// SourceOf names the source a well-formed sensor key belongs to by its
+// shape: zigbee2mqtt/… and esphome/… keys, else a Home Assistant entity id.
+func SourceOf(key string) string {
+	switch {
+	case strings.HasPrefix(key, SourceZigbee2MQTT+"/"):
+		return SourceZigbee2MQTT
+	case strings.HasPrefix(key, SourceESPHome+"/"):
+		return SourceESPHome
+	}
+	return SourceHA
+}

@@ -25,3 +25,18 @@ func TestValidSensorKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceOf: a key's source follows from its shape, whatever Zigbee2MQTT's
+// base topic or ESPHome's prefix.
+func TestSourceOf(t *testing.T) {
+	for key, want := range map[string]string{
+		"binary_sensor.bed":                   SourceHA,
+		"zigbee2mqtt/kitchen/fridge/contact":  SourceZigbee2MQTT,
+		"esphome/desk/binary_sensor/presence": SourceESPHome,
+		"esphome/desk/status":                 SourceESPHome,
+	} {
+		if got := SourceOf(key); got != want {
+			t.Errorf("SourceOf(%q) = %q, want %q", key, got, want)
+		}
+	}
+}

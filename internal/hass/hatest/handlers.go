@@ -85,6 +85,10 @@ func handleGetStates(c *conn, id int64, _ map[string]json.RawMessage) {
 }
 
 func handleGetConfig(c *conn, id int64, _ map[string]json.RawMessage) {
+	state := c.s.coreState
+	if state == "" {
+		state = "RUNNING"
+	}
 	c.sendResult(id, map[string]any{
 		"latitude": 52.37, "longitude": 4.89, "elevation": 0, "radius": 100,
 		"unit_system": map[string]string{
@@ -95,7 +99,7 @@ func handleGetConfig(c *conn, id int64, _ map[string]json.RawMessage) {
 		"components": []string{"homeassistant", "websocket_api", "mqtt"},
 		"config_dir": "/config", "allowlist_external_dirs": []string{}, "allowlist_external_urls": []string{},
 		"version": c.s.opts.HAVersion, "config_source": "storage", "recovery_mode": false, "safe_mode": false,
-		"state": "RUNNING", "external_url": nil, "internal_url": nil,
+		"state": state, "external_url": nil, "internal_url": nil,
 		"currency": "EUR", "country": "NL", "language": c.s.opts.Language,
 	})
 }

@@ -132,6 +132,7 @@ type Server struct {
 	registry    []RegistryEntry
 	refuseAuth  bool
 	ignorePing  bool
+	coreState   string // get_config's state; "" is RUNNING
 	ctxSeq      uint64
 	closed      bool
 
@@ -388,6 +389,16 @@ func (s *Server) DropAll() int {
 func (s *Server) SetRefuseAuth(refuse bool) {
 	s.mu.Lock()
 	s.refuseAuth = refuse
+	s.mu.Unlock()
+}
+
+// SetCoreState sets what get_config answers as HA's state: NOT_RUNNING,
+// STARTING while integrations load (the WebSocket API is up early, so a
+// client can connect while entities are still missing), RUNNING (the
+// default), STOPPING.
+func (s *Server) SetCoreState(state string) {
+	s.mu.Lock()
+	s.coreState = state
 	s.mu.Unlock()
 }
 
