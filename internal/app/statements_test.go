@@ -16,6 +16,7 @@ import (
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/domain/character"
+	"github.com/lifeops/lifeops/internal/domain/evidence"
 	"github.com/lifeops/lifeops/internal/postgres"
 )
 
@@ -155,7 +156,9 @@ func TestCheckInStatements(t *testing.T) {
 	// computed (the totals written twice, the check-in's XP read twice
 	// more, the modifiers twice, the habit's rows in two reads, the fold's
 	// check-ins, paid days and awards in three, the day's score read
-	// before it was written, the day's XP summed before an award).
+	// before it was written, the day's XP summed before an award); 28 in
+	// 17 before BEGIN, the person, habit, key, totals and nodes went in one
+	// batch and the writes nobody reads waited for the next statement.
 	if stmts > maxCheckInStatements || trips > maxCheckInTrips {
 		t.Errorf("a check-in sent %d statements in %d round trips, want at most %d in %d", stmts, trips, maxCheckInStatements, maxCheckInTrips)
 	}
@@ -168,6 +171,62 @@ func TestCheckInStatements(t *testing.T) {
 	}
 	if n := strings.Count(all, "FROM allocations"); n != 1 {
 		t.Errorf("the person's allocations were read %d times, want once", n)
+	}
+}
+
+// TestSensorCheckInStatements counts what a reading that completes a habit
+// sends to PostgreSQL: the sensor's state, its rules, the match and the
+// check-in go in one transaction, BEGIN with its first statement and the
+// last writes with its COMMIT. Exact counts, as above.
+func TestSensorCheckInStatements(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	day := domain.NewDay(2026, time.March, 10)
+	f, st := countingFixture(t, at(2026, time.March, 10, 9, 0, 0))
+	f.person(t, "Ada")
+	for _, name := range []string{"Read", "Walk"} {
+		f.habit(t, "ada", name, day.Add(-1))
+	}
+	if _, err := f.svc.CreateRule(ctx, "ada", app.RuleInput{Name: "Button", Sensors: []string{"zigbee2mqtt/button/action"},
+		Condition: evidence.Condition{Op: evidence.OpEq, Value: "single"},
+		Action:    evidence.Action{Kind: evidence.ActionCheckIn, Habit: "read"}, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	// A check-in by hand first: the press below is an ordinary one, not
+	// the household's first (which unlocks an achievement).
+	if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "ada", Habit: "Walk", Source: domain.SourceManual}); err != nil {
+		t.Fatal(err)
+	}
+	press := func() (int, int, []string) {
+		return st.count(func() {
+			if err := f.svc.Observe(ctx, []app.Reading{{Source: "zigbee2mqtt", Sensor: "zigbee2mqtt/button/action", State: "single", At: f.clock.Now()}}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	stmts, trips, sql := press()
+	t.Logf("a reading that completes a habit: %d statements in %d round trips", stmts, trips)
+	logStatements(t, sql)
+	// 29 round trips in three transactions before the state, the match
+	// and the check-in shared one, and before BEGIN and the writes nobody
+	// reads waited for the next statement (the readings' own write, beside
+	// this, is one more).
+	if stmts > maxSensorCheckInStatements || trips > maxSensorCheckInTrips {
+		t.Errorf("a press sent %d statements in %d round trips, want at most %d in %d", stmts, trips, maxSensorCheckInStatements, maxSensorCheckInTrips)
+	}
+	all := strings.Join(sql, "\n")
+	if n := strings.Count(all, "(batch) commit"); n != 1 {
+		t.Errorf("%d commits, want 1: one transaction", n)
+	}
+	var status string
+	if err := f.pool.QueryRow(ctx, `SELECT d.status FROM habit_days d JOIN habits h ON h.id = d.habit_id
+		WHERE h.name = 'Read' AND d.day = $1`, day).Scan(&status); err != nil || status != string(domain.StatusDone) {
+		t.Errorf("the press left today %q (%v), want done", status, err)
+	}
+	// The same press again: the rule matched today, nothing more is done.
+	f.clock.Set(at(2026, time.March, 10, 9, 1, 0))
+	if _, trips, _ := press(); trips > 3 {
+		t.Errorf("a press the rule already took sent %d round trips, want at most 3", trips)
 	}
 }
 
@@ -187,8 +246,11 @@ func logStatements(t *testing.T, sql []string) {
 	}
 }
 
-// What a check-in that completes a habit sends now (the test logs each).
+// What a check-in that completes a habit, and a reading that does, send
+// now (the tests log each).
 const (
-	maxCheckInStatements = 28
-	maxCheckInTrips      = 17
+	maxCheckInStatements       = 28
+	maxCheckInTrips            = 10
+	maxSensorCheckInStatements = 38
+	maxSensorCheckInTrips      = 12
 )

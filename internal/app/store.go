@@ -141,14 +141,19 @@ type CheckInTarget struct {
 	// Prior is the check-in stored with the key, when Replay.
 	Prior  domain.CheckIn
 	Replay bool
+	// The person's totals (locked, as ProgressGet in a transaction) and
+	// allocated nodes (as Allocations).
+	Progress Progress
+	Nodes    []string
 }
 
 type CheckInStore interface {
 	CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error)
 	CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error)
 	// CheckInTarget reads what a check-in starts from: the person (as
-	// PersonGet), their habit habitRef locked (as HabitGet with lock) and,
-	// when key is not empty, the check-in stored with that idempotency key.
+	// PersonGet), their habit habitRef locked (as HabitGet with lock),
+	// when key is not empty the check-in stored with that idempotency key,
+	// and the person's totals and nodes.
 	CheckInTarget(ctx context.Context, personRef, habitRef, key string) (CheckInTarget, error)
 	CheckInGet(ctx context.Context, personID, id int64) (domain.CheckIn, error)
 	CheckInDelete(ctx context.Context, id int64) error

@@ -83,6 +83,23 @@ func (u *unit) ProgressPut(ctx context.Context, personID int64, p Progress) erro
 	return nil
 }
 
+// CheckInTarget holds the totals and nodes the store read along, unless
+// the unit holds the person's already.
+func (u *unit) CheckInTarget(ctx context.Context, personRef, habitRef, key string) (CheckInTarget, error) {
+	t, err := u.Store.CheckInTarget(ctx, personRef, habitRef, key)
+	if err != nil {
+		return t, err
+	}
+	id := t.Person.Value.ID
+	if _, ok := u.progress[id]; !ok {
+		u.progress[id] = &heldProgress{p: t.Progress.Clone()}
+	}
+	if _, ok := u.mods[id]; !ok {
+		u.mods[id] = heldMods{nodes: t.Nodes}
+	}
+	return t, nil
+}
+
 // flush writes every changed row once.
 func (u *unit) flush(ctx context.Context) error {
 	for id, h := range u.progress {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,8 +82,9 @@ func (s *Store) CheckInByKey(ctx context.Context, personID int64, key string) (d
 }
 
 // CheckInTarget implements app.CheckInStore: the person, the habit (locked)
-// with its pauses and the check-in of the key in one round trip, when the
-// person is named by id or slug; a person named by name is found first.
+// with its pauses, the check-in of the key, the person's totals (locked)
+// and nodes in one round trip, when the person is named by id or slug; a
+// person named by name is found first.
 func (s *Store) CheckInTarget(ctx context.Context, personRef, habitRef, key string) (app.CheckInTarget, error) {
 	var t app.CheckInTarget
 	cond, arg := "slug = $1", any(personRef)
@@ -113,6 +115,25 @@ func (s *Store) CheckInTarget(ctx context.Context, personRef, habitRef, key stri
 			return err
 		})
 	}
+	// The person's totals, locked as ProgressGet locks them in a
+	// transaction, and their nodes: the check-in needs both.
+	lock := ""
+	if s.inTx {
+		lock = " FOR UPDATE"
+	}
+	b.Queue(progressSQL+person+lock, arg).QueryRow(func(row pgx.Row) error {
+		var err error
+		t.Progress, err = scanProgress(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // no such person: found out above
+		}
+		return err
+	})
+	b.Queue(strings.Replace(allocationsSQL, "$1", person, 1), arg).Query(func(rows pgx.Rows) error {
+		var err error
+		t.Nodes, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
 	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
 		return t, fmt.Errorf("check-in of %q by %q: %w", habitRef, personRef, err)
 	}

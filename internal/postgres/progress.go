@@ -54,17 +54,23 @@ func (s *Store) XPDayTotal(ctx context.Context, personID int64, day domain.Day) 
 // the person's serialisation point. The use case holds the row it read
 // until it commits (app's unit), so it reads it once.
 func (s *Store) ProgressGet(ctx context.Context, personID int64) (app.Progress, error) {
-	q := `SELECT total_xp, check_ins, activities, mood_logs, perfect_days, longest_streak, activity_counts, activity_amounts, growth
-		FROM person_progress WHERE person_id = $1`
+	q := progressSQL + "$1"
 	if s.inTx {
 		q += " FOR UPDATE"
 	}
+	p, err := scanProgress(s.q.QueryRow(ctx, q, personID))
+	return p, notFound(err, fmt.Sprintf("progress of person %d", personID))
+}
+
+const progressSQL = `SELECT total_xp, check_ins, activities, mood_logs, perfect_days, longest_streak, activity_counts, activity_amounts, growth
+		FROM person_progress WHERE person_id = `
+
+func scanProgress(row pgx.Row) (app.Progress, error) {
 	var p app.Progress
 	var counts, amounts []byte
 	var growth []float64
-	err := s.q.QueryRow(ctx, q, personID).Scan(&p.TotalXP, &p.CheckIns, &p.Activities, &p.MoodLogs, &p.PerfectDays, &p.LongestStreak, &counts, &amounts, &growth)
-	if err != nil {
-		return p, notFound(err, fmt.Sprintf("progress of person %d", personID))
+	if err := row.Scan(&p.TotalXP, &p.CheckIns, &p.Activities, &p.MoodLogs, &p.PerfectDays, &p.LongestStreak, &counts, &amounts, &growth); err != nil {
+		return p, err
 	}
 	if err := json.Unmarshal(counts, &p.ActivityCounts); err != nil {
 		return p, err
