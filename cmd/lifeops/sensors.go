@@ -26,8 +26,8 @@ type sensorParts struct {
 	keep     time.Duration // raw readings' retention
 }
 
-// startIngester starts the ingester: readings are stored in batches and the
-// newly stored ones handed to the evidence rules (svc.Observe).
+// startIngester starts the ingester: readings are stored in batches, each
+// handed to the evidence rules (svc.Observe) while it is written.
 func (p *parts) startIngester(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, svc *app.Service, log zerolog.Logger) error {
 	p.sensors.readings = postgres.NewReadings(pool)
 	p.sensors.keep = time.Duration(cfg.ReadingsRetentionDays) * 24 * time.Hour

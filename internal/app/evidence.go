@@ -74,8 +74,8 @@ type EvidenceStore interface {
 	// for the disk. It is for what sensors bring (sensor states, matches
 	// and the check-ins, activities and items they complete): a crash of
 	// the database server, not a restart, may lose the last fraction of a
-	// second of them, never a part of one and never before the readings
-	// they came from. Outside a transaction it does nothing.
+	// second of them, never a part of one. Outside a transaction it does
+	// nothing.
 	CommitLazily(ctx context.Context) error
 	// EvidenceMatchInsert records a match unless the rule already matched
 	// that day; inserted reports which.

@@ -51,12 +51,15 @@ func (s *Store) InTx(ctx context.Context, fn func(tx app.Store) error) error {
 // its WAL to reach the disk (synchronous_commit off, for this transaction
 // only): sensor readings and what rules derive from them. The rows are
 // visible to everyone at once. The WAL is written in commit order, and
-// any later synchronous commit flushes it up to itself, so nothing derived
-// can outlive what it was derived from; only a crash of the database
-// server itself (not a restart, not a crash of LifeOps) can lose the last
-// fraction of a second of such commits (wal_writer_delay, 200 ms by
-// default, up to three times that). A disk whose flushes stall (an SD
-// card, a busy virtual disk) then no longer holds up a button press.
+// any later synchronous commit flushes it up to itself; only a crash of
+// the database server itself (not a restart, not a crash of LifeOps) can
+// lose the last fraction of a second of such commits (wal_writer_delay,
+// 200 ms by default, up to three times that). A disk whose flushes stall
+// (an SD card, a busy virtual disk) then no longer holds up a button
+// press. The rules' transactions run beside the readings' own write (the
+// ingester hands them a batch while writing it), so such a crash may keep
+// a check-in and lose the reading it came from; the broker sends again
+// what LifeOps did not acknowledge, and a rule takes each day once.
 const lazyCommit = `SELECT set_config('synchronous_commit', 'off', true)`
 
 // uniqueViolation reports whether err broke the named unique constraint.

@@ -66,7 +66,7 @@ type IngesterStats struct {
 	Redelivered   uint64 // MQTT messages the store recognised as sent again after being stored
 	Batches       uint64 // committed writes
 	WriteErrors   uint64 // failed write attempts (each is retried)
-	ObserveErrors uint64 // failed Observer calls (not retried: the readings are stored)
+	ObserveErrors uint64 // batches the Observer did not take, after the commit either (not retried again: the readings are stored)
 }
 
 // Ingester writes readings to the Store in batches. Add never blocks: it

@@ -613,11 +613,13 @@ func formFailed(p *page, err error) bool {
 	return true
 }
 
+// joinReason puts a field's second sentence after its first, as
+// domain.Say does.
 func joinReason(a, b string) string {
 	if a == "" {
 		return b
 	}
-	return a + "; " + b
+	return a + " " + b
 }
 
 // done answers a successful form post: a flash message for the next page
