@@ -47,35 +47,42 @@ func ListEntitiesOnConnect(c *Client, o EntityListOptions) {
 	}
 	log := o.Logger
 	c.OnConnect(func(ctx context.Context) {
-		for {
-			cfg, err := c.GetConfig(ctx)
-			if err != nil {
-				log.Warn().Err(err).Msg("home assistant get_config: its entities are not listed")
-				return
-			}
-			if cfg.State == "" || cfg.State == coreRunning {
-				break
-			}
-			log.Debug().Str("ha_state", cfg.State).Msg("home assistant is starting: its entities are listed once it runs")
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(poll):
-			}
-		}
-		states, err := c.GetStates(ctx)
-		if err != nil {
-			log.Warn().Err(err).Msg("home assistant get_states: the sensor list is not refreshed")
-			return
-		}
-		res, err := o.Lister.ListSensors(ctx, sourceHA, CatalogEntries(states))
-		if err != nil {
-			log.Warn().Err(err).Msg("home assistant entities not listed")
-			return
-		}
-		log.Debug().Int("entities", len(states)).Int("added", res.Added).Int("changed", res.Changed).
-			Int("removed", res.Removed).Msg("home assistant entities listed")
+		// Hooks run one after another: the wait for RUNNING must not
+		// hold up those after it (the entity feed, the exposer).
+		go listWhenRunning(ctx, c, o.Lister, poll, log)
 	})
+}
+
+// listWhenRunning waits until HA runs and hands its entities to lister.
+func listWhenRunning(ctx context.Context, c *Client, lister SensorLister, poll time.Duration, log zerolog.Logger) {
+	for {
+		cfg, err := c.GetConfig(ctx)
+		if err != nil {
+			log.Warn().Err(err).Msg("home assistant get_config: its entities are not listed")
+			return
+		}
+		if cfg.State == "" || cfg.State == coreRunning {
+			break
+		}
+		log.Debug().Str("ha_state", cfg.State).Msg("home assistant is starting: its entities are listed once it runs")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(poll):
+		}
+	}
+	states, err := c.GetStates(ctx)
+	if err != nil {
+		log.Warn().Err(err).Msg("home assistant get_states: the sensor list is not refreshed")
+		return
+	}
+	res, err := lister.ListSensors(ctx, sourceHA, CatalogEntries(states))
+	if err != nil {
+		log.Warn().Err(err).Msg("home assistant entities not listed")
+		return
+	}
+	log.Debug().Int("entities", len(states)).Int("added", res.Added).Int("changed", res.Changed).
+		Int("removed", res.Removed).Msg("home assistant entities listed")
 }
 
 // CatalogEntries maps get_states' answer to catalog entries: the entity

@@ -2,6 +2,7 @@ package hass
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,9 +31,16 @@ func TestEntitiesListedOnceHARuns(t *testing.T) {
 	}
 	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree, Location: func() *time.Location { return time.UTC }})
 	ListEntitiesOnConnect(client, EntityListOptions{Lister: svc, Logger: zerolog.Nop(), StartPoll: 20 * time.Millisecond})
+	// A hook registered after it (the entity feed, the exposer) does not
+	// wait for HA to finish starting.
+	var later atomic.Bool
+	client.OnConnect(func(context.Context) { later.Store(true) })
 	run(t, client)
 	connected(t, client)
 	waitFor(t, "get_config asked while HA starts", func() bool { return countType(fake, "get_config") >= 2 })
+	if !later.Load() {
+		t.Fatal("the next connect hook waited for HA to finish starting")
+	}
 	if n := countType(fake, "get_states"); n != 0 {
 		t.Fatalf("get_states asked %d times while HA was starting", n)
 	}
