@@ -146,12 +146,9 @@ func (s *Service) UpdateHabit(ctx context.Context, personRef, habitRef string, i
 		}
 		out = Versioned[StoredHabit]{Value: h, Version: v}
 		s.changed(ev, h.PersonID)
-		if h.Archived {
-			// Its days are judged again when it comes back (UnarchiveHabit).
-			return nil
-		}
 		// A new definition changes how every past day is judged, and so
-		// those days' scores.
+		// those days' scores; an archived habit's days too (its history
+		// stays, judged as the habit is now defined).
 		if err := s.refoldHabit(ctx, tx, h.Habit, h.Start, ev); err != nil {
 			return err
 		}
