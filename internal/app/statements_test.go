@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -227,6 +228,33 @@ func TestSensorCheckInStatements(t *testing.T) {
 	f.clock.Set(at(2026, time.March, 10, 9, 1, 0))
 	if _, trips, _ := press(); trips > 3 {
 		t.Errorf("a press the rule already took sent %d round trips, want at most 3", trips)
+	}
+}
+
+// TestPersonViewStatements: reading a person for the entities and pages
+// costs the same round trips with one habit as with eight (the habits'
+// pauses come with the habits, not one read each).
+func TestPersonViewStatements(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	day := domain.NewDay(2026, time.March, 10)
+	f, st := countingFixture(t, at(2026, time.March, 10, 9, 0, 0))
+	trips := func(person string) int {
+		_, n, _ := st.count(func() {
+			if _, err := f.svc.PersonView(ctx, person); err != nil {
+				t.Fatal(err)
+			}
+		})
+		return n
+	}
+	f.person(t, "Ada")
+	f.person(t, "Bo")
+	f.habit(t, "ada", "Read", day)
+	for i := range 8 {
+		f.habit(t, "bo", fmt.Sprintf("Habit %d", i), day)
+	}
+	if one, eight := trips("ada"), trips("bo"); one != eight {
+		t.Errorf("a person with one habit is read in %d round trips, with eight in %d: want the same", one, eight)
 	}
 }
 

@@ -177,19 +177,36 @@ func queueHabit(b *pgx.Batch, person string, personArg any, ref string, lock boo
 	})
 }
 
-// HabitList implements app.HabitStore: active habits, oldest first.
+// HabitList implements app.HabitStore: active habits, oldest first, with
+// the person's pauses in the same round trip (a person-wide pause is every
+// habit's, a habit's own only its).
 func (s *Store) HabitList(ctx context.Context, personID int64) ([]app.Versioned[app.StoredHabit], error) {
-	rows, err := s.q.Query(ctx, "SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND archived_at IS NULL ORDER BY id", personID)
-	if err != nil {
+	var list []app.Versioned[app.StoredHabit]
+	var pauses []domain.Pause
+	b := &pgx.Batch{}
+	b.Queue("SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND archived_at IS NULL ORDER BY id", personID).Query(func(rows pgx.Rows) error {
+		var err error
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[app.StoredHabit], error) { return scanHabit(r) })
+		return err
+	})
+	b.Queue("SELECT "+pauseColumns+" FROM pauses WHERE person_id = $1 ORDER BY from_day", personID).Query(func(rows pgx.Rows) error {
+		var err error
+		pauses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Pause, error) {
+			v, err := scanPause(r)
+			return v.Value, err
+		})
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("list habits: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[app.StoredHabit], error) { return scanHabit(r) })
-	if err != nil {
-		return nil, err
-	}
 	for i := range list {
-		if err := s.loadPauses(ctx, &list[i].Value.Habit); err != nil {
-			return nil, err
+		h := &list[i].Value.Habit
+		h.Pauses = []domain.Pause{}
+		for _, p := range pauses {
+			if p.HabitID == 0 || p.HabitID == h.ID {
+				h.Pauses = append(h.Pauses, p)
+			}
 		}
 	}
 	return list, nil
