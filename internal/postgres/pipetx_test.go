@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -13,28 +12,13 @@ import (
 	"github.com/lifeops/lifeops/internal/dbtest"
 )
 
-// tripCounter counts round trips: each statement and each batch is one.
-type tripCounter struct{ n atomic.Int64 }
-
-func (c *tripCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *tripCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *tripCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *tripCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
-
-func countingPool(t *testing.T) (*pgxpool.Pool, *tripCounter) {
+func countingPool(t *testing.T) (*pgxpool.Pool, *dbtest.RoundTrips) {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(dbtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	trips := &tripCounter{}
+	trips := &dbtest.RoundTrips{}
 	cfg.ConnConfig.Tracer = trips
 	cfg.MaxConns = 1 // a connection left in a transaction would show
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
@@ -54,7 +38,7 @@ func TestPipeTxRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	pool, trips := countingPool(t)
 	s := NewStore(pool)
-	before := trips.n.Load()
+	before := trips.N()
 	err := runTx(ctx, pool, func(tx *pipeTx) error {
 		st := &Store{pool: pool, q: tx, inTx: true}
 		if err := st.laterExec(ctx, "one", `INSERT INTO pipe VALUES (1, 'a')`); err != nil {
@@ -112,7 +96,7 @@ func TestPipeTxRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Query, QueryRow, two batches, Exec, and COMMIT with the last insert.
-	if got := trips.n.Load() - before; got != 6 {
+	if got := trips.N() - before; got != 6 {
 		t.Errorf("%d round trips, want 6", got)
 	}
 	var vs string

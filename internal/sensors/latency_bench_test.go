@@ -10,12 +10,10 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -74,7 +72,7 @@ func BenchmarkReadingToStreak(b *testing.B) {
 	// The pool counts its round trips (a statement or a pipelined batch
 	// each): a number that, unlike the times, does not depend on the
 	// machine.
-	trips := &roundTrips{}
+	trips := &dbtest.RoundTrips{}
 	cfg, err := pgxpool.ParseConfig(dbtest.URL(b))
 	if err != nil {
 		b.Fatal(err)
@@ -230,12 +228,12 @@ func BenchmarkReadingToStreak(b *testing.B) {
 			timing.mu.Lock()
 			timing.sent = start
 			timing.mu.Unlock()
-			before := trips.n.Load()
+			before := trips.N()
 			cl.Publish(fmt.Sprintf("%s/z2m/button_%d", root, i), 1, false, `{"action":"single","battery":100,"linkquality":80}`).Wait()
 			took := wait(ch, "streak state").Sub(start)
 			if i > 0 { // the first press warms up connections and caches
 				pipeline = append(pipeline, took)
-				perPress = append(perPress, time.Duration(trips.n.Load()-before))
+				perPress = append(perPress, time.Duration(trips.N()-before))
 			}
 		}
 	}
@@ -299,22 +297,6 @@ func privateMosquitto(b *testing.B) string {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-// roundTrips counts a pool's round trips to the database: each statement
-// and each pipelined batch is one.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	r.n.Add(1)
-	return ctx
-}
-func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	r.n.Add(1)
-	return ctx
-}
-func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 // timedObserver times the evidence rules' share of the pipeline.
 type timedObserver struct {
