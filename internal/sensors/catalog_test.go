@@ -85,18 +85,7 @@ func TestZ2MDevicesReachTheCatalog(t *testing.T) {
 	pub := mqtttest.NewObserver(t, url)
 	pub.Publish(z2mBase+"/bridge/devices", true, string(devices))
 	t.Cleanup(func() { pub.Publish(z2mBase+"/bridge/devices", true, "") })
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = client.Stop(ctx)
-	})
-	if err := src.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = src.Stop(ctx) })
+	startClientAndSource(t, client, src)
 
 	listed := func() map[string]app.SensorInfo {
 		all, err := svc.Sensors(ctx, app.SensorFilter{Source: "zigbee2mqtt"})

@@ -86,3 +86,22 @@ func startIngester(t *testing.T, o sensors.IngesterOptions) *sensors.Ingester {
 	})
 	return ing
 }
+
+// startClientAndSource starts the MQTT client, then the source on it, and
+// stops both when the test ends (the source first).
+func startClientAndSource(t *testing.T, client *mqtt.Client, src *sensors.Source) {
+	t.Helper()
+	ctx := context.Background()
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = client.Stop(ctx)
+	})
+	if err := src.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = src.Stop(ctx) })
+}

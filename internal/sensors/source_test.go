@@ -51,18 +51,7 @@ func TestSourceAgainstMosquitto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = client.Stop(ctx)
-	})
-	if err := src.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = src.Stop(ctx) })
+	startClientAndSource(t, client, src)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := client.WaitConnected(wctx); err != nil {
