@@ -20,6 +20,12 @@ func (s *Service) checkAchievements(ctx context.Context, tx Store, personID int6
 	if err != nil {
 		return err
 	}
+	return s.unlockAchievements(ctx, tx, personID, src, ev)
+}
+
+// unlockAchievements is checkAchievements with its sources read.
+func (s *Service) unlockAchievements(ctx context.Context, tx Store, personID int64, src AchievementSources, ev *[]domain.Event) error {
+	today := s.today()
 	defs, err := s.mergeAchievements(ctx, tx, src.Custom)
 	if err != nil {
 		return err
@@ -96,35 +102,31 @@ func (s *Service) ownFacts(ctx context.Context, tx Store, personID int64, mods d
 	if err != nil {
 		return nil, err
 	}
-	archived, err := tx.HabitsArchived(ctx, personID)
+	// The rest in one round trip, however many habits the person has.
+	hist, err := tx.OwnHistory(ctx, personID, today.Add(1), today)
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range append(active, archived...) {
+	for _, h := range append(active, hist.Archived...) {
 		end := today
 		if h.Value.Archived {
-			last, ok, err := tx.HabitDayBefore(ctx, h.Value.ID, today.Add(1))
-			if err != nil {
-				return nil, err
-			}
+			last, ok := hist.LastDay[h.Value.ID]
 			if !ok {
 				continue
 			}
-			end = last.Day
+			end = last
 		}
 		if end.Before(h.Value.Start) {
 			continue
 		}
-		all, err := tx.CheckIns(ctx, h.Value.ID, h.Value.Start, end)
-		if err != nil {
-			return nil, err
-		}
-		mine := all[:0:0]
-		for _, c := range all {
-			if c.Source == domain.SourceImport {
+		var mine []domain.CheckIn
+		for _, c := range hist.CheckIns[h.Value.ID] {
+			switch {
+			case c.Day.Before(h.Value.Start) || c.Day.After(end):
+			case c.Source == domain.SourceImport:
 				out.imported[domain.DayOf(c.At, loc)] = true
-			} else {
-				mine = append(mine, c)
+			default:
+				mine = append(mine, c.CheckIn)
 			}
 		}
 		var streak domain.StreakState
@@ -140,11 +142,7 @@ func (s *Service) ownFacts(ctx context.Context, tx Store, personID int64, mods d
 		out.longestStreak = max(out.longestStreak, streak.Best)
 	}
 	out.longestStreak = max(out.longestStreak, out.bestCurrentStreak)
-	ledger, err := tx.XPLedger(ctx, personID)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range ledger {
+	for _, e := range hist.Ledger {
 		if e.Kind == xpPerfectDay && !out.imported[e.Day] {
 			out.perfectDays++
 		}

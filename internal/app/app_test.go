@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -437,6 +438,44 @@ func TestCheckInBeforeRolloverKeepsYesterday(t *testing.T) {
 	if r.Streak.Current != 2 {
 		t.Fatalf("streak = %d, want 2", r.Streak.Current)
 	}
+}
+
+// TestCheckInAfterDaysNeverDerived: a check-in after days no rollover
+// derived (the process was down) folds them too, from the check-ins of the
+// last open day on, which the fold's first read does not cover.
+func TestCheckInAfterDaysNeverDerived(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, 5, 4, 9, 0, 0))
+	ctx := context.Background()
+	f.person(t, "Alex")
+	walk := f.habit(t, "alex", "Walk", domain.NewDay(2026, 5, 4))
+	for range 2 {
+		if _, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: "walk"}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(24 * time.Hour)
+	}
+	f.clock.Add(48 * time.Hour) // 05-08: no rollover ran since 05-05
+	r, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: "alex", Habit: "walk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Streak.Current != 1 || r.Streak.Best != 2 {
+		t.Errorf("streak = %+v, want 1 now and 2 at best (05-04 and 05-05 done, 05-06 and 05-07 missed)", r.Streak)
+	}
+	rows, err := f.store.HabitDays(ctx, walk.ID, domain.NewDay(2026, 5, 4), domain.NewDay(2026, 5, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []domain.DayStatus
+	for _, row := range rows {
+		got = append(got, row.Result.Status)
+	}
+	want := []domain.DayStatus{domain.StatusDone, domain.StatusDone, domain.StatusMissed, domain.StatusMissed, domain.StatusDone}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("days 05-04 … 05-08 = %v, want %v", got, want)
+	}
+	verifyClean(t, f, "after the days no rollover derived")
 }
 
 // TestPerfectDaysCountedOnce: a closed day with every due habit done counts

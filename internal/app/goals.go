@@ -477,6 +477,11 @@ func (s *Service) checkGoals(ctx context.Context, tx Store, personID int64, ev *
 	if err != nil {
 		return err
 	}
+	return s.goalsReached(ctx, tx, goals, ev)
+}
+
+// goalsReached is checkGoals with the person's goals read.
+func (s *Service) goalsReached(ctx context.Context, tx Store, goals []Versioned[domain.Goal], ev *[]domain.Event) error {
 	// A goal settles for good a while after its period: facts of the last
 	// days may still be added (PauseBackDays, late check-ins), nothing
 	// after that moves it.

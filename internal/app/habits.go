@@ -263,12 +263,21 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 	if err != nil {
 		return folded{}, err
 	}
-	// The row before `from` (the state to fold on from) and the rows from
-	// `from` on, in one read.
-	prev, ok, old, err := tx.HabitDaysFrom(ctx, h.ID, from, today)
+	// The row before `from` (the state to fold on from), the rows from
+	// `from` on and the fold's sources, in one round trip. The fold starts
+	// the day after that row, or on its day when it is still open: the day
+	// before `from` at the earliest, which the sources are read from.
+	guess := from.Add(-1)
+	if guess.Before(h.Start) {
+		guess = h.Start
+	}
+	kinds := []string{xpCheckInDay, xpHabitDay}
+	guessPeriod, _ := h.Schedule.Period(guess, h.Start)
+	hf, err := tx.HabitFold(ctx, h.PersonID, h.ID, from, minDay(guessPeriod, guess), guess, today, kinds, foldSources(h.ID, guess, today))
 	if err != nil {
 		return folded{}, err
 	}
+	prev, ok, old := hf.Before, hf.OK, hf.Rows
 	var streak domain.StreakState
 	var strength domain.StrengthState
 	start := h.Start
@@ -292,17 +301,17 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 	for _, r := range old {
 		oldByDay[r.Day] = r
 	}
-	// Period schedules (N per week) need the check-ins from the period's
-	// start. The days' check-ins, which of them paid per check-in (older
-	// releases) and the days' awards come in one round trip.
-	periodStart, _ := h.Schedule.Period(start, h.Start)
-	var sources []string
-	for d := start; !d.After(today); d = d.Add(1) {
-		sources = append(sources, habitDaySource(h.ID, d))
-	}
-	fs, err := tx.FoldSources(ctx, h.PersonID, h.ID, minDay(periodStart, start), start, today, []string{xpCheckInDay, xpHabitDay}, sources)
-	if err != nil {
-		return folded{}, err
+	// The sources read along cover the days from guess on; check-ins from
+	// before the fold's start are left out by the evaluation, and paid days
+	// and awards are looked up by day. Days never derived start the fold
+	// earlier: their sources are read now. Period schedules (N per week)
+	// need the check-ins from the period's start.
+	fs := hf.Sources
+	if start.Before(guess) {
+		periodStart, _ := h.Schedule.Period(start, h.Start)
+		if fs, err = tx.FoldSources(ctx, h.PersonID, h.ID, minDay(periodStart, start), start, today, kinds, foldSources(h.ID, start, today)); err != nil {
+			return folded{}, err
+		}
 	}
 	checkIns, paid := fs.CheckIns, fs.Paid
 	results := domain.EvaluateRangeAt(h, start, today, checkIns, loc, s.now())
@@ -379,6 +388,15 @@ func (s *Service) refold(ctx context.Context, tx Store, h domain.Habit, from dom
 }
 
 func habitDaySource(habitID int64, day domain.Day) string { return fmt.Sprintf("%d:%s", habitID, day) }
+
+// foldSources are the XP sources of a habit's days from … to.
+func foldSources(habitID int64, from, to domain.Day) []string {
+	var out []string
+	for d := from; !d.After(to); d = d.Add(1) {
+		out = append(out, habitDaySource(habitID, d))
+	}
+	return out
+}
 
 func isStreakMilestone(n int) bool {
 	for _, m := range domain.StreakMilestones() {

@@ -17,6 +17,23 @@ func (s *Service) afterChange(ctx context.Context, tx Store, personID int64, day
 	if day.After(today) {
 		day = today
 	}
+	if day == today {
+		// The common change, of today: what re-deriving it reads (the
+		// score's sources and the score it replaces, the achievements' and
+		// the goals') comes in one round trip.
+		cs, err := tx.ChangeSources(ctx, personID, ChangeQuery{Day: today, ScoreFrom: today.Add(-domain.BaselineDays),
+			ScoresFrom: today.Add(-recentScoreDays), ScoresTo: today.Add(-1)})
+		if err != nil {
+			return err
+		}
+		if err := s.putScore(ctx, tx, personID, today, cs.Score, &cs.Stored, ev); err != nil {
+			return err
+		}
+		if err := s.unlockAchievements(ctx, tx, personID, cs.Achievements, ev); err != nil {
+			return err
+		}
+		return s.goalsReached(ctx, tx, cs.Goals, ev)
+	}
 	// Every day from the changed one on: a quota period (a week, a month,
 	// a block of N days) judges its days together, and a score's baseline
 	// reads the 30 days before it. A correction far back costs a few
@@ -138,6 +155,11 @@ func (s *Service) computeScore(ctx context.Context, tx Store, personID int64, da
 	if err != nil {
 		return domain.DayScore{}, err
 	}
+	return s.scoreOf(src, day)
+}
+
+// scoreOf is the day's score computed from its sources.
+func (s *Service) scoreOf(src ScoreSources, day domain.Day) (domain.DayScore, error) {
 	in, err := s.scoreInput(src, day)
 	if err != nil {
 		return domain.DayScore{}, err
@@ -147,11 +169,30 @@ func (s *Service) computeScore(ctx context.Context, tx Store, personID int64, da
 
 // recomputeScore stores the day's score and tells listeners when it moved.
 func (s *Service) recomputeScore(ctx context.Context, tx Store, personID int64, day domain.Day, ev *[]domain.Event) error {
-	score, err := s.computeScore(ctx, tx, personID, day)
+	src, err := tx.ScoreSources(ctx, personID, day.Add(-domain.BaselineDays), day)
 	if err != nil {
 		return err
 	}
-	prev, had, err := tx.ScorePut(ctx, personID, StoredScore{Day: day, Score: score, Final: day.Before(s.today())})
+	return s.putScore(ctx, tx, personID, day, src, nil, ev)
+}
+
+// putScore stores the day's score computed from src and tells listeners
+// when it moved. prior is the score it replaces when the caller read it
+// with src; nil asks the store for it as it writes.
+func (s *Service) putScore(ctx context.Context, tx Store, personID int64, day domain.Day, src ScoreSources, prior *PriorScore, ev *[]domain.Event) error {
+	score, err := s.scoreOf(src, day)
+	if err != nil {
+		return err
+	}
+	sc := StoredScore{Day: day, Score: score, Final: day.Before(s.today())}
+	var prev StoredScore
+	var had bool
+	if prior != nil {
+		prev, had = prior.Score, prior.Had
+		err = tx.ScoreSet(ctx, personID, sc)
+	} else {
+		prev, had, err = tx.ScorePut(ctx, personID, sc)
+	}
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,42 @@ type Store interface {
 	GoalStore
 	ImportStore
 	ExportStore
+	ChangeStore
+}
+
+// ChangeStore reads, in one round trip, what re-deriving a person's day
+// after a change of it reads (afterChange): the day's score sources and
+// the score stored for it, the achievement sources and the person's goals.
+// A check-in or a button press pays one round trip for them instead of four.
+type ChangeStore interface {
+	ChangeSources(ctx context.Context, personID int64, q ChangeQuery) (ChangeSources, error)
+}
+
+// ChangeQuery says which days ChangeSources reads.
+type ChangeQuery struct {
+	Day        domain.Day // the changed day: its score, habit rows and timeline
+	ScoreFrom  domain.Day // the score's history from here to Day
+	ScoresFrom domain.Day // the achievements' recent scores, ScoresFrom … ScoresTo
+	ScoresTo   domain.Day
+	// Progress asks for the person's totals too, locked (FOR UPDATE) before
+	// anything else of the batch is read.
+	Progress bool
+}
+
+// ChangeSources are what ChangeSources read. The score and the
+// achievements share one read of the day's habit rows.
+type ChangeSources struct {
+	Score        ScoreSources
+	Stored       PriorScore // the day's score before this change
+	Achievements AchievementSources
+	Goals        []Versioned[domain.Goal]
+	Progress     Progress // when asked (ChangeQuery.Progress)
+}
+
+// PriorScore is the score a day had before it is stored again.
+type PriorScore struct {
+	Score StoredScore
+	Had   bool // false: the day had none
 }
 
 // PersonStore keeps the household's people.
@@ -104,9 +140,6 @@ type HabitStore interface {
 	// HabitDayBefore is the latest stored day row before day; ok is false when
 	// there is none.
 	HabitDayBefore(ctx context.Context, habitID int64, day domain.Day) (row HabitDay, ok bool, err error)
-	// HabitDaysFrom reads, in one statement, what HabitDayBefore(from)
-	// and HabitDays(from, to) read.
-	HabitDaysFrom(ctx context.Context, habitID int64, from, to domain.Day) (before HabitDay, ok bool, rows []HabitDay, err error)
 	HabitDaysUpsert(ctx context.Context, habitID int64, rows []HabitDay) error
 	HabitDays(ctx context.Context, habitID int64, from, to domain.Day) ([]HabitDay, error)
 	// HabitDaysOfPerson lists the day rows of all a person's habits on one
@@ -163,6 +196,10 @@ type CheckInStore interface {
 	// on (CheckIns), the days paid per check-in (CheckInDaysPaidPerCheckIn)
 	// and the person's current awards of the given sources of kinds.
 	FoldSources(ctx context.Context, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) (FoldSources, error)
+	// HabitFold reads, in one round trip, the latest day row before
+	// rowsFrom (HabitDayBefore), the rows from rowsFrom to to (HabitDays)
+	// and what FoldSources reads.
+	HabitFold(ctx context.Context, personID, habitID int64, rowsFrom, checkInsFrom, from, to domain.Day, kinds, sources []string) (HabitFold, error)
 	// CheckInPage lists a person's check-ins newest recorded first (by id),
 	// filtered by q.
 	CheckInPage(ctx context.Context, personID int64, q CheckInQuery) ([]domain.CheckIn, error)
@@ -255,6 +292,10 @@ type ScoreStore interface {
 	// ScorePut stores a day's score and answers the one it replaced (had
 	// false when the day had none), in one statement.
 	ScorePut(ctx context.Context, personID int64, s StoredScore) (prev StoredScore, had bool, err error)
+	// ScoreSet stores a day's score when the one it replaces was read
+	// before (ChangeSources): nothing is answered, so the write may wait for
+	// the transaction's next statement.
+	ScoreSet(ctx context.Context, personID int64, s StoredScore) error
 	ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]StoredScore, error)
 	// ScoreLastFinal is the latest day whose score is final for everyone
 	// (the earliest of each person's latest final day); zero when none.
@@ -311,6 +352,27 @@ type AchievementStore interface {
 	// the running totals, in one round trip: the scores are those of
 	// scoresFrom … scoresTo, the habit rows those of today.
 	AchievementSources(ctx context.Context, personID int64, today, scoresFrom, scoresTo domain.Day) (AchievementSources, error)
+	// OwnHistory reads, in one round trip, what an unlock folds again
+	// without imported check-ins: the person's archived habits with the
+	// last day each has a row for before before, every check-in of the
+	// person on days up to to, and the XP ledger.
+	OwnHistory(ctx context.Context, personID int64, before, to domain.Day) (OwnHistory, error)
+}
+
+// OwnHistory is what OwnHistory reads.
+type OwnHistory struct {
+	Archived []Versioned[StoredHabit]
+	LastDay  map[int64]domain.Day // an archived habit's last row before the day asked
+	// CheckIns are each habit's check-ins by id, oldest first (at, id),
+	// with the day each counts on.
+	CheckIns map[int64][]DatedCheckIn
+	Ledger   []XPEntry
+}
+
+// DatedCheckIn is a check-in with the day it counts on.
+type DatedCheckIn struct {
+	domain.CheckIn
+	Day domain.Day
 }
 
 // AchievementSources are what achievement conditions read besides a
@@ -341,6 +403,15 @@ type FoldSources struct {
 	// Awards is the person's award of each asked source that has one,
 	// keyed by AwardKey(kind, source).
 	Awards map[string]int
+}
+
+// HabitFold is what HabitFold reads: the row before rowsFrom (when OK),
+// the rows from rowsFrom on, and the fold's sources.
+type HabitFold struct {
+	Before  HabitDay
+	OK      bool
+	Rows    []HabitDay
+	Sources FoldSources
 }
 
 // AwardKey keys FoldSources.Awards.

@@ -100,6 +100,21 @@ func (u *unit) CheckInTarget(ctx context.Context, personRef, habitRef, key strin
 	return t, nil
 }
 
+// ChangeSources reads the person's totals along, locked, unless the unit
+// holds them already; it holds what it read.
+func (u *unit) ChangeSources(ctx context.Context, personID int64, q ChangeQuery) (ChangeSources, error) {
+	_, held := u.progress[personID]
+	q.Progress = !held
+	cs, err := u.Store.ChangeSources(ctx, personID, q)
+	if err != nil {
+		return cs, err
+	}
+	if !held {
+		u.progress[personID] = &heldProgress{p: cs.Progress.Clone()}
+	}
+	return cs, nil
+}
+
 // flush writes every changed row once.
 func (u *unit) flush(ctx context.Context) error {
 	for id, h := range u.progress {

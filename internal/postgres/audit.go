@@ -25,11 +25,17 @@ func (s *Store) AuditSnapshot(ctx context.Context) error {
 
 // XPLedger implements app.AuditStore.
 func (s *Store) XPLedger(ctx context.Context, personID int64) ([]app.XPEntry, error) {
-	rows, err := s.q.Query(ctx, `SELECT day, source_kind, source_id, amount FROM xp_ledger
-		WHERE person_id = $1 ORDER BY source_kind, source_id`, personID)
+	rows, err := s.q.Query(ctx, xpLedgerSQL, personID)
 	if err != nil {
 		return nil, fmt.Errorf("xp ledger of person %d: %w", personID, err)
 	}
+	return collectXPLedger(rows)
+}
+
+const xpLedgerSQL = `SELECT day, source_kind, source_id, amount FROM xp_ledger
+		WHERE person_id = $1 ORDER BY source_kind, source_id`
+
+func collectXPLedger(rows pgx.Rows) ([]app.XPEntry, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.XPEntry, error) {
 		var e app.XPEntry
 		err := r.Scan(&e.Day, &e.Kind, &e.Source, &e.Amount)

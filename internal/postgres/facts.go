@@ -40,8 +40,35 @@ func (s *Store) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.
 // FoldSources implements app.CheckInStore: CheckIns, the days paid per
 // check-in and the awards, pipelined in one batch.
 func (s *Store) FoldSources(ctx context.Context, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) (app.FoldSources, error) {
-	src := app.FoldSources{Paid: map[domain.Day]bool{}, Awards: map[string]int{}}
 	b := &pgx.Batch{}
+	src := queueFoldSources(b, personID, habitID, checkInsFrom, from, to, kinds, sources)
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.FoldSources{}, fmt.Errorf("habit %d fold sources: %w", habitID, err)
+	}
+	return *src, nil
+}
+
+// HabitFold implements app.CheckInStore: HabitDaysFrom and FoldSources in
+// one batch.
+func (s *Store) HabitFold(ctx context.Context, personID, habitID int64, rowsFrom, checkInsFrom, from, to domain.Day, kinds, sources []string) (app.HabitFold, error) {
+	var f app.HabitFold
+	b := &pgx.Batch{}
+	b.Queue(habitDaysFromSQL, habitID, rowsFrom, to).Query(func(rows pgx.Rows) (err error) {
+		f.Before, f.OK, f.Rows, err = collectHabitDaysFrom(rows, rowsFrom)
+		return err
+	})
+	src := queueFoldSources(b, personID, habitID, checkInsFrom, from, to, kinds, sources)
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.HabitFold{}, fmt.Errorf("habit %d fold: %w", habitID, err)
+	}
+	f.Sources = *src
+	return f, nil
+}
+
+// queueFoldSources queues FoldSources' reads into b; what they read is in
+// the answer once b was sent.
+func queueFoldSources(b *pgx.Batch, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) *app.FoldSources {
+	src := &app.FoldSources{Paid: map[domain.Day]bool{}, Awards: map[string]int{}}
 	b.Queue("SELECT "+checkInColumns+" FROM check_ins WHERE habit_id = $1 AND day BETWEEN $2 AND $3 ORDER BY at, id", habitID, checkInsFrom, to).
 		Query(func(rows pgx.Rows) (err error) {
 			src.CheckIns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CheckIn, error) { return scanCheckIn(r) })
@@ -66,10 +93,7 @@ func (s *Store) FoldSources(ctx context.Context, personID, habitID int64, checkI
 		})
 		return err
 	})
-	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
-		return app.FoldSources{}, fmt.Errorf("habit %d fold sources: %w", habitID, err)
-	}
-	return src, nil
+	return src
 }
 
 // CheckInByKey implements app.CheckInStore.
@@ -462,6 +486,59 @@ func scanCustomAchievement(r pgx.CollectableRow) (domain.Achievement, error) {
 func (s *Store) AchievementSources(ctx context.Context, personID int64, today, scoresFrom, scoresTo domain.Day) (app.AchievementSources, error) {
 	var src app.AchievementSources
 	b := &pgx.Batch{}
+	queueAchievementSources(b, &src, personID, scoresFrom, scoresTo)
+	b.Queue(habitDaysOfPersonSQL, personID, today).Query(func(rows pgx.Rows) (err error) {
+		src.HabitDays, err = collectHabitDaysOfPerson(rows)
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.AchievementSources{}, fmt.Errorf("achievement sources of person %d: %w", personID, err)
+	}
+	return src, nil
+}
+
+// OwnHistory implements app.AchievementStore.
+func (s *Store) OwnHistory(ctx context.Context, personID int64, before, to domain.Day) (app.OwnHistory, error) {
+	h := app.OwnHistory{LastDay: map[int64]domain.Day{}, CheckIns: map[int64][]app.DatedCheckIn{}}
+	b := &pgx.Batch{}
+	b.Queue(habitsArchivedSQL, personID).Query(func(rows pgx.Rows) (err error) {
+		h.Archived, err = collectHabits(rows)
+		return err
+	})
+	b.Queue(`SELECT DISTINCT ON (d.habit_id) d.habit_id, d.day FROM habit_days d JOIN habits h ON h.id = d.habit_id
+		WHERE h.person_id = $1 AND h.archived_at IS NOT NULL AND d.day < $2 ORDER BY d.habit_id, d.day DESC`, personID, before).
+		Query(func(rows pgx.Rows) error {
+			var id int64
+			var day domain.Day
+			_, err := pgx.ForEachRow(rows, []any{&id, &day}, func() error {
+				h.LastDay[id] = day
+				return nil
+			})
+			return err
+		})
+	b.Queue("SELECT day, "+checkInColumns+" FROM check_ins WHERE person_id = $1 AND day <= $2 ORDER BY habit_id, at, id", personID, to).
+		Query(func(rows pgx.Rows) error {
+			_, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+				var c app.DatedCheckIn
+				err := r.Scan(&c.Day, &c.ID, &c.HabitID, &c.PersonID, &c.At, &c.Quantity, &c.Source, &c.Note, &c.Recorded)
+				h.CheckIns[c.HabitID] = append(h.CheckIns[c.HabitID], c)
+				return struct{}{}, err
+			})
+			return err
+		})
+	b.Queue(xpLedgerSQL, personID).Query(func(rows pgx.Rows) (err error) {
+		h.Ledger, err = collectXPLedger(rows)
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.OwnHistory{}, fmt.Errorf("own history of person %d: %w", personID, err)
+	}
+	return h, nil
+}
+
+// queueAchievementSources queues the reads of the achievement sources,
+// all but today's habit rows, into b.
+func queueAchievementSources(b *pgx.Batch, src *app.AchievementSources, personID int64, scoresFrom, scoresTo domain.Day) {
 	b.Queue(customAchievementsSQL).Query(func(rows pgx.Rows) (err error) {
 		src.Custom, err = pgx.CollectRows(rows, scanCustomAchievement)
 		return err
@@ -470,16 +547,8 @@ func (s *Store) AchievementSources(ctx context.Context, personID int64, today, s
 		src.Unlocked, err = collectUnlocked(rows)
 		return err
 	})
-	b.Queue(habitDaysOfPersonSQL, personID, today).Query(func(rows pgx.Rows) (err error) {
-		src.HabitDays, err = collectHabitDaysOfPerson(rows)
-		return err
-	})
 	b.Queue(scoreHistorySQL, personID, scoresFrom, scoresTo).Query(func(rows pgx.Rows) (err error) {
 		src.Scores, err = pgx.CollectRows(rows, scanStoredScore)
 		return err
 	})
-	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
-		return app.AchievementSources{}, fmt.Errorf("achievement sources of person %d: %w", personID, err)
-	}
-	return src, nil
 }

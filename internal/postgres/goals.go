@@ -60,10 +60,16 @@ func (s *Store) GoalGet(ctx context.Context, personID, id int64) (app.Versioned[
 
 // GoalList implements app.GoalStore: latest period end first.
 func (s *Store) GoalList(ctx context.Context, personID int64) ([]app.Versioned[domain.Goal], error) {
-	rows, err := s.q.Query(ctx, "SELECT "+goalColumns+" FROM goals WHERE person_id = $1 ORDER BY until_day DESC, id DESC", personID)
+	rows, err := s.q.Query(ctx, goalListSQL, personID)
 	if err != nil {
 		return nil, fmt.Errorf("list goals: %w", err)
 	}
+	return collectGoals(rows)
+}
+
+const goalListSQL = "SELECT " + goalColumns + " FROM goals WHERE person_id = $1 ORDER BY until_day DESC, id DESC"
+
+func collectGoals(rows pgx.Rows) ([]app.Versioned[domain.Goal], error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[domain.Goal], error) { return scanGoal(r) })
 }
 

@@ -264,10 +264,16 @@ func (s *Store) HabitArchive(ctx context.Context, id int64, from domain.Day) err
 
 // HabitsArchived implements app.HabitStore.
 func (s *Store) HabitsArchived(ctx context.Context, personID int64) ([]app.Versioned[app.StoredHabit], error) {
-	rows, err := s.q.Query(ctx, "SELECT "+habitColumns+" FROM habits h WHERE person_id = $1 AND archived_at IS NOT NULL ORDER BY id", personID)
+	rows, err := s.q.Query(ctx, habitsArchivedSQL, personID)
 	if err != nil {
 		return nil, fmt.Errorf("list archived habits: %w", err)
 	}
+	return collectHabits(rows)
+}
+
+const habitsArchivedSQL = "SELECT " + habitColumns + " FROM habits h WHERE person_id = $1 AND archived_at IS NOT NULL ORDER BY id"
+
+func collectHabits(rows pgx.Rows) ([]app.Versioned[app.StoredHabit], error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Versioned[app.StoredHabit], error) { return scanHabit(r) })
 }
 
@@ -364,13 +370,12 @@ func (s *Store) HabitDayBefore(ctx context.Context, habitID int64, day domain.Da
 	return d, err == nil, err
 }
 
-// HabitDaysFrom implements app.HabitStore.
-func (s *Store) HabitDaysFrom(ctx context.Context, habitID int64, from, to domain.Day) (app.HabitDay, bool, []app.HabitDay, error) {
-	rows, err := s.q.Query(ctx, `(SELECT `+habitDayColumns+` FROM habit_days WHERE habit_id = $1 AND day < $2 ORDER BY day DESC LIMIT 1)
-		UNION ALL (SELECT `+habitDayColumns+` FROM habit_days WHERE habit_id = $1 AND day BETWEEN $2 AND $3) ORDER BY day`, habitID, from, to)
-	if err != nil {
-		return app.HabitDay{}, false, nil, err
-	}
+// habitDaysFromSQL reads a habit's latest row before $2 and its rows from
+// $2 to $3.
+const habitDaysFromSQL = `(SELECT ` + habitDayColumns + ` FROM habit_days WHERE habit_id = $1 AND day < $2 ORDER BY day DESC LIMIT 1)
+		UNION ALL (SELECT ` + habitDayColumns + ` FROM habit_days WHERE habit_id = $1 AND day BETWEEN $2 AND $3) ORDER BY day`
+
+func collectHabitDaysFrom(rows pgx.Rows, from domain.Day) (app.HabitDay, bool, []app.HabitDay, error) {
 	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.HabitDay, error) { return scanHabitDay(r) })
 	if err != nil || len(all) == 0 || !all[0].Day.Before(from) {
 		return app.HabitDay{}, false, all, err

@@ -150,6 +150,24 @@ func (s *Store) ScorePut(ctx context.Context, personID int64, sc app.StoredScore
 	return prev, true, json.Unmarshal(old, &prev.Score)
 }
 
+// ScoreSet implements app.ScoreStore: the write waits for the
+// transaction's next statement.
+func (s *Store) ScoreSet(ctx context.Context, personID int64, sc app.StoredScore) error {
+	result, err := json.Marshal(sc.Score)
+	if err != nil {
+		return err
+	}
+	var score *float64
+	if sc.Score.HasData {
+		v := float64(sc.Score.Score)
+		score = &v
+	}
+	return s.laterExec(ctx, fmt.Sprintf("score of person %d on %s", personID, sc.Day),
+		`INSERT INTO daily_scores (person_id, day, score, result, final, computed_at) VALUES ($1, $2, $3, $4, $5, now())
+		  ON CONFLICT (person_id, day) DO UPDATE SET score = EXCLUDED.score, result = EXCLUDED.result, final = EXCLUDED.final, computed_at = now()`,
+		personID, sc.Day, score, result, sc.Final)
+}
+
 // ScoreHistory implements app.ScoreStore.
 func (s *Store) ScoreHistory(ctx context.Context, personID int64, from, to domain.Day) ([]app.StoredScore, error) {
 	rows, err := s.q.Query(ctx, scoreHistorySQL, personID, from, to)
@@ -227,6 +245,20 @@ func scanWeights(row pgx.Row) (domain.ScoreWeights, error) {
 func (s *Store) ScoreSources(ctx context.Context, personID int64, from, day domain.Day) (app.ScoreSources, error) {
 	var src app.ScoreSources
 	b := &pgx.Batch{}
+	queueScoreSources(b, &src, personID, from, day)
+	b.Queue(habitDaysOfPersonSQL, personID, day).Query(func(rows pgx.Rows) (err error) {
+		src.HabitDays, err = collectHabitDaysOfPerson(rows)
+		return err
+	})
+	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.ScoreSources{}, fmt.Errorf("score sources of person %d on %s: %w", personID, day, err)
+	}
+	return src, nil
+}
+
+// queueScoreSources queues the reads of a day's score sources, all but
+// its habit rows, into b.
+func queueScoreSources(b *pgx.Batch, src *app.ScoreSources, personID int64, from, day domain.Day) {
 	b.Queue(biometricsSQL, personID, from, day).Query(func(rows pgx.Rows) (err error) {
 		src.Biometrics, err = pgx.CollectRows(rows, scanBiometrics)
 		return err
@@ -237,10 +269,6 @@ func (s *Store) ScoreSources(ctx context.Context, personID int64, from, day doma
 	})
 	b.Queue(amountsSQL, personID, from, day).Query(func(rows pgx.Rows) (err error) {
 		src.Amounts, err = collectAmounts(rows)
-		return err
-	})
-	b.Queue(habitDaysOfPersonSQL, personID, day).Query(func(rows pgx.Rows) (err error) {
-		src.HabitDays, err = collectHabitDaysOfPerson(rows)
 		return err
 	})
 	b.Queue(timelineDaySQL, personID, day).Query(func(rows pgx.Rows) (err error) {
@@ -258,10 +286,6 @@ func (s *Store) ScoreSources(ctx context.Context, personID int64, from, day doma
 		src.Weights, err = scanWeights(row)
 		return err
 	})
-	if err := s.q.SendBatch(ctx, b).Close(); err != nil {
-		return app.ScoreSources{}, fmt.Errorf("score sources of person %d on %s: %w", personID, day, err)
-	}
-	return src, nil
 }
 
 // HouseholdWeightsPut implements app.ScoreStore.
