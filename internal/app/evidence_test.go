@@ -464,7 +464,7 @@ func (s durabilitySpy) SensorObserve(ctx context.Context, sensor string, lock bo
 	return s.Store.SensorObserve(ctx, sensor, lock, from)
 }
 
-func (s durabilitySpy) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error) {
+func (s durabilitySpy) CheckInInsert(ctx context.Context, c *domain.CheckIn, day domain.Day, key string) error {
 	s.mu.Lock()
 	*s.log = append(*s.log, s.lazy != nil && *s.lazy)
 	s.mu.Unlock()

@@ -520,17 +520,21 @@ func (s *Service) checkInTx(ctx context.Context, tx Store, in CheckInInput, desc
 	c.At = domain.NotAfter(c.At, now)
 	day := domain.DayOf(c.At, s.loc())
 	c.Recorded = now
-	c, err = tx.CheckInInsert(ctx, c, day, in.IdempotencyKey)
-	if err != nil {
+	// The insert goes with the fold's first read: c's id is known after
+	// refold.
+	if err := tx.CheckInInsert(ctx, &c, day, in.IdempotencyKey); err != nil {
 		return out, err
 	}
-	out.CheckIn = c
 	// The day pays its check-in XP once (refold awards it); this
 	// check-in's XP is what the day gained by it.
 	f, err := s.refold(ctx, tx, h.Value.Habit, day, ev)
 	if err != nil {
 		return out, err
 	}
+	if c.ID == 0 { // refold of a day up to today always reads
+		return out, fmt.Errorf("check-in of habit %q on %s: the insert was not sent", h.Value.Name, day)
+	}
+	out.CheckIn = c
 	out.XP = f.gained[day]
 	prog, err := tx.ProgressGet(ctx, p.Value.ID)
 	if err != nil {

@@ -533,7 +533,7 @@ func (s *Service) importHabits(ctx context.Context, personRef, source string, ha
 					return err
 				}
 				at := d.Day.Start(s.loc()).Add(12 * time.Hour)
-				if _, err := tx.CheckInInsert(ctx, domain.CheckIn{HabitID: created.ID, PersonID: p.ID, At: at, Quantity: d.Qty,
+				if err := tx.CheckInInsert(ctx, &domain.CheckIn{HabitID: created.ID, PersonID: p.ID, At: at, Quantity: d.Qty,
 					Source: domain.SourceImport, Note: truncate(d.Note, 500)}, d.Day, ""); err != nil {
 					return err
 				}

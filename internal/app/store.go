@@ -181,7 +181,10 @@ type CheckInTarget struct {
 }
 
 type CheckInStore interface {
-	CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error)
+	// CheckInInsert records c. The insert may wait for the transaction's
+	// next statement: c's ID and Recorded are filled in once that was sent,
+	// and not read before (a conflict on key fails that statement).
+	CheckInInsert(ctx context.Context, c *domain.CheckIn, day domain.Day, key string) error
 	CheckInByKey(ctx context.Context, personID int64, key string) (domain.CheckIn, bool, error)
 	// CheckInTarget reads what a check-in starts from: the person (as
 	// PersonGet), their habit habitRef locked (as HabitGet with lock),

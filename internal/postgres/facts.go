@@ -25,16 +25,20 @@ func scanCheckIn(row pgx.Row) (domain.CheckIn, error) {
 	return c, err
 }
 
-// CheckInInsert implements app.CheckInStore.
-func (s *Store) CheckInInsert(ctx context.Context, c domain.CheckIn, day domain.Day, key string) (domain.CheckIn, error) {
-	err := s.q.QueryRow(ctx, `
+// CheckInInsert implements app.CheckInStore: in a transaction the insert
+// goes with the next statement (laterRow).
+func (s *Store) CheckInInsert(ctx context.Context, c *domain.CheckIn, day domain.Day, key string) error {
+	return s.laterRow(ctx, `
 		INSERT INTO check_ins (habit_id, person_id, at, day, quantity, source, note, idempotency_key, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now())) RETURNING id, created_at`,
-		c.HabitID, c.PersonID, c.At, day, c.Quantity, c.Source, c.Note, nullIfEmpty(key), nullTime(c.Recorded)).Scan(&c.ID, &c.Recorded)
-	if uniqueViolation(err, "check_ins_person_id_idempotency_key_key") {
-		return c, fmt.Errorf("idempotency key %q is in use: %w", key, domain.ErrConflict)
-	}
-	return c, err
+		[]any{c.HabitID, c.PersonID, c.At, day, c.Quantity, c.Source, c.Note, nullIfEmpty(key), nullTime(c.Recorded)},
+		func(row pgx.Row) error {
+			err := row.Scan(&c.ID, &c.Recorded)
+			if uniqueViolation(err, "check_ins_person_id_idempotency_key_key") {
+				return fmt.Errorf("idempotency key %q is in use: %w", key, domain.ErrConflict)
+			}
+			return err
+		})
 }
 
 // FoldSources implements app.CheckInStore: CheckIns, the days paid per

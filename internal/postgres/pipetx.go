@@ -18,6 +18,9 @@ import (
 //   - BEGIN is not sent on its own: it goes with the first statement.
 //   - A write whose answer nobody reads (later) waits and goes with the
 //     next statement, or with COMMIT, in one pipeline (a pgx batch).
+//   - A write whose answer is read only after the next statement
+//     (laterRow: an id it returns) waits too; its answer is scanned when
+//     the batch it went with is read.
 //
 // Statements run in the order they were issued either way. A write that
 // waited and failed fails the statement it went with (or the commit), and
@@ -41,23 +44,30 @@ func beginPipeTx(ctx context.Context, pool *pgxpool.Pool) (*pipeTx, error) {
 }
 
 // take returns a batch of what waits, with q after it when q is not nil,
-// and how many results come before q's.
-func (t *pipeTx) take(q *pgx.QueuedQuery) (*pgx.Batch, int) {
-	b := &pgx.Batch{QueuedQueries: t.pending}
-	if len(t.pending) > 0 && t.pending[0].SQL == "begin" {
+// and what waited, whose results come before q's.
+func (t *pipeTx) take(q *pgx.QueuedQuery) (*pgx.Batch, []*pgx.QueuedQuery) {
+	waited := t.pending
+	b := &pgx.Batch{QueuedQueries: append([]*pgx.QueuedQuery(nil), waited...)}
+	if len(waited) > 0 && waited[0].SQL == "begin" {
 		t.begun = true
 	}
-	n := len(t.pending)
 	t.pending = nil
 	if q != nil {
 		b.QueuedQueries = append(b.QueuedQueries, q)
 	}
-	return b, n
+	return b, waited
 }
 
-// drain reads the results of the n statements that waited.
-func drain(br pgx.BatchResults, n int) error {
-	for range n {
+// drain reads the results of the statements that waited: a laterRow's
+// with its scan, the others as Exec would.
+func drain(br pgx.BatchResults, waited []*pgx.QueuedQuery) error {
+	for _, q := range waited {
+		if q.Fn != nil {
+			if err := q.Fn(br); err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := br.Exec(); err != nil {
 			return err
 		}
@@ -69,9 +79,9 @@ func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	if len(t.pending) == 0 {
 		return t.conn.Exec(ctx, sql, args...)
 	}
-	b, n := t.take(&pgx.QueuedQuery{SQL: sql, Arguments: args})
+	b, waited := t.take(&pgx.QueuedQuery{SQL: sql, Arguments: args})
 	br := t.conn.SendBatch(ctx, b)
-	if err := drain(br, n); err != nil {
+	if err := drain(br, waited); err != nil {
 		return pgconn.CommandTag{}, errors.Join(err, br.Close())
 	}
 	tag, err := br.Exec()
@@ -82,9 +92,9 @@ func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	if len(t.pending) == 0 {
 		return t.conn.Query(ctx, sql, args...)
 	}
-	b, n := t.take(&pgx.QueuedQuery{SQL: sql, Arguments: args})
+	b, waited := t.take(&pgx.QueuedQuery{SQL: sql, Arguments: args})
 	br := t.conn.SendBatch(ctx, b)
-	if err := drain(br, n); err != nil {
+	if err := drain(br, waited); err != nil {
 		return nil, errors.Join(err, br.Close())
 	}
 	rows, err := br.Query()
@@ -106,10 +116,11 @@ func (t *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if len(t.pending) == 0 {
 		return t.conn.SendBatch(ctx, b)
 	}
-	all, n := t.take(nil)
+	all, waited := t.take(nil)
 	all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
-	// What waited has no callbacks: Close reads it as Exec would.
-	return &pipeBatch{BatchResults: t.conn.SendBatch(ctx, all), waiting: n}
+	// Close reads what waited as drain would (pgx runs a query's callback,
+	// or reads it as Exec).
+	return &pipeBatch{BatchResults: t.conn.SendBatch(ctx, all), waiting: waited}
 }
 
 func (t *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
@@ -219,13 +230,13 @@ func (r pipeRow) Scan(dest ...any) error {
 // caller reads its own results; those of the writes are read first.
 type pipeBatch struct {
 	pgx.BatchResults
-	waiting int
+	waiting []*pgx.QueuedQuery
 }
 
 func (b *pipeBatch) skip() error {
-	n := b.waiting
-	b.waiting = 0
-	return drain(b.BatchResults, n)
+	waited := b.waiting
+	b.waiting = nil
+	return drain(b.BatchResults, waited)
 }
 
 func (b *pipeBatch) Exec() (pgconn.CommandTag, error) {
@@ -265,6 +276,21 @@ func (s *Store) later(ctx context.Context, what string, b *pgx.Batch) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// laterRow runs a write whose one-row answer is read only after the
+// transaction's next statement: in a pipeTx it waits like later's writes,
+// and scan runs when the batch it went with is read (an error scan returns
+// fails that statement, or the commit); elsewhere it runs now. The caller
+// must not read what scan fills before it sends another statement.
+func (s *Store) laterRow(ctx context.Context, sql string, args []any, scan func(pgx.Row) error) error {
+	if t, ok := s.q.(*pipeTx); ok {
+		b := &pgx.Batch{}
+		b.Queue(sql, args...).QueryRow(scan)
+		t.pending = append(t.pending, b.QueuedQueries...)
+		return nil
+	}
+	return scan(s.q.QueryRow(ctx, sql, args...))
 }
 
 // laterExec is later for one statement.

@@ -143,3 +143,74 @@ func TestPipeTxFailedWriteUndoesAll(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPipeTxLaterRow: a write whose answer is read after the next
+// statement goes with it; its scan runs as that statement's batch is read
+// (a read, a batch of the caller's, or the commit), and an error it returns
+// fails that statement and undoes the transaction.
+func TestPipeTxLaterRow(t *testing.T) {
+	ctx := context.Background()
+	pool, trips := countingPool(t)
+	errTaken := errors.New("key taken")
+	insert := func(st *Store, k int, v string, got *string) error {
+		return st.laterRow(ctx, `INSERT INTO pipe VALUES ($1, $2) RETURNING v || '!'`, []any{k, v}, func(row pgx.Row) error {
+			err := row.Scan(got)
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+				return errTaken
+			}
+			return err
+		})
+	}
+	before := trips.N()
+	var a, b, c string
+	err := runTx(ctx, pool, func(tx *pipeTx) error {
+		st := &Store{pool: pool, q: tx, inTx: true}
+		if err := insert(st, 1, "a", &a); err != nil {
+			return err
+		}
+		if a != "" {
+			t.Errorf("the answer was read before the next statement: %q", a)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pipe`).Scan(&n); err != nil || n != 1 || a != "a!" {
+			t.Errorf("read after the waiting insert: %d rows, answer %q, %v; want 1 and a!", n, a, err)
+		}
+		if err := insert(st, 2, "b", &b); err != nil {
+			return err
+		}
+		batch := &pgx.Batch{}
+		batch.Queue(`SELECT count(*) FROM pipe`).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil || n != 2 || b != "b!" {
+			t.Errorf("batch after the waiting insert: %d rows, answer %q, %v; want 2 and b!", n, b, err)
+		}
+		return insert(st, 3, "c", &c) // answered with the commit
+	})
+	if err != nil || c != "c!" {
+		t.Fatalf("commit: answer %q, %v", c, err)
+	}
+	if got := trips.N() - before; got != 3 {
+		t.Errorf("%d round trips, want 3 (read, batch, commit)", got)
+	}
+	// The scan's error fails the statement the insert went with, and
+	// nothing of the transaction stays.
+	var again string
+	err = runTx(ctx, pool, func(tx *pipeTx) error {
+		st := &Store{pool: pool, q: tx, inTx: true}
+		if _, err := tx.Exec(ctx, `INSERT INTO pipe VALUES (4, 'd')`); err != nil {
+			return err
+		}
+		if err := insert(st, 1, "again", &again); err != nil {
+			return err
+		}
+		var n int
+		return tx.QueryRow(ctx, `SELECT count(*) FROM pipe`).Scan(&n)
+	})
+	if !errors.Is(err, errTaken) {
+		t.Errorf("a waiting insert that conflicts: %v, want its scan's error", err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pipe`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("after the failed transaction: %d rows, %v; want 3", n, err)
+	}
+}
