@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -238,28 +237,22 @@ func BenchmarkReadingToStreak(b *testing.B) {
 		}
 	}
 	timing.mu.Lock()
-	b.ReportMetric(float64(pct(timing.took, 0.5).Microseconds()), "evidence_p50_µs")
-	b.ReportMetric(float64(pct(timing.toThis, 0.5).Microseconds()), "ingest_p50_µs")
+	b.ReportMetric(float64(dbtest.Quantile(timing.took, 0.5).Microseconds()), "evidence_p50_µs")
+	b.ReportMetric(float64(dbtest.Quantile(timing.toThis, 0.5).Microseconds()), "ingest_p50_µs")
 	timing.mu.Unlock()
-	r50, r99 := pct(rtt, 0.50), pct(rtt, 0.99)
-	p50, p99 := pct(pipeline, 0.50), pct(pipeline, 0.99)
+	r50, r99 := dbtest.Quantile(rtt, 0.50), dbtest.Quantile(rtt, 0.99)
+	p50, p99 := dbtest.Quantile(pipeline, 0.50), dbtest.Quantile(pipeline, 0.99)
 	b.ReportMetric(float64(r50.Microseconds()), "rtt_p50_µs")
 	b.ReportMetric(float64(r99.Microseconds()), "rtt_p99_µs")
 	b.ReportMetric(float64(p50.Microseconds()), "pipeline_p50_µs")
 	b.ReportMetric(float64(p99.Microseconds()), "pipeline_p99_µs")
-	b.ReportMetric(float64(pct(perPress, 0.5)), "db_round_trips/press")
+	b.ReportMetric(float64(dbtest.Quantile(perPress, 0.5)), "db_round_trips/press")
 	b.ReportMetric(float64(p50)/float64(r50), "ratio_p50")
 	b.ReportMetric(float64(p99)/float64(r99), "ratio_p99")
-	i50, i99 := pct(rttIdle, 0.50), pct(rttIdle, 0.99)
+	i50, i99 := dbtest.Quantile(rttIdle, 0.50), dbtest.Quantile(rttIdle, 0.99)
 	b.ReportMetric(float64(i99.Microseconds()), "rtt_idle_p99_µs")
 	b.ReportMetric(float64(p99)/float64(i99), "ratio_idle_p99")
 	b.ReportMetric(float64(p50)/float64(i50), "ratio_idle_p50")
-}
-
-func pct(d []time.Duration, q float64) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
 func envInt(name string, def int) int {
