@@ -522,12 +522,12 @@ func (s *Store) OwnHistory(ctx context.Context, personID int64, before, to domai
 		})
 	b.Queue("SELECT day, "+checkInColumns+" FROM check_ins WHERE person_id = $1 AND day <= $2 ORDER BY habit_id, at, id", personID, to).
 		Query(func(rows pgx.Rows) error {
-			_, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-				var c app.DatedCheckIn
-				err := r.Scan(&c.Day, &c.ID, &c.HabitID, &c.PersonID, &c.At, &c.Quantity, &c.Source, &c.Note, &c.Recorded)
-				h.CheckIns[c.HabitID] = append(h.CheckIns[c.HabitID], c)
-				return struct{}{}, err
-			})
+			var c app.DatedCheckIn
+			_, err := pgx.ForEachRow(rows, []any{&c.Day, &c.ID, &c.HabitID, &c.PersonID, &c.At, &c.Quantity, &c.Source, &c.Note, &c.Recorded},
+				func() error {
+					h.CheckIns[c.HabitID] = append(h.CheckIns[c.HabitID], c)
+					return nil
+				})
 			return err
 		})
 	b.Queue(xpLedgerSQL, personID).Query(func(rows pgx.Rows) (err error) {
