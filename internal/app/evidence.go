@@ -80,6 +80,11 @@ type EvidenceStore interface {
 	// EvidenceMatchInsert records a match unless the rule already matched
 	// that day; inserted reports which.
 	EvidenceMatchInsert(ctx context.Context, m EvidenceMatch) (out EvidenceMatch, inserted bool, err error)
+	// EvidenceMatchAdd records m as EvidenceMatchInsert does, but the
+	// insert may wait for the transaction's next statement: m is filled in
+	// (its ID) once that was sent, and when the rule already matched that
+	// day, that statement fails with ErrMatchTaken.
+	EvidenceMatchAdd(ctx context.Context, m *EvidenceMatch) error
 	// EvidenceMatchDays lists, per rule, the days from from on that the
 	// rules already matched.
 	EvidenceMatchDays(ctx context.Context, ruleIDs []int64, from domain.Day) (map[int64]map[domain.Day]bool, error)
@@ -221,7 +226,8 @@ type evidenceCandidate struct {
 // habit costs one commit. When an action is refused (the habit was
 // archived, the item is not on the day's timeline), that transaction is
 // undone and the sensor observed again step by step (observeApart), so the
-// refusal is kept with its match and everything else still happens.
+// refusal is kept with its match and everything else still happens; so is
+// a press whose rule another sensor matched meanwhile.
 func (s *Service) observeSensor(ctx context.Context, sensor string, readings []Reading) error {
 	err := s.tx(ctx, func(tx Store, ev *[]domain.Event) error {
 		cands, err := s.sensorState(ctx, tx, sensor, readings)
@@ -238,7 +244,7 @@ func (s *Service) observeSensor(ctx context.Context, sensor string, readings []R
 	switch {
 	case err == nil:
 		return nil
-	case refusal(err):
+	case refusal(err), errors.Is(err, ErrMatchTaken):
 		return s.observeApart(ctx, sensor, readings)
 	}
 	return fmt.Errorf("observe %s: %w", sensor, err)
@@ -335,6 +341,11 @@ func (s *Service) sensorState(ctx context.Context, tx Store, sensor string, read
 // anything: someone else completed it, or the rule changed meanwhile.
 var errSkip = errors.New("skip")
 
+// ErrMatchTaken is the store saying a rule's day was matched meanwhile
+// (EvidenceMatchAdd): another sensor of the rule took it. The transaction
+// is undone, since what went with the insert may have been written.
+var ErrMatchTaken = errors.New("the rule matched that day already")
+
 // completeMatch records a match and does its action in a transaction of
 // its own, after checking that the rule is still the one evaluated. An
 // action the app refuses (the habit was archived, the item is not on the
@@ -361,7 +372,7 @@ func (s *Service) completeMatch(ctx context.Context, sensor string, c evidenceCa
 		return s.completeMatchTx(ctx, tx, sensor, c, ev)
 	})
 	switch {
-	case err == nil, errors.Is(err, errSkip):
+	case err == nil, errors.Is(err, errSkip), errors.Is(err, ErrMatchTaken):
 		return nil
 	case !refusal(err):
 		return err
@@ -385,8 +396,8 @@ func matchRecord(sensor string, c evidenceCandidate) EvidenceMatch {
 	}
 }
 
-// completeMatchTx records a match and does its action in tx; errSkip when
-// the rule already matched that day.
+// completeMatchTx records a match and does its action in tx; an error
+// wrapping ErrMatchTaken when the rule already matched that day.
 func (s *Service) completeMatchTx(ctx context.Context, tx Store, sensor string, c evidenceCandidate, ev *[]domain.Event) error {
 	rule, m := c.rule.Value, c.match
 	qty, qerr := rule.QuantityOf(m)
@@ -395,18 +406,19 @@ func (s *Service) completeMatchTx(ctx context.Context, tx Store, sensor string, 
 	if rule.Action.Quantity != nil && qerr == nil {
 		rec.Quantity = &qty
 	}
-	rec, inserted, err := tx.EvidenceMatchInsert(ctx, rec)
-	if err != nil {
+	// The match's insert goes with the action's first read; a day another
+	// sensor of the rule took meanwhile fails that read (ErrMatchTaken).
+	if err := tx.EvidenceMatchAdd(ctx, &rec); err != nil {
 		return err
-	}
-	if !inserted {
-		return errSkip
 	}
 	if qerr != nil {
 		return qerr
 	}
 	if err := s.doEvidenceAction(ctx, tx, rule, m, qty, &rec, ev); err != nil {
 		return err
+	}
+	if rec.ID == 0 { // every action reads before it is done
+		return fmt.Errorf("evidence match of rule %d on %s: the insert was not sent", rule.ID, m.Day)
 	}
 	s.touched(ev, rule.PersonID, domain.ChangeEvidenceMatch)
 	return tx.EvidenceMatchUpdate(ctx, rec)

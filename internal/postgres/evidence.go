@@ -261,6 +261,13 @@ func nullText(s string) *string {
 	return &s
 }
 
+const matchInsertSQL = `INSERT INTO evidence_matches
+		(rule_id, person_id, day, window_key, sensor, started_at, ended_at, state, quantity, readings, action,
+		 check_in_id, activity_id, item_id, item_day, error, matched_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT ON CONSTRAINT evidence_matches_rule_day DO NOTHING
+		RETURNING ` + matchColumns
+
 // EvidenceMatchInsert implements app.EvidenceStore.
 func (s *Store) EvidenceMatchInsert(ctx context.Context, m app.EvidenceMatch) (app.EvidenceMatch, bool, error) {
 	readings, err := json.Marshal(readingsOrEmpty(m.Readings))
@@ -271,12 +278,7 @@ func (s *Store) EvidenceMatchInsert(ctx context.Context, m app.EvidenceMatch) (a
 	if err != nil {
 		return m, false, err
 	}
-	out, err := scanMatch(s.q.QueryRow(ctx, `INSERT INTO evidence_matches
-		(rule_id, person_id, day, window_key, sensor, started_at, ended_at, state, quantity, readings, action,
-		 check_in_id, activity_id, item_id, item_day, error, matched_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-		ON CONFLICT ON CONSTRAINT evidence_matches_rule_day DO NOTHING
-		RETURNING `+matchColumns,
+	out, err := scanMatch(s.q.QueryRow(ctx, matchInsertSQL,
 		m.RuleID, m.PersonID, m.Day, m.WindowKey, m.Sensor, m.StartedAt, m.EndedAt, m.State, m.Quantity, readings, action,
 		nullID(m.CheckInID), nullID(m.ActivityID), nullID(m.ItemID), m.ItemDay, nullText(m.Error), m.MatchedAt))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -286,6 +288,33 @@ func (s *Store) EvidenceMatchInsert(ctx context.Context, m app.EvidenceMatch) (a
 		return m, false, fmt.Errorf("insert evidence match of rule %d on %s: %w", m.RuleID, m.Day, err)
 	}
 	return out, true, nil
+}
+
+// EvidenceMatchAdd implements app.EvidenceStore: in a transaction the
+// insert goes with the next statement (laterRow).
+func (s *Store) EvidenceMatchAdd(ctx context.Context, m *app.EvidenceMatch) error {
+	readings, err := json.Marshal(readingsOrEmpty(m.Readings))
+	if err != nil {
+		return err
+	}
+	action, err := json.Marshal(m.Action)
+	if err != nil {
+		return err
+	}
+	return s.laterRow(ctx, matchInsertSQL, []any{m.RuleID, m.PersonID, m.Day, m.WindowKey, m.Sensor, m.StartedAt, m.EndedAt,
+		m.State, m.Quantity, readings, action, nullID(m.CheckInID), nullID(m.ActivityID), nullID(m.ItemID), m.ItemDay,
+		nullText(m.Error), m.MatchedAt},
+		func(row pgx.Row) error {
+			out, err := scanMatch(row)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("evidence match of rule %d on %s: %w", m.RuleID, m.Day, app.ErrMatchTaken)
+			}
+			if err != nil {
+				return fmt.Errorf("insert evidence match of rule %d on %s: %w", m.RuleID, m.Day, err)
+			}
+			*m = out
+			return nil
+		})
 }
 
 // EvidenceMatchDays implements app.EvidenceStore.
