@@ -730,28 +730,27 @@ func TestEveryMutationReachesHA(t *testing.T) {
 	// drop, ON soon after the reconnect (it took 11 s and 51 s before).
 	linkState := r.base + "/household/connection/ha/state"
 	r.begin()
-	conns := fake.Connections()
 	if fake.DropAll() == 0 {
 		t.Fatal("no HA socket to drop")
 	}
 	dropped := time.Now()
+	// Times, not positions: the observer stamps each message when it gets
+	// it and the fake stamps each login before its auth_ok, so the order
+	// holds however late this loop looks.
 	var up, off, on time.Time
-	upAt := 0
 	for deadline := time.Now().Add(2 * reachLimit); time.Now().Before(deadline) && on.IsZero(); time.Sleep(2 * time.Millisecond) {
-		msgs := r.obs.Messages()
-		if up.IsZero() && fake.Connections() > conns {
-			up = time.Now()
-			upAt = len(msgs)
+		if login := fake.LastLogin(); up.IsZero() && login.After(dropped) {
+			up = login
 		}
-		for i, m := range msgs[r.mark:] {
+		for _, m := range r.obs.Messages()[r.mark:] {
 			switch {
 			case m.Topic != linkState:
-			case string(m.Payload) == "OFF" && off.IsZero():
-				off = time.Now()
+			case string(m.Payload) == "OFF" && off.IsZero() && m.At.After(dropped):
+				off = m.At
 			// Only an ON after the reconnect counts: one the bridge read
 			// before the drop and published late says nothing of the link.
-			case string(m.Payload) == "ON" && !off.IsZero() && !up.IsZero() && r.mark+i >= upAt && on.IsZero():
-				on = time.Now()
+			case string(m.Payload) == "ON" && !off.IsZero() && !up.IsZero() && m.At.After(up) && on.IsZero():
+				on = m.At
 			}
 		}
 	}

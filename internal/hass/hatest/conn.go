@@ -120,6 +120,11 @@ func (s *Server) authenticate(ctx context.Context, ws *websocket.Conn, superviso
 		ws.Close(websocket.StatusPolicyViolation, "")
 		return false
 	}
+	// Stamped before auth_ok goes out, so that nothing the client does
+	// because of this login can come before it.
+	s.mu.Lock()
+	s.lastLogin = time.Now()
+	s.mu.Unlock()
 	return send(map[string]string{"type": "auth_ok", "ha_version": s.opts.HAVersion})
 }
 

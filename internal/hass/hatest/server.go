@@ -126,6 +126,7 @@ type Server struct {
 	conns       map[*conn]struct{}
 	nextConn    int
 	connections int
+	lastLogin   time.Time
 	calls       []ServiceCall
 	commands    []Command
 	exposed     map[string]map[string]bool
@@ -414,6 +415,13 @@ func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.connections
+}
+
+// LastLogin is when the fake last accepted a token (zero if never).
+func (s *Server) LastLogin() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastLogin
 }
 
 // Live is how many logged-in connections are open now.

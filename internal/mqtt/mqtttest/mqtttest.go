@@ -60,6 +60,7 @@ type Received struct {
 	Topic    string
 	Payload  []byte
 	Retained bool
+	At       time.Time // when the observer got it
 }
 
 // Observer is a plain clean-session Paho client that records what it sees.
@@ -97,7 +98,7 @@ func (o *Observer) Subscribe(filter string) {
 	o.t.Helper()
 	tok := o.client.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
 		o.mu.Lock()
-		o.msgs = append(o.msgs, Received{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained()})
+		o.msgs = append(o.msgs, Received{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained(), At: time.Now()})
 		o.mu.Unlock()
 		select {
 		case o.notify <- struct{}{}:
