@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -32,17 +31,8 @@ func BenchmarkPressObserve(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := pgxpool.ParseConfig(dbtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
 	trips := &dbtest.RoundTrips{}
-	cfg.ConnConfig.Tracer = trips
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
+	pool := dbtest.Traced(b, trips)
 	day := domain.NewDay(2026, time.March, 10)
 	clk := &clock{t: day.Start(berlin).Add(9 * time.Hour)}
 	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: zerolog.Nop(), Now: clk.Now,

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -92,17 +91,8 @@ func countingFixture(t *testing.T, start time.Time) (*fixture, *statements) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := pgxpool.ParseConfig(dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := &statements{}
-	cfg.ConnConfig.Tracer = st
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := dbtest.Traced(t, st)
 	f := &fixture{pool: pool, store: postgres.NewStore(pool), clock: &clock{t: start}, events: &events{}}
 	f.svc = app.New(app.Options{Store: f.store, Logger: zerolog.Nop(), Now: f.clock.Now,
 		Location: func() *time.Location { return berlin }, Sinks: []app.EventSink{f.events}, Tree: tree})

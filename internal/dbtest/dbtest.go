@@ -88,7 +88,23 @@ func URL(t testing.TB) string {
 // ends.
 func New(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), URL(t))
+	return Traced(t, nil)
+}
+
+// Traced is New with tracer on every connection of the pool, for tests
+// that count or log what reaches the server (see RoundTrips). Each tune
+// runs on the configuration before the pool opens.
+func Traced(t testing.TB, tracer pgx.QueryTracer, tune ...func(*pgxpool.Config)) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.Tracer = tracer
+	for _, f := range tune {
+		f(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

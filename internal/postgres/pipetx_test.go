@@ -14,18 +14,10 @@ import (
 
 func countingPool(t *testing.T) (*pgxpool.Pool, *dbtest.RoundTrips) {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	trips := &dbtest.RoundTrips{}
-	cfg.ConnConfig.Tracer = trips
-	cfg.MaxConns = 1 // a connection left in a transaction would show
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := dbtest.Traced(t, trips, func(cfg *pgxpool.Config) {
+		cfg.MaxConns = 1 // a connection left in a transaction would show
+	})
 	if _, err := pool.Exec(context.Background(), `CREATE TABLE pipe (k int PRIMARY KEY, v text NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}

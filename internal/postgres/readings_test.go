@@ -314,16 +314,9 @@ func BenchmarkReadingsInsertOne(b *testing.B) {
 func TestLazyCommitStaysInItsTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MaxConns = 1 // every statement below runs on the same connection
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := dbtest.Traced(t, nil, func(cfg *pgxpool.Config) {
+		cfg.MaxConns = 1 // every statement below runs on the same connection
+	})
 	synchronous := func(after string) {
 		t.Helper()
 		var v string

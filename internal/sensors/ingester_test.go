@@ -115,18 +115,10 @@ func TestIngesterObservesRedeliveriesAfterCommit(t *testing.T) {
 func TestIngesterRetriesUntilTheDatabaseTakesTheBatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := dbtest.URL(t)
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "100"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	locker, err := pgxpool.New(ctx, url)
+	pool := dbtest.Traced(t, nil, func(cfg *pgxpool.Config) {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = "100"
+	})
+	locker, err := pgxpool.New(ctx, pool.Config().ConnString())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
@@ -72,16 +71,7 @@ func BenchmarkReadingToStreak(b *testing.B) {
 	// each): a number that, unlike the times, does not depend on the
 	// machine.
 	trips := &dbtest.RoundTrips{}
-	cfg, err := pgxpool.ParseConfig(dbtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.ConnConfig.Tracer = trips
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
+	pool := dbtest.Traced(b, trips)
 	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: zerolog.Nop(), Tree: tree,
 		Location: func() *time.Location { return time.UTC }})
 	// A household of people with fifteen habits each (fourteen people for
