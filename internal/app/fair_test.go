@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -225,6 +226,62 @@ func TestDailyXPCeiling(t *testing.T) {
 	}
 	if got := habitXP(t, f, "kid"); got != domain.DailyXPCeiling+100 {
 		t.Fatalf("next day: %d XP, want %d", got, domain.DailyXPCeiling+100)
+	}
+	wantVerifyClean(t, f)
+}
+
+// The ceiling holds when a day's awards race: routine items and check-ins
+// of one person at once, past the ceiling together. Each award reads what
+// the day earned under the person's lock (a fold reads it along and the
+// unit holds it), so no two credit the same room under the ceiling.
+func TestDailyXPCeilingUnderConcurrentAwards(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, at(2026, time.June, 10, 20, 0, 0))
+	ctx := context.Background()
+	var items []routine.Item
+	for i := range 8 {
+		items = append(items, clockItem(string(rune('A'+i))+" task", 7, i, 100, 60))
+	}
+	habits := []string{"Read", "Walk", "Stretch"}
+	// Four people race at once, each on their own: four chances to catch
+	// a doubled credit per run.
+	people := []string{"ann", "ben", "cat", "dan"}
+	for _, p := range people {
+		f.person(t, p)
+		if _, err := f.svc.CreateRoutine(ctx, p, app.RoutineInput{Name: "Big day", Schedule: routine.Schedule{Kind: routine.ScheduleDaily}, Items: items}); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range habits {
+			f.habit(t, p, h, domain.NewDay(2026, time.June, 10))
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(people)*(len(items)+len(habits)))
+	for _, p := range people {
+		for _, it := range items {
+			wg.Go(func() {
+				_, err := f.svc.SetItemStatus(ctx, app.ItemStatusInput{Person: p, Item: it.Title, Status: routine.StatusDone})
+				errs <- err
+			})
+		}
+		for _, h := range habits {
+			wg.Go(func() {
+				_, err := f.svc.CheckIn(ctx, app.CheckInInput{Person: p, Habit: h, Source: domain.SourceManual})
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range people {
+		if got := habitXP(t, f, p); got != domain.DailyXPCeiling {
+			t.Errorf("%s: the day credited %d XP, want the ceiling %d", p, got, domain.DailyXPCeiling)
+		}
 	}
 	wantVerifyClean(t, f)
 }

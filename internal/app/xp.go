@@ -28,12 +28,19 @@ const (
 // no-op) and emits level_up for every level it crosses. The ledger keeps
 // what the source earned; the total gains what the day may still credit
 // under domain.DailyXPCeiling. No XP is credited to a day after today.
+//
+// The person's totals are locked before the ledger is touched, so that
+// what the day earned, read with the award, counts every award of a
+// transaction that came first (see unit).
 func (s *Service) awardXP(ctx context.Context, tx Store, personID int64, day domain.Day, kind, source string, amount int, ev *[]domain.Event) error {
 	if amount <= 0 {
 		return nil
 	}
 	if day.After(s.today()) {
 		return fmt.Errorf("%s %s: XP for %s, a day after today: %w", kind, source, day, domain.ErrConflict)
+	}
+	if _, err := tx.ProgressGet(ctx, personID); err != nil {
+		return err
 	}
 	added, earned, err := tx.XPAward(ctx, personID, day, kind, source, amount)
 	if err != nil || !added {
@@ -54,7 +61,11 @@ func creditDelta(kind string, earned, amount int) int64 {
 }
 
 // revokeXP removes the award of one source, if any, and returns its amount.
+// The totals are locked first, as in awardXP.
 func (s *Service) revokeXP(ctx context.Context, tx Store, personID int64, kind, source string, ev *[]domain.Event) (int, error) {
+	if _, err := tx.ProgressGet(ctx, personID); err != nil {
+		return 0, err
+	}
 	amount, day, err := tx.XPRevoke(ctx, personID, kind, source)
 	if err != nil || amount == 0 {
 		return 0, err
