@@ -153,7 +153,8 @@ func TestCheckInStatements(t *testing.T) {
 	// round trips before the day's score sources, the score it replaces,
 	// the achievements' sources and the goals came in one batch, the
 	// habit's rows with the fold's sources, and the check-in's insert with
-	// them.
+	// them; 5 before the unit held what the day earned, read with the
+	// fold's sources, so the award waits for the next statement.
 	if stmts > maxCheckInStatements || trips > maxCheckInTrips {
 		t.Errorf("a check-in sent %d statements in %d round trips, want at most %d in %d", stmts, trips, maxCheckInStatements, maxCheckInTrips)
 	}
@@ -169,6 +170,9 @@ func TestCheckInStatements(t *testing.T) {
 	}
 	if n := strings.Count(all, "FROM habit_days d JOIN habits h"); n != 1 {
 		t.Errorf("the person's habit rows of the day were read %d times, want once (for the score and the achievements)", n)
+	}
+	if n := strings.Count(all, "WITH ins AS (INSERT INTO xp_ledger"); n != 0 {
+		t.Errorf("the check-in's award asked the database what the day earned %d times, want never: the fold read it", n)
 	}
 }
 
@@ -210,8 +214,8 @@ func TestSensorCheckInStatements(t *testing.T) {
 	// reads waited for the next statement; 12 before what re-deriving the
 	// day reads came in one batch, the habit's rows with the fold's sources
 	// and the check-in's insert with them, and the match's insert with the
-	// check-in's first read (the readings' own write, beside
-	// this, is one more).
+	// check-in's first read; 6 before the unit held what the day earned
+	// (the readings' own write, beside this, is one more).
 	if stmts > maxSensorCheckInStatements || trips > maxSensorCheckInTrips {
 		t.Errorf("a press sent %d statements in %d round trips, want at most %d in %d", stmts, trips, maxSensorCheckInStatements, maxSensorCheckInTrips)
 	}
@@ -318,8 +322,8 @@ func logStatements(t *testing.T, sql []string) {
 // What a check-in that completes a habit, and a reading that does, send
 // now (the tests log each).
 const (
-	maxCheckInStatements       = 28
-	maxCheckInTrips            = 5
-	maxSensorCheckInStatements = 38
-	maxSensorCheckInTrips      = 6
+	maxCheckInStatements       = 29
+	maxCheckInTrips            = 4
+	maxSensorCheckInStatements = 39
+	maxSensorCheckInTrips      = 5
 )

@@ -196,8 +196,9 @@ type CheckInStore interface {
 	CheckIns(ctx context.Context, habitID int64, from, to domain.Day) ([]domain.CheckIn, error)
 	// FoldSources reads, in one round trip, what folding a habit's days
 	// from … to reads besides the day rows: its check-ins from checkInsFrom
-	// on (CheckIns), the days paid per check-in (CheckInDaysPaidPerCheckIn)
-	// and the person's current awards of the given sources of kinds.
+	// on (CheckIns), the days paid per check-in (CheckInDaysPaidPerCheckIn),
+	// the person's current awards of the given sources of kinds, and what
+	// each day from … to earned (XPDayTotal).
 	FoldSources(ctx context.Context, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) (FoldSources, error)
 	// HabitFold reads, in one round trip, the latest day row before
 	// rowsFrom (HabitDayBefore), the rows from rowsFrom to to (HabitDays)
@@ -245,6 +246,10 @@ type ProgressStore interface {
 	// earned is what the day's awards earned before this one, achievements
 	// left out (XPDayTotal as it was), read in the same statement.
 	XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (added bool, earned int, err error)
+	// XPAdd records an award the caller knows is new, without an answer:
+	// in a transaction it goes with the next statement, and an award that
+	// was there already fails the transaction.
+	XPAdd(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) error
 	// XPRevoke deletes an award and returns its amount (0 when absent) and
 	// day.
 	XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error)
@@ -406,6 +411,9 @@ type FoldSources struct {
 	// Awards is the person's award of each asked source that has one,
 	// keyed by AwardKey(kind, source).
 	Awards map[string]int
+	// Earned is what each day of the fold earned (XPDayTotal); a day
+	// without awards is missing.
+	Earned map[domain.Day]int
 }
 
 // HabitFold is what HabitFold reads: the row before rowsFrom (when OK),

@@ -19,12 +19,25 @@ import (
 //   - A person's modifiers (what the allocated tree nodes change in the
 //     rules) are read once and held until the use case allocates or
 //     clears a node.
+//   - What a fold read of a person's XP ledger while holding their totals
+//     (what its days earned, which of its sources have no award) is held
+//     and kept up to date by the unit's own awards and revokes: an award
+//     of such a source on such a day needs no answer from the database
+//     (XPAdd instead of XPAward), so it waits for the next statement. The
+//     totals' lock makes it safe: every award and revoke takes it first.
 //
 // Nothing outlives the transaction: a retried transaction starts a new unit.
 type unit struct {
 	Store
 	progress map[int64]*heldProgress
 	mods     map[int64]heldMods
+	xp       map[int64]*heldXP
+}
+
+// heldXP is what a unit knows of one person's XP ledger.
+type heldXP struct {
+	earned map[domain.Day]int // XPDayTotal of the days known
+	absent map[string]bool    // AwardKey of the sources known to have no award
 }
 
 type heldProgress struct {
@@ -45,7 +58,7 @@ func (s *Service) inTx(ctx context.Context, fn func(tx Store) error) error {
 		if _, nested := tx.(*unit); nested {
 			return fn(tx)
 		}
-		u := &unit{Store: tx, progress: map[int64]*heldProgress{}, mods: map[int64]heldMods{}}
+		u := &unit{Store: tx, progress: map[int64]*heldProgress{}, mods: map[int64]heldMods{}, xp: map[int64]*heldXP{}}
 		if err := fn(u); err != nil {
 			return err
 		}
@@ -113,6 +126,107 @@ func (u *unit) ChangeSources(ctx context.Context, personID int64, q ChangeQuery)
 		u.progress[personID] = &heldProgress{p: cs.Progress.Clone()}
 	}
 	return cs, nil
+}
+
+// FoldSources holds what it read of the ledger (see unit).
+func (u *unit) FoldSources(ctx context.Context, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) (FoldSources, error) {
+	_, locked := u.progress[personID]
+	fs, err := u.Store.FoldSources(ctx, personID, habitID, checkInsFrom, from, to, kinds, sources)
+	if err == nil && locked {
+		u.holdLedger(personID, from, to, kinds, sources, fs)
+	}
+	return fs, err
+}
+
+// HabitFold holds what it read of the ledger (see unit).
+func (u *unit) HabitFold(ctx context.Context, personID, habitID int64, rowsFrom, checkInsFrom, from, to domain.Day, kinds, sources []string) (HabitFold, error) {
+	_, locked := u.progress[personID]
+	hf, err := u.Store.HabitFold(ctx, personID, habitID, rowsFrom, checkInsFrom, from, to, kinds, sources)
+	if err == nil && locked {
+		u.holdLedger(personID, from, to, kinds, sources, hf.Sources)
+	}
+	return hf, err
+}
+
+// holdLedger holds what a fold read of the ledger while the person's
+// totals were locked: it stays true until the commit, since the unit's
+// own awards and revokes keep it up to date and no one else's can come
+// between.
+func (u *unit) holdLedger(personID int64, from, to domain.Day, kinds, sources []string, fs FoldSources) {
+	x := u.xp[personID]
+	if x == nil {
+		x = &heldXP{earned: map[domain.Day]int{}, absent: map[string]bool{}}
+		u.xp[personID] = x
+	}
+	for d := from; !d.After(to); d = d.Add(1) {
+		x.earned[d] = fs.Earned[d]
+	}
+	for _, k := range kinds {
+		for _, s := range sources {
+			key := AwardKey(k, s)
+			_, has := fs.Awards[key]
+			x.absent[key] = !has
+		}
+	}
+}
+
+// XPAward records an award known to be new on a day whose earnings are
+// known without waiting for an answer (XPAdd); others as the store does.
+func (u *unit) XPAward(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) (bool, int, error) {
+	key := AwardKey(kind, source)
+	x := u.xp[personID]
+	if x != nil {
+		if earned, ok := x.earned[day]; ok && x.absent[key] {
+			if err := u.Store.XPAdd(ctx, personID, day, kind, source, amount); err != nil {
+				return false, 0, err
+			}
+			x.absent[key] = false
+			x.earned[day] = earned + capped(kind, amount)
+			return true, earned, nil
+		}
+	}
+	added, earned, err := u.Store.XPAward(ctx, personID, day, kind, source, amount)
+	if err == nil && x != nil {
+		x.absent[key] = false
+		if _, ok := x.earned[day]; ok {
+			x.earned[day] = earned
+			if added {
+				x.earned[day] += capped(kind, amount)
+			}
+		}
+	}
+	return added, earned, err
+}
+
+// XPRevoke keeps what the unit holds of the ledger up to date.
+func (u *unit) XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error) {
+	amount, day, err := u.Store.XPRevoke(ctx, personID, kind, source)
+	if x := u.xp[personID]; err == nil && x != nil {
+		x.absent[AwardKey(kind, source)] = true
+		if earned, ok := x.earned[day]; ok && amount != 0 {
+			x.earned[day] = earned - capped(kind, amount)
+		}
+	}
+	return amount, day, err
+}
+
+// XPDayTotal answers a day the unit holds without a round trip.
+func (u *unit) XPDayTotal(ctx context.Context, personID int64, day domain.Day) (int, error) {
+	if x := u.xp[personID]; x != nil {
+		if earned, ok := x.earned[day]; ok {
+			return earned, nil
+		}
+	}
+	return u.Store.XPDayTotal(ctx, personID, day)
+}
+
+// capped is what an award of kind adds to its day's XPDayTotal:
+// achievements stand outside the daily ceiling.
+func capped(kind string, amount int) int {
+	if kind == xpAchievement {
+		return 0
+	}
+	return amount
 }
 
 // flush writes every changed row once.

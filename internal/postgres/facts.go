@@ -72,7 +72,7 @@ func (s *Store) HabitFold(ctx context.Context, personID, habitID int64, rowsFrom
 // queueFoldSources queues FoldSources' reads into b; what they read is in
 // the answer once b was sent.
 func queueFoldSources(b *pgx.Batch, personID, habitID int64, checkInsFrom, from, to domain.Day, kinds, sources []string) *app.FoldSources {
-	src := &app.FoldSources{Paid: map[domain.Day]bool{}, Awards: map[string]int{}}
+	src := &app.FoldSources{Paid: map[domain.Day]bool{}, Awards: map[string]int{}, Earned: map[domain.Day]int{}}
 	b.Queue("SELECT "+checkInColumns+" FROM check_ins WHERE habit_id = $1 AND day BETWEEN $2 AND $3 ORDER BY at, id", habitID, checkInsFrom, to).
 		Query(func(rows pgx.Rows) (err error) {
 			src.CheckIns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.CheckIn, error) { return scanCheckIn(r) })
@@ -93,6 +93,16 @@ func queueFoldSources(b *pgx.Batch, personID, habitID int64, checkInsFrom, from,
 		var amount int
 		_, err := pgx.ForEachRow(rows, []any{&kind, &source, &amount}, func() error {
 			src.Awards[app.AwardKey(kind, source)] = amount
+			return nil
+		})
+		return err
+	})
+	b.Queue(`SELECT day, sum(amount) FROM xp_ledger WHERE person_id = $1 AND day BETWEEN $2 AND $3 AND source_kind <> 'achievement'
+		GROUP BY day`, personID, from, to).Query(func(rows pgx.Rows) error {
+		var day domain.Day
+		var earned int
+		_, err := pgx.ForEachRow(rows, []any{&day, &earned}, func() error {
+			src.Earned[day] = earned
 			return nil
 		})
 		return err

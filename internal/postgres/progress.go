@@ -30,6 +30,14 @@ func (s *Store) XPAward(ctx context.Context, personID int64, day domain.Day, kin
 	return added, earned, nil
 }
 
+// XPAdd implements app.ProgressStore: the insert goes with the next
+// statement, and a unique violation fails the transaction there.
+func (s *Store) XPAdd(ctx context.Context, personID int64, day domain.Day, kind, source string, amount int) error {
+	return s.laterExec(ctx, fmt.Sprintf("award %s %s", kind, source),
+		"INSERT INTO xp_ledger (person_id, day, source_kind, source_id, amount) VALUES ($1, $2, $3, $4, $5)",
+		personID, day, kind, source, amount)
+}
+
 // XPRevoke implements app.ProgressStore.
 func (s *Store) XPRevoke(ctx context.Context, personID int64, kind, source string) (int, domain.Day, error) {
 	var amount int
