@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,19 @@ func TestSensorCatalogFromHAAndZigbee2MQTT(t *testing.T) {
 		_, vibration := all["zigbee2mqtt/bed/vibration"]
 		return bed && vibration
 	})
+	// One get_config per connection: the one that waits for RUNNING
+	// brings the language and time zone too.
+	perConn := map[int]int{}
+	for _, c := range fake.Commands() {
+		if c.Type == "get_config" {
+			perConn[c.Conn]++
+		}
+	}
+	for conn, n := range perConn {
+		if n != 1 {
+			t.Errorf("connection %d asked get_config %d times, want once", conn, n)
+		}
+	}
 	if n := len(sensors("?source=ha")); n != 3 {
 		t.Errorf("%d HA entities listed, want 3", n)
 	}
@@ -166,5 +180,48 @@ func TestSensorCatalogFromHAAndZigbee2MQTT(t *testing.T) {
 	})
 	if _, bed := sensors("?source=ha")["binary_sensor.bed_occupancy"]; !bed {
 		t.Error("binary_sensor.bed_occupancy left the catalog with the guest room's light")
+	}
+}
+
+// TestTimeZoneFromHomeAssistant: without LIFEOPS_TIMEZONE the household's
+// time zone is HA's, read from the one get_config of the connection.
+func TestTimeZoneFromHomeAssistant(t *testing.T) {
+	t.Parallel()
+	const haToken = "ha-token"
+	fake := hatest.Start(t, hatest.Options{Token: haToken, TimeZone: "Pacific/Auckland"})
+	p := start(t, dbtest.URL(t), "LIFEOPS_HA_URL="+fake.WebSocketURL(), "LIFEOPS_HA_TOKEN="+haToken)
+	seen := func(line map[string]any) bool {
+		return line["message"] == "household time zone from Home Assistant" && line["time_zone"] == "Pacific/Auckland"
+	}
+	found := slices.ContainsFunc(p.early, seen)
+	for deadline := time.After(10 * time.Second); !found; {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				t.Fatalf("lifeops exited: %v", <-p.done)
+			}
+			found = seen(line)
+		case <-deadline:
+			t.Fatal("no household time zone from Home Assistant within 10 s of ready")
+		}
+	}
+	count := func(typ string) int {
+		n := 0
+		for _, c := range fake.Commands() {
+			if c.Type == typ {
+				n++
+			}
+		}
+		return n
+	}
+	// Counted once the entities were listed, the connection's last use of
+	// get_config.
+	for deadline := time.Now().Add(10 * time.Second); count("get_states") == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("HA's entities not listed within 10 s")
+		}
+	}
+	if n := count("get_config"); n != 1 {
+		t.Errorf("get_config asked %d times, want once", n)
 	}
 }

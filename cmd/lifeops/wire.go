@@ -266,21 +266,18 @@ func (p *parts) startHA(ctx context.Context, cfg config.Config, svc *app.Service
 	hass.NewActions(client, svc, svc, log.With().Str("component", "actions").Logger()).KeepResults(svc)
 	client.OnLinkChange(func(up bool) { svc.ConnectionChanged(context.Background(), "home_assistant", up) })
 	hass.NewNotificationActions(client, svc, personEntity(svc), log.With().Str("component", "notification_actions").Logger())
-	client.OnConnect(func(ctx context.Context) {
-		c, err := client.GetConfig(ctx)
-		if err != nil {
-			log.Warn().Err(err).Msg("home assistant get_config")
-			return
-		}
-		p.lang.SetFromHA(c.Language)
-		if loc, err := c.Location(); err == nil && z.fixed == nil {
-			z.fromHA.Store(loc)
-			log.Info().Str("time_zone", loc.String()).Str("ha_version", c.Version).Msg("household time zone from Home Assistant")
-		}
-	})
 	// Every entity HA has goes to the sensor catalog on each connection:
 	// the rule form offers them, and rules refuse ids HA does not have.
-	hass.ListEntitiesOnConnect(client, hass.EntityListOptions{Lister: svc, Logger: log.With().Str("component", "sensor_catalog").Logger()})
+	// The get_config it asks first also brings the household's language
+	// and time zone.
+	hass.ListEntitiesOnConnect(client, hass.EntityListOptions{Lister: svc, Logger: log.With().Str("component", "sensor_catalog").Logger(),
+		OnConfig: func(c hass.Config) {
+			p.lang.SetFromHA(c.Language)
+			if loc, err := c.Location(); err == nil && z.fixed == nil {
+				z.fromHA.Store(loc)
+				log.Info().Str("time_zone", loc.String()).Str("ha_version", c.Version).Msg("household time zone from Home Assistant")
+			}
+		}})
 	health.Set("home_assistant", func(context.Context) app.DepStatus {
 		st := client.Status()
 		s := app.DepStatus{Error: st.LastError}

@@ -29,6 +29,10 @@ type EntityListOptions struct {
 	// StartPoll is how often HA is asked whether it has finished starting
 	// before its entities are listed; 0 is 5 s.
 	StartPoll time.Duration
+	// OnConfig, when set, is handed each connection's first get_config
+	// answer, so that what else reads HA's configuration (its time zone,
+	// its language) does not ask again.
+	OnConfig func(Config)
 }
 
 // ListEntitiesOnConnect makes c tell the lister every entity HA has after
@@ -49,17 +53,20 @@ func ListEntitiesOnConnect(c *Client, o EntityListOptions) {
 	c.OnConnect(func(ctx context.Context) {
 		// Hooks run one after another: the wait for RUNNING must not
 		// hold up those after it (the entity feed, the exposer).
-		go listWhenRunning(ctx, c, o.Lister, poll, log)
+		go listWhenRunning(ctx, c, o, poll, log)
 	})
 }
 
-// listWhenRunning waits until HA runs and hands its entities to lister.
-func listWhenRunning(ctx context.Context, c *Client, lister SensorLister, poll time.Duration, log zerolog.Logger) {
-	for {
+// listWhenRunning waits until HA runs and hands its entities to o.Lister.
+func listWhenRunning(ctx context.Context, c *Client, o EntityListOptions, poll time.Duration, log zerolog.Logger) {
+	for first := true; ; first = false {
 		cfg, err := c.GetConfig(ctx)
 		if err != nil {
 			log.Warn().Err(err).Msg("home assistant get_config: its entities are not listed")
 			return
+		}
+		if first && o.OnConfig != nil {
+			o.OnConfig(cfg)
 		}
 		if cfg.State == "" || cfg.State == coreRunning {
 			break
@@ -76,7 +83,7 @@ func listWhenRunning(ctx context.Context, c *Client, lister SensorLister, poll t
 		log.Warn().Err(err).Msg("home assistant get_states: the sensor list is not refreshed")
 		return
 	}
-	res, err := lister.ListSensors(ctx, sourceHA, CatalogEntries(states))
+	res, err := o.Lister.ListSensors(ctx, sourceHA, CatalogEntries(states))
 	if err != nil {
 		log.Warn().Err(err).Msg("home assistant entities not listed")
 		return

@@ -69,3 +69,43 @@ func TestEntitiesListedOnceHARuns(t *testing.T) {
 		t.Fatalf("get_states asked %d times", n)
 	}
 }
+
+// TestConfigAskedOncePerConnection: the get_config that waits for RUNNING
+// also hands the configuration (time zone, language) to OnConfig, once per
+// connection however often HA is asked while it starts, so nothing else
+// asks HA for it again.
+func TestConfigAskedOncePerConnection(t *testing.T) {
+	t.Parallel()
+	fake, client := start(t, hatest.Options{TimeZone: "Europe/Amsterdam"}, nil)
+	fake.SetCoreState("STARTING")
+	tree, err := character.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Options{Store: postgres.NewStore(dbtest.New(t)), Logger: zerolog.Nop(), Tree: tree, Location: func() *time.Location { return time.UTC }})
+	var configs atomic.Int32
+	var zone atomic.Value
+	ListEntitiesOnConnect(client, EntityListOptions{Lister: svc, Logger: zerolog.Nop(), StartPoll: 20 * time.Millisecond,
+		OnConfig: func(c Config) {
+			configs.Add(1)
+			zone.Store(c.TimeZone)
+		}})
+	run(t, client)
+	connected(t, client)
+	waitFor(t, "get_config asked while HA starts", func() bool { return countType(fake, "get_config") >= 3 })
+	if n := configs.Load(); n != 1 || zone.Load() != "Europe/Amsterdam" {
+		t.Fatalf("OnConfig called %d times with the time zone %v while HA started, want once with Europe/Amsterdam", n, zone.Load())
+	}
+	fake.SetCoreState("RUNNING")
+	waitFor(t, "HA's entities listed", func() bool { return countType(fake, "get_states") == 1 })
+	asked := countType(fake, "get_config")
+	// A new connection to an HA that runs: one get_config, one OnConfig.
+	fake.DropAll()
+	waitFor(t, "HA's entities listed again", func() bool { return countType(fake, "get_states") == 2 })
+	if n := countType(fake, "get_config") - asked; n != 1 {
+		t.Errorf("the second connection asked get_config %d times, want once", n)
+	}
+	if n := configs.Load(); n != 2 {
+		t.Errorf("OnConfig called %d times in two connections, want 2", n)
+	}
+}
