@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lifeops/lifeops/internal/app"
 )
@@ -166,7 +167,11 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 
 func TestHabitsCheckInsStreaksToday(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	// Noon: the habit's window opens at 06:00, and a check-in before it
+	// earns no XP that the undo could take back (on the wall clock this
+	// failed between midnight and six).
+	noon := time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	e := newEnvAt(t, func() time.Time { return noon })
 	p := e.person("Dora")
 	base := fmt.Sprintf("/api/v1/people/%d", p.ID)
 	habit := map[string]any{"name": "Read", "schedule": map[string]any{"kind": "weekdays", "weekdays": []int{0, 1, 2, 3, 4, 5, 6}},
