@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -70,11 +71,18 @@ type fixture struct {
 
 func newFixture(t *testing.T, start time.Time) *fixture {
 	t.Helper()
+	return tracedFixture(t, start, nil)
+}
+
+// tracedFixture is newFixture with tracer on the pool's connections (see
+// dbtest.Traced), for tests and benchmarks that count statements.
+func tracedFixture(t testing.TB, start time.Time, tracer pgx.QueryTracer) *fixture {
+	t.Helper()
 	tree, err := character.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := dbtest.New(t)
+	pool := dbtest.Traced(t, tracer)
 	f := &fixture{pool: pool, store: postgres.NewStore(pool), clock: &clock{t: start}, events: &events{}}
 	f.svc = app.New(app.Options{
 		Store: f.store, Logger: zerolog.Nop(), Now: f.clock.Now,

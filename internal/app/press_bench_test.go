@@ -6,14 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/domain"
-	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/domain/evidence"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // BenchmarkPressObserve times the rules' share of a button press alone
@@ -27,16 +23,9 @@ import (
 func BenchmarkPressObserve(b *testing.B) {
 	const presses, perPerson = 40, 15
 	ctx := context.Background()
-	tree, err := character.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
 	trips := &dbtest.RoundTrips{}
-	pool := dbtest.Traced(b, trips)
-	day := domain.NewDay(2026, time.March, 10)
-	clk := &clock{t: day.Start(berlin).Add(9 * time.Hour)}
-	svc := app.New(app.Options{Store: postgres.NewStore(pool), Logger: zerolog.Nop(), Now: clk.Now,
-		Location: func() *time.Location { return berlin }, Tree: tree})
+	f := tracedFixture(b, at(2026, time.March, 10, 9, 0, 0), trips)
+	svc, clk := f.svc, f.clock
 	var person string
 	for i := range 2*presses + 1 { // one warm-up press
 		if i%perPerson == 0 {

@@ -10,14 +10,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/rs/zerolog"
 
 	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/domain"
-	"github.com/lifeops/lifeops/internal/domain/character"
 	"github.com/lifeops/lifeops/internal/domain/evidence"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 // statements counts what a pool sends to PostgreSQL: each query, each
@@ -87,16 +83,8 @@ func (s *statements) count(fn func()) (stmts, trips int, sql []string) {
 
 func countingFixture(t *testing.T, start time.Time) (*fixture, *statements) {
 	t.Helper()
-	tree, err := character.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := &statements{}
-	pool := dbtest.Traced(t, st)
-	f := &fixture{pool: pool, store: postgres.NewStore(pool), clock: &clock{t: start}, events: &events{}}
-	f.svc = app.New(app.Options{Store: f.store, Logger: zerolog.Nop(), Now: f.clock.Now,
-		Location: func() *time.Location { return berlin }, Sinks: []app.EventSink{f.events}, Tree: tree})
-	return f, st
+	return tracedFixture(t, start, st), st
 }
 
 // TestCheckInStatements counts what one check-in sends to PostgreSQL: the
