@@ -268,19 +268,28 @@ const matchInsertSQL = `INSERT INTO evidence_matches
 		ON CONFLICT ON CONSTRAINT evidence_matches_rule_day DO NOTHING
 		RETURNING ` + matchColumns
 
-// EvidenceMatchInsert implements app.EvidenceStore.
-func (s *Store) EvidenceMatchInsert(ctx context.Context, m app.EvidenceMatch) (app.EvidenceMatch, bool, error) {
+// matchInsertArgs are matchInsertSQL's arguments for m.
+func matchInsertArgs(m app.EvidenceMatch) ([]any, error) {
 	readings, err := json.Marshal(readingsOrEmpty(m.Readings))
 	if err != nil {
-		return m, false, err
+		return nil, err
 	}
 	action, err := json.Marshal(m.Action)
 	if err != nil {
+		return nil, err
+	}
+	return []any{m.RuleID, m.PersonID, m.Day, m.WindowKey, m.Sensor, m.StartedAt, m.EndedAt, m.State, m.Quantity,
+		readings, action, nullID(m.CheckInID), nullID(m.ActivityID), nullID(m.ItemID), m.ItemDay, nullText(m.Error),
+		m.MatchedAt}, nil
+}
+
+// EvidenceMatchInsert implements app.EvidenceStore.
+func (s *Store) EvidenceMatchInsert(ctx context.Context, m app.EvidenceMatch) (app.EvidenceMatch, bool, error) {
+	args, err := matchInsertArgs(m)
+	if err != nil {
 		return m, false, err
 	}
-	out, err := scanMatch(s.q.QueryRow(ctx, matchInsertSQL,
-		m.RuleID, m.PersonID, m.Day, m.WindowKey, m.Sensor, m.StartedAt, m.EndedAt, m.State, m.Quantity, readings, action,
-		nullID(m.CheckInID), nullID(m.ActivityID), nullID(m.ItemID), m.ItemDay, nullText(m.Error), m.MatchedAt))
+	out, err := scanMatch(s.q.QueryRow(ctx, matchInsertSQL, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, false, nil
 	}
@@ -293,28 +302,21 @@ func (s *Store) EvidenceMatchInsert(ctx context.Context, m app.EvidenceMatch) (a
 // EvidenceMatchAdd implements app.EvidenceStore: in a transaction the
 // insert goes with the next statement (laterRow).
 func (s *Store) EvidenceMatchAdd(ctx context.Context, m *app.EvidenceMatch) error {
-	readings, err := json.Marshal(readingsOrEmpty(m.Readings))
+	args, err := matchInsertArgs(*m)
 	if err != nil {
 		return err
 	}
-	action, err := json.Marshal(m.Action)
-	if err != nil {
-		return err
-	}
-	return s.laterRow(ctx, matchInsertSQL, []any{m.RuleID, m.PersonID, m.Day, m.WindowKey, m.Sensor, m.StartedAt, m.EndedAt,
-		m.State, m.Quantity, readings, action, nullID(m.CheckInID), nullID(m.ActivityID), nullID(m.ItemID), m.ItemDay,
-		nullText(m.Error), m.MatchedAt},
-		func(row pgx.Row) error {
-			out, err := scanMatch(row)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("evidence match of rule %d on %s: %w", m.RuleID, m.Day, app.ErrMatchTaken)
-			}
-			if err != nil {
-				return fmt.Errorf("insert evidence match of rule %d on %s: %w", m.RuleID, m.Day, err)
-			}
-			*m = out
-			return nil
-		})
+	return s.laterRow(ctx, matchInsertSQL, args, func(row pgx.Row) error {
+		out, err := scanMatch(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("evidence match of rule %d on %s: %w", m.RuleID, m.Day, app.ErrMatchTaken)
+		}
+		if err != nil {
+			return fmt.Errorf("insert evidence match of rule %d on %s: %w", m.RuleID, m.Day, err)
+		}
+		*m = out
+		return nil
+	})
 }
 
 // EvidenceMatchDays implements app.EvidenceStore.
