@@ -189,11 +189,10 @@ func TestBackendsTerminatedWhileWriting(t *testing.T) {
 	// The drill runs its time, and on a machine too busy to have proved
 	// anything by then (too few terminations or acknowledged writes: make
 	// test runs every package at once) it goes on, up to four times as long.
-	const enoughTerminated, enoughAcked = 10, 20
+	proved := func() bool { return terminated.Load() >= 10 && acknowledged.Load() >= 20 }
 	began := time.Now()
 	end, limit := began.Add(faultDuration(t)), began.Add(4*faultDuration(t))
-	for now := time.Now(); now.Before(end) ||
-		now.Before(limit) && (terminated.Load() < enoughTerminated || acknowledged.Load() < enoughAcked); now = time.Now() {
+	for time.Now().Before(end) || time.Now().Before(limit) && !proved() {
 		time.Sleep(100 * time.Millisecond)
 		var n int64
 		if err := admin.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
@@ -224,7 +223,7 @@ func TestBackendsTerminatedWhileWriting(t *testing.T) {
 	}
 	t.Logf("%v of backend terminations (%d backends): %d writes, %d acknowledged, %d retried by the client, %d answers 503; answers %v",
 		time.Since(began).Round(time.Second), terminated.Load(), attempted.Load(), acknowledged.Load(), retried.Load(), unavailable.Load(), answers)
-	if terminated.Load() < enoughTerminated || acknowledged.Load() < enoughAcked {
+	if !proved() {
 		t.Fatalf("the drill proved little: %d backends terminated, %d writes acknowledged", terminated.Load(), acknowledged.Load())
 	}
 }

@@ -45,20 +45,19 @@ type EntityListOptions struct {
 // StartPoll) and lists then. A failure is logged; the next connection
 // asks again.
 func ListEntitiesOnConnect(c *Client, o EntityListOptions) {
-	poll := o.StartPoll
-	if poll <= 0 {
-		poll = 5 * time.Second
+	if o.StartPoll <= 0 {
+		o.StartPoll = 5 * time.Second
 	}
-	log := o.Logger
 	c.OnConnect(func(ctx context.Context) {
 		// Hooks run one after another: the wait for RUNNING must not
 		// hold up those after it (the entity feed, the exposer).
-		go listWhenRunning(ctx, c, o, poll, log)
+		go listWhenRunning(ctx, c, o)
 	})
 }
 
 // listWhenRunning waits until HA runs and hands its entities to o.Lister.
-func listWhenRunning(ctx context.Context, c *Client, o EntityListOptions, poll time.Duration, log zerolog.Logger) {
+func listWhenRunning(ctx context.Context, c *Client, o EntityListOptions) {
+	log := o.Logger
 	for first := true; ; first = false {
 		cfg, err := c.GetConfig(ctx)
 		if err != nil {
@@ -75,7 +74,7 @@ func listWhenRunning(ctx context.Context, c *Client, o EntityListOptions, poll t
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(poll):
+		case <-time.After(o.StartPoll):
 		}
 	}
 	states, err := c.GetStates(ctx)
