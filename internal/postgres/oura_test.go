@@ -6,20 +6,13 @@ import (
 	"time"
 
 	"github.com/lifeops/lifeops/internal/app"
-	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/domain"
-	"github.com/lifeops/lifeops/internal/postgres"
 )
 
 func TestOuraStore(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool := dbtest.New(t)
-	s := postgres.NewStore(pool)
-	var person int64
-	if err := pool.QueryRow(ctx, "INSERT INTO people (name, slug, color) VALUES ('Anna', 'anna', '#112233') RETURNING id").Scan(&person); err != nil {
-		t.Fatal(err)
-	}
+	_, s, person := storeWithPerson(t)
 	day := func(v string) domain.Day {
 		d, err := domain.ParseDay(v)
 		if err != nil {

@@ -5,12 +5,25 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lifeops/lifeops/internal/app"
 	"github.com/lifeops/lifeops/internal/dbtest"
 	"github.com/lifeops/lifeops/internal/domain"
 	"github.com/lifeops/lifeops/internal/postgres"
 )
+
+// storeWithPerson is a store on a fresh database holding one person, Anna,
+// whose id it returns; the pool is the store's.
+func storeWithPerson(t *testing.T) (*pgxpool.Pool, *postgres.Store, int64) {
+	t.Helper()
+	pool := dbtest.New(t)
+	var person int64
+	if err := pool.QueryRow(t.Context(), "INSERT INTO people (name, slug, color) VALUES ('Anna', 'anna', '#112233') RETURNING id").Scan(&person); err != nil {
+		t.Fatal(err)
+	}
+	return pool, postgres.NewStore(pool), person
+}
 
 // TestXPAdd: an award added without an answer goes with the transaction's
 // next statement, which sees it; one whose source has an award already
@@ -19,12 +32,7 @@ import (
 func TestXPAdd(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool := dbtest.New(t)
-	s := postgres.NewStore(pool)
-	var person int64
-	if err := pool.QueryRow(ctx, "INSERT INTO people (name, slug, color) VALUES ('Anna', 'anna', '#112233') RETURNING id").Scan(&person); err != nil {
-		t.Fatal(err)
-	}
+	pool, s, person := storeWithPerson(t)
 	day := domain.NewDay(2026, 3, 10)
 	ledger := func() (rows, sum int) {
 		t.Helper()
