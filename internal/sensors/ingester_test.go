@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,6 +55,56 @@ func TestIngesterObservesWhileWriting(t *testing.T) {
 	if st := ing.Stats(); st.Stored != 150 || st.Unchanged != 150 || st.ObserveErrors != 0 || st.Dropped != 0 || st.QueueDepth != 0 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+// TestIngesterObservesALoneReadingFirst: a lone reading (a button press)
+// is observed before its write starts, so the rules' transaction does not
+// share the machine with the write; a batch of several is observed while
+// it is written.
+func TestIngesterObservesALoneReadingFirst(t *testing.T) {
+	t.Parallel()
+	store := &countedStore{next: postgres.NewReadings(dbtest.New(t))}
+	obs := &observed{}
+	var mu sync.Mutex
+	var seen []string
+	obs.check = func(rs []sensors.Reading) error {
+		if len(rs) > 1 { // its write, the second, goes on beside the rules
+			deadline := time.Now().Add(5 * time.Second)
+			for store.writes.Load() < 2 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%d readings: %d written", len(rs), store.writes.Load()))
+		mu.Unlock()
+		return nil
+	}
+	ing := startIngester(t, sensors.IngesterOptions{Store: store, Observer: obs, Logger: testLogger(t)})
+	if !ing.Add(reading("zigbee2mqtt/button/action", "single", t0)) {
+		t.Fatal("queue full")
+	}
+	eventually(t, 5*time.Second, "the press written", func() bool { return ing.Stats().Batches == 1 })
+	message := []sensors.Reading{reading("zigbee2mqtt/door/contact", "false", t0), reading("zigbee2mqtt/door/battery", "90", t0)}
+	if !ing.AddDelivered(sensors.Delivery{ClientID: "lifeops-test", PacketID: 7, Digest: 7}, nil, message...) {
+		t.Fatal("queue full")
+	}
+	eventually(t, 5*time.Second, "the message written", func() bool { return ing.Stats().Batches == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	if got, want := strings.Join(seen, "; "), "1 readings: 0 written; 2 readings: 2 written"; got != want {
+		t.Errorf("observed %q, want %q", got, want)
+	}
+}
+
+// countedStore counts the writes that started.
+type countedStore struct {
+	next   sensors.Store
+	writes atomic.Int64
+}
+
+func (s *countedStore) ReadingsInsertDelivered(ctx context.Context, rs []sensors.Reading, ds []sensors.Delivery) ([]sensors.Reading, int, error) {
+	s.writes.Add(1)
+	return s.next.ReadingsInsertDelivered(ctx, rs, ds)
 }
 
 // TestIngesterObservesRedeliveriesAfterCommit: a batch holding an MQTT
