@@ -419,11 +419,6 @@ func (i *Ingester) take() ([]Reading, []Delivery) {
 // ended first.
 func (i *Ingester) write(ctx context.Context, batch []Reading, dels []Delivery) bool {
 	early := i.observeEarly(ctx, batch, dels)
-	if early != nil && len(batch) == 1 {
-		// Nothing to overlap with: the rules' transaction and the write
-		// would share the machine, and the press waits for the rules.
-		early = settled(<-early)
-	}
 	defer func() {
 		if early != nil {
 			<-early
@@ -471,9 +466,10 @@ func (i *Ingester) write(ctx context.Context, batch []Reading, dels []Delivery) 
 	return true
 }
 
-// observeEarly hands batch to the Observer in the background and returns
-// where its outcome comes; nil when the batch is observed after its commit
-// (no Observer, or a message in it was sent again).
+// observeEarly hands batch to the Observer in the background, a lone
+// reading at once, and returns where its outcome comes; nil when the batch
+// is observed after its commit (no Observer, or a message in it was sent
+// again).
 func (i *Ingester) observeEarly(ctx context.Context, batch []Reading, dels []Delivery) chan error {
 	if i.o.Observer == nil {
 		return nil
@@ -484,14 +480,14 @@ func (i *Ingester) observeEarly(ctx context.Context, batch []Reading, dels []Del
 		}
 	}
 	done := make(chan error, 1)
+	if len(batch) == 1 {
+		// A lone reading first, then its write: run beside the rules'
+		// transaction, the write would only share the machine with the
+		// press that waits for the rules.
+		done <- i.o.Observer.Observe(ctx, batch)
+		return done
+	}
 	go func() { done <- i.o.Observer.Observe(ctx, batch) }()
-	return done
-}
-
-// settled is a channel that already holds err.
-func settled(err error) chan error {
-	done := make(chan error, 1)
-	done <- err
 	return done
 }
 
