@@ -83,12 +83,16 @@ func TestIngesterObservesALoneReadingFirst(t *testing.T) {
 	if !ing.Add(reading("zigbee2mqtt/button/action", "single", t0)) {
 		t.Fatal("queue full")
 	}
-	eventually(t, 5*time.Second, "the press written", func() bool { return ing.Stats().Batches == 1 })
+	eventually(t, 5*time.Second, "the press written and observed", func() bool {
+		return ing.Stats().Batches == 1 && len(obs.readings()) == 1
+	})
 	message := []sensors.Reading{reading("zigbee2mqtt/door/contact", "false", t0), reading("zigbee2mqtt/door/battery", "90", t0)}
 	if !ing.AddDelivered(sensors.Delivery{ClientID: "lifeops-test", PacketID: 7, Digest: 7}, nil, message...) {
 		t.Fatal("queue full")
 	}
-	eventually(t, 5*time.Second, "the message written", func() bool { return ing.Stats().Batches == 2 })
+	eventually(t, 5*time.Second, "the message written and observed", func() bool {
+		return ing.Stats().Batches == 2 && len(obs.readings()) == 3
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if got, want := strings.Join(seen, "; "), "1 readings: 0 written; 2 readings: 2 written"; got != want {
