@@ -32,11 +32,11 @@ type IngesterOptions struct {
 	// completes does not wait for the reading to be stored (the rules keep
 	// their own state, and a check-in they make is kept once per rule and
 	// day however often a reading comes). A lone reading (a button, a
-	// door) is observed first and written after: on a small machine the
-	// write, run beside the rules, only slows them. A batch holding an MQTT message
-	// sent again (DUP) is observed after its commit instead, without the
-	// readings the store recognised as stored before; so is a batch whose
-	// early observation failed, with the readings it stored.
+	// door) is observed first and written after: on a small machine its
+	// write, run beside the rules, only slows them. A batch holding an
+	// MQTT message sent again (DUP) is observed after its commit instead,
+	// without the readings the store recognised as stored before; so is a
+	// batch whose early observation failed, with the readings it stored.
 	Observer Observer
 	Logger   zerolog.Logger
 	// QueueSize bounds the readings waiting to be written; Add refuses a
