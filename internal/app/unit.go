@@ -220,10 +220,9 @@ func (u *unit) XPDayTotal(ctx context.Context, personID int64, day domain.Day) (
 	return u.Store.XPDayTotal(ctx, personID, day)
 }
 
-// capped is what an award of kind adds to its day's XPDayTotal:
-// achievements stand outside the daily ceiling.
+// capped is what an award of kind adds to its day's XPDayTotal.
 func capped(kind string, amount int) int {
-	if kind == xpAchievement {
+	if !underCeiling(kind) {
 		return 0
 	}
 	return amount

@@ -169,10 +169,10 @@ func (s *Service) verifyPerson(ctx context.Context, tx Store, p domain.Person, r
 	perfect := int64(0)
 	earned := map[domain.Day]int{}
 	for _, e := range ledger {
-		if e.Kind == xpAchievement {
-			ledgerXP += int64(e.Amount) // outside the ceiling
-		} else {
+		if underCeiling(e.Kind) {
 			earned[e.Day] += e.Amount
+		} else {
+			ledgerXP += int64(e.Amount)
 		}
 		if e.Kind == xpPerfectDay {
 			perfect++

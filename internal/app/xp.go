@@ -49,12 +49,15 @@ func (s *Service) awardXP(ctx context.Context, tx Store, personID int64, day dom
 	return s.adjustXP(ctx, tx, personID, creditDelta(kind, earned, amount), ev)
 }
 
+// underCeiling tells whether awards of kind count toward their day's
+// domain.DailyXPCeiling. Achievements stand outside it: each unlocks once,
+// so it cannot be farmed, and its reward is meant to be felt in full.
+func underCeiling(kind string) bool { return kind != xpAchievement }
+
 // creditDelta is what the total gains when a source of kind adds amount to
 // a day whose capped sources earned earned (negative amount: a revoke).
-// Achievements stand outside the daily ceiling: each unlocks once, so it
-// cannot be farmed, and its reward is meant to be felt in full.
 func creditDelta(kind string, earned, amount int) int64 {
-	if kind == xpAchievement {
+	if !underCeiling(kind) {
 		return int64(amount)
 	}
 	return int64(domain.CreditedXP(earned+amount) - domain.CreditedXP(earned))

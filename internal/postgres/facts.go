@@ -97,7 +97,7 @@ func queueFoldSources(b *pgx.Batch, personID, habitID int64, checkInsFrom, from,
 		})
 		return err
 	})
-	b.Queue(`SELECT day, sum(amount) FROM xp_ledger WHERE person_id = $1 AND day BETWEEN $2 AND $3 AND source_kind <> 'achievement'
+	b.Queue(`SELECT day, sum(amount) FROM xp_ledger WHERE person_id = $1 AND day BETWEEN $2 AND $3 AND `+underCeiling+`
 		GROUP BY day`, personID, from, to).Query(func(rows pgx.Rows) error {
 		var day domain.Day
 		var earned int

@@ -14,6 +14,10 @@ import (
 	"github.com/lifeops/lifeops/internal/domain/character"
 )
 
+// underCeiling selects the ledger rows that count toward their day's
+// daily XP ceiling (app's underCeiling): achievements stand outside it.
+const underCeiling = "source_kind <> 'achievement'"
+
 // XPAward implements app.ProgressStore. The day's sum is read from the
 // statement's snapshot, which does not hold the row it inserts: what the
 // day earned before this award.
@@ -22,7 +26,7 @@ func (s *Store) XPAward(ctx context.Context, personID int64, day domain.Day, kin
 	var earned int
 	err := s.q.QueryRow(ctx, `WITH ins AS (INSERT INTO xp_ledger (person_id, day, source_kind, source_id, amount) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (person_id, source_kind, source_id) DO NOTHING RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM ins), (SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2 AND source_kind <> 'achievement')`,
+		SELECT EXISTS (SELECT 1 FROM ins), (SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2 AND `+underCeiling+`)`,
 		personID, day, kind, source, amount).Scan(&added, &earned)
 	if err != nil {
 		return false, 0, fmt.Errorf("award %s %s: %w", kind, source, err)
@@ -53,7 +57,7 @@ func (s *Store) XPRevoke(ctx context.Context, personID int64, kind, source strin
 // XPDayTotal implements app.ProgressStore.
 func (s *Store) XPDayTotal(ctx context.Context, personID int64, day domain.Day) (int, error) {
 	var total int
-	err := s.q.QueryRow(ctx, "SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2 AND source_kind <> 'achievement'", personID, day).Scan(&total)
+	err := s.q.QueryRow(ctx, "SELECT coalesce(sum(amount), 0) FROM xp_ledger WHERE person_id = $1 AND day = $2 AND "+underCeiling, personID, day).Scan(&total)
 	return total, err
 }
 
