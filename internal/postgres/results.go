@@ -42,7 +42,7 @@ func (s *Store) ActionResultPut(ctx context.Context, key, event string, result j
 	if s.inTx {
 		_, err = send()
 	} else {
-		_, err = retry(ctx, send) // the insert is idempotent: safe to send again
+		_, err = retry(ctx, s.pool, send) // the insert is idempotent: safe to send again
 	}
 	if err != nil {
 		return fmt.Errorf("keep result of action %s: %w", key, err)

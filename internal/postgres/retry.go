@@ -73,16 +73,35 @@ func refused(err error) bool {
 	return errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
 }
 
+// lostConnection reports whether err ended a connection that was open: the
+// server ended the session (57P01 for a shutdown or pg_terminate_backend,
+// 57P02 after a crash) or the network dropped it. Whatever did that has
+// most likely ended the pool's other connections too.
+func lostConnection(err error) bool {
+	var connErr *pgconn.ConnectError
+	return Transient(err) && !errors.As(err, &connErr) && !isCode(err, "40001") && !isCode(err, "40P01")
+}
+
 // errUnknownOutcome marks a lost connection whose statement may or may not
 // have taken effect; it is never retried here.
 var errUnknownOutcome = errors.New("connection lost with the outcome unknown")
 
-// retry runs op until it succeeds, fails for good, or RetryBudget is spent.
-// op decides what may be repeated by returning backoff.Permanent. A
-// transient error that outlives the budget comes back as app.ErrUnavailable.
-func retry[T any](ctx context.Context, op func() (T, error)) (T, error) {
+// retry runs op on pool until it succeeds, fails for good, or RetryBudget
+// is spent. op decides what may be repeated by returning backoff.Permanent.
+// A transient error that outlives the budget comes back as
+// app.ErrUnavailable.
+//
+// A lost connection resets the pool (pgxpool's Reset is meant for this: its
+// idle connections close at once, those in use when they come back), so the
+// next attempt opens a live one. Without it each idle connection that a
+// restart had ended cost an attempt and a step of backoff: 9 attempts and
+// up to 2.4 s with eight of them.
+func retry[T any](ctx context.Context, pool *pgxpool.Pool, op func() (T, error)) (T, error) {
 	res, err := backoff.Retry(ctx, func() (T, error) {
 		res, err := op()
+		if err != nil && lostConnection(err) {
+			pool.Reset()
+		}
 		if err != nil && !Transient(err) {
 			return res, backoff.Permanent(err)
 		}
@@ -112,7 +131,7 @@ func unavailable(err error) error {
 // its idempotency key. The transaction is a pipeTx: writes that wait go
 // with the COMMIT, and the same holds for them.
 func runTx(ctx context.Context, pool *pgxpool.Pool, fn func(*pipeTx) error) error {
-	_, err := retry(ctx, func() (struct{}, error) {
+	_, err := retry(ctx, pool, func() (struct{}, error) {
 		tx, err := beginPipeTx(ctx, pool)
 		if err != nil {
 			return struct{}{}, err
@@ -140,7 +159,7 @@ type retryingPool struct{ pool *pgxpool.Pool }
 var _ querier = retryingPool{}
 
 func (p retryingPool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return retry(ctx, func() (pgconn.CommandTag, error) {
+	return retry(ctx, p.pool, func() (pgconn.CommandTag, error) {
 		tag, err := p.pool.Exec(ctx, sql, args...)
 		if err != nil && Transient(err) && !refused(err) {
 			return tag, backoff.Permanent(fmt.Errorf("%w: %w", errUnknownOutcome, err))
@@ -150,7 +169,7 @@ func (p retryingPool) Exec(ctx context.Context, sql string, args ...any) (pgconn
 }
 
 func (p retryingPool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return retry(ctx, func() (pgx.Rows, error) { return p.pool.Query(ctx, sql, args...) })
+	return retry(ctx, p.pool, func() (pgx.Rows, error) { return p.pool.Query(ctx, sql, args...) })
 }
 
 func (p retryingPool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
@@ -174,7 +193,7 @@ type retryingRow struct {
 }
 
 func (r retryingRow) Scan(dest ...any) error {
-	_, err := retry(r.ctx, func() (struct{}, error) {
+	_, err := retry(r.ctx, r.pool, func() (struct{}, error) {
 		return struct{}{}, r.pool.QueryRow(r.ctx, r.sql, r.args...).Scan(dest...)
 	})
 	return err
