@@ -57,7 +57,6 @@ func (s *Server) serve(parent context.Context, ws *websocket.Conn, supervisor bo
 		return
 	}
 	s.nextConn++
-	s.connections++
 	c := &conn{s: s, num: s.nextConn, ws: ws, ctx: ctx, cancel: cancel,
 		subs: map[int64]subscription{}, wake: make(chan struct{}, 1)}
 	s.conns[c] = struct{}{}
@@ -120,9 +119,10 @@ func (s *Server) authenticate(ctx context.Context, ws *websocket.Conn, superviso
 		ws.Close(websocket.StatusPolicyViolation, "")
 		return false
 	}
-	// Stamped before auth_ok goes out, so that nothing the client does
-	// because of this login can come before it.
+	// Counted and stamped before auth_ok goes out, so that nothing the
+	// client does because of this login can come before it.
 	s.mu.Lock()
+	s.connections++
 	s.lastLogin = time.Now()
 	s.mu.Unlock()
 	return send(map[string]string{"type": "auth_ok", "ha_version": s.opts.HAVersion})
